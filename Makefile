@@ -1,0 +1,30 @@
+# make install — prepare .venv/ with everything the project needs
+# make run     — install and start the embedded default (NATS + five services, SQLite, ./var)
+# make test    — install and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := -e shared -e services/referrals -e services/scheduling -e services/notifications \
+            -e services/audits -e services/reporting -e cli
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-unit lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt shared/pyproject.toml cli/pyproject.toml $(wildcard services/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps $(PACKAGES)
+	touch $(STAMP)
+
+run: install
+	$(BIN)/safeguard up $(ARGS)
+
+test: install
+	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

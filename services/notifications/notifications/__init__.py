@@ -1,0 +1,1 @@
+"""The notifications service: every outbound message the framework names, delivered exactly once."""

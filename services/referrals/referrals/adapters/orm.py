@@ -1,0 +1,34 @@
+"""The referrals service's own tables (its database is nobody else's)."""
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Index, String, Table
+
+from safeguard_shared.service import metadata_with_bus_tables
+
+metadata, outbox, inbox = metadata_with_bus_tables()
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("case_ref", String(40), nullable=False, unique=True),
+    Column("pathway", String(10), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("referring_agency", String(60), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("became_aware_on", Date, nullable=True),
+    Column("serious_incident", Boolean, nullable=False, default=False),
+    Column("rapid_review", Boolean, nullable=False, default=False),
+    # Identifying details live here and only here: never in events, logs or reporting.
+    Column("referral", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_cases_agency", cases.c.referring_agency)
+
+case_reads = Table(
+    "case_reads", metadata,
+    Column("read_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("agency", String(60), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_case_reads_case", case_reads.c.case_id)

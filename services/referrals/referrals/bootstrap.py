@@ -1,0 +1,24 @@
+"""Wires the referrals service: settings → runtime (store, bus, relay) → HTTP app."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from safeguard_shared.clock import Clock
+from safeguard_shared.service import ServiceRuntime
+from safeguard_shared.settings import ServiceSettings
+
+from .adapters import orm
+from .config import load_settings
+from .entrypoints.http import router
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
+                             migrations=MIGRATIONS, clock=clock)
+    return runtime.app(title="Safeguarding referrals", routers=[router],
+                       description="Intake for partner agencies; the children's and adults' review pathways.")

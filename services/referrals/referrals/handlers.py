@@ -1,0 +1,111 @@
+"""Use cases of the referrals service. Each runs in one transaction: the state change and the
+events it owes commit together or not at all."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import insert, select
+
+from safeguard_shared.auth import Principal
+from safeguard_shared.contracts.referrals import CaseOpened
+from safeguard_shared.service import ServiceRuntime
+
+from .adapters.orm import case_reads, cases
+from .domain.referral import ChildReferralFacts, assess_child_referral, new_case_ref
+from .entrypoints.schemas import ChildReferralIn
+
+
+class InputProblem(Exception):
+    """Well-formed input that breaks a rule; becomes a 422 naming the field."""
+
+    def __init__(self, loc: list[str], msg: str):
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def _not_after(today: date, value: date | None, loc: list[str], problems: list[InputProblem]) -> None:
+    if value and value > today:
+        problems.append(InputProblem(loc, f"cannot be in the future (business date is {today.isoformat()})"))
+
+
+async def open_child_case(runtime: ServiceRuntime, principal: Principal, referral: ChildReferralIn) -> dict:
+    today = runtime.clock.today()
+    received_on = referral.received_on or today
+    problems: list[InputProblem] = []
+    _not_after(today, referral.received_on, ["body", "received_on"], problems)
+    _not_after(today, referral.incident.occurred_on, ["body", "incident", "occurred_on"], problems)
+    _not_after(today, referral.incident.became_aware_on, ["body", "incident", "became_aware_on"], problems)
+    _not_after(today, referral.safeguarding_lead.agreed_on, ["body", "safeguarding_lead", "agreed_on"], problems)
+    _not_after(today, referral.child.date_of_birth, ["body", "child", "date_of_birth"], problems)
+    if referral.child.date_of_birth > referral.incident.occurred_on:
+        problems.append(InputProblem(["body", "child", "date_of_birth"], "cannot be after the incident"))
+    if referral.safeguarding_lead.agreed_on > received_on:
+        problems.append(InputProblem(["body", "safeguarding_lead", "agreed_on"],
+                                     "the safeguarding lead must agree the referral before it is received"))
+    if problems:
+        raise ExceptionGroup("referral breaks rules", problems)
+
+    # An agency refers for itself; the business unit may key in a referral on an agency's behalf.
+    if not principal.has_any({"business_unit", "admin"}) and principal.agency != referral.referring_agency:
+        raise NotAllowed(f"your token is for agency '{principal.agency}', the referral is from "
+                         f"'{referral.referring_agency}'")
+
+    assessment = assess_child_referral(ChildReferralFacts(
+        outcome=referral.incident.outcome, abuse_or_neglect=referral.incident.abuse_or_neglect,
+        looked_after=referral.child.looked_after, care_leaver=referral.child.care_leaver,
+        date_of_birth=referral.child.date_of_birth, became_aware_on=referral.incident.became_aware_on))
+    case_id = str(uuid.uuid4())
+    case_ref = new_case_ref("child", received_on, case_id)
+    status = "rapid_review" if assessment.rapid_review else "received"
+    now = runtime.clock.now()
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(insert(cases).values(
+            case_id=case_id, case_ref=case_ref, pathway="child", status=status,
+            referring_agency=referral.referring_agency, received_on=received_on,
+            became_aware_on=referral.incident.became_aware_on,
+            serious_incident=assessment.serious_incident, rapid_review=assessment.rapid_review,
+            referral=referral.model_dump(mode="json"), created_at=now, created_by=principal.subject))
+        await runtime.outbox.add(session, CaseOpened(
+            case_id=case_id, case_ref=case_ref, pathway="child", referring_agency=referral.referring_agency,
+            received_on=received_on, became_aware_on=referral.incident.became_aware_on,
+            involved_agencies=referral.involved_agencies, serious_incident=assessment.serious_incident,
+            looked_after_death=assessment.looked_after_death, rapid_review=assessment.rapid_review,
+            notices_owed=list(assessment.notices_owed)), occurred_at=now)
+    runtime.relay.wake()
+    return {"case_id": case_id, "case_ref": case_ref, "pathway": "child", "status": status,
+            "referring_agency": referral.referring_agency, "received_on": received_on,
+            "became_aware_on": referral.incident.became_aware_on,
+            "serious_incident": assessment.serious_incident, "rapid_review": assessment.rapid_review,
+            "notices_owed": list(assessment.notices_owed)}
+
+
+CASE_DETAIL_ROLES = {"business_unit", "panel_member", "independent_chair", "admin"}
+
+
+async def read_case(runtime: ServiceRuntime, principal: Principal, case_id: str) -> dict | None:
+    """Case detail for the business unit, panels and chairs (every read recorded); the referring
+    agency's own staff see the referral's progress without the detail."""
+    async with runtime.sessions() as session, session.begin():
+        row = (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
+        if row is None:
+            return None
+        full = principal.has_any(CASE_DETAIL_ROLES)
+        if not full and not (principal.has_any({"referrer", "safeguarding_lead"})
+                             and principal.agency == row["referring_agency"]):
+            raise NotAllowed("case detail is for the business unit, panel members and the independent chair; "
+                             "agencies see only their own referrals")
+        if full:
+            await session.execute(insert(case_reads).values(
+                read_id=str(uuid.uuid4()), case_id=case_id, subject=principal.subject,
+                agency=principal.agency, read_at=runtime.clock.now()))
+        out = {k: row[k] for k in ("case_id", "case_ref", "pathway", "status", "referring_agency",
+                                   "received_on", "became_aware_on", "serious_incident", "rapid_review")}
+        if full:
+            out["referral"] = row["referral"]
+        return out

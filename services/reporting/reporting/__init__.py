@@ -1,0 +1,1 @@
+"""The reporting service: read models built only from events; figures, exports and the dashboard."""

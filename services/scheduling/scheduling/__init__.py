@@ -1,0 +1,1 @@
+"""Scheduling service: the working-day calendar, the timescale rules and every deadline."""

@@ -1,0 +1,128 @@
+"""Bearer tokens: who is calling (subject), for which agency, in which roles.
+
+Production verifies an OIDC issuer's tokens against its JWKS; the embedded default has a local
+issuer whose RSA key lives in the data folder, and ``safeguard token`` mints tokens with it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Iterable
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, HTTPException, Request, status
+
+ROLES = frozenset(
+    {"referrer", "safeguarding_lead", "business_unit", "panel_member", "independent_chair",
+     "qa_lead", "reporting_reader", "admin", "reviewer"}
+)
+STATUTORY_PARTNERS = ("local_authority", "police", "icb")
+AGENCIES = frozenset(
+    {"local_authority", "police", "icb", "adult_social_care", "school", "health_provider",
+     "probation", "housing", "ambulance", "partnership"}
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    agency: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def has_any(self, roles: Iterable[str]) -> bool:
+        return bool(self.roles & set(roles))
+
+
+class TokenVerifier:
+    def __init__(self, *, public_key_pem: bytes | None = None, jwks_url: str | None = None,
+                 issuer: str, audience: str):
+        if not public_key_pem and not jwks_url:
+            raise ValueError("token verification needs a public key file or a JWKS URL")
+        self._key = public_key_pem
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self.issuer = issuer
+        self.audience = audience
+
+    def verify(self, token: str) -> Principal:
+        key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+        claims = jwt.decode(token, key, algorithms=["RS256", "ES256"], issuer=self.issuer,
+                            audience=self.audience, options={"require": ["exp", "sub", "iss"]})
+        roles = claims.get("roles") or []
+        if isinstance(roles, str):
+            roles = roles.split()
+        agency = claims.get("agency")
+        if not agency:
+            raise jwt.InvalidTokenError("token has no agency claim")
+        return Principal(subject=str(claims["sub"]), agency=str(agency), roles=frozenset(roles))
+
+
+class LocalIssuer:
+    """The embedded default's issuer: an RSA key pair kept in ``<data-dir>/issuer/``."""
+
+    def __init__(self, directory: Path, issuer: str = "safeguard-local", audience: str = "safeguard"):
+        self.directory = Path(directory)
+        self.issuer = issuer
+        self.audience = audience
+
+    @property
+    def private_key_file(self) -> Path:
+        return self.directory / "private.pem"
+
+    @property
+    def public_key_file(self) -> Path:
+        return self.directory / "public.pem"
+
+    def ensure_keys(self) -> None:
+        if self.private_key_file.exists() and self.public_key_file.exists():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.private_key_file.write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        self.private_key_file.chmod(0o600)
+        self.public_key_file.write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+    def mint(self, *, agency: str, roles: Iterable[str], subject: str | None = None,
+             ttl_seconds: int = 8 * 3600) -> str:
+        self.ensure_keys()
+        roles = list(roles)
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown role(s): {', '.join(unknown)}; known: {', '.join(sorted(ROLES))}")
+        now = int(time.time())
+        claims = {"sub": subject or f"{agency}-{'-'.join(roles)}", "agency": agency, "roles": roles,
+                  "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + ttl_seconds}
+        return jwt.encode(claims, self.private_key_file.read_bytes(), algorithm="RS256")
+
+    def verifier(self) -> TokenVerifier:
+        self.ensure_keys()
+        return TokenVerifier(public_key_pem=self.public_key_file.read_bytes(), issuer=self.issuer,
+                             audience=self.audience)
+
+
+def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return verifier.verify(token.strip())
+    except jwt.PyJWTError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid bearer token: {exc}",
+                            headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(principal: Principal, *roles: str) -> None:
+    if not principal.has_any(roles) and "admin" not in principal.roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"this needs one of the roles: {', '.join(roles)}")

@@ -1,0 +1,151 @@
+"""Idempotent consumers on durable JetStream pull subscriptions, with a dead-letter stream.
+
+For each message: the envelope is parsed (a malformed one goes straight to the dead letters, with
+the reason, and is acked so it never blocks the consumer); the handler runs in one transaction
+together with the inbox row that records the event id, so a redelivery finds the row and has no
+second effect; a handler that raises is nacked with a back-off and retried up to ``max_deliver``
+times, then dead-lettered with the reason. The broker's ``AckPolicy.NACK_ON_ERROR`` is only a
+backstop for a bug in this wrapper: FastStream's default would terminate the message silently.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+from pydantic import ValidationError
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .. import logging as slog
+from ..contracts.envelope import Envelope
+from . import metrics
+from .names import BusNames
+
+log = slog.get("consumer")
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """A handler's way of saying retrying cannot help (bad payload, unknown reference)."""
+
+
+@dataclass
+class Subscription:
+    """One durable consumer: ``consumer`` (this service's name for it) on ``producer``'s stream."""
+
+    consumer: str
+    producer: str
+    handle: Handler
+    filter_subject: str | None = None  # e.g. "referrals.case.opened"; default: the whole stream
+    max_deliver: int = 5
+    backoff_seconds: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0)
+    ack_wait_seconds: float = 30.0
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def backoff(self, attempt: int) -> float:
+        return self.backoff_seconds[min(attempt - 1, len(self.backoff_seconds) - 1)]
+
+
+class Inbox:
+    """Records handled event ids in the same transaction as the handler's effect."""
+
+    def __init__(self, sessions: async_sessionmaker, table: Table):
+        self.sessions = sessions
+        self.table = table
+
+    async def handle_once(self, consumer: str, env: Envelope, handler: Handler) -> bool:
+        """Run ``handler`` unless this consumer already handled ``env``; True if it ran."""
+        async with self.sessions() as session:
+            try:
+                async with session.begin():
+                    await session.execute(insert(self.table).values(
+                        consumer=consumer, event_id=env.event_id, event_type=env.event_type,
+                        handled_at=datetime.now(timezone.utc)))
+                    await handler(session, env)
+            except IntegrityError as exc:
+                if _is_inbox_conflict(exc):
+                    return False
+                raise
+        return True
+
+
+def _is_inbox_conflict(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "inbox" in text or "inbox_pkey" in text
+
+
+class DeadLetters:
+    def __init__(self, publish_raw, names: BusNames, service: str):  # noqa: ANN001
+        self.publish_raw = publish_raw
+        self.names = names
+        self.service = service
+
+    async def send(self, consumer: str, raw_msg, reason: str) -> None:  # noqa: ANN001
+        md = raw_msg.metadata
+        headers = {
+            # One dead letter per original message per consumer, however often we get here.
+            "Nats-Msg-Id": f"{consumer}:{md.stream}:{md.sequence.stream}",
+            "Safeguard-Reason": reason[:1000],
+            "Safeguard-Consumer": consumer,
+            "Safeguard-Original-Subject": raw_msg.subject,
+            "Safeguard-Original-Stream": md.stream,
+            "Safeguard-Original-Sequence": str(md.sequence.stream),
+            "Safeguard-Attempts": str(md.num_delivered),
+        }
+        await self.publish_raw(self.names.dead_letter_subject(consumer), raw_msg.data, headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, consumer).inc()
+        log.warning("event dead-lettered", extra={"consumer": consumer, "reason": reason.split(":")[0],
+                                                  "subject": raw_msg.subject})
+
+
+async def process(sub: Subscription, msg, inbox: Inbox, dead_letters: DeadLetters,  # noqa: ANN001
+                  service: str) -> str:
+    """Handle one JetStream message and settle it (ack, nak with delay, or dead-letter and ack).
+
+    ``msg`` is FastStream's NatsMessage: settling through it tells FastStream not to settle again.
+    Returns the outcome, for metrics and tests: handled, duplicate, retry, dead_lettered.
+    """
+    raw_msg = msg.raw_message
+    attempt = raw_msg.metadata.num_delivered
+    try:
+        env = Envelope.from_json(raw_msg.data)
+    except (ValidationError, ValueError) as exc:
+        await dead_letters.send(sub.consumer, raw_msg, f"malformed event: {_short(exc)}")
+        await msg.ack()
+        return _count(service, sub, "dead_lettered")
+    started = time.perf_counter()
+    try:
+        ran = await inbox.handle_once(sub.consumer, env, sub.handle)
+    except (PermanentError, ValidationError) as exc:
+        await dead_letters.send(sub.consumer, raw_msg, f"rejected: {type(exc).__name__}: {_short(exc)}")
+        await msg.ack()
+        return _count(service, sub, "dead_lettered")
+    except Exception as exc:
+        if attempt >= sub.max_deliver:
+            await dead_letters.send(sub.consumer, raw_msg,
+                                    f"failed {attempt} times: {type(exc).__name__}: {_short(exc)}")
+            await msg.ack()
+            return _count(service, sub, "dead_lettered")
+        log.warning("event handling failed; will retry", extra={
+            "consumer": sub.consumer, "event_id": env.event_id, "attempt": attempt,
+            "error_type": type(exc).__name__})
+        await msg.nack(delay=sub.backoff(attempt))
+        return _count(service, sub, "retry")
+    await msg.ack()
+    metrics.HANDLE_SECONDS.labels(service, sub.consumer).observe(time.perf_counter() - started)
+    for callback in sub.after_commit:
+        callback()
+    return _count(service, sub, "handled" if ran else "duplicate")
+
+
+def _count(service: str, sub: Subscription, outcome: str) -> str:
+    metrics.EVENTS_HANDLED.labels(service, sub.consumer, outcome).inc()
+    return outcome
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:400]

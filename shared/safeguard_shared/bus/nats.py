@@ -1,0 +1,86 @@
+"""The one place that knows FastStream and nats-py: broker, streams, subscriptions, publishing."""
+from __future__ import annotations
+
+import logging
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from .consumer import DeadLetters, Inbox, Subscription, process
+from .names import BusNames, ensure_streams
+
+
+async def _raw_body(msg) -> bytes:  # noqa: ANN001
+    # Our wrapper parses the envelope itself, so a malformed body reaches it (and the dead letters)
+    # instead of failing inside FastStream's JSON decoding.
+    return msg.body
+
+
+class NatsBus:
+    def __init__(self, url: str, names: BusNames, service: str, replicas: int = 1):
+        self.names = names
+        self.service = service
+        self.replicas = replicas
+        self.broker = NatsBroker(
+            url,
+            # Backstop only (see consumer.py): FastStream's default would terminate a failed message.
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            logger=logging.getLogger("faststream"),
+            max_reconnect_attempts=-1,
+            graceful_timeout=10.0,
+        )
+        self.dead_letters = DeadLetters(self.publish_raw, names, service)
+
+    def subscribe(self, sub: Subscription, inbox: Inbox) -> None:
+        stream = JStream(self.names.stream(sub.producer), declare=False)
+        subject = self.names.subject(sub.filter_subject or f"{sub.producer}.>")
+        config = ConsumerConfig(
+            durable_name=self.names.durable(sub.consumer, sub.producer),
+            deliver_policy=DeliverPolicy.ALL,
+            # One more than our own limit: we dead-letter on the last try ourselves; the server's
+            # limit only matters if this process keeps crashing mid-message.
+            max_deliver=sub.max_deliver + 1,
+            ack_wait=sub.ack_wait_seconds,
+        )
+
+        async def on_message(body: bytes, msg: NatsMessage) -> None:
+            await process(sub, msg, inbox, self.dead_letters, self.service)
+
+        on_message.__name__ = f"{sub.consumer}_on_{sub.producer}"
+        self.broker.subscriber(
+            subject, stream=stream, durable=config.durable_name, config=config, decoder=_raw_body,
+            pull_sub=PullSub(batch_size=16, timeout=1.0),
+            title=f"{self.service}:{sub.consumer} <- {sub.producer}",
+        )(on_message)
+
+    async def connect_and_declare(self) -> None:
+        await self.broker.connect()
+        await ensure_streams(self.jetstream(), self.names, self.replicas)
+
+    def jetstream(self):  # noqa: ANN201
+        # FastStream 0.7 keeps the nats-py client here; pinned in requirements.txt.
+        return self.broker._connection.jetstream()  # noqa: SLF001
+
+    @property
+    def connected(self) -> bool:
+        conn = getattr(self.broker, "_connection", None)
+        return bool(conn is not None and conn.is_connected)
+
+    async def start(self) -> None:
+        await self.connect_and_declare()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+
+    async def publish_event(self, subject: str, body: bytes, event_id: str) -> None:
+        """Publish one outbox row; JetStream deduplicates on the event id."""
+        producer = self.names.unprefixed(subject).split(".", 1)[0]
+        await self.broker.publish(body, subject, headers={"Nats-Msg-Id": event_id},
+                                  stream=self.names.stream(producer), timeout=5.0)
+
+    async def publish_raw(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
+        producer = self.names.unprefixed(subject).split(".", 1)[0]
+        stream = self.names.stream("dead_letters" if producer == "deadletter" else producer)
+        await self.broker.publish(body, subject, headers=headers, stream=stream, timeout=5.0)

@@ -1,0 +1,123 @@
+"""Transactional outbox: the events a state change owes are written in the same transaction,
+then a relay publishes them to JetStream with ``Nats-Msg-Id`` = event id and marks them.
+
+A relay that dies after publishing and before marking publishes the same event again on restart;
+JetStream drops it inside the duplicate window and the consumers' inbox drops it after that.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .. import logging as slog
+from ..contracts.envelope import Envelope, Event
+from . import metrics
+from .names import BusNames
+
+log = slog.get("outbox")
+
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+class Outbox:
+    """Writes owed events into the service's own ``outbox`` table, inside the caller's transaction."""
+
+    def __init__(self, table: Table, names: BusNames, producer: str):
+        self.table = table
+        self.names = names
+        self.producer = producer
+
+    async def add(self, session: AsyncSession, event: Event, *, occurred_at: datetime,
+                  correlation_id: str | None = None, causation_id: str | None = None) -> Envelope:
+        env = event.envelope(producer=self.producer, occurred_at=occurred_at,
+                             correlation_id=correlation_id, causation_id=causation_id)
+        await session.execute(insert(self.table).values(
+            event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
+            created_at=datetime.now(timezone.utc), attempts=0))
+        return env
+
+
+class OutboxRelay:
+    def __init__(self, sessions: async_sessionmaker, table: Table, publish: Publish, *,
+                 postgres: bool, service: str, batch_size: int = 100, poll_seconds: float = 0.25):
+        self.sessions = sessions
+        self.table = table
+        self.publish = publish
+        self.postgres = postgres
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        # Tests set this to simulate a crash between the broker's ack and the outbox mark.
+        self.after_publish: Callable[[str], None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Publish one batch of unpublished events in order; returns how many were marked."""
+        t = self.table
+        marked = 0
+        async with self.sessions() as session, session.begin():
+            query = select(t.c.seq, t.c.event_id, t.c.subject, t.c.body).where(
+                t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
+            if self.postgres:
+                # Replicas share the table: each row is taken by one relay at a time, never skipped.
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            for row in rows:
+                try:
+                    await self.publish(row.subject, row.body.encode(), row.event_id)
+                except Exception as exc:  # broker away: keep the order, try again next round
+                    await session.execute(update(t).where(t.c.seq == row.seq).values(
+                        attempts=t.c.attempts + 1, last_error=type(exc).__name__))
+                    log.warning("outbox publish failed", extra={"event_id": row.event_id,
+                                                                "error_type": type(exc).__name__})
+                    break
+                if self.after_publish:
+                    self.after_publish(row.event_id)
+                await session.execute(update(t).where(t.c.seq == row.seq).values(
+                    published_at=datetime.now(timezone.utc), attempts=t.c.attempts + 1))
+                marked += 1
+        if marked:
+            metrics.EVENTS_PUBLISHED.labels(self.service).inc(marked)
+        return marked
+
+    async def backlog(self) -> int:
+        async with self.sessions() as session:
+            return (await session.execute(select(func.count()).select_from(self.table).where(
+                self.table.c.published_at.is_(None)))).scalar_one()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                n = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database blinked; the next round retries
+                log.warning("outbox relay round failed", extra={"error_type": type(exc).__name__})
+                n = 0
+            if n >= self.batch_size:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None

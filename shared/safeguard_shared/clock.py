@@ -1,0 +1,52 @@
+"""The injectable clock. Business dates are calendar dates in Europe/London; instants are UTC."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class Clock:
+    """Real time."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        return self.now().astimezone(LONDON).date()
+
+
+class FixedDateClock(Clock):
+    """A business date fixed for demos, training and acceptance tests (``safeguard up --today``).
+
+    The time of day still moves, so instants stay ordered; only the date is pinned.
+    """
+
+    def __init__(self, business_date: date):
+        self.business_date = business_date
+
+    def now(self) -> datetime:
+        real = datetime.now(LONDON)
+        pinned = datetime.combine(self.business_date, real.timetz()).replace(tzinfo=LONDON)
+        return pinned.astimezone(timezone.utc)
+
+    def today(self) -> date:
+        return self.business_date
+
+
+class ManualClock(Clock):
+    """A clock a test moves by hand."""
+
+    def __init__(self, at: datetime):
+        self.at = at.astimezone(timezone.utc)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at.astimezone(timezone.utc)
+
+
+def clock_for(today: date | None) -> Clock:
+    return FixedDateClock(today) if today else Clock()

@@ -1,0 +1,111 @@
+"""The envelope every event travels in, and the base of every versioned contract.
+
+An event is published on ``<service>.<aggregate>.<event>`` (see ``subject``); a breaking change to a
+payload is a new class with a higher ``schema_version`` and its own subject suffix ``.v<N>`` is *not*
+used — the version travels in the envelope, so consumers can upcast old events in place.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Envelope(BaseModel):
+    """Metadata shared by every event, plus its payload as plain JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(default_factory=new_id)
+    event_type: str
+    schema_version: int = Field(ge=1)
+    occurred_at: datetime
+    correlation_id: str
+    causation_id: str | None = None
+    producer: str
+    payload: dict[str, Any]
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # Instants are UTC everywhere; a naive time is a bug upstream, not something to guess at.
+        if value.tzinfo is None:
+            raise ValueError("occurred_at must carry a timezone (UTC)")
+        return value.astimezone(timezone.utc)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "Envelope":
+        return cls.model_validate_json(raw)
+
+
+class Event(BaseModel):
+    """Base of every payload contract. Subclasses set ``event_type`` and ``schema_version``.
+
+    ``event_type`` doubles as the NATS subject: ``<service>.<aggregate>.<event>``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+    @classmethod
+    def subject(cls) -> str:
+        return cls.event_type
+
+    def envelope(
+        self,
+        *,
+        producer: str,
+        occurred_at: datetime,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        event_id: str | None = None,
+    ) -> Envelope:
+        eid = event_id or new_id()
+        return Envelope(
+            event_id=eid,
+            event_type=self.event_type,
+            schema_version=self.schema_version,
+            occurred_at=occurred_at,
+            correlation_id=correlation_id or eid,
+            causation_id=causation_id,
+            producer=producer,
+            payload=self.model_dump(mode="json"),
+        )
+
+
+_REGISTRY: dict[tuple[str, int], type[Event]] = {}
+
+
+def register(cls: type[Event]) -> type[Event]:
+    key = (cls.event_type, cls.schema_version)
+    if key in _REGISTRY and _REGISTRY[key] is not cls:
+        raise RuntimeError(f"two contracts claim {key}")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def contract_for(event_type: str, schema_version: int) -> type[Event] | None:
+    return _REGISTRY.get((event_type, schema_version))
+
+
+def all_contracts() -> list[type[Event]]:
+    return sorted(_REGISTRY.values(), key=lambda c: (c.event_type, c.schema_version))
+
+
+def parse(envelope: Envelope) -> Event:
+    """The typed payload of an envelope; raises ValueError for an unknown type or a bad payload."""
+    cls = contract_for(envelope.event_type, envelope.schema_version)
+    if cls is None:
+        raise ValueError(f"unknown event {envelope.event_type} v{envelope.schema_version}")
+    return cls.model_validate(envelope.payload)

@@ -1,0 +1,50 @@
+"""The outbox and inbox tables every service keeps in its own database."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+
+def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
+    outbox = Table(
+        "outbox", metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("subject", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", String(500), nullable=True),
+    )
+    Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.seq)
+    inbox = Table(
+        "inbox", metadata,
+        Column("consumer", String(120), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("handled_at", DateTime(timezone=True), nullable=False),
+    )
+    return outbox, inbox
+
+
+def bus_tables_migration_ops(op, sa) -> None:  # noqa: ANN001
+    """The first migration of every service creates these two tables with this helper."""
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.String(500), nullable=True),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "seq"])
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(120), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+    )

@@ -1,0 +1,147 @@
+"""The runtime every service is built on: its store, its bus, its relay, health and metrics.
+
+Each service's ``bootstrap.py`` makes one ``ServiceRuntime`` and hands it its tables, migrations,
+subscriptions and routes; nothing else is shared between services.
+"""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Iterable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, Table, text
+
+from . import logging as slog
+from .auth import LocalIssuer, TokenVerifier
+from .bus import metrics
+from .bus.consumer import Inbox, Subscription
+from .bus.names import BusNames
+from .bus.nats import NatsBus
+from .bus.outbox import Outbox, OutboxRelay
+from .clock import Clock, clock_for
+from .db import create_engine, is_postgres, session_factory
+from .db.migrate import upgrade
+from .settings import ServiceSettings
+
+log = slog.get("service")
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, outbox_table: Table, inbox_table: Table,
+                 migrations: Path, clock: Clock | None = None):
+        self.settings = settings
+        self.name = settings.service_name
+        self.clock = clock or clock_for(settings.today)
+        self.engine = create_engine(settings.resolved_database_url())
+        self.sessions = session_factory(self.engine)
+        self.names = BusNames(settings.bus_namespace)
+        self.bus = NatsBus(settings.nats_url, self.names, self.name, settings.stream_replicas)
+        self.outbox = Outbox(outbox_table, self.names, self.name)
+        self.relay = OutboxRelay(self.sessions, outbox_table, self.bus.publish_event,
+                                 postgres=is_postgres(self.engine), service=self.name)
+        self.inbox = Inbox(self.sessions, inbox_table)
+        self.migrations = migrations
+        self.subscriptions: list[Subscription] = []
+        self.background: list = []  # coroutine factories run for the life of the service
+
+    def subscribe(self, sub: Subscription) -> None:
+        # Events a handler recorded in the outbox leave as soon as the handler commits.
+        sub.after_commit.append(self.relay.wake)
+        self.subscriptions.append(sub)
+        self.bus.subscribe(sub, self.inbox)
+
+    def verifier(self) -> TokenVerifier:
+        s = self.settings
+        if s.auth_jwks_url:
+            return TokenVerifier(jwks_url=s.auth_jwks_url, issuer=s.auth_issuer, audience=s.auth_audience)
+        if s.auth_public_key_file:
+            return TokenVerifier(public_key_pem=Path(s.auth_public_key_file).read_bytes(),
+                                 issuer=s.auth_issuer, audience=s.auth_audience)
+        # Embedded default: the local issuer's key in the data folder (made on first use).
+        return LocalIssuer(Path(s.data_dir) / "issuer", s.auth_issuer, s.auth_audience).verifier()
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine, self.migrations)
+
+    async def health(self) -> dict:
+        db_ok = True
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            db_ok = False
+        return {"service": self.name, "database": "ok" if db_ok else "unavailable",
+                "broker": "ok" if self.bus.connected else "unavailable",
+                "status": "ok" if db_ok and self.bus.connected else "degraded"}
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI):
+        await self.migrate()
+        await self.bus.start()
+        self.relay.start()
+        tasks = [asyncio.create_task(factory(), name=f"{self.name}-bg") for factory in self.background]
+        log.info("service started", extra={"port": self.settings.port})
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.relay.stop()
+            await self.bus.stop()
+            await self.engine.dispose()
+            log.info("service stopped")
+
+    def app(self, *, title: str, routers: Iterable = (), description: str = "") -> FastAPI:
+        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
+        app.state.runtime = self
+        app.state.verifier = self.verifier()
+        for router in routers:
+            app.include_router(router)
+        runtime = self
+
+        @app.get("/health", tags=["operations"])
+        async def health() -> JSONResponse:
+            """Database and broker reachability; 503 when either is down."""
+            body = await runtime.health()
+            return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+        @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+        async def prometheus() -> PlainTextResponse:
+            """Prometheus metrics."""
+            try:
+                metrics.OUTBOX_BACKLOG.labels(runtime.name).set(await runtime.relay.backlog())
+            except Exception:
+                pass
+            return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+        @app.exception_handler(RequestValidationError)
+        async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+            # Name the field and the problem, never echo the submitted value (it may identify a child).
+            detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                      for e in exc.errors()]
+            return JSONResponse({"detail": detail}, status_code=422)
+
+        return app
+
+
+def run(app: FastAPI, settings: ServiceSettings) -> None:
+    """Entry point body: JSON logs, then uvicorn on the service's port."""
+    import uvicorn
+
+    slog.configure(settings.service_name, settings.log_level)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)
+
+
+def metadata_with_bus_tables() -> tuple[MetaData, Table, Table]:
+    from .db.tables import add_bus_tables
+
+    metadata = MetaData()
+    outbox, inbox = add_bus_tables(metadata)
+    return metadata, outbox, inbox
