@@ -31,11 +31,19 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def pid_file(self) -> Path:
+        return self.log_file.parent.parent / "run" / f"{self.name}.pid"
+
     def start(self) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", self.name], env=self.env, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()  # the child holds its own handle
+        # Operators (and the end-to-end test) find each process here.
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.write_text(str(self.process.pid))
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -49,6 +57,7 @@ class ServiceProcess:
     def stop(self) -> None:
         if self.alive():
             self.process.terminate()
+        self.pid_file.unlink(missing_ok=True)
 
     def wait_stopped(self, timeout: float) -> None:
         if self.process is None:

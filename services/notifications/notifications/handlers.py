@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
 import yaml
@@ -72,7 +72,7 @@ class Notifier:
             audit_id=audit_id, recipient_kind=owed.recipient_kind, recipient_address=recipient["address"],
             template=owed.template, subject=owed.subject, body=body, status="queued",
             # One Message-ID for the life of the message, across every retry.
-            message_id=make_msgid(idstring=owed.idempotency_key[:16], domain="safeguard.local"),
+            message_id=f"<{owed.idempotency_key}@safeguard.local>",
             channel=self.channel.channel, attempts=0, queued_at=self.runtime.clock.now())
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
         await session.execute(insert(notifications).values(**values).on_conflict_do_nothing(

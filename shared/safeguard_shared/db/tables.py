@@ -1,7 +1,9 @@
 """The outbox and inbox tables every service keeps in its own database."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
+
+from .types import UTCDateTime
 
 
 def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -11,8 +13,8 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("event_id", String(36), nullable=False, unique=True),
         Column("subject", String(200), nullable=False),
         Column("body", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", String(500), nullable=True),
     )
@@ -22,7 +24,7 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("consumer", String(120), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(200), nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UTCDateTime(), nullable=False),
     )
     return outbox, inbox
 

@@ -1,6 +1,7 @@
 """The audits service's own tables."""
-from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Date, String, Table
 
+from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
@@ -12,7 +13,7 @@ audits = Table(
     Column("kind", String(20), nullable=False),
     Column("qa_meeting_on", Date, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
 )
 
@@ -23,6 +24,6 @@ samples = Table(
     Column("population_digest", String(64), nullable=False),
     Column("population_size", BigInteger, nullable=False),
     Column("cases", JSON, nullable=False),
-    Column("drawn_at", DateTime(timezone=True), nullable=False),
+    Column("drawn_at", UTCDateTime(), nullable=False),
     Column("drawn_by", String(200), nullable=False),
 )

@@ -1,6 +1,7 @@
 """The notifications service's own tables: every message and its delivery state."""
-from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, String, Table, Text
 
+from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
@@ -22,8 +23,8 @@ notifications = Table(
     Column("channel", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500), nullable=True),
-    Column("queued_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("queued_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
 )
 Index("ix_notifications_case", notifications.c.case_id)
 Index("ix_notifications_status", notifications.c.status)

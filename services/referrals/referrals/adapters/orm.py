@@ -1,6 +1,7 @@
 """The referrals service's own tables (its database is nobody else's)."""
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Index, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Index, String, Table
 
+from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
@@ -18,7 +19,7 @@ cases = Table(
     Column("rapid_review", Boolean, nullable=False, default=False),
     # Identifying details live here and only here: never in events, logs or reporting.
     Column("referral", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
 )
 Index("ix_cases_agency", cases.c.referring_agency)
@@ -29,6 +30,6 @@ case_reads = Table(
     Column("case_id", String(36), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("agency", String(60), nullable=False),
-    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", UTCDateTime(), nullable=False),
 )
 Index("ix_case_reads_case", case_reads.c.case_id)

@@ -1,7 +1,8 @@
 """Read models, built only from events. Nothing here identifies a child or an adult: events never
 carry names, references or dates of birth, and these tables have no column that could hold one."""
-from sqlalchemy import Column, Date, DateTime, String, Table
+from sqlalchemy import Column, Date, String, Table
 
+from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
@@ -13,7 +14,7 @@ rm_cases = Table(
     Column("stage", String(40), nullable=False),
     Column("referring_agency", String(60), nullable=False),
     Column("received_on", Date, nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
 )
 
 rm_deadlines = Table(

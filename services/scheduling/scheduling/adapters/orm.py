@@ -1,6 +1,7 @@
 """The scheduling service's own tables."""
-from sqlalchemy import JSON, Column, Date, DateTime, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, Index, String, Table, Text, UniqueConstraint
 
+from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
@@ -21,7 +22,7 @@ deadlines = Table(
     Column("explanation", Text, nullable=False),
     Column("skipped", JSON, nullable=False),
     Column("met_on", Date, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("key", "occasion", "agency", name="uq_deadline_occasion"),
 )
 Index("ix_deadlines_case", deadlines.c.case_id)

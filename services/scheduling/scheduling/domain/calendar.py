@@ -32,7 +32,7 @@ __all__ = ["ComputedDate", "Offset", "SkippedDay", "WorkingDayCalendar"]
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Precomputed on construction: covers the product's working life; other years are added on demand.
 _FIRST_YEAR, _LAST_YEAR = 2015, 2045
-# When a computation leaves the table, grow it by at least this many years so it rarely happens twice.
+# When a computation leaves the table, grow it by this many years more, so it rarely happens twice.
 _GROWTH_YEARS = 10
 _MIN_ORDINAL, _MAX_ORDINAL = dt.date.min.toordinal(), dt.date.max.toordinal()
 
@@ -71,7 +71,8 @@ def _as_date(value: object) -> dt.date:
 
 @dataclass(frozen=True, slots=True)
 class Offset:
-    """How far a date lies from its anchor: "5 working days", "4 weeks before", "5 months and 15 days".
+    """How far a date lies from its anchor: "5 working days", "4 weeks before", "5 months and 15
+    days".
 
     Months are applied first, then weeks and calendar days (the way people count "five and a half
     months": five calendar months, then the days). Working days stand alone: a count of working
@@ -114,7 +115,8 @@ class Offset:
 
     def times(self, k: int) -> Offset:
         """This offset k times over (the k-th occurrence of a recurring duty)."""
-        return Offset(self.working_days * k, self.weeks * k, self.months * k, self.calendar_days * k)
+        return Offset(self.working_days * k, self.weeks * k, self.months * k,
+                      self.calendar_days * k)
 
     def approx_days(self) -> float:
         """Rough length in calendar days; only for sanity checks such as "target before latest"."""
@@ -193,7 +195,7 @@ class ComputedDate:
 
     @cached_property
     def skipped(self) -> tuple[SkippedDay, ...]:
-        """Every non-working day the count passed over or the date moved back from, in date order."""
+        """Each non-working day the count passed over or the date moved back from, in date order."""
         if self.calendar is None or self.offset.is_zero:
             return ()
         s, r = self.start.toordinal(), self.date.toordinal()
@@ -216,7 +218,8 @@ class ComputedDate:
             return (f"{_fmt(self.date)} is the start date itself: an offset of 0 counts and moves "
                     f"nothing{note}.")
         if self.offset.working_days:
-            passed = (f"counting passed over {_plural(len(self.skipped), 'non-working day')}: {days}"
+            count = _plural(len(self.skipped), "non-working day")
+            passed = (f"counting passed over {count}: {days}"
                       if self.skipped else "no non-working day fell in between")
             return f"{_fmt(self.date)} is {self.description}; {passed}."
         if self.rolled_from is None:
@@ -425,8 +428,11 @@ class WorkingDayCalendar:
         """The non-working days with ordinals in [lo, hi], each with its reason."""
         if hi < lo:
             return ()
-        working = self._covering(lo, hi).working
-        return tuple(
-            SkippedDay(day, self.reason_not_working(day))  # type: ignore[arg-type]
-            for day in map(dt.date.fromordinal, range(lo, hi + 1))
-            if day.toordinal() not in working)
+        table = self._covering(lo, hi)
+        skipped = []
+        for o in range(lo, hi + 1):
+            if o not in table.working:
+                weekday = (o - 1) % 7
+                reason = _DAY_NAMES[weekday] if weekday >= 5 else table.off_reasons[o]
+                skipped.append(SkippedDay(dt.date.fromordinal(o), reason))
+        return tuple(skipped)

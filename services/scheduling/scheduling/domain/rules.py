@@ -287,17 +287,16 @@ class RuleBook:
                 projected = self._due(provider, anchors, calendar, seen + (rule.key,))
             except MissingAnchorError as exc:
                 raise MissingAnchorError(
-                    f"{rule.key} needs {rule.anchor}, which is not known yet, and cannot be planned "
-                    f"from {provider.key} either: {exc}") from None
+                    f"{rule.key} needs {rule.anchor}, which is not known yet, and cannot be "
+                    f"planned from {provider.key} either: {exc}") from None
             anchor_date = projected.due.date
-        return DueDate(
-            rule=rule,
-            anchor_date=anchor_date,
-            due=calendar.apply(anchor_date, rule.offset),
-            window_start=calendar.apply(anchor_date, rule.window_from) if rule.window_from else None,
-            target=calendar.apply(anchor_date, rule.target) if rule.target else None,
-            anchor_projected_from=projected,
-        )
+        def at(offset: Offset | None) -> ComputedDate | None:
+            return calendar.apply(anchor_date, offset) if offset is not None else None
+
+        return DueDate(rule=rule, anchor_date=anchor_date,
+                       due=calendar.apply(anchor_date, rule.offset),
+                       window_start=at(rule.window_from), target=at(rule.target),
+                       anchor_projected_from=projected)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,11 +422,12 @@ def _check(rules_file: _RulesFile, where: str) -> None:
                 continue
             anchor = anchors.get(spec.anchor)
             if offset.sign < 0 and anchor is not None and anchor.kind == "fact":
-                bad(f"{name}", f"counts backward from {spec.anchor}, a date recorded when something "
-                               f"happened: a duty cannot fall due before its clock starts")
+                bad(name, f"counts backward from {spec.anchor}, a date recorded when something "
+                          f"happened: a duty cannot fall due before its clock starts")
         if spec.window_from is not None and spec.window_from.to_offset().approx_days() > \
                 spec.offset.to_offset().approx_days():
-            bad("window_from", "the window opens after it closes (window_from is later than offset)")
+            bad("window_from", "the window opens after it closes (window_from is later than "
+                               "offset)")
         if spec.target is not None and spec.target.to_offset().approx_days() > \
                 spec.offset.to_offset().approx_days():
             bad("target", "the target is later than the latest date (offset)")
@@ -441,14 +441,16 @@ def _check(rules_file: _RulesFile, where: str) -> None:
             if spec.provides not in anchors:
                 bad("provides", f"unknown anchor {spec.provides!r}")
             elif spec.provides in providers:
-                bad("provides", f"{spec.provides} is already provided by {providers[spec.provides]}")
+                bad("provides",
+                    f"{spec.provides} is already provided by {providers[spec.provides]}")
             providers[spec.provides] = key
     # A chain of provided anchors must end at a recorded date, not loop back on itself.
     for key in rules_file.rules:
         chain, cur = [key], key
         while (nxt := providers.get(rules_file.rules[cur].anchor)) is not None:
             if nxt in chain:
-                problems.append((key, "anchor", f"anchors form a loop: {' -> '.join(chain + [nxt])}"))
+                loop = " -> ".join(chain + [nxt])
+                problems.append((key, "anchor", f"anchors form a loop: {loop}"))
                 break
             chain.append(nxt)
             cur = nxt
@@ -484,9 +486,9 @@ def _merge(base: _RulesFile, override: _OverrideFile,
             except ValueError:
                 new_sign = old_sign  # reported when the merged rules are validated
             if new_sign != old_sign:
-                problems.append((key, "offset", f"would turn a duty due {'after' if old_sign > 0 else 'before'}"
-                                                f" its anchor into one due "
-                                                f"{'after' if new_sign > 0 else 'before or on'} it"))
+                way = {1: "after", 0: "on", -1: "before"}
+                problems.append((key, "offset", f"would turn a duty due {way[old_sign]} its "
+                                                f"anchor into one due {way[new_sign]} it"))
         for fld in given:
             value = getattr(rule_override, fld)
             raw["rules"][key][fld] = value.model_dump() if isinstance(value, BaseModel) else value

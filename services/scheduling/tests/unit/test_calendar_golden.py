@@ -161,7 +161,8 @@ def test_a_local_closure_is_skipped_and_named():
     result = cal.add_working_days(D(2026, 12, 21), 15)
     assert result.date == D(2027, 1, 15)
     assert "2026-12-24 (Thu, local closure: Christmas Eve (council closure))" in result.explanation
-    assert cal.reason_not_working(D(2026, 12, 24)) == "local closure: Christmas Eve (council closure)"
+    assert cal.reason_not_working(D(2026, 12, 24)) == \
+        "local closure: Christmas Eve (council closure)"
 
 
 def test_zero_working_days_is_the_start_date_itself_even_on_a_weekend():
@@ -297,7 +298,8 @@ COMMISSIONED = {"commissioned_on": D(2027, 1, 29)}  # Fri 29 Jan 2027
 
 @pytest.mark.parametrize("key, expected, count", [
     ("sar.reviewers_commissioned", D(2027, 2, 19), "Fri 29 Jan + 3 weeks = Fri 19 Feb"),
-    ("sar.initial_meeting", D(2027, 3, 19), "reviewers Fri 19 Feb (planned) + 4 weeks = Fri 19 Mar"),
+    ("sar.initial_meeting", D(2027, 3, 19),
+     "reviewers Fri 19 Feb (planned) + 4 weeks = Fri 19 Mar"),
     ("sar.draft_report", D(2027, 6, 29), "+ 5 months = Tue 29 Jun"),
     ("sar.committee", D(2027, 7, 14), "+ 5 months = Tue 29 Jun, + 15 days = Wed 14 Jul"),
     ("sar.signed_off", D(2027, 7, 29), "+ 6 months = Thu 29 Jul"),
@@ -347,7 +349,8 @@ def test_macfa_uses_the_audit_date_once_it_is_fixed():
 @pytest.mark.parametrize("key, expected, count", [
     ("training.follow_up", D(2027, 2, 26),
      "Mon 30 Nov 2026 + 3 months = 28 Feb 2027 (no 30 Feb), a Sunday; back to Fri 26 Feb"),
-    ("training.manager_survey", D(2027, 3, 30), "+ 4 months = Tue 30 Mar 2027, after Easter Monday"),
+    ("training.manager_survey", D(2027, 3, 30),
+     "+ 4 months = Tue 30 Mar 2027, the day after Easter Monday"),
 ])
 def test_training_follow_up(key, expected, count):
     assert due(key, {"training_completed_on": D(2026, 11, 30)}).due.date == expected, count

@@ -166,7 +166,8 @@ rules:
      "training.manager_survey", "who_acts.role", "Input should be"),
     ("closures:\n  2026-13-24: nonsense\n", None, "closures.2026-13-24", "valid date"),
 ])
-def test_a_bad_override_names_the_rule_and_field_and_loads_nothing(override, text, key, field, words):
+def test_a_bad_override_names_the_rule_and_field_and_loads_nothing(override, text, key, field,
+                                                                   words):
     path = override("version: 1\n" + text)
     with pytest.raises(RulesError) as caught:
         load_rules(override_path=path)

