@@ -1,96 +1,324 @@
-"""Use cases of the scheduling service."""
+"""Use cases of the scheduling service: start clocks from anchor events, meet them from completion
+facts, move them when an anchor moves, and the business unit's pause, resume and waive.
+
+Every change is one transaction with the events it owes (and, for consumed events, the inbox row).
+"""
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.contracts import Envelope, parse
-from safeguard_shared.contracts.referrals import CaseOpened
-from safeguard_shared.contracts.scheduling import DeadlineScheduled
+from safeguard_shared.contracts import Envelope, contract_for, parse
+from safeguard_shared.contracts.audits import AuditPlanned, CasesSampled
+from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
+from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineMet, DeadlineScheduled
 from safeguard_shared.service import ServiceRuntime
 
-from .adapters.orm import deadlines
+from .adapters.orm import deadline_history, deadlines, occasions
 from .domain.calendar import WorkingDayCalendar
+from .domain.deadlines import OPEN_STATUSES, ReminderPolicy, assess_met, next_transition, working_days_between
 from .domain.policies import ClockStart, when_child_case_opened_start_the_rapid_review_clocks
-from .domain.rules import RuleBook
+from .domain.rules import MissingAnchorError, Rule, RuleBook
+
+PROCESSES_OF = {"child": ("rr", "cspr"), "adult": ("sar",), "audit": ("macfa",), "training": ("training",)}
+
+
+class Conflict(Exception):
+    """A command that does not fit the deadline's state (409)."""
+
+
+class NotFound(Exception):
+    pass
+
+
+def _insert(session: AsyncSession):  # noqa: ANN202
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 class Scheduler:
-    """Turns anchor events into deadlines, in the same transaction as the inbox record."""
-
-    def __init__(self, runtime: ServiceRuntime, calendar: WorkingDayCalendar, rules: RuleBook):
+    def __init__(self, runtime: ServiceRuntime, calendar: WorkingDayCalendar, rules: RuleBook,
+                 policy: ReminderPolicy | None = None):
         self.runtime = runtime
         self.calendar = calendar
         self.rules = rules
+        self.policy = policy or ReminderPolicy()
 
+    # --- consumed events ------------------------------------------------------------------------
     async def on_referrals_event(self, session: AsyncSession, env: Envelope) -> None:
-        if env.event_type != CaseOpened.event_type:
-            return  # not an anchor this service listens for (yet)
+        if contract_for(env.event_type, env.schema_version) is None:
+            return  # not an anchor or a fact the clock counts
         event = parse(env)
-        assert isinstance(event, CaseOpened)
-        if event.pathway != "child":
+        if isinstance(event, CaseOpened):
+            await self._case_opened(session, event, env)
+        elif isinstance(event, MilestoneReached):
+            await self.record_fact(session, f"case:{event.case_id}", fact=event.fact, on=event.on,
+                                   agency=event.agency, anchor=event.anchor, reason=event.reason, env=env)
+
+    async def on_audits_event(self, session: AsyncSession, env: Envelope) -> None:
+        if contract_for(env.event_type, env.schema_version) is None:
             return
-        starts = when_child_case_opened_start_the_rapid_review_clocks(
-            received_on=event.received_on, became_aware_on=event.became_aware_on,
-            rapid_review=event.rapid_review, notices_owed=list(event.notices_owed))
+        event = parse(env)
+        if isinstance(event, AuditPlanned):
+            occasion = f"audit:{event.audit_id}"
+            await self._remember(session, occasion, "audit", [], {"qa_meeting_on": event.qa_meeting_on})
+            for rule in self._rules_of("audit"):
+                await self.start_clock(session, ClockStart(rule.key, {"qa_meeting_on": event.qa_meeting_on}),
+                                       env=env, audit_id=event.audit_id)
+        elif isinstance(event, CasesSampled):
+            await self.record_fact(session, f"audit:{event.audit_id}", fact="cases_sampled",
+                                   on=self.runtime.clock.today(), agency=None, anchor=None, reason=None, env=env)
+
+    async def _case_opened(self, session: AsyncSession, event: CaseOpened, env: Envelope) -> None:
+        anchors = {"received_on": event.received_on}
+        if event.became_aware_on:
+            anchors["became_aware_on"] = event.became_aware_on
+        await self._remember(session, f"case:{event.case_id}", event.pathway, event.involved_agencies, anchors)
+        if event.pathway == "child":
+            starts = when_child_case_opened_start_the_rapid_review_clocks(
+                received_on=event.received_on, became_aware_on=event.became_aware_on,
+                rapid_review=event.rapid_review, notices_owed=list(event.notices_owed))
+        else:
+            starts = [ClockStart(r.key, anchors) for r in self._rules_of("adult") if r.anchor in anchors]
         for start in starts:
             await self.start_clock(session, start, case_id=event.case_id, env=env)
 
-    async def start_clock(self, session: AsyncSession, start: ClockStart, *, env: Envelope,
-                          case_id: str | None = None, audit_id: str | None = None) -> None:
+    # --- occasions --------------------------------------------------------------------------------
+    async def _occasion(self, session: AsyncSession, occasion: str) -> dict | None:
+        row = (await session.execute(select(occasions).where(occasions.c.occasion == occasion))).mappings().first()
+        return dict(row) if row else None
+
+    async def _remember(self, session: AsyncSession, occasion: str, process: str, agencies: list[str],
+                        anchors: dict[str, date]) -> None:
+        values = dict(occasion=occasion, process=process, involved_agencies=list(agencies),
+                      anchors={k: v.isoformat() for k, v in anchors.items()}, updated_at=self.runtime.clock.now())
+        await session.execute(_insert(session)(occasions).values(**values).on_conflict_do_nothing(
+            index_elements=["occasion"]))
+
+    def _rules_of(self, process: str) -> list[Rule]:
+        prefixes = PROCESSES_OF[process]
+        return [r for r in self.rules.all() if r.process in prefixes]
+
+    # --- starting a clock -------------------------------------------------------------------------
+    async def start_clock(self, session: AsyncSession, start: ClockStart, *, env: Envelope | None,
+                          case_id: str | None = None, audit_id: str | None = None) -> str | None:
+        """Create the deadline unless this clock already runs for this occasion; returns its id."""
         rule = self.rules.get(start.key)
-        due = self.rules.due_for(rule, start.anchors, self.calendar)
+        try:
+            due = self.rules.due_for(rule, start.anchors, self.calendar)
+        except MissingAnchorError:
+            return None  # starts when its anchor is recorded
         occasion = f"case:{case_id}" if case_id else f"audit:{audit_id}"
         deadline_id = str(uuid.uuid4())
-        skipped = [{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped]
+        now = self.runtime.clock.now()
+        who_agency = start.agency or rule.who_acts.agency
+        if who_agency == "each_involved_agency":
+            who_agency = start.agency or None
+        transition = next_transition("pending", due.due.date, 0, self.calendar, self.policy)
         values = dict(
-            deadline_id=deadline_id, key=start.key, case_id=case_id, audit_id=audit_id,
-            occasion=occasion, agency=start.agency, anchor_on=due.due.start, due=due.due.date,
-            window_start=due.window_start.date if due.window_start else None, status="pending",
-            explanation=due.explanation, skipped=skipped, created_at=self.runtime.clock.now())
-        dialect = session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        result = await session.execute(insert(deadlines).values(**values).on_conflict_do_nothing(
+            deadline_id=deadline_id, key=rule.key, case_id=case_id, audit_id=audit_id, occasion=occasion,
+            agency=start.agency, anchor_name=rule.anchor, anchor_on=due.anchor_date, due=due.due.date,
+            window_start=due.window_start.date if due.window_start else None,
+            target=due.target.date if due.target else None, status="pending", explanation=due.explanation,
+            skipped=[{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped],
+            who_agency=who_agency, who_role=rule.who_acts.role, escalations=0,
+            next_transition_at=transition.at if transition else None, created_at=now, updated_at=now)
+        result = await session.execute(_insert(session)(deadlines).values(**values).on_conflict_do_nothing(
             index_elements=["key", "occasion", "agency"]))
         if result.rowcount == 0:
-            return  # this clock already runs for this occasion
+            return None
+        await self._history(session, deadline_id, "scheduled", due.explanation)
         await self.runtime.outbox.add(session, DeadlineScheduled(
-            deadline_id=deadline_id, key=start.key, case_id=case_id, audit_id=audit_id,
-            agency=start.agency or None, due=due.due.date,
-            window_start=values["window_start"], status="pending"),
-            occurred_at=self.runtime.clock.now(), correlation_id=env.correlation_id,
-            causation_id=env.event_id)
+            deadline_id=deadline_id, key=rule.key, case_id=case_id, audit_id=audit_id,
+            agency=start.agency or None, due=due.due.date, window_start=values["window_start"],
+            target=values["target"], who_agency=who_agency, who_role=rule.who_acts.role, status="pending"),
+            occurred_at=now, correlation_id=env.correlation_id if env else None,
+            causation_id=env.event_id if env else None)
+        return deadline_id
 
+    async def _history(self, session: AsyncSession, deadline_id: str, change: str, detail: str) -> None:
+        await session.execute(insert(deadline_history).values(
+            deadline_id=deadline_id, at=self.runtime.clock.now(), change=change, detail=detail))
 
-async def list_deadlines(runtime: ServiceRuntime, *, case_id: str | None, audit_id: str | None,
-                         agency: str | None) -> list[dict]:
-    query = select(deadlines).order_by(deadlines.c.due, deadlines.c.key)
-    if case_id:
-        query = query.where(deadlines.c.case_id == case_id)
-    if audit_id:
-        query = query.where(deadlines.c.audit_id == audit_id)
-    if agency is not None:
-        query = query.where(deadlines.c.agency == agency)
-    async with runtime.sessions() as session:
-        rows = (await session.execute(query)).mappings().all()
-    out = []
-    for row in rows:
-        item = {"deadline_id": row["deadline_id"], "key": row["key"], "due": row["due"],
-                "status": row["status"], "explanation": row["explanation"], "skipped": row["skipped"],
-                "case_id": row["case_id"], "audit_id": row["audit_id"]}
-        if row["window_start"]:
-            item["window_start"] = row["window_start"]
-        if row["agency"]:
-            item["agency"] = row["agency"]
-        if row["met_on"]:
-            item["met_on"] = row["met_on"]
-        out.append(item)
-    return out
+    # --- facts: meet, anchor, move ----------------------------------------------------------------
+    async def record_fact(self, session: AsyncSession, occasion: str, *, fact: str, on: date,
+                          agency: str | None, anchor: str | None, reason: str | None,
+                          env: Envelope | None) -> None:
+        occ = await self._occasion(session, occasion)
+        if occ is None:
+            return  # a fact about a case this clock never saw opened: nothing to time
+        anchors = dict(occ["anchors"])
+        anchors[f"{fact}@{agency}" if agency else fact] = on.isoformat()
+        anchor_name = anchor or (f"{fact}_on" if f"{fact}_on" in self.rules.anchors else None)
+        previous = None
+        if anchor_name:
+            slot = f"{anchor_name}@{agency}" if agency else anchor_name
+            previous = anchors.get(slot)
+            anchors[slot] = on.isoformat()
+        await session.execute(update(occasions).where(occasions.c.occasion == occasion).values(
+            anchors=anchors, updated_at=self.runtime.clock.now()))
+        await self._meet(session, occ, anchors, fact=fact, on=on, agency=agency, env=env)
+        if anchor_name:
+            if previous and previous != on.isoformat():
+                await self._move(session, occ, anchor_name, agency, on,
+                                 reason or f"{anchor_name} changed from {previous} to {on.isoformat()}", env)
+            elif not previous:
+                await self._start_from(session, occ, anchor_name, agency, on, env)
+
+    async def _meet(self, session: AsyncSession, occ: dict, anchors: dict, *, fact: str, on: date,
+                    agency: str | None, env: Envelope | None) -> None:
+        for rule in self.rules.met_by(fact):
+            query = select(deadlines).where(deadlines.c.occasion == occ["occasion"], deadlines.c.key == rule.key,
+                                            deadlines.c.status.in_(OPEN_STATUSES + ("paused",)))
+            if rule.per_agency:
+                query = query.where(deadlines.c.agency == (agency or ""))
+            for row in (await session.execute(query)).mappings().all():
+                met_on = on
+                if agency and not rule.per_agency:
+                    # "sent to every involved agency": met when the last of them has it, on that date.
+                    dates = [anchors.get(f"{fact}@{a}") for a in occ["involved_agencies"]]
+                    if not all(dates):
+                        continue
+                    met_on = max(date.fromisoformat(d) for d in dates)
+                await self._mark_met(session, row, met_on, env)
+
+    async def _mark_met(self, session: AsyncSession, row, met_on: date, env: Envelope | None) -> None:  # noqa: ANN001
+        outcome = assess_met(self.calendar, met_on=met_on, due=row["due"], target=row["target"],
+                             window_start=row["window_start"])
+        now = self.runtime.clock.now()
+        await session.execute(update(deadlines).where(deadlines.c.deadline_id == row["deadline_id"]).values(
+            status="met", met_on=met_on, on_time=int(outcome.on_time), working_days_late=outcome.working_days_late,
+            next_transition_at=None, updated_at=now))
+        verdict = "on time" if outcome.on_time else f"{outcome.working_days_late} working day(s) late"
+        await self._history(session, row["deadline_id"], "met", f"met on {met_on.isoformat()}, {verdict}")
+        await self.runtime.outbox.add(session, DeadlineMet(
+            **self._identity(row), met_on=met_on, on_time=outcome.on_time,
+            working_days_late=outcome.working_days_late, target_met=outcome.target_met,
+            outside_window=outcome.outside_window), occurred_at=now,
+            correlation_id=env.correlation_id if env else None, causation_id=env.event_id if env else None)
+
+    @staticmethod
+    def _identity(row) -> dict:  # noqa: ANN001
+        return dict(deadline_id=row["deadline_id"], key=row["key"], case_id=row["case_id"],
+                    audit_id=row["audit_id"], agency=row["agency"] or None, due=row["due"],
+                    who_agency=row["who_agency"], who_role=row["who_role"])
+
+    async def _start_from(self, session: AsyncSession, occ: dict, anchor_name: str, agency: str | None,
+                          on: date, env: Envelope | None) -> None:
+        ids = {"case_id": occ["occasion"][5:]} if occ["occasion"].startswith("case:") else {
+            "audit_id": occ["occasion"][6:]}
+        known = {k: date.fromisoformat(v) for k, v in occ["anchors"].items() if "@" not in k and k in self.rules.anchors}
+        known[anchor_name] = on
+        for rule in self._rules_of(occ["process"]):
+            if rule.anchor != anchor_name:
+                continue
+            if rule.per_agency:
+                agencies = [agency] if agency else list(occ["involved_agencies"])
+                for each in agencies:
+                    await self.start_clock(session, ClockStart(rule.key, known, agency=each), env=env, **ids)
+            else:
+                await self.start_clock(session, ClockStart(rule.key, known), env=env, **ids)
+
+    async def _move(self, session: AsyncSession, occ: dict, anchor_name: str, agency: str | None, on: date,
+                    reason: str, env: Envelope | None) -> None:
+        query = select(deadlines).where(deadlines.c.occasion == occ["occasion"],
+                                        deadlines.c.anchor_name == anchor_name,
+                                        deadlines.c.status.in_(OPEN_STATUSES))
+        if agency:
+            query = query.where(deadlines.c.agency == agency)
+        for row in (await session.execute(query)).mappings().all():
+            due = self.rules.due_for(row["key"], {anchor_name: on}, self.calendar)
+            await self._reschedule(session, row, due.due.date, f"Moved: {reason}. {due.explanation}", reason,
+                                   env, window_start=due.window_start.date if due.window_start else None)
+
+    async def _reschedule(self, session: AsyncSession, row, new_due: date, explanation: str, reason: str,  # noqa: ANN001
+                          env: Envelope | None, *, change: str = "moved", by: str | None = None,
+                          window_start: date | None = None) -> None:
+        transition = next_transition("pending", new_due, 0, self.calendar, self.policy)
+        now = self.runtime.clock.now()
+        await session.execute(update(deadlines).where(deadlines.c.deadline_id == row["deadline_id"]).values(
+            due=new_due, window_start=window_start if window_start else row["window_start"], status="pending",
+            escalations=0, next_transition_at=transition.at if transition else None, explanation=explanation,
+            paused_on=None, status_reason=reason, changed_by=by, updated_at=now))
+        await self._history(session, row["deadline_id"], change, explanation)
+        await self.runtime.outbox.add(session, DeadlineChanged(
+            **{**self._identity(row), "due": new_due}, change=change, status="pending", previous_due=row["due"],
+            reason=reason, by=by), occurred_at=now,
+            correlation_id=env.correlation_id if env else None, causation_id=env.event_id if env else None)
+
+    # --- the business unit's commands --------------------------------------------------------------
+    async def pause(self, deadline_id: str, *, reason: str, by: str) -> dict:
+        async with self.runtime.sessions() as session, session.begin():
+            row = await self._locked(session, deadline_id)
+            if row["status"] not in OPEN_STATUSES:
+                raise Conflict(f"a {row['status']} deadline cannot be paused")
+            today = self.runtime.clock.today()
+            now = self.runtime.clock.now()
+            await session.execute(update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(
+                status="paused", paused_on=today, next_transition_at=None, status_reason=reason, changed_by=by,
+                updated_at=now))
+            await self._history(session, deadline_id, "paused", f"paused on {today.isoformat()}: {reason}")
+            await self.runtime.outbox.add(session, DeadlineChanged(
+                **self._identity(row), change="paused", status="paused", reason=reason, by=by), occurred_at=now)
+        self.runtime.relay.wake()
+        return await self.one(deadline_id)
+
+    async def resume(self, deadline_id: str, *, by: str, reason: str | None = None) -> dict:
+        """The clock stood still while paused: the due date moves by the working days it was paused."""
+        async with self.runtime.sessions() as session, session.begin():
+            row = await self._locked(session, deadline_id)
+            if row["status"] != "paused":
+                raise Conflict(f"only a paused deadline can be resumed; this one is {row['status']}")
+            today = self.runtime.clock.today()
+            paused_days = max(0, working_days_between(self.calendar, row["paused_on"], today))
+            new_due = self.calendar.add_working_days(row["due"], paused_days).date if paused_days else row["due"]
+            why = (f"paused from {row['paused_on'].isoformat()} ({row['status_reason']}) to {today.isoformat()}: "
+                   f"{paused_days} working day(s) added")
+            explanation = (f"{row['key']} is due by {new_due.isoformat()}: was due {row['due'].isoformat()}, "
+                           f"{why}. {reason or ''}".strip())
+            await self._reschedule(session, row, new_due, explanation, why, None, change="resumed", by=by)
+        self.runtime.relay.wake()
+        return await self.one(deadline_id)
+
+    async def waive(self, deadline_id: str, *, reason: str, by: str) -> dict:
+        async with self.runtime.sessions() as session, session.begin():
+            row = await self._locked(session, deadline_id)
+            if row["status"] not in OPEN_STATUSES + ("paused",):
+                raise Conflict(f"a {row['status']} deadline cannot be waived")
+            now = self.runtime.clock.now()
+            await session.execute(update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(
+                status="waived", next_transition_at=None, status_reason=reason, changed_by=by, updated_at=now))
+            await self._history(session, deadline_id, "waived", f"waived by {by}: {reason}")
+            await self.runtime.outbox.add(session, DeadlineChanged(
+                **self._identity(row), change="waived", status="waived", reason=reason, by=by), occurred_at=now)
+        self.runtime.relay.wake()
+        return await self.one(deadline_id)
+
+    async def _locked(self, session: AsyncSession, deadline_id: str):  # noqa: ANN202
+        query = select(deadlines).where(deadlines.c.deadline_id == deadline_id)
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = (await session.execute(query)).mappings().first()
+        if row is None:
+            raise NotFound("no deadline with that deadline_id")
+        return row
+
+    async def one(self, deadline_id: str) -> dict:
+        from .queries import deadline_out
+
+        async with self.runtime.sessions() as session:
+            row = (await session.execute(select(deadlines).where(deadlines.c.deadline_id == deadline_id))).mappings().first()
+            if row is None:
+                raise NotFound("no deadline with that deadline_id")
+            history = (await session.execute(select(deadline_history).where(
+                deadline_history.c.deadline_id == deadline_id).order_by(deadline_history.c.id))).mappings().all()
+        out = deadline_out(row)
+        out["history"] = [{"at": h["at"], "change": h["change"], "detail": h["detail"]} for h in history]
+        return out
 
 
 def add_working_days(calendar: WorkingDayCalendar, start: date, days: int) -> dict:
@@ -98,3 +326,4 @@ def add_working_days(calendar: WorkingDayCalendar, start: date, days: int) -> di
     return {"start": start, "days": days, "date": result.date,
             "skipped": [{"date": s.date, "reason": s.reason} for s in result.skipped],
             "explanation": result.explanation}
+

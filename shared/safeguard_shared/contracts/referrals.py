@@ -32,3 +32,24 @@ class CaseOpened(Event):
     rapid_review: bool = False
     # The statutory notices this referral owes, decided by the referrals service's rules.
     notices_owed: list[RecipientKind] = []
+
+
+@register
+class MilestoneReached(Event):
+    """Something the framework times happened (or was planned) on a case: the scoping template was
+    sent to an agency, the rapid review meeting was held, the Panel was notified …
+
+    ``fact`` is one of the timescale rules' ``met_by`` names; ``anchor`` optionally names the date
+    this fact starts other clocks from (e.g. ``meeting_held_on``). A second event for the same fact
+    with another date moves the clocks that hang on it, with ``reason``.
+    """
+
+    event_type = "referrals.case.milestone_reached"
+    schema_version = 1
+
+    case_id: str
+    fact: str
+    on: date
+    agency: str | None = None
+    anchor: str | None = None
+    reason: str | None = None

@@ -1,10 +1,20 @@
 """The scheduling service's own tables."""
-from sqlalchemy import JSON, Column, Date, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, UniqueConstraint
 
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
+
+# What the clock knows of each case or audit: its process, involved agencies and recorded anchors.
+occasions = Table(
+    "occasions", metadata,
+    Column("occasion", String(50), primary_key=True),  # "case:<id>" or "audit:<id>"
+    Column("process", String(20), nullable=False),  # child | adult | audit | training
+    Column("involved_agencies", JSON, nullable=False),
+    Column("anchors", JSON, nullable=False),  # anchor name -> ISO date
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
 
 deadlines = Table(
     "deadlines", metadata,
@@ -15,16 +25,41 @@ deadlines = Table(
     # "case:<id>" or "audit:<id>": never NULL, so the uniqueness below holds on every database.
     Column("occasion", String(50), nullable=False),
     Column("agency", String(60), nullable=False, default=""),
+    Column("anchor_name", String(60), nullable=False),
     Column("anchor_on", Date, nullable=False),
     Column("due", Date, nullable=False),
     Column("window_start", Date, nullable=True),
+    Column("target", Date, nullable=True),
     Column("status", String(20), nullable=False),
     Column("explanation", Text, nullable=False),
     Column("skipped", JSON, nullable=False),
+    Column("who_agency", String(60), nullable=True),
+    Column("who_role", String(60), nullable=True),
     Column("met_on", Date, nullable=True),
+    Column("on_time", Integer, nullable=True),  # 1/0 once met
+    Column("working_days_late", Integer, nullable=True),
+    Column("escalations", Integer, nullable=False, default=0),
+    # The one instant at which this deadline next changes by itself; NULL when it never will.
+    # The ticker reads only this column's index, so a tick stays cheap with a million deadlines.
+    Column("next_transition_at", UTCDateTime(), nullable=True),
+    Column("paused_on", Date, nullable=True),
+    Column("status_reason", Text, nullable=True),
+    Column("changed_by", String(200), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("key", "occasion", "agency", name="uq_deadline_occasion"),
 )
 Index("ix_deadlines_case", deadlines.c.case_id)
 Index("ix_deadlines_audit", deadlines.c.audit_id)
-Index("ix_deadlines_due", deadlines.c.status, deadlines.c.due)
+Index("ix_deadlines_next", deadlines.c.next_transition_at)
+Index("ix_deadlines_status_due", deadlines.c.status, deadlines.c.due)
+
+deadline_history = Table(
+    "deadline_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("deadline_id", String(36), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("change", String(30), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+Index("ix_deadline_history_deadline", deadline_history.c.deadline_id)

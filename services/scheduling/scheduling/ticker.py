@@ -1,0 +1,75 @@
+"""The durable timer: finds deadlines whose next transition has fallen due and fires it, once.
+
+Nothing lives in memory: each deadline stores the instant of its next transition, the tick takes
+the rows that are due (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same
+row), applies every transition that fell due — in order, each once, even after days of downtime —
+and writes the events in the same transaction. Nothing fires early: a transition fires only when
+the clock has reached its instant.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from safeguard_shared import logging as slog
+from safeguard_shared.contracts.scheduling import DeadlineDueSoon, DeadlineEscalated, DeadlineMissed
+
+from .adapters.orm import deadline_history, deadlines
+from .domain.deadlines import london_date, next_transition, working_days_between
+from .handlers import Scheduler
+
+log = slog.get("ticker")
+BATCH = 500
+
+
+async def tick(scheduler: Scheduler, now: datetime | None = None) -> int:
+    """One round: returns how many transitions fired."""
+    runtime = scheduler.runtime
+    now = now or runtime.clock.now()
+    fired = 0
+    async with runtime.sessions() as session, session.begin():
+        query = select(deadlines).where(deadlines.c.next_transition_at <= now).order_by(
+            deadlines.c.next_transition_at).limit(BATCH)
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await session.execute(query)).mappings().all()
+        for row in rows:
+            status, escalations = row["status"], row["escalations"]
+            transition = next_transition(status, row["due"], escalations, scheduler.calendar, scheduler.policy)
+            identity = Scheduler._identity(row)
+            while transition is not None and transition.at <= now:
+                if transition.kind == "due_soon":
+                    event = DeadlineDueSoon(**identity)
+                elif transition.kind == "missed":
+                    event = DeadlineMissed(**identity)
+                else:
+                    escalations += 1
+                    overdue = working_days_between(scheduler.calendar, row["due"], london_date(transition.at))
+                    event = DeadlineEscalated(**identity, escalation=escalations, working_days_overdue=overdue)
+                status = transition.new_status
+                await runtime.outbox.add(session, event, occurred_at=transition.at)
+                await session.execute(deadline_history.insert().values(
+                    deadline_id=row["deadline_id"], at=transition.at, change=transition.kind,
+                    detail=f"{transition.kind.replace('_', ' ')} at {transition.at.isoformat()}"))
+                fired += 1
+                transition = next_transition(status, row["due"], escalations, scheduler.calendar, scheduler.policy)
+            await session.execute(update(deadlines).where(deadlines.c.deadline_id == row["deadline_id"]).values(
+                status=status, escalations=escalations,
+                next_transition_at=transition.at if transition else None, updated_at=now))
+    if fired:
+        runtime.relay.wake()
+    return fired
+
+
+async def run_ticker(scheduler: Scheduler, interval_seconds: float) -> None:
+    while True:
+        try:
+            while await tick(scheduler) > 0:
+                pass  # catch up in batches after downtime
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("tick failed", extra={"error_type": type(exc).__name__})
+        await asyncio.sleep(interval_seconds)

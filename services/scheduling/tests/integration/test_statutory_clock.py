@@ -1,0 +1,243 @@
+"""The statutory clock on a real store (SQLite and PostgreSQL): deadlines started by a referral,
+met by what happens on the case, moved when an anchor moves, paused for court proceedings, and
+fired by a durable timer that survives restarts and never fires twice — even with two schedulers.
+
+The ticker and handlers run on the service's own database; the events they owe are read back from
+its outbox (the relay that publishes them is proved in shared/tests/integration).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime, time, timezone
+
+import pytest
+from sqlalchemy import select
+
+from safeguard_shared.clock import ManualClock
+from safeguard_shared.contracts import Envelope
+from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
+from safeguard_shared.service import ServiceRuntime
+from scheduling.adapters import orm
+from scheduling.bootstrap import MIGRATIONS
+from scheduling.config import load_settings
+from scheduling.domain.deadlines import LONDON, ReminderPolicy, start_of_day
+from scheduling.domain.rules import load_rules
+from scheduling.handlers import Conflict, Scheduler
+from scheduling.queries import due_this_week, list_deadlines
+from scheduling.ticker import tick
+
+CASE = "5a1f0c3e-0000-4000-8000-000000000001"
+
+
+def at(day: str, hour: int = 9) -> datetime:
+    """An instant in London on a business day."""
+    return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=LONDON).astimezone(timezone.utc)
+
+
+async def make_scheduler(db_url: str, clock: ManualClock, tmp_path) -> Scheduler:  # noqa: ANN001
+    settings = load_settings(database_url=db_url, data_dir=tmp_path, nats_url="nats://127.0.0.1:1")
+    runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox, migrations=MIGRATIONS,
+                             clock=clock)
+    await runtime.migrate()
+    rules = load_rules()
+    return Scheduler(runtime, rules.calendar(), rules, ReminderPolicy(lead_working_days=2,
+                                                                       escalate_every_working_days=2))
+
+
+def envelope(event, clock: ManualClock) -> Envelope:  # noqa: ANN001
+    return event.envelope(producer="referrals", occurred_at=clock.now())
+
+
+async def deliver(scheduler: Scheduler, env: Envelope) -> None:
+    await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_referrals_event)
+
+
+async def owed_events(scheduler: Scheduler, event_type: str | None = None) -> list[dict]:
+    async with scheduler.runtime.sessions() as session:
+        rows = (await session.execute(select(orm.outbox.c.body).order_by(orm.outbox.c.seq))).scalars().all()
+    events = [json.loads(b) for b in rows]
+    return [e for e in events if event_type is None or e["event_type"] == event_type]
+
+
+def serious_incident(received: str = "2026-12-21", aware: str = "2026-12-21") -> CaseOpened:
+    return CaseOpened(case_id=CASE, case_ref="RR-2026-5A1F0C", pathway="child", referring_agency="police",
+                      received_on=date.fromisoformat(received), became_aware_on=date.fromisoformat(aware),
+                      involved_agencies=["local_authority", "police", "icb"], serious_incident=True,
+                      rapid_review=True, notices_owed=["national_panel"])
+
+
+@pytest.fixture
+async def clock_and_scheduler(databases, tmp_path):
+    clock = ManualClock(at("2026-12-21"))
+    scheduler = await make_scheduler(await databases.anew("scheduling"), clock, tmp_path)
+    yield clock, scheduler
+    await scheduler.runtime.engine.dispose()
+
+
+async def by_key(scheduler: Scheduler) -> dict[str, dict]:
+    rows = await list_deadlines(scheduler.runtime, case_id=CASE, audit_id=None, agency=None)
+    return {(r["key"] + (f"@{r['agency']}" if r.get("agency") else "")): r for r in rows}
+
+
+async def test_a_serious_incident_starts_the_rapid_review_clocks(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    deadlines = await by_key(scheduler)
+    assert set(deadlines) == {"rr.panel_notified", "rr.scoping_sent", "rr.meeting", "rr.complete"}
+    # Received Monday 21 December 2026. Scoping: 2 working days → Wednesday 23rd.
+    assert deadlines["rr.scoping_sent"]["due"] == date(2026, 12, 23)
+    # Meeting window: 7 to 13 working days after receipt. Working days after the 21st: 22, 23, 24,
+    # 29, 30, 31 Dec (25th Christmas, 28th Boxing Day substitute), 4 Jan (1st New Year) = 7th → 4 Jan;
+    # then 5, 6, 7, 8, 11, 12 Jan = 13th → 12 January.
+    assert deadlines["rr.meeting"]["window_start"] == date(2027, 1, 4)
+    assert deadlines["rr.meeting"]["due"] == date(2027, 1, 12)
+    assert deadlines["rr.complete"]["due"] == date(2027, 1, 14)
+    assert len(await owed_events(scheduler, "scheduling.deadline.scheduled")) == 4
+
+
+async def test_scoping_sent_to_every_agency_meets_the_deadline_and_starts_each_agency_return(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    for agency, day in (("local_authority", "2026-12-22"), ("police", "2026-12-22"), ("icb", "2026-12-24")):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date.fromisoformat(day),
+                                                           agency=agency), clock))
+    deadlines = await by_key(scheduler)
+    # The last agency had it on Thursday 24th: one working day after the 2-day limit (23rd).
+    assert deadlines["rr.scoping_sent"]["status"] == "met"
+    assert deadlines["rr.scoping_sent"]["met_on"] == date(2026, 12, 24)
+    assert deadlines["rr.scoping_sent"]["on_time"] is False
+    assert deadlines["rr.scoping_sent"]["working_days_late"] == 1
+    # Each agency's own return: 5 working days after its template was sent.
+    assert deadlines["rr.scoping_returned@police"]["due"] == date(2026, 12, 31)  # 23, 24, 29, 30, 31
+    # From Thursday 24th: 29, 30, 31 Dec, 4, 5 Jan (New Year's Day and a weekend between) → Tuesday 5 January.
+    assert deadlines["rr.scoping_returned@icb"]["due"] == date(2027, 1, 5)
+    met = await owed_events(scheduler, "scheduling.deadline.met")
+    assert [m["payload"]["key"] for m in met] == ["rr.scoping_sent"]
+
+
+async def test_a_police_user_sees_only_the_deadlines_the_police_must_meet(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22)), clock))
+    mine = await list_deadlines(scheduler.runtime, case_id=CASE, audit_id=None, agency="police")
+    assert {d["key"] for d in mine} == {"rr.scoping_returned"}
+    assert {d["agency"] for d in mine} == {"police"}
+
+
+async def test_the_timer_fires_each_transition_once_after_downtime_and_never_early(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    # rr.scoping_sent is due Wednesday 23rd; the reminder (2 working days before) is due Monday 21st.
+    clock.set(start_of_day(date(2026, 12, 23)))  # midnight starting the due day: not yet missed
+    await tick(scheduler)
+    soon = {e["payload"]["key"] for e in await owed_events(scheduler, "scheduling.deadline.due_soon")}
+    assert "rr.scoping_sent" in soon
+    assert not await owed_events(scheduler, "scheduling.deadline.missed"), "nothing is missed before its day ends"
+
+    # The service is down from the 23rd until Friday 8 January. On restart (a new scheduler on the
+    # same database) every transition that fell due fires, once, in order.
+    restarted = await make_scheduler(str(scheduler.runtime.engine.url.render_as_string(hide_password=False)),
+                                     clock, scheduler.runtime.settings.data_dir)
+    clock.set(at("2027-01-08", 10))
+    fired = await tick(restarted)
+    assert fired > 0
+    assert await tick(restarted) == 0, "a second tick at the same instant fires nothing"
+    missed = [e for e in await owed_events(restarted, "scheduling.deadline.missed")
+              if e["payload"]["key"] == "rr.scoping_sent"]
+    assert len(missed) == 1
+    escalations = [e["payload"] for e in await owed_events(restarted, "scheduling.deadline.escalated")
+                   if e["payload"]["key"] == "rr.scoping_sent"]
+    # Due 23 Dec; escalations every 2 working days after it: 29 Dec (2nd wd), 31 Dec (4th), 5 Jan
+    # (6th), 7 Jan (8th). By Friday 8 January four have fallen due.
+    assert [e["escalation"] for e in escalations] == [1, 2, 3, 4]
+    assert [e["working_days_overdue"] for e in escalations] == [2, 4, 6, 8]
+    assert (await by_key(restarted))["rr.scoping_sent"]["status"] == "overdue"
+    await restarted.runtime.engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_two_schedulers_on_one_postgresql_database_never_fire_the_same_transition_twice(databases, tmp_path):
+    if databases.kind != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database; SQLite is the single-node embedded default")
+    clock = ManualClock(at("2026-12-21"))
+    url = await databases.anew("scheduling")
+    first = await make_scheduler(url, clock, tmp_path)
+    second = await make_scheduler(url, clock, tmp_path)
+    for n in range(40):
+        case = serious_incident()
+        case = case.model_copy(update={"case_id": f"5a1f0c3e-0000-4000-8000-{n:012d}"})
+        await first.runtime.inbox.handle_once("scheduling", envelope(case, clock), first.on_referrals_event)
+    clock.set(at("2027-01-20", 10))
+    counts = await asyncio.gather(*(tick(s) for s in (first, second, first, second)))
+    while sum(await asyncio.gather(tick(first), tick(second))):
+        pass
+    events = await owed_events(first)
+    transitions = [e for e in events if e["event_type"] in (
+        "scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")]
+    keys = [(e["payload"]["deadline_id"], e["event_type"], e["payload"].get("escalation")) for e in transitions]
+    assert len(keys) == len(set(keys)), "no transition fired twice"
+    assert sum(counts) > 0
+    missed = [k for k in keys if k[1] == "scheduling.deadline.missed"]
+    assert len(missed) == 40 * 4, "every case's four deadlines were missed exactly once"
+    for s in (first, second):
+        await s.runtime.engine.dispose()
+
+
+async def test_a_rescheduled_meeting_moves_the_outcome_deadline_and_says_why(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 5)), clock))
+    deadlines = await by_key(scheduler)
+    assert deadlines["rr.meeting"]["status"] == "met" and deadlines["rr.meeting"]["on_time"] is True
+    assert deadlines["rr.outcome_sent"]["due"] == date(2027, 1, 7)
+    # The meeting date was recorded wrongly: it was held on the 6th.
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 6),
+                                                       reason="meeting date corrected by the business unit"), clock))
+    moved = (await by_key(scheduler))["rr.outcome_sent"]
+    assert moved["due"] == date(2027, 1, 8)
+    assert "meeting date corrected by the business unit" in moved["explanation"]
+    [change] = await owed_events(scheduler, "scheduling.deadline.changed")
+    assert change["payload"]["previous_due"] == "2027-01-07" and change["payload"]["change"] == "moved"
+
+
+async def test_a_pause_for_court_proceedings_stops_the_clock_and_resuming_moves_the_date(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    complete = (await by_key(scheduler))["rr.complete"]
+    paused = await scheduler.pause(complete["deadline_id"], reason="parallel court proceedings", by="bu-1")
+    assert paused["status"] == "paused" and paused["status_reason"] == "parallel court proceedings"
+    clock.set(at("2027-01-20"))
+    assert await tick(scheduler) >= 0
+    assert (await by_key(scheduler))["rr.complete"]["status"] == "paused", "a paused clock never goes overdue"
+    # Paused Monday 21 Dec, resumed Wednesday 20 Jan: 19 working days stood still.
+    resumed = await scheduler.resume(complete["deadline_id"], by="bu-1")
+    assert resumed["status"] == "pending"
+    assert resumed["due"] == scheduler.calendar.add_working_days(date(2027, 1, 14), 19).date
+    assert "19 working day(s) added" in resumed["explanation"]
+    assert [h["change"] for h in resumed["history"]] == ["scheduled", "paused", "resumed"]
+    with pytest.raises(Conflict):
+        await scheduler.resume(complete["deadline_id"], by="bu-1")
+
+
+async def test_a_waived_deadline_records_why_and_who_and_never_fires(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    panel = (await by_key(scheduler))["rr.panel_notified"]
+    waived = await scheduler.waive(panel["deadline_id"], reason="the Panel was notified by another area", by="bu-2")
+    assert waived["status"] == "waived"
+    clock.set(at("2027-02-01"))
+    await tick(scheduler)
+    keys = {e["payload"]["key"] for e in await owed_events(scheduler, "scheduling.deadline.missed")}
+    assert "rr.panel_notified" not in keys
+
+
+async def test_the_business_unit_sees_what_is_due_this_week_and_what_is_overdue(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    clock.set(at("2026-12-29"))  # Tuesday after Christmas
+    await tick(scheduler)
+    week = await due_this_week(scheduler.runtime, agency=None, today=date(2026, 12, 29))
+    assert week["week_start"] == date(2026, 12, 28) and week["week_end"] == date(2027, 1, 3)
+    assert [d["key"] for d in week["due"]] == ["rr.panel_notified"]  # due Wednesday 30 December
+    assert [d["key"] for d in week["overdue"]] == ["rr.scoping_sent"]

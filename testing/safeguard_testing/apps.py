@@ -1,0 +1,151 @@
+"""Run the real services in-process for a test: each one's own ``bootstrap()``, store, bus and HTTP app.
+
+``running(...)`` starts one or more services with their lifespan (migrations, broker, outbox relay,
+consumers, background loops) on the test's NATS server and bus namespace, each with a fresh database
+of the kind the ``databases`` fixture gives; ``migrated(...)`` prepares one service's store and app but
+starts nothing, for tests that drive a handler by hand and must not race a background loop.
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import Table, func, select
+
+from safeguard_shared.clock import Clock, FixedDateClock
+
+SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
+
+# The business date of DESIGN section 5's example referral: Monday 21 December 2026.
+DESIGN_DATE = date(2026, 12, 21)
+
+# Identifying values that must never leave the referrals store (events, e-mails, reports, logs).
+CANARY_REFERENCE = "C-CANARY-1029"
+CANARY_DATE_OF_BIRTH = "2015-04-02"
+CANARY_SUMMARY = "CANARY-SUMMARY found unresponsive at home"
+CANARY_LEAD = "A. Canary-Lead"
+CANARIES = (CANARY_REFERENCE, CANARY_DATE_OF_BIRTH, CANARY_SUMMARY, CANARY_LEAD)
+
+# DESIGN section 5's example child referral, with the identifying values replaced by canaries.
+_DESIGN_CHILD_REFERRAL = {
+    "referring_agency": "police",
+    "safeguarding_lead": {"name": CANARY_LEAD, "agreed_on": "2026-12-21"},
+    "received_on": "2026-12-21",
+    "child": {"reference": CANARY_REFERENCE, "date_of_birth": CANARY_DATE_OF_BIRTH, "looked_after": False},
+    "incident": {"occurred_on": "2026-12-19", "became_aware_on": "2026-12-21",
+                 "outcome": "seriously_harmed", "abuse_or_neglect": "suspected",
+                 "summary": CANARY_SUMMARY},
+    "involved_agencies": ["local_authority", "police", "icb", "school"],
+}
+
+
+def design_child_referral(**sections: dict[str, Any] | Any) -> dict:
+    """A fresh copy of the DESIGN example; ``incident={"outcome": "died"}`` changes one field of a
+    section, ``referring_agency="school"`` replaces a top-level value."""
+    body = copy.deepcopy(_DESIGN_CHILD_REFERRAL)
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(body.get(key), dict):
+            body[key].update(value)
+        else:
+            body[key] = value
+    return body
+
+
+def bearer(issuer, agency: str, *roles: str) -> dict[str, str]:  # noqa: ANN001
+    return {"Authorization": f"Bearer {issuer.mint(agency=agency, roles=list(roles))}"}
+
+
+@dataclass
+class InProcess:
+    """One service running in this process, and an HTTP client that talks to it without a socket."""
+
+    name: str
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: Any
+    data_dir: Path
+
+    @property
+    def runtime(self):  # noqa: ANN201
+        return self.app.state.runtime
+
+    async def count(self, table: Table) -> int:
+        async with self.runtime.sessions() as session:
+            return (await session.execute(select(func.count()).select_from(table))).scalar_one()
+
+    async def rows(self, table: Table) -> list[dict]:
+        async with self.runtime.sessions() as session:
+            return [dict(r) for r in (await session.execute(select(table))).mappings().all()]
+
+
+def settings_for(name: str, *, database_url: str, nats_url: str, bus_namespace: str, data_dir: Path,
+                 issuer, **extra: Any):  # noqa: ANN001, ANN201
+    """The service's own ``load_settings`` with this test's store, broker, namespace and issuer.
+
+    The namespace, data folder and mail outbox are given by their environment names: ``load_settings``
+    silently drops them when given by field name (see tests/integration/test_service_settings.py).
+    """
+    config = importlib.import_module(f"{name}.config")
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "auth_public_key_file": issuer.public_key_file,
+        "SAFEGUARD_BUS_NAMESPACE": bus_namespace,
+        "SAFEGUARD_DATA_DIR": str(data_dir),
+    }
+    if name == "notifications":
+        values["NOTIFICATIONS_OUTBOX_DIR"] = str(data_dir / "outbox")
+    values.update(extra)
+    return config.load_settings(**values)
+
+
+def build(name: str, settings, clock: Clock) -> FastAPI:  # noqa: ANN001
+    return importlib.import_module(f"{name}.bootstrap").bootstrap(settings, clock=clock)
+
+
+def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test")
+
+
+@asynccontextmanager
+async def running(names: Iterable[str], *, databases, nats_url: str, bus_namespace: str, data_dir: Path,
+                  issuer, clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:  # noqa: ANN001
+    """Start the named services, each on a fresh database from ``databases``; stop them afterwards."""
+    clock = clock or FixedDateClock(DESIGN_DATE)
+    async with AsyncExitStack() as stack:
+        started: dict[str, InProcess] = {}
+        for name in names:
+            service_dir = Path(data_dir) / name
+            settings = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
+                                    bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer)
+            app = build(name, settings, clock)
+            # One after another: Alembic keeps its migration context in a module global, so two
+            # services migrating at once in one process could interleave.
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            client = await stack.enter_async_context(_client(name, app))
+            started[name] = InProcess(name, app, client, settings, service_dir)
+        yield started
+
+
+@asynccontextmanager
+async def migrated(name: str, *, database_url: str, data_dir: Path, issuer,  # noqa: ANN001
+                   clock: Clock | None = None) -> AsyncIterator[InProcess]:
+    """One service's app with its store migrated, and no broker, relay, consumer or background loop."""
+    service_dir = Path(data_dir) / name
+    # Nothing connects to the broker here; the URL only has to be well formed.
+    settings = settings_for(name, database_url=database_url, nats_url="nats://127.0.0.1:1",
+                            bus_namespace="unused", data_dir=service_dir, issuer=issuer)
+    app = build(name, settings, clock or FixedDateClock(DESIGN_DATE))
+    await app.state.runtime.migrate()
+    try:
+        async with _client(name, app) as client:
+            yield InProcess(name, app, client, settings, service_dir)
+    finally:
+        await app.state.runtime.engine.dispose()
