@@ -14,7 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    # populate_by_name: code may pass a field by its name (bus_namespace=…) as well as by its
+    # environment alias (SAFEGUARD_BUS_NAMESPACE=…); without it the former is silently dropped.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
     host: str = "127.0.0.1"

@@ -56,7 +56,7 @@ async def sample(audit_id: str, body: SampleIn, principal: CurrentPrincipal, req
     try:
         result, created = await handlers.sample_cases(runtime, principal, audit_id, body.population, body.seed)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             [{"loc": ["body", "population"], "msg": str(exc), "type": "value_error"}]) from None
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return result

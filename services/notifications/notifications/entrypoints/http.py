@@ -19,7 +19,7 @@ async def list_notifications(request: Request, principal: CurrentPrincipal, case
     """Messages for a case or an audit with their delivery status; the business unit also sees what was sent."""
     require_roles(principal, *READ_ROLES)
     if not case_id and not audit_id:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             [{"loc": ["query", "case_id"], "msg": "give case_id or audit_id", "type": "missing"}])
     return await handlers.list_notifications(request.app.state.runtime, case_id=case_id, audit_id=audit_id,
                                              with_body=principal.has_any(BODY_ROLES))

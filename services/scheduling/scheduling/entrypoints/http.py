@@ -25,7 +25,7 @@ def _agency_scope(principal: Principal) -> str | None:
 
 
 def _problem(loc: list[str], msg: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [{"loc": loc, "msg": msg, "type": "value_error"}])
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": loc, "msg": msg, "type": "value_error"}])
 
 
 @router.get("/deadlines")
