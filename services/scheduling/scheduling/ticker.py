@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from safeguard_shared import logging as slog
 from safeguard_shared.contracts.scheduling import DeadlineDueSoon, DeadlineEscalated, DeadlineMissed
@@ -35,6 +35,8 @@ async def tick(scheduler: Scheduler, now: datetime | None = None) -> int:
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await session.execute(query)).mappings().all()
+        # Collected and written in three statements: a round of many transitions stays one round trip each.
+        events, history, changes = [], [], []
         for row in rows:
             status, escalations = row["status"], row["escalations"]
             transition = next_transition(status, row["due"], escalations, scheduler.calendar, scheduler.policy)
@@ -49,15 +51,22 @@ async def tick(scheduler: Scheduler, now: datetime | None = None) -> int:
                     overdue = working_days_between(scheduler.calendar, row["due"], london_date(transition.at))
                     event = DeadlineEscalated(**identity, escalation=escalations, working_days_overdue=overdue)
                 status = transition.new_status
-                await runtime.outbox.add(session, event, occurred_at=transition.at)
-                await session.execute(deadline_history.insert().values(
-                    deadline_id=row["deadline_id"], at=transition.at, change=transition.kind,
-                    detail=f"{transition.kind.replace('_', ' ')} at {transition.at.isoformat()}"))
+                events.append((event, transition.at))
+                history.append(dict(deadline_id=row["deadline_id"], at=transition.at, change=transition.kind,
+                                    detail=f"{transition.kind.replace('_', ' ')} at {transition.at.isoformat()}"))
                 fired += 1
                 transition = next_transition(status, row["due"], escalations, scheduler.calendar, scheduler.policy)
-            await session.execute(update(deadlines).where(deadlines.c.deadline_id == row["deadline_id"]).values(
-                status=status, escalations=escalations,
-                next_transition_at=transition.at if transition else None, updated_at=now))
+            changes.append(dict(b_id=row["deadline_id"], b_status=status, b_escalations=escalations,
+                                b_next=transition.at if transition else None))
+        if changes:
+            await runtime.outbox.add_many(session, events)
+            if history:
+                await session.execute(insert(deadline_history), history)
+            await session.execute(
+                update(deadlines).where(deadlines.c.deadline_id == bindparam("b_id")).values(
+                    status=bindparam("b_status"), escalations=bindparam("b_escalations"),
+                    next_transition_at=bindparam("b_next"), updated_at=now)
+                .execution_options(synchronize_session=False), changes)
     if fired:
         runtime.relay.wake()
     return fired

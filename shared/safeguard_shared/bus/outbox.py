@@ -35,10 +35,18 @@ class Outbox:
                   correlation_id: str | None = None, causation_id: str | None = None) -> Envelope:
         env = event.envelope(producer=self.producer, occurred_at=occurred_at,
                              correlation_id=correlation_id, causation_id=causation_id)
-        await session.execute(insert(self.table).values(
-            event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
-            created_at=datetime.now(timezone.utc), attempts=0))
+        await session.execute(insert(self.table).values(**self._row(env)))
         return env
+
+    async def add_many(self, session: AsyncSession, events: list[tuple[Event, datetime]]) -> None:
+        """Several events in one statement (the ticker fires many transitions per round)."""
+        if events:
+            rows = [self._row(e.envelope(producer=self.producer, occurred_at=at)) for e, at in events]
+            await session.execute(insert(self.table), rows)
+
+    def _row(self, env: Envelope) -> dict:
+        return dict(event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
+                    created_at=datetime.now(timezone.utc), attempts=0)
 
 
 class OutboxRelay:
