@@ -26,8 +26,10 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
     channel = MailFolder(Path(settings.outbox_dir or Path(settings.data_dir) / "outbox"))
     notifier = Notifier(runtime, channel, directory, settings.sender)
     sub = Subscription(consumer="notifications", producer="referrals", handle=notifier.on_referrals_event)
-    sub.after_commit.append(notifier.wake)
-    runtime.subscribe(sub)
+    reminders = Subscription(consumer="notifications", producer="scheduling", handle=notifier.on_scheduling_event)
+    for s in (sub, reminders):
+        s.after_commit.append(notifier.wake)
+        runtime.subscribe(s)
     runtime.background.append(notifier.run_dispatcher)
     app = runtime.app(title="Safeguarding notifications", routers=[router],
                       description="Every outbound message, delivered exactly once.")

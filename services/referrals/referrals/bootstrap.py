@@ -5,13 +5,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from safeguard_shared.bus import Subscription
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 from safeguard_shared.settings import ServiceSettings
 
 from .adapters import orm
 from .config import load_settings
+from .entrypoints.child_pathway import router as child_pathway_router
 from .entrypoints.http import router
+from .pathway import on_scheduling_event
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -20,5 +23,6 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
     settings = settings or load_settings()
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
-    return runtime.app(title="Safeguarding referrals", routers=[router],
+    runtime.subscribe(Subscription(consumer="referrals", producer="scheduling", handle=on_scheduling_event))
+    return runtime.app(title="Safeguarding referrals", routers=[router, child_pathway_router],
                        description="Intake for partner agencies; the children's and adults' review pathways.")

@@ -11,7 +11,8 @@ from safeguard_shared.auth import Principal
 from safeguard_shared.contracts.referrals import CaseOpened
 from safeguard_shared.service import ServiceRuntime
 
-from .adapters.orm import case_reads, cases
+from .adapters.orm import case_history, case_reads, cases
+from .domain.child_case import ChildCase
 from .domain.referral import ChildReferralFacts, assess_child_referral, new_case_ref
 from .entrypoints.schemas import ChildReferralIn
 
@@ -70,7 +71,14 @@ async def open_child_case(runtime: ServiceRuntime, principal: Principal, referra
             referring_agency=referral.referring_agency, received_on=received_on,
             became_aware_on=referral.incident.became_aware_on,
             serious_incident=assessment.serious_incident, rapid_review=assessment.rapid_review,
-            referral=referral.model_dump(mode="json"), created_at=now, created_by=principal.subject))
+            referral=referral.model_dump(mode="json"), created_at=now, created_by=principal.subject,
+            state=ChildCase(case_id=case_id, case_ref=case_ref, referring_agency=referral.referring_agency,
+                            received_on=received_on, became_aware_on=referral.incident.became_aware_on,
+                            rapid_review=assessment.rapid_review,
+                            involved_agencies=list(referral.involved_agencies)).to_state()))
+        await session.execute(insert(case_history).values(
+            case_id=case_id, at=now, actor=principal.subject, agency=principal.agency, action="referred",
+            detail={"status": status, "notices_owed": list(assessment.notices_owed)}))
         await runtime.outbox.add(session, CaseOpened(
             case_id=case_id, case_ref=case_ref, pathway="child", referring_agency=referral.referring_agency,
             received_on=received_on, became_aware_on=referral.incident.became_aware_on,

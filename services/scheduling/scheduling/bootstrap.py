@@ -33,6 +33,8 @@ def bootstrap(settings: SchedulingSettings | None = None, clock: Clock | None = 
     scheduler = Scheduler(runtime, calendar, rules, policy)
     runtime.subscribe(Subscription(consumer="scheduling", producer="referrals", handle=scheduler.on_referrals_event))
     runtime.subscribe(Subscription(consumer="scheduling", producer="audits", handle=scheduler.on_audits_event))
+    runtime.subscribe(Subscription(consumer="scheduling", producer="notifications",
+                                   handle=scheduler.on_notifications_event))
     runtime.background.append(lambda: run_ticker(scheduler, settings.tick_seconds))
     app = runtime.app(title="Safeguarding scheduling", routers=[router],
                       description="The statutory clock: working days, timescales as data, deadlines.")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.audits import AuditPlanned, CasesSampled
+from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
 from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineMet, DeadlineScheduled
 from safeguard_shared.service import ServiceRuntime
@@ -25,6 +26,14 @@ from .domain.deadlines import OPEN_STATUSES, ReminderPolicy, assess_met, next_tr
 from .domain.policies import ClockStart, when_child_case_opened_start_the_rapid_review_clocks
 from .domain.rules import MissingAnchorError, Rule, RuleBook
 
+# Which fact a sent message establishes: the clock is met when the message actually left.
+FACT_OF_MESSAGE = {
+    "serious_incident_notification": "panel_notified",
+    "looked_after_child_death_notice": "lac_death_notified",
+    "scoping_request": "scoping_sent",
+    "rapid_review_outcome_to_panel": "outcome_sent",
+    "final_report_to_panel": "final_report_sent",
+}
 PROCESSES_OF = {"child": ("rr", "cspr"), "adult": ("sar",), "audit": ("macfa",), "training": ("training",)}
 
 
@@ -72,6 +81,21 @@ class Scheduler:
         elif isinstance(event, CasesSampled):
             await self.record_fact(session, f"audit:{event.audit_id}", fact="cases_sampled",
                                    on=self.runtime.clock.today(), agency=None, anchor=None, reason=None, env=env)
+
+    async def on_notifications_event(self, session: AsyncSession, env: Envelope) -> None:
+        """A statutory message that went out meets the clock that asked for it, on the day it went."""
+        if contract_for(env.event_type, env.schema_version) is None:
+            return
+        event = parse(env)
+        if not isinstance(event, NotificationSent) or not event.case_id:
+            return
+        fact = FACT_OF_MESSAGE.get(event.template)
+        if fact is None:
+            return
+        agency = event.agency if fact == "scoping_sent" else None
+        await self.record_fact(session, f"case:{event.case_id}", fact=fact,
+                               on=event.sent_on or self.runtime.clock.today(), agency=agency, anchor=None,
+                               reason=None, env=env)
 
     async def _case_opened(self, session: AsyncSession, event: CaseOpened, env: Envelope) -> None:
         anchors = {"received_on": event.received_on}

@@ -1,6 +1,7 @@
 """Events the notifications service publishes (subject prefix ``notifications.``)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from .envelope import Event, register
@@ -19,3 +20,5 @@ class NotificationSent(Event):
     recipient_kind: str
     template: str
     channel: Literal["smtp", "outbox"]
+    agency: str | None = None  # the agency a per-agency message went to
+    sent_on: date | None = None  # the business date it went (Europe/London)

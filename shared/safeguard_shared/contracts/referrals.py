@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import BaseModel
+
 from .envelope import Event, register
 
 RecipientKind = Literal["national_panel", "ofsted", "secretary_of_state", "agency", "referrer", "family"]
@@ -53,3 +55,93 @@ class MilestoneReached(Event):
     agency: str | None = None
     anchor: str | None = None
     reason: str | None = None
+
+
+@register
+class ScopingRequested(Event):
+    """Initial scoping: the template, letter and records-securing request go to each agency, and the
+    rapid review meeting is set (in its window of 7–13 working days, or with a recorded reason)."""
+
+    event_type = "referrals.case.scoping_requested"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    referring_agency: str
+    agencies: list[str]
+    meeting_on: date
+    window_start: date
+    window_end: date
+    outside_window: bool = False
+
+
+@register
+class RapidReviewDecided(Event):
+    """The rapid review meeting's one decision: a CSPR, an alternative learning review, or no review."""
+
+    event_type = "referrals.case.rapid_review_decided"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    referring_agency: str
+    agencies: list[str]
+    decision: Literal["cspr", "alternative_review", "no_review"]
+    decided_on: date
+    safety_actions: int
+    learning: int
+
+
+@register
+class PanelResponded(Event):
+    """The national Panel's response to the rapid review."""
+
+    event_type = "referrals.case.panel_responded"
+    schema_version = 1
+
+    case_id: str
+    response: Literal["endorsed", "challenged", "accepted_as_completed_review"]
+
+
+@register
+class FinalReportReady(Event):
+    """The final report is sent to the Panel and the Secretary of State before publication."""
+
+    event_type = "referrals.case.final_report_ready"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    pathway: Literal["child", "adult"]
+    planned_publication_on: date
+
+
+@register
+class ReviewPublished(Event):
+    """A review (CSPR or SAR) was published, in full or with the reasons why not."""
+
+    event_type = "referrals.case.review_published"
+    schema_version = 1
+
+    case_id: str
+    pathway: Literal["child", "adult"]
+    published_on: date
+    in_full: bool
+
+
+class Recommendation(BaseModel):
+    recommendation_id: str
+    text: str
+    owning_agency: str
+
+
+@register
+class RecommendationsPublished(Event):
+    """A review's recommendations, for the quality-assurance service to turn into action plans."""
+
+    event_type = "referrals.case.recommendations_published"
+    schema_version = 1
+
+    case_id: str
+    pathway: Literal["child", "adult"]
+    recommendations: list[Recommendation]

@@ -14,6 +14,7 @@ notifications = Table(
     Column("audit_id", String(36), nullable=True),
     Column("recipient_kind", String(40), nullable=False),
     Column("recipient_address", String(320), nullable=False),
+    Column("agency", String(60), nullable=True),
     Column("template", String(80), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),

@@ -1,5 +1,5 @@
 """The referrals service's own tables (its database is nobody else's)."""
-from sqlalchemy import JSON, Boolean, Column, Date, Index, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table
 
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
@@ -19,6 +19,8 @@ cases = Table(
     Column("rapid_review", Boolean, nullable=False, default=False),
     # Identifying details live here and only here: never in events, logs or reporting.
     Column("referral", JSON, nullable=False),
+    # The pathway's state machine (domain/child_case.py), saved whole after every step.
+    Column("state", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
 )
@@ -33,3 +35,16 @@ case_reads = Table(
     Column("read_at", UTCDateTime(), nullable=False),
 )
 Index("ix_case_reads_case", case_reads.c.case_id)
+
+# Who did what and when, for every step of every case.
+case_history = Table(
+    "case_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("agency", String(60), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_case_history_case", case_history.c.case_id)

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("audit_id", sa.String(36), nullable=True),
         sa.Column("recipient_kind", sa.String(40), nullable=False),
         sa.Column("recipient_address", sa.String(320), nullable=False),
+        sa.Column("agency", sa.String(60), nullable=True),
         sa.Column("template", sa.String(80), nullable=False),
         sa.Column("subject", sa.String(300), nullable=False),
         sa.Column("body", sa.Text, nullable=False),

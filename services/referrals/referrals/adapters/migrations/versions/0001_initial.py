@@ -1,4 +1,4 @@
-"""Cases, reads of case detail, and the bus tables.
+"""Cases, their history, reads of case detail, and the bus tables.
 
 Revision ID: 0001
 """
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("serious_incident", sa.Boolean, nullable=False),
         sa.Column("rapid_review", sa.Boolean, nullable=False),
         sa.Column("referral", sa.JSON, nullable=False),
+        sa.Column("state", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
     )
@@ -38,8 +39,19 @@ def upgrade() -> None:
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_case_reads_case", "case_reads", ["case_id"])
+    op.create_table(
+        "case_history",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("agency", sa.String(60), nullable=False),
+        sa.Column("action", sa.String(60), nullable=False),
+        sa.Column("detail", sa.JSON, nullable=False),
+    )
+    op.create_index("ix_case_history_case", "case_history", ["case_id"])
 
 
 def downgrade() -> None:
-    for table in ("case_reads", "cases", "inbox", "outbox"):
+    for table in ("case_history", "case_reads", "cases", "inbox", "outbox"):
         op.drop_table(table)
