@@ -37,6 +37,10 @@ FACT_OF_MESSAGE = {
 PROCESSES_OF = {"child": ("rr", "cspr"), "adult": ("sar",), "audit": ("macfa",), "training": ("training",)}
 
 
+class OccasionNotYetKnown(Exception):
+    """A fact arrived before the case or audit it belongs to (retryable)."""
+
+
 class Conflict(Exception):
     """A command that does not fit the deadline's state (409)."""
 
@@ -112,8 +116,11 @@ class Scheduler:
             await self.start_clock(session, start, case_id=event.case_id, env=env)
 
     # --- occasions --------------------------------------------------------------------------------
-    async def _occasion(self, session: AsyncSession, occasion: str) -> dict | None:
-        row = (await session.execute(select(occasions).where(occasions.c.occasion == occasion))).mappings().first()
+    async def _occasion(self, session: AsyncSession, occasion: str, *, lock: bool = False) -> dict | None:
+        query = select(occasions).where(occasions.c.occasion == occasion)
+        if lock and session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()  # facts about one case are recorded one after another
+        row = (await session.execute(query)).mappings().first()
         return dict(row) if row else None
 
     async def _remember(self, session: AsyncSession, occasion: str, process: str, agencies: list[str],
@@ -172,9 +179,11 @@ class Scheduler:
     async def record_fact(self, session: AsyncSession, occasion: str, *, fact: str, on: date,
                           agency: str | None, anchor: str | None, reason: str | None,
                           env: Envelope | None) -> None:
-        occ = await self._occasion(session, occasion)
+        occ = await self._occasion(session, occasion, lock=True)
         if occ is None:
-            return  # a fact about a case this clock never saw opened: nothing to time
+            # The event that opens the case is still on its way (or being retried): try again later
+            # rather than lose the fact. The consumer retries with back-off, then dead-letters.
+            raise OccasionNotYetKnown(f"{occasion} is not known to the clock yet")
         anchors = dict(occ["anchors"])
         anchors[f"{fact}@{agency}" if agency else fact] = on.isoformat()
         anchor_name = anchor or (f"{fact}_on" if f"{fact}_on" in self.rules.anchors else None)

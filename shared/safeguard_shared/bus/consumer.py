@@ -102,14 +102,13 @@ class DeadLetters:
                                                   "subject": raw_msg.subject})
 
 
-async def process(sub: Subscription, msg, inbox: Inbox, dead_letters: DeadLetters,  # noqa: ANN001
+async def process(sub: Subscription, raw_msg, inbox: Inbox, dead_letters: DeadLetters,  # noqa: ANN001
                   service: str) -> str:
-    """Handle one JetStream message and settle it (ack, nak with delay, or dead-letter and ack).
-
-    ``msg`` is FastStream's NatsMessage: settling through it tells FastStream not to settle again.
-    Returns the outcome, for metrics and tests: handled, duplicate, retry, dead_lettered.
+    """Handle one JetStream message (nats-py ``Msg``) and settle it: ack, nak with a delay, or
+    dead-letter and ack. Returns the outcome, for metrics and tests: handled, duplicate, retry,
+    dead_lettered.
     """
-    raw_msg = msg.raw_message
+    msg = raw_msg
     attempt = raw_msg.metadata.num_delivered
     try:
         env = Envelope.from_json(raw_msg.data)
@@ -133,7 +132,7 @@ async def process(sub: Subscription, msg, inbox: Inbox, dead_letters: DeadLetter
         log.warning("event handling failed; will retry", extra={
             "consumer": sub.consumer, "event_id": env.event_id, "attempt": attempt,
             "error_type": type(exc).__name__})
-        await msg.nack(delay=sub.backoff(attempt))
+        await msg.nak(delay=sub.backoff(attempt))
         return _count(service, sub, "retry")
     await msg.ack()
     metrics.HANDLE_SECONDS.labels(service, sub.consumer).observe(time.perf_counter() - started)

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated, Any
 
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream import Context
+from faststream.nats.message import NatsMessage
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from .consumer import DeadLetters, Inbox, Subscription, process
 from .names import BusNames, ensure_streams
 
 
-async def _raw_body(msg) -> bytes:  # noqa: ANN001
+async def _raw_body(msg) -> Any:  # noqa: ANN001
     # Our wrapper parses the envelope itself, so a malformed body reaches it (and the dead letters)
     # instead of failing inside FastStream's JSON decoding.
     return msg.body
@@ -44,13 +47,18 @@ class NatsBus:
             ack_wait=sub.ack_wait_seconds,
         )
 
-        async def on_message(body: bytes, msg: NatsMessage) -> None:
-            await process(sub, msg, inbox, self.dead_letters, self.service)
+        async def on_message(body: Any, msg: Annotated[NatsMessage, Context("message")]) -> None:
+            # Settled here (ack, nak with delay, dead letter); FastStream then leaves it alone, since
+            # it settles only what is still unsettled.
+            await process(sub, msg.raw_message, inbox, self.dead_letters, self.service)
 
         on_message.__name__ = f"{sub.consumer}_on_{sub.producer}"
         self.broker.subscriber(
             subject, stream=stream, durable=config.durable_name, config=config, decoder=_raw_body,
-            pull_sub=PullSub(batch_size=16, timeout=1.0),
+            # One message per fetch, handled before the next is fetched: FastStream runs a fetched batch
+            # concurrently, and a case's milestone must never overtake the event that opened it.
+            # (Batch mode would keep order but waits up to its timeout to fill a batch.)
+            pull_sub=PullSub(batch_size=1, timeout=1.0),
             title=f"{self.service}:{sub.consumer} <- {sub.producer}",
         )(on_message)
 
