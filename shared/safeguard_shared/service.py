@@ -111,6 +111,11 @@ class ServiceRuntime:
             body = await runtime.health()
             return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
+        @app.get("/livez", tags=["operations"])
+        async def livez() -> dict:
+            """The process is alive and serving (for a liveness probe: no database or broker check)."""
+            return {"service": runtime.name, "status": "alive"}
+
         @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
         async def prometheus() -> PlainTextResponse:
             """Prometheus metrics."""

@@ -236,7 +236,8 @@ def test_kubernetes_manifests_parse_and_cover_every_service(k8s_docs):
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_deployment_runs_two_probed_replicas(k8s_docs, service):
     """Each service scales out (two replicas share its durable consumers), and Kubernetes routes
-    traffic only to pods whose /health is 200 and restarts pods that stay unhealthy."""
+    traffic only to pods whose /health is 200 (database and broker answer), and restarts only a pod
+    whose process stops answering /livez — a restart does not cure an outage of PostgreSQL or NATS."""
     deployment = next(d for d in _of_kind(k8s_docs, "Deployment") if d["metadata"]["name"] == service)
     assert deployment["spec"]["replicas"] >= 2
     pod = deployment["spec"]["template"]["spec"]
@@ -245,9 +246,9 @@ def test_each_deployment_runs_two_probed_replicas(k8s_docs, service):
     (container,) = pod["containers"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"http": PORTS[service]}
-    for probe in ("readinessProbe", "livenessProbe"):
+    for probe, path in (("readinessProbe", "/health"), ("livenessProbe", "/livez")):
         get = container[probe]["httpGet"]
-        assert get["path"] == "/health", f"{service} {probe} does not ask /health"
+        assert get["path"] == path, f"{service} {probe} does not ask {path}"
         assert get["port"] in ("http", PORTS[service])
     assert container["resources"]["requests"] and container["resources"]["limits"]
     assert container["securityContext"]["allowPrivilegeEscalation"] is False

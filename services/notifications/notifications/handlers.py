@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared import logging as slog
+from safeguard_shared.aio import wait_for_wake
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, FinalReportReady, RapidReviewDecided, ScopingRequested
@@ -176,10 +177,7 @@ class Notifier:
             except Exception as exc:
                 log.warning("dispatch round failed", extra={"error_type": type(exc).__name__})
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=0.5)
-            except asyncio.TimeoutError:
-                pass
+            await wait_for_wake(self._wake, 0.5)
 
 
 async def list_notifications(runtime: ServiceRuntime, *, case_id: str | None, audit_id: str | None,

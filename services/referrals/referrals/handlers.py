@@ -44,6 +44,9 @@ async def open_child_case(runtime: ServiceRuntime, principal: Principal, referra
     _not_after(today, referral.incident.became_aware_on, ["body", "incident", "became_aware_on"], problems)
     _not_after(today, referral.safeguarding_lead.agreed_on, ["body", "safeguarding_lead", "agreed_on"], problems)
     _not_after(today, referral.child.date_of_birth, ["body", "child", "date_of_birth"], problems)
+    if referral.incident.became_aware_on < referral.incident.occurred_on:
+        problems.append(InputProblem(["body", "incident", "became_aware_on"],
+                                     "became_aware_on cannot be before occurred_on: nobody became aware of an incident before it happened"))
     if referral.child.date_of_birth > referral.incident.occurred_on:
         problems.append(InputProblem(["body", "child", "date_of_birth"], "cannot be after the incident"))
     if referral.safeguarding_lead.agreed_on > received_on:

@@ -26,7 +26,8 @@ class NatsBus:
         self.service = service
         self.replicas = replicas
         self.broker = NatsBroker(
-            url,
+            # "nats://a:4222,nats://b:4222" names several seeds of one cluster.
+            [u.strip() for u in url.split(",") if u.strip()],
             # Backstop only (see consumer.py): FastStream's default would terminate a failed message.
             ack_policy=AckPolicy.NACK_ON_ERROR,
             logger=logging.getLogger("faststream"),

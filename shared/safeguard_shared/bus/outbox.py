@@ -14,6 +14,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
+from ..aio import wait_for_wake
 from ..contracts.envelope import Envelope, Event
 from . import metrics
 from .names import BusNames
@@ -113,10 +114,7 @@ class OutboxRelay:
             if n >= self.batch_size:
                 continue
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
+            await wait_for_wake(self._wake, self.poll_seconds)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay-{self.service}")

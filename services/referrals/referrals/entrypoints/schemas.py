@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safeguard_shared.auth import AGENCIES
 
@@ -40,12 +40,6 @@ class Incident(Strict):
     outcome: Literal["died", "seriously_harmed"]
     abuse_or_neglect: Literal["known", "suspected", "not_suspected"]
     summary: str = Field(min_length=1, max_length=20000)
-
-    @model_validator(mode="after")
-    def _order(self):
-        if self.became_aware_on < self.occurred_on:
-            raise ValueError("became_aware_on cannot be before occurred_on")
-        return self
 
 
 class ChildReferralIn(Strict):
