@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from safeguard_shared.auth import Principal
-from safeguard_shared.contracts.referrals import CaseOpened
+from safeguard_shared.contracts.referrals import CaseOpened, ReferralReturned
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters.orm import case_history, case_reads, cases
 from .domain.child_case import ChildCase
+from .domain.sar_case import SarCase, care_act_criteria, reasons_incomplete
 from .domain.referral import ChildReferralFacts, assess_child_referral, new_case_ref
-from .entrypoints.schemas import ChildReferralIn
+from .entrypoints.schemas import AdultReferralIn, ChildReferralIn
 
 
 class InputProblem(Exception):
@@ -120,3 +121,85 @@ async def read_case(runtime: ServiceRuntime, principal: Principal, case_id: str)
         if full:
             out["referral"] = row["referral"]
         return out
+
+
+async def open_adult_case(runtime: ServiceRuntime, principal: Principal, referral: AdultReferralIn,
+                          resubmission_of: str | None = None) -> dict:
+    """A SAR referral: accepted (a case opens and its clocks start), or — well-formed but
+    incomplete — recorded as returned with the reasons, and the referrer told. Never an HTTP error."""
+    today = runtime.clock.today()
+    received_on = referral.received_on or today
+    problems: list[InputProblem] = []
+    _not_after(today, referral.received_on, ["body", "received_on"], problems)
+    _not_after(today, referral.adult.date_of_birth, ["body", "adult", "date_of_birth"], problems)
+    if referral.authorised_by:
+        _not_after(today, referral.authorised_by.authorised_on, ["body", "authorised_by", "authorised_on"], problems)
+        if referral.authorised_by.authorised_on > received_on:
+            problems.append(InputProblem(["body", "authorised_by", "authorised_on"],
+                                         "the referral must be authorised before it is received"))
+    if problems:
+        raise ExceptionGroup("referral breaks rules", problems)
+    if not principal.has_any({"business_unit", "admin"}) and principal.agency != referral.referring_agency:
+        raise NotAllowed(f"your token is for agency '{principal.agency}', the referral is from "
+                         f"'{referral.referring_agency}'")
+    reasons = reasons_incomplete(authorised=referral.authorised_by is not None, agencies=referral.involved_agencies,
+                                 summary=referral.summary)
+    criteria = care_act_criteria(referral.criteria.model_dump())
+    now = runtime.clock.now()
+    async with runtime.sessions() as session, session.begin():
+        if resubmission_of:
+            query = select(cases).where(cases.c.case_id == resubmission_of)
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update()
+            existing = (await session.execute(query)).mappings().first()
+            if existing is None or existing["pathway"] != "adult":
+                raise CaseMissing("no SAR referral with that case_id")
+            if existing["status"] != "returned":
+                raise OutOfOrderIntake("only a returned referral can be resubmitted; this one is "
+                                       f"{existing['status'].replace('_', ' ')}")
+            if existing["referring_agency"] != referral.referring_agency:
+                raise NotAllowed("a referral is resubmitted by the agency that made it")
+            case_id, case_ref = existing["case_id"], existing["case_ref"]
+        else:
+            case_id = str(uuid.uuid4())
+            case_ref = new_case_ref("adult", received_on, case_id)
+        status = "returned" if reasons else "received"
+        sar = SarCase(case_id=case_id, case_ref=case_ref, referring_agency=referral.referring_agency,
+                      received_on=received_on, involved_agencies=list(referral.involved_agencies),
+                      criteria_met=criteria, stage=status,
+                      family_contact=referral.family_contact.model_dump() if referral.family_contact else None)
+        values = dict(status=status, referring_agency=referral.referring_agency, received_on=received_on,
+                      became_aware_on=None, serious_incident=False, rapid_review=False,
+                      referral=referral.model_dump(mode="json"), state=sar.to_state())
+        if resubmission_of:
+            await session.execute(update(cases).where(cases.c.case_id == case_id).values(**values))
+        else:
+            await session.execute(insert(cases).values(case_id=case_id, case_ref=case_ref, pathway="adult",
+                                                       created_at=now, created_by=principal.subject, **values))
+        await session.execute(insert(case_history).values(
+            case_id=case_id, at=now, actor=principal.subject, agency=principal.agency,
+            action=("resubmitted" if resubmission_of else "referred") if not reasons else "returned",
+            detail={"status": status, "reasons": reasons, "criteria_met": criteria,
+                    "on_behalf_of_public": bool(referral.on_behalf_of_public)}))
+        if reasons:
+            await runtime.outbox.add(session, ReferralReturned(
+                case_id=case_id, pathway="adult", referring_agency=referral.referring_agency, reasons=reasons),
+                occurred_at=now)
+        else:
+            await runtime.outbox.add(session, CaseOpened(
+                case_id=case_id, case_ref=case_ref, pathway="adult", referring_agency=referral.referring_agency,
+                received_on=received_on, involved_agencies=list(referral.involved_agencies)), occurred_at=now)
+    runtime.relay.wake()
+    out = {"case_id": case_id, "case_ref": case_ref, "pathway": "adult", "status": status,
+           "referring_agency": referral.referring_agency, "received_on": received_on, "criteria_met": criteria}
+    if reasons:
+        out["reasons"] = reasons
+    return out
+
+
+class CaseMissing(Exception):
+    pass
+
+
+class OutOfOrderIntake(Exception):
+    pass

@@ -13,25 +13,45 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard_shared.auth import Principal
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.referrals import (
-    FinalReportReady, MilestoneReached, PanelResponded, RapidReviewDecided, Recommendation,
-    RecommendationsPublished, ReviewPublished, ScopingRequested,
+    FamilyContact, FamilyLetterOwed, FinalReportReady, FindingsRecorded, MilestoneReached, PanelResponded,
+    RapidReviewDecided, Recommendation, RecommendationsPublished, ReviewPublished, SarDecided, SarDelayChanged,
+    SarScreened, ScopingRequested,
 )
 from safeguard_shared.contracts.scheduling import DeadlineScheduled
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters.orm import case_history, cases
 from .domain.child_case import ChildCase, Owed
+from .domain.sar_case import SarCase
+
+AGGREGATES = {"child": ChildCase, "adult": SarCase}
 
 
 class CaseNotFound(Exception):
     pass
 
 
-def _events(case: ChildCase, owed: list[Owed], pathway: str = "child") -> list:
+def _events(case, owed: list[Owed], pathway: str = "child") -> list:  # noqa: ANN001
     out = []
     for item in owed:
         d = item.data
-        if item.kind == "milestone":
+        if item.kind == "sar_screened":
+            out.append(SarScreened(case_id=case.case_id, case_ref=case.case_ref,
+                                   referring_agency=case.referring_agency, outcome=d["outcome"]))
+        elif item.kind == "sar_decided":
+            out.append(SarDecided(case_id=case.case_id, case_ref=case.case_ref, referring_agency=case.referring_agency,
+                                  convene=d["convene"], decided_on=d["decided_on"]))
+        elif item.kind == "sar_delay":
+            out.append(SarDelayChanged(case_id=case.case_id, change=d["change"], reason=d["reason"]))
+        elif item.kind == "family_letter":
+            if case.family_contact:  # without a recorded contact there is nobody to write to yet
+                out.append(FamilyLetterOwed(case_id=case.case_id, case_ref=case.case_ref, letter=d["letter"],
+                                            recipient=FamilyContact(**case.family_contact), reason=d.get("reason"),
+                                            update=d.get("update"), expected_sign_off_on=d.get("expected_sign_off_on")))
+        elif item.kind == "findings_recorded":
+            out.append(FindingsRecorded(case_id=case.case_id, pathway=pathway, findings=d["findings"],
+                                        actions_taken=d["actions_taken"], not_implemented_reasons=d["not_implemented"]))
+        elif item.kind == "milestone":
             out.append(MilestoneReached(case_id=case.case_id, fact=d["fact"], on=d["on"], agency=d.get("agency"),
                                         anchor=d.get("anchor"), reason=d.get("reason")))
         elif item.kind == "scoping_requested":
@@ -71,21 +91,23 @@ async def _load(session: AsyncSession, case_id: str):  # noqa: ANN202
 
 
 async def run_step(runtime: ServiceRuntime, principal: Principal, case_id: str, action: str,
-                   step: Callable[[ChildCase, date], list[Owed]], detail: dict | None = None) -> ChildCase:
+                   step: Callable[[ChildCase, date], list[Owed]], detail: dict | None = None,
+                   pathway: str = "child"):  # noqa: ANN201
+    """Runs ``step`` on the case's aggregate (ChildCase or SarCase, by ``pathway``)."""
     today = runtime.clock.today()
     now = runtime.clock.now()
     async with runtime.sessions() as session, session.begin():
         row = await _load(session, case_id)
-        if row["pathway"] != "child":
-            raise CaseNotFound("no children's case with that case_id")
-        case = ChildCase.from_state(row["state"])
+        if row["pathway"] != pathway:
+            raise CaseNotFound(f"no {'children' if pathway == 'child' else 'SAR'} case with that case_id")
+        case = AGGREGATES[pathway].from_state(row["state"])
         owed = step(case, today)
         await session.execute(update(cases).where(cases.c.case_id == case_id).values(
             state=case.to_state(), status=case.stage))
         await session.execute(insert(case_history).values(
             case_id=case_id, at=now, actor=principal.subject, agency=principal.agency, action=action,
             detail=detail or {}))
-        for event in _events(case, owed):
+        for event in _events(case, owed, pathway):
             await runtime.outbox.add(session, event, occurred_at=now, correlation_id=case_id)
     runtime.relay.wake()
     return case

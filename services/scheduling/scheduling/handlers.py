@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.audits import AuditPlanned, CasesSampled
 from safeguard_shared.contracts.notifications import NotificationSent
-from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
+from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached, SarDelayChanged
 from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineMet, DeadlineScheduled
 from safeguard_shared.service import ServiceRuntime
 
@@ -68,6 +68,8 @@ class Scheduler:
         event = parse(env)
         if isinstance(event, CaseOpened):
             await self._case_opened(session, event, env)
+        elif isinstance(event, SarDelayChanged):
+            await self.on_delay(session, event.case_id, event.change, event.reason, env)
         elif isinstance(event, MilestoneReached):
             await self.record_fact(session, f"case:{event.case_id}", fact=event.fact, on=event.on,
                                    agency=event.agency, anchor=event.anchor, reason=event.reason, env=env)
@@ -289,16 +291,21 @@ class Scheduler:
             row = await self._locked(session, deadline_id)
             if row["status"] not in OPEN_STATUSES:
                 raise Conflict(f"a {row['status']} deadline cannot be paused")
-            today = self.runtime.clock.today()
-            now = self.runtime.clock.now()
-            await session.execute(update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(
-                status="paused", paused_on=today, next_transition_at=None, status_reason=reason, changed_by=by,
-                updated_at=now))
-            await self._history(session, deadline_id, "paused", f"paused on {today.isoformat()}: {reason}")
-            await self.runtime.outbox.add(session, DeadlineChanged(
-                **self._identity(row), change="paused", status="paused", reason=reason, by=by), occurred_at=now)
+            await self._pause_row(session, row, reason=reason, by=by, env=None)
         self.runtime.relay.wake()
         return await self.one(deadline_id)
+
+    async def _pause_row(self, session: AsyncSession, row, *, reason: str, by: str | None,  # noqa: ANN001
+                         env: Envelope | None) -> None:
+        today = self.runtime.clock.today()
+        now = self.runtime.clock.now()
+        await session.execute(update(deadlines).where(deadlines.c.deadline_id == row["deadline_id"]).values(
+            status="paused", paused_on=today, next_transition_at=None, status_reason=reason, changed_by=by,
+            updated_at=now))
+        await self._history(session, row["deadline_id"], "paused", f"paused on {today.isoformat()}: {reason}")
+        await self.runtime.outbox.add(session, DeadlineChanged(
+            **self._identity(row), change="paused", status="paused", reason=reason, by=by), occurred_at=now,
+            correlation_id=env.correlation_id if env else None, causation_id=env.event_id if env else None)
 
     async def resume(self, deadline_id: str, *, by: str, reason: str | None = None) -> dict:
         """The clock stood still while paused: the due date moves by the working days it was paused."""
@@ -306,16 +313,33 @@ class Scheduler:
             row = await self._locked(session, deadline_id)
             if row["status"] != "paused":
                 raise Conflict(f"only a paused deadline can be resumed; this one is {row['status']}")
-            today = self.runtime.clock.today()
-            paused_days = max(0, working_days_between(self.calendar, row["paused_on"], today))
-            new_due = self.calendar.add_working_days(row["due"], paused_days).date if paused_days else row["due"]
-            why = (f"paused from {row['paused_on'].isoformat()} ({row['status_reason']}) to {today.isoformat()}: "
-                   f"{paused_days} working day(s) added")
-            explanation = (f"{row['key']} is due by {new_due.isoformat()}: was due {row['due'].isoformat()}, "
-                           f"{why}. {reason or ''}".strip())
-            await self._reschedule(session, row, new_due, explanation, why, None, change="resumed", by=by)
+            await self._resume_row(session, row, by=by, reason=reason, env=None)
         self.runtime.relay.wake()
         return await self.one(deadline_id)
+
+    async def _resume_row(self, session: AsyncSession, row, *, by: str | None, reason: str | None,  # noqa: ANN001
+                          env: Envelope | None) -> None:
+        today = self.runtime.clock.today()
+        paused_days = max(0, working_days_between(self.calendar, row["paused_on"], today))
+        new_due = self.calendar.add_working_days(row["due"], paused_days).date if paused_days else row["due"]
+        why = (f"paused from {row['paused_on'].isoformat()} ({row['status_reason']}) to {today.isoformat()}: "
+               f"{paused_days} working day(s) added")
+        explanation = (f"{row['key']} is due by {new_due.isoformat()}: was due {row['due'].isoformat()}, "
+                       f"{why}. {reason or ''}".strip())
+        await self._reschedule(session, row, new_due, explanation, why, env, change="resumed", by=by)
+
+    async def on_delay(self, session: AsyncSession, case_id: str, change: str, reason: str,
+                       env: Envelope) -> None:
+        """A SAR delayed (e.g. parallel court proceedings) stops its clocks; resumed, they move on."""
+        wanted = OPEN_STATUSES if change == "delayed" else ("paused",)
+        query = select(deadlines).where(deadlines.c.case_id == case_id, deadlines.c.status.in_(wanted))
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in (await session.execute(query)).mappings().all():
+            if change == "delayed":
+                await self._pause_row(session, row, reason=reason, by=None, env=env)
+            else:
+                await self._resume_row(session, row, by=None, reason=reason, env=env)
 
     async def waive(self, deadline_id: str, *, reason: str, by: str) -> dict:
         async with self.runtime.sessions() as session, session.begin():

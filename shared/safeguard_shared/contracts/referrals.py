@@ -145,3 +145,95 @@ class RecommendationsPublished(Event):
     case_id: str
     pathway: Literal["child", "adult"]
     recommendations: list[Recommendation]
+
+
+@register
+class ReferralReturned(Event):
+    """A well-formed but incomplete referral went back to the referrer with the reasons."""
+
+    event_type = "referrals.referral.returned"
+    schema_version = 1
+
+    case_id: str
+    pathway: Literal["child", "adult"]
+    referring_agency: str
+    reasons: list[str]
+
+
+@register
+class SarScreened(Event):
+    """The business manager and the SAR panel chair screened a SAR referral; the referrer is told."""
+
+    event_type = "referrals.case.sar_screened"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    referring_agency: str
+    outcome: Literal["proceed_to_scoping", "not_proceeding"]
+
+
+@register
+class SarDecided(Event):
+    """The sub-group decided whether to convene a SAR."""
+
+    event_type = "referrals.case.sar_decided"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    referring_agency: str
+    convene: bool
+    decided_on: date
+
+
+@register
+class SarDelayChanged(Event):
+    """A SAR will run past six months (delayed: the clock stops), or the delay ended (resumed)."""
+
+    event_type = "referrals.case.sar_delay_changed"
+    schema_version = 1
+
+    case_id: str
+    change: Literal["delayed", "resumed"]
+    reason: str
+
+
+class FamilyContact(BaseModel):
+    name: str
+    relationship: str
+    channel: Literal["email", "post"]
+    email: str | None = None
+    postal_address: str | None = None
+    restriction: str | None = None  # what the business unit recorded, e.g. "no contact before 10am"
+
+
+@register
+class FamilyLetterOwed(Event):
+    """A letter to the adult, the family or the advocate. It carries the contact the letter needs:
+    only the notifications service consumes it (reporting never projects it)."""
+
+    event_type = "referrals.case.family_letter_owed"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    letter: Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
+    recipient: FamilyContact
+    reason: str | None = None
+    update: str | None = None
+    expected_sign_off_on: date | None = None
+
+
+@register
+class FindingsRecorded(Event):
+    """What a review found, what was done, and why anything was not: for the annual report."""
+
+    event_type = "referrals.case.findings_recorded"
+    schema_version = 1
+
+    case_id: str
+    pathway: Literal["child", "adult"]
+    findings: int
+    actions_taken: int
+    not_implemented_reasons: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from safeguard_shared.auth import AGENCIES
 
@@ -73,3 +73,68 @@ class CaseOut(BaseModel):
     serious_incident: bool
     rapid_review: bool
     notices_owed: list[str] = []
+
+
+class AuthorisedBy(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["safeguarding_lead", "senior_manager"]
+    authorised_on: date
+
+
+class Adult(Strict):
+    reference: str = Field(min_length=1, max_length=100)
+    date_of_birth: date
+
+
+class Criteria(Strict):
+    died: bool
+    abuse_or_neglect: Literal["known", "suspected", "not_suspected"]
+    concern_agencies_could_have_worked_better: bool = False
+    discretionary: bool = False
+
+
+class OnBehalfOfPublic(Strict):
+    """A member of the public's concern, referred by the worker involved with the person's care."""
+
+    relationship: str = Field(min_length=1, max_length=200, description="e.g. daughter, neighbour")
+    worker_role: str = Field(min_length=1, max_length=200, description="the referring worker's role")
+
+
+class FamilyContactIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    relationship: str = Field(min_length=1, max_length=200, description="e.g. son, advocate, the adult")
+    channel: Literal["email", "post"]
+    email: str | None = Field(default=None, max_length=320)
+    postal_address: str | None = Field(default=None, max_length=1000)
+    restriction: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _reachable(self):
+        if self.channel == "email" and not self.email:
+            raise ValueError("an email address is needed to write by email")
+        if self.channel == "post" and not self.postal_address:
+            raise ValueError("a postal address is needed to write by post")
+        return self
+
+
+class AdultReferralIn(Strict):
+    referring_agency: Agency
+    authorised_by: AuthorisedBy | None = None
+    received_on: date | None = None
+    adult: Adult
+    criteria: Criteria
+    summary: str | None = Field(default=None, max_length=20000)
+    involved_agencies: list[Agency] = []
+    on_behalf_of_public: OnBehalfOfPublic | None = None
+    family_contact: FamilyContactIn | None = None
+
+    _agency = field_validator("referring_agency")(_known_agency)
+
+    @field_validator("involved_agencies")
+    @classmethod
+    def _agencies(cls, values: list[str]) -> list[str]:
+        for v in values:
+            _known_agency(v)
+        if len(set(values)) != len(values):
+            raise ValueError("involved_agencies lists an agency twice")
+        return values
