@@ -7,7 +7,6 @@ starts nothing, for tests that drive a handler by hand and must not race a backg
 """
 from __future__ import annotations
 
-import asyncio
 import copy
 import importlib
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -123,28 +122,7 @@ async def running(names: Iterable[str], *, databases, nats_url: str, bus_namespa
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(_client(name, app))
             started[name] = InProcess(name, app, client, settings, service_dir)
-        # Runs first on the way out, before any lifespan ends.
-        stack.push_async_callback(_stop_loops, list(started))
         yield started
-
-
-async def _stop_loops(names: list[str]) -> None:
-    """Stop each service's outbox relay and background loops, however many cancels it takes.
-
-    A loop waiting in ``asyncio.wait_for(event.wait(), …)`` that is woken and cancelled in the same
-    moment swallows the cancellation on Python 3.11, and the lifespan's single ``cancel()`` then waits
-    for it forever (see test_a_relay_woken_just_before_stopping_still_stops). Until the product's loops
-    are fixed this keeps a test's teardown from hanging; afterwards it is a no-op.
-    """
-    mine = {f"outbox-relay-{n}" for n in names} | {f"{n}-bg" for n in names}
-    loops = [t for t in asyncio.all_tasks() if t.get_name() in mine]
-    for _ in range(100):
-        pending = [t for t in loops if not t.done()]
-        if not pending:
-            return
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending, timeout=0.1)
 
 
 @asynccontextmanager

@@ -68,6 +68,11 @@ async def open_child_case(runtime: ServiceRuntime, principal: Principal, referra
     case_id = str(uuid.uuid4())
     case_ref = new_case_ref("child", received_on, case_id)
     status = "rapid_review" if assessment.rapid_review else "received"
+    notices = list(assessment.notices_owed)
+    awaiting = bool(getattr(runtime.settings, "panel_notice_awaits_la_confirmation", False)
+                    and "national_panel" in notices)
+    if awaiting:
+        notices.remove("national_panel")
     now = runtime.clock.now()
     async with runtime.sessions() as session, session.begin():
         await session.execute(insert(cases).values(
@@ -79,22 +84,24 @@ async def open_child_case(runtime: ServiceRuntime, principal: Principal, referra
             state=ChildCase(case_id=case_id, case_ref=case_ref, referring_agency=referral.referring_agency,
                             received_on=received_on, became_aware_on=referral.incident.became_aware_on,
                             rapid_review=assessment.rapid_review,
-                            involved_agencies=list(referral.involved_agencies)).to_state()))
+                            involved_agencies=list(referral.involved_agencies),
+                            panel_notice="awaiting_confirmation" if awaiting else (
+                                "sent" if "national_panel" in notices else "not_owed")).to_state()))
         await session.execute(insert(case_history).values(
             case_id=case_id, at=now, actor=principal.subject, agency=principal.agency, action="referred",
-            detail={"status": status, "notices_owed": list(assessment.notices_owed)}))
+            detail={"status": status, "notices_owed": notices, "panel_notice_awaiting_confirmation": awaiting}))
         await runtime.outbox.add(session, CaseOpened(
             case_id=case_id, case_ref=case_ref, pathway="child", referring_agency=referral.referring_agency,
             received_on=received_on, became_aware_on=referral.incident.became_aware_on,
             involved_agencies=referral.involved_agencies, serious_incident=assessment.serious_incident,
             looked_after_death=assessment.looked_after_death, rapid_review=assessment.rapid_review,
-            notices_owed=list(assessment.notices_owed)), occurred_at=now)
+            notices_owed=notices, panel_notice_awaiting_confirmation=awaiting), occurred_at=now)
     runtime.relay.wake()
     return {"case_id": case_id, "case_ref": case_ref, "pathway": "child", "status": status,
             "referring_agency": referral.referring_agency, "received_on": received_on,
             "became_aware_on": referral.incident.became_aware_on,
             "serious_incident": assessment.serious_incident, "rapid_review": assessment.rapid_review,
-            "notices_owed": list(assessment.notices_owed)}
+            "notices_owed": notices, "panel_notice_awaiting_confirmation": awaiting}
 
 
 CASE_DETAIL_ROLES = {"business_unit", "panel_member", "independent_chair", "admin"}

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard_shared.auth import Principal
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.referrals import (
-    FamilyContact, FamilyLetterOwed, FinalReportReady, FindingsRecorded, MilestoneReached, PanelResponded,
+    FamilyContact, FamilyLetterOwed, FinalReportReady, FindingsRecorded, MilestoneReached, PanelNotificationConfirmed,
+    PanelResponded,
     RapidReviewDecided, Recommendation, RecommendationsPublished, ReviewPublished, SarDecided, SarDelayChanged,
     SarScreened, ScopingRequested,
 )
@@ -59,6 +60,11 @@ def _events(case, owed: list[Owed], pathway: str = "child") -> list:  # noqa: AN
                                         referring_agency=case.referring_agency, agencies=d["agencies"],
                                         meeting_on=d["meeting_on"], window_start=d["window_start"],
                                         window_end=d["window_end"], outside_window=d["outside_window"]))
+        elif item.kind == "panel_notification_confirmed":
+            out.append(PanelNotificationConfirmed(
+                case_id=case.case_id, case_ref=case.case_ref, referring_agency=case.referring_agency,
+                received_on=case.received_on, became_aware_on=case.became_aware_on,
+                involved_agencies=case.involved_agencies))
         elif item.kind == "rapid_review_decided":
             out.append(RapidReviewDecided(case_id=case.case_id, case_ref=case.case_ref,
                                           referring_agency=case.referring_agency, agencies=case.involved_agencies,

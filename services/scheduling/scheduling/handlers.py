@@ -111,7 +111,8 @@ class Scheduler:
         if event.pathway == "child":
             starts = when_child_case_opened_start_the_rapid_review_clocks(
                 received_on=event.received_on, became_aware_on=event.became_aware_on,
-                rapid_review=event.rapid_review, notices_owed=list(event.notices_owed))
+                rapid_review=event.rapid_review, notices_owed=list(event.notices_owed),
+                panel_notice_awaiting_confirmation=event.panel_notice_awaiting_confirmation)
         else:
             starts = [ClockStart(r.key, anchors) for r in self._rules_of("adult") if r.anchor in anchors]
         for start in starts:

@@ -32,8 +32,11 @@ class CaseOpened(Event):
     serious_incident: bool = False
     looked_after_death: bool = False
     rapid_review: bool = False
-    # The statutory notices this referral owes, decided by the referrals service's rules.
+    # The statutory notices this referral owes now, decided by the referrals service's rules.
     notices_owed: list[RecipientKind] = []
+    # The partnership sends the Panel's notice only once the local authority confirms it; the
+    # 5-working-day clock runs from awareness either way.
+    panel_notice_awaiting_confirmation: bool = False
 
 
 @register
@@ -237,3 +240,18 @@ class FindingsRecorded(Event):
     findings: int
     actions_taken: int
     not_implemented_reasons: list[str] = []
+
+
+@register
+class PanelNotificationConfirmed(Event):
+    """The local authority confirmed the serious incident notification: it goes to the national Panel."""
+
+    event_type = "referrals.case.panel_notification_confirmed"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    referring_agency: str
+    received_on: date
+    became_aware_on: date
+    involved_agencies: list[str]

@@ -62,6 +62,7 @@ class ChildCase:
     decision: dict | None = None
     panel_response: dict | None = None
     cspr: dict = field(default_factory=dict)
+    panel_notice: str = "not_owed"  # not_owed | awaiting_confirmation | sent
 
     # --- persistence of the state (a JSON column) ----------------------------------------------
     def to_state(self) -> dict:
@@ -87,6 +88,14 @@ class ChildCase:
     def _require_rapid_review(self) -> None:
         if not self.rapid_review:
             raise OutOfOrder("only a notified serious incident leads to a rapid review")
+
+    def confirm_panel_notification(self, *, today: date) -> list[Owed]:
+        """The local authority confirms the serious incident notification to the national Panel."""
+        if self.panel_notice != "awaiting_confirmation":
+            raise OutOfOrder("there is no Panel notification awaiting the local authority's confirmation"
+                             if self.panel_notice == "not_owed" else "the Panel notification has already gone")
+        self.panel_notice = "sent"
+        return [Owed("panel_notification_confirmed", {"confirmed_on": today})]
 
     def learn_meeting_window(self, start: date, end: date) -> None:
         self.meeting_window = (start, end)

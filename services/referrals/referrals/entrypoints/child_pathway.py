@@ -137,6 +137,17 @@ def _summary(case: ChildCase) -> dict:
             "panel_response": case.panel_response["response"] if case.panel_response else None}
 
 
+@router.post("/panel-notification/confirm")
+async def confirm_panel_notification(case_id: str, request: Request, principal: CurrentPrincipal):
+    """The local authority confirms the serious incident notification, which then goes to the national Panel
+    (only where the partnership holds it for confirmation)."""
+    require_roles(principal, "safeguarding_lead", "business_unit")
+    if not principal.has_any({"business_unit", "admin"}) and principal.agency != "local_authority":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the local authority confirms the Panel notification")
+    return await _step(request, principal, case_id, "panel_notification_confirmed",
+                       lambda c, today: c.confirm_panel_notification(today=today))
+
+
 @router.post("/scoping")
 async def request_scoping(case_id: str, body: ScopingIn, request: Request, principal: CurrentPrincipal):
     """Confirm the involved agencies, send each the scoping template, letter and records-securing

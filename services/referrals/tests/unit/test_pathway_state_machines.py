@@ -1,0 +1,101 @@
+"""The pathways' rules, without a database or a broker: what each step demands and what it owes."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from referrals.domain.child_case import ChildCase, OutOfOrder, RuleBroken
+from referrals.domain.sar_case import SarCase, care_act_criteria, reasons_incomplete
+
+
+def a_rapid_review() -> ChildCase:
+    case = ChildCase(case_id="c1", case_ref="RR-2026-C1", referring_agency="police", received_on=date(2026, 12, 21),
+                     became_aware_on=date(2026, 12, 21), rapid_review=True,
+                     involved_agencies=["local_authority", "police", "icb"])
+    case.learn_meeting_window(date(2027, 1, 4), date(2027, 1, 12))
+    return case
+
+
+def test_the_meeting_date_must_fall_in_its_window_unless_a_reason_is_recorded():
+    case = a_rapid_review()
+    with pytest.raises(RuleBroken) as broken:
+        case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 13), today=date(2026, 12, 22),
+                             outside_window_reason=None)
+    assert broken.value.loc == ["body", "outside_window_reason"]
+    [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 13), today=date(2026, 12, 22),
+                                  outside_window_reason="chair unavailable")
+    assert owed.kind == "scoping_requested" and owed.data["outside_window"] is True
+
+
+def test_scoping_cannot_be_requested_before_the_clock_has_counted_the_window():
+    case = a_rapid_review()
+    case.meeting_window = None
+    with pytest.raises(OutOfOrder, match="not known yet"):
+        case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
+                             outside_window_reason=None)
+
+
+def test_an_inquorate_meeting_cannot_decide_and_names_who_was_missing():
+    case = a_rapid_review()
+    case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
+                         outside_window_reason=None)
+    case.record_attendance(attendees=[{"agency": "police", "name": "DI", "role": "DI"}])
+    case.hold_meeting(held_on=date(2027, 1, 5), today=date(2027, 1, 5))
+    with pytest.raises(OutOfOrder) as refused:
+        case.decide(decision="cspr", safety_actions=[], learning=[], rationale="x", today=date(2027, 1, 5))
+    assert "local authority" in str(refused.value) and "icb" in str(refused.value)
+
+
+def test_a_cspr_decision_owes_the_completion_and_starts_the_six_month_clock():
+    case = a_rapid_review()
+    case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
+                         outside_window_reason=None)
+    case.record_attendance(attendees=[{"agency": a, "name": a, "role": "rep"} for a in ("local_authority", "police", "icb")])
+    case.hold_meeting(held_on=date(2027, 1, 5), today=date(2027, 1, 5))
+    owed = case.decide(decision="cspr", safety_actions=["plan"], learning=[], rationale="x", today=date(2027, 1, 5))
+    facts = [(o.data.get("fact"), o.data.get("anchor")) for o in owed if o.kind == "milestone"]
+    assert ("rapid_review_completed", None) in facts and ("cspr_decided", "decision_on") in facts
+
+
+@pytest.mark.parametrize("criteria, expected", [
+    ({"died": True, "abuse_or_neglect": "suspected", "concern_agencies_could_have_worked_better": True},
+     "mandatory_died"),
+    ({"died": True, "abuse_or_neglect": "suspected", "concern_agencies_could_have_worked_better": False}, None),
+    ({"died": False, "abuse_or_neglect": "known"}, "mandatory_alive"),
+    ({"died": False, "abuse_or_neglect": "not_suspected", "discretionary": True}, "discretionary"),
+])
+def test_the_care_act_s44_criteria(criteria, expected):
+    assert care_act_criteria(criteria) == expected
+
+
+def test_an_incomplete_sar_referral_lists_every_reason():
+    assert len(reasons_incomplete(authorised=False, agencies=[], summary=" ")) == 3
+    assert reasons_incomplete(authorised=True, agencies=["icb"], summary="concerns") == []
+
+
+def test_an_imr_by_a_manager_involved_in_the_case_is_refused_with_every_reason():
+    sar = SarCase(case_id="s1", case_ref="SAR-2027-S1", referring_agency="icb", received_on=date(2027, 1, 5),
+                  involved_agencies=["police"], criteria_met="mandatory_died", stage="commissioned")
+    sar.request_imrs(agencies=["police"])
+    with pytest.raises(ExceptionGroup) as group:
+        sar.submit_imr(agency="police", imr={"author_independent_of_case": False, "chronology": "c"},
+                       today=date(2027, 3, 1))
+    assert {tuple(e.loc) for e in group.value.exceptions} == {
+        ("body", "author_independent_of_case"), ("body", "review_of_records"), ("body", "interviews")}
+
+
+def test_sign_off_waits_for_the_committee():
+    sar = SarCase(case_id="s1", case_ref="SAR-2027-S1", referring_agency="icb", received_on=date(2027, 1, 5),
+                  involved_agencies=["police"], criteria_met="mandatory_died", stage="commissioned")
+    with pytest.raises(OutOfOrder, match="SAR committee"):
+        sar.sign_off(signed_off_on=date(2027, 8, 1), publish="full", today=date(2027, 8, 1))
+
+
+def test_the_state_survives_a_round_trip_through_json():
+    sar = SarCase(case_id="s1", case_ref="SAR-2027-S1", referring_agency="icb", received_on=date(2027, 1, 5),
+                  involved_agencies=["police"], criteria_met="mandatory_died", stage="commissioned")
+    sar.present_draft(presented_on=date(2027, 7, 1), today=date(2027, 7, 1))
+    assert SarCase.from_state(sar.to_state()) == sar
+    child = a_rapid_review()
+    assert ChildCase.from_state(child.to_state()) == child
