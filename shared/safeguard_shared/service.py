@@ -29,6 +29,7 @@ from .db.migrate import upgrade
 from .settings import ServiceSettings
 
 log = slog.get("service")
+SHUTDOWN_STEP_SECONDS = 5.0
 
 
 class ServiceRuntime:
@@ -89,12 +90,20 @@ class ServiceRuntime:
         try:
             yield
         finally:
+            # Every step is bounded: a service that is asked to stop, stops, and says what lingered.
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self.relay.stop()
-            await self.bus.stop()
-            await self.engine.dispose()
+            if tasks:
+                _, lingering = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
+                if lingering:
+                    log.warning("background loops did not stop in time", extra={"count": len(lingering)})
+            for step, call in (("relay", self.relay.stop), ("broker", self.bus.stop), ("database", self.engine.dispose)):
+                try:
+                    async with asyncio.timeout(SHUTDOWN_STEP_SECONDS * 2):
+                        await call()
+                except Exception as exc:  # noqa: BLE001 - shutting down regardless (TimeoutError included)
+                    log.warning("shutdown step did not finish cleanly", extra={"key": step,
+                                                                               "error_type": type(exc).__name__})
             log.info("service stopped")
 
     def app(self, *, title: str, routers: Iterable = (), description: str = "") -> FastAPI:

@@ -36,7 +36,10 @@ def create_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A lock wait or a transaction left open by a crashed task fails after a while instead of holding
+    # every other writer (and a service's shutdown) forever; the consumer retries what failed.
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={
+        "server_settings": {"lock_timeout": "15000", "idle_in_transaction_session_timeout": "60000"}})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
