@@ -8,7 +8,7 @@ PACKAGES := -e shared -e services/referrals -e services/scheduling -e services/n
             -e services/audits -e services/reporting -e cli
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit lint clean
+.PHONY: install run test clean api-docs
 
 install: $(STAMP)
 
@@ -27,3 +27,6 @@ test: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+api-docs: install
+	$(BIN)/python scripts/export_api.py
