@@ -1,4 +1,6 @@
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 
 from safeguard_shared.settings import ServiceSettings
 
@@ -11,6 +13,41 @@ class NotificationSettings(ServiceSettings):
     outbox_dir: str | None = Field(default=None, validation_alias="NOTIFICATIONS_OUTBOX_DIR")
     sender: str = Field(default="safeguarding-partnership@localhost", validation_alias="NOTIFICATIONS_SENDER")
     directory_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_DIRECTORY_FILE")
+    partnership: str = Field(default="safeguarding partnership", validation_alias="NOTIFICATIONS_PARTNERSHIP")
+    # outbox (the .eml folder) or smtp. Unset: smtp when SMTP_HOST is set, else outbox — so the
+    # embedded default writes files and a deployment that names its relay uses it.
+    channel: Literal["outbox", "smtp"] | None = Field(default=None, validation_alias="NOTIFICATIONS_CHANNEL")
+    smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
+    smtp_port: int | None = Field(default=None, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
+    # True: require STARTTLS; false: never; unset: use it whenever the relay offers it.
+    smtp_starttls: bool | None = Field(default=None, validation_alias="SMTP_STARTTLS")
+    smtp_tls: bool = Field(default=False, validation_alias="SMTP_TLS")  # implicit TLS (port 465)
+    smtp_timeout: float = Field(default=60.0, validation_alias="SMTP_TIMEOUT")
+    smtp_ca_file: str | None = Field(default=None, validation_alias="SMTP_CA_FILE")
+    # Delivery: exponential back-off from retry_base_seconds, capped, max_attempts in all.
+    max_attempts: int = Field(default=10, ge=1, validation_alias="NOTIFICATIONS_MAX_ATTEMPTS")
+    retry_base_seconds: float = Field(default=60.0, gt=0, validation_alias="NOTIFICATIONS_RETRY_BASE_SECONDS")
+    retry_max_seconds: float = Field(default=3600.0, gt=0, validation_alias="NOTIFICATIONS_RETRY_MAX_SECONDS")
+    # A message left `sending` longer than this by a dispatcher that never recorded the result is in
+    # doubt (README). It must be longer than any one hand-over can take: SMTP_TIMEOUT and then some.
+    sending_lease_seconds: float = Field(default=300.0, gt=0, validation_alias="NOTIFICATIONS_SENDING_LEASE_SECONDS")
+    pdf_font_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_PDF_FONT_FILE")
+
+    @model_validator(mode="after")
+    def _channel_is_usable(self):  # noqa: ANN202
+        if self.resolved_channel == "smtp" and not self.smtp_host:
+            raise ValueError("NOTIFICATIONS_CHANNEL=smtp needs SMTP_HOST")
+        if self.smtp_tls and self.smtp_starttls:
+            raise ValueError("SMTP_TLS and SMTP_STARTTLS are alternatives: set one of them")
+        if self.resolved_channel == "smtp" and self.sending_lease_seconds <= self.smtp_timeout:
+            raise ValueError("NOTIFICATIONS_SENDING_LEASE_SECONDS must be longer than SMTP_TIMEOUT")
+        return self
+
+    @property
+    def resolved_channel(self) -> str:
+        return self.channel or ("smtp" if self.smtp_host else "outbox")
 
 
 def load_settings(**overrides) -> NotificationSettings:

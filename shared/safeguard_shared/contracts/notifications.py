@@ -26,6 +26,9 @@ class NotificationSent(Event):
     channel: Literal["smtp", "outbox"]
     agency: str | None = None  # the agency a per-agency message went to
     sent_on: date | None = None  # the business date it went (Europe/London)
+    # email: to the recipient. post / held: a letter handed to the business unit, to print and post
+    # or to check against a contact restriction first — the recipient does not have it yet.
+    route: Literal["email", "post", "held"] = "email"
 
 
 @register

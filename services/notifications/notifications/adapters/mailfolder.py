@@ -1,13 +1,16 @@
 """The embedded default's channel: one RFC 5322 ``.eml`` file per message in ``<data-dir>/outbox/``.
 
-The file is named after the notification and written atomically (temporary file, then rename), so
-"was it sent?" has a checkable answer after a crash: the file is there or it is not.
+The file is named after the notification and written atomically (temporary file, fsync, rename),
+so "was it sent?" has a checkable answer after a crash: the file is there or it is not. That is
+how an in-doubt message is resolved on this channel (service README).
 """
 from __future__ import annotations
 
 import os
 from email.message import EmailMessage
 from pathlib import Path
+
+from ..domain.delivery import TemporaryFailure
 
 
 class MailFolder:
@@ -23,11 +26,31 @@ class MailFolder:
         return self.path_for(notification_id).exists()
 
     async def deliver(self, notification_id: str, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
         final = self.path_for(notification_id)
+        if final.exists():
+            return  # it landed before a crash: the file that went is the file that stays
         tmp = final.with_suffix(".eml.part")
-        with open(tmp, "wb") as fh:
-            fh.write(bytes(message))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(bytes(message))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(self.directory)
+        except OSError as exc:  # a full or read-only disk: worth trying again once it is fixed
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc.strerror or exc}") from None
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is durable only once the directory entry is on disk too.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

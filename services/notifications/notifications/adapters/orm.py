@@ -1,5 +1,5 @@
-"""The notifications service's own tables: every message and its delivery state."""
-from sqlalchemy import Column, Index, Integer, String, Table, Text
+"""The notifications service's own tables: every message, its delivery state and its attempts."""
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
@@ -13,19 +13,68 @@ notifications = Table(
     Column("case_id", String(36), nullable=True),
     Column("audit_id", String(36), nullable=True),
     Column("recipient_kind", String(40), nullable=False),
+    Column("recipient_name", String(200), nullable=True),
     Column("recipient_address", String(320), nullable=False),
     Column("agency", String(60), nullable=True),
     Column("template", String(80), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
-    # queued → sent | failed | in_doubt (see README: how an in-doubt send is resolved)
+    # email: straight to the recipient; post / held: to the business unit, the letter attached.
+    Column("route", String(10), nullable=False, default="email"),
+    # queued → sending → sent | queued (retry) | failed; sending → in_doubt after a crash (README)
     Column("status", String(20), nullable=False),
     Column("message_id", String(200), nullable=False),
     Column("channel", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500), nullable=True),
+    Column("last_code", Integer, nullable=True),
+    Column("failure_reason", String(30), nullable=True),
+    # The claim of the dispatcher that is sending it: its result is recorded only under this claim.
+    Column("claim_token", String(36), nullable=True),
     Column("queued_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("sending_at", UTCDateTime(), nullable=True),
     Column("sent_at", UTCDateTime(), nullable=True),
+    Column("failed_at", UTCDateTime(), nullable=True),
+    Column("in_doubt_at", UTCDateTime(), nullable=True),
 )
 Index("ix_notifications_case", notifications.c.case_id)
-Index("ix_notifications_status", notifications.c.status)
+Index("ix_notifications_audit", notifications.c.audit_id)
+Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
+
+# The PDFs that go with a message: the letter itself (to families and advocates) or a document
+# rendered from the same facts (the completed rapid review template to the Panel).
+attachments = Table(
+    "notification_attachments", metadata,
+    Column("notification_id", String(36), ForeignKey("notifications.notification_id"), primary_key=True),
+    Column("filename", String(120), primary_key=True),
+    Column("kind", String(20), nullable=False),  # letter | document
+    Column("content_type", String(80), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# The delivery log: one row per attempt, opened when a dispatcher claims the message.
+attempts = Table(
+    "notification_attempts", metadata,
+    Column("notification_id", String(36), ForeignKey("notifications.notification_id"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    # sent | already_delivered | retry | failed | in_doubt (NULL while it is being sent)
+    Column("outcome", String(30), nullable=True),
+    Column("code", Integer, nullable=True),
+    Column("detail", String(500), nullable=True),
+)
+
+# Who opened what was sent (DESIGN: every read of case detail is recorded).
+message_reads = Table(
+    "message_reads", metadata,
+    Column("read_id", String(36), primary_key=True),
+    Column("notification_id", String(36), nullable=False),
+    Column("what", String(20), nullable=False),  # body | eml | pdf
+    Column("subject", String(200), nullable=False),
+    Column("agency", String(60), nullable=False),
+    Column("read_at", UTCDateTime(), nullable=False),
+)
+Index("ix_message_reads_notification", message_reads.c.notification_id)

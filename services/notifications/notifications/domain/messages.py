@@ -2,24 +2,98 @@
 
 The idempotency key names what, to whom and on which occasion: the same event redelivered any
 number of times yields the same keys, so the same messages, once.
+
+Most recipients come from the partnership's directory (the national Panel, Ofsted, the Secretary
+of State, the business unit, each agency's safeguarding lead and audit lead). Others travel with
+the event that owes the message — a referrer, a family member or an advocate, a trainee and their
+manager — as a ``Recipient``, with how they want to be contacted and any restriction the business
+unit recorded.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
 
-# Subject lines never carry a name, a reference or a date of birth: they are constants.
+# Subject lines never carry a name, a reference or a date of birth: they are constants, and short
+# enough (68 characters) that no mail program folds them.
 SUBJECTS = {
     "serious_incident_notification": "Serious incident notification from the safeguarding partnership",
     "looked_after_child_death_notice": "Notification of the death of a looked-after child or care leaver",
-    "scoping_request": "Rapid review: initial scoping, information sharing and securing of records",
+    "scoping_request": "Rapid review: scoping, information sharing and securing records",
     "meeting_invitation": "Invitation to a rapid review meeting",
     "rapid_review_outcome_to_panel": "Rapid review outcome from the safeguarding partnership",
     "rapid_review_outcome": "Outcome of the rapid review you contributed to",
     "final_report_to_panel": "Child safeguarding practice review: final report before publication",
     "deadline_reminder": "Reminder: a safeguarding review deadline is due soon",
     "deadline_overdue": "Overdue: a safeguarding review deadline has passed",
+    "referral_returned": "Your safeguarding referral was returned: more information is needed",
+    "sar_screening_outcome": "Safeguarding adult review referral: the screening outcome",
+    "sar_family_told": "A safeguarding adult review is being commissioned",
+    "sar_delay_letter": "Safeguarding adult review: why it will take longer than six months",
+    "sar_delay_update": "Safeguarding adult review: an update on its progress",
+    "sar_report_shared_with_family": "Safeguarding adult review: the report, before it is published",
+    "macfa_audit_template": "Multi-agency case file audit: the audit template for your agency",
+    "macfa_programme": "Multi-agency case file audit: the programme and your times",
+    "immediate_concern_escalation": "Immediate safeguarding concern found in a case file audit: act today",
+    "training_follow_up_survey": "Safeguarding training: a follow-up survey three months on",
+    "training_manager_survey": "Safeguarding training: its impact on your team",
+    "notification_failed": "A message from the safeguarding partnership could not be delivered",
 }
+
+# Letters to families, adults and advocates: each is also rendered as a PDF, to print and post.
+LETTERS = frozenset({"sar_family_told", "sar_delay_letter", "sar_delay_update", "sar_report_shared_with_family"})
+
+# Documents rendered from the same facts and attached to a message: template -> (document, file name).
+ATTACHED_DOCUMENTS = {
+    "rapid_review_outcome_to_panel": ("rapid_review_template", "rapid-review-template.pdf"),
+}
+
+# A letter that cannot go straight to its recipient by e-mail goes to the business unit instead,
+# with the letter attached: to post, or to check against the restriction recorded first.
+ROUTED_SUBJECTS = {
+    "post": "A letter from the safeguarding partnership to print and post",
+    "held": "A letter held for the business unit: a contact restriction applies",
+}
+
+Route = Literal["email", "post", "held"]
+
+SCREENING_OUTCOMES = {
+    "proceed_to_scoping": "the referral meets the criteria for a safeguarding adult review (Care Act 2014 "
+                          "section 44) and goes forward to scoping: each agency involved will be asked for "
+                          "its scoping return",
+    "discretionary_review": "the referral does not meet the statutory criteria, but the board will consider "
+                            "a discretionary review; scoping goes ahead",
+    "not_proceeding": "the referral does not go forward to a safeguarding adult review; the learning it "
+                      "raises will be taken forward in another way",
+    "criteria_not_met": "the referral does not meet the criteria for a safeguarding adult review; the learning "
+                        "it raises will be taken forward in another way",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone the directory does not know, named by the event that owes them a message.
+
+    ``contact_id`` is the id the owning service gives this contact; it keeps two family members'
+    letters apart in the idempotency key. ``restriction`` is what the business unit recorded about
+    contacting them (e.g. "through the advocate only"): a restricted contact is never written to
+    directly; the letter goes to the business unit to check first.
+    """
+
+    name: str
+    email: str | None = None
+    postal_address: tuple[str, ...] = ()
+    contact_method: Literal["email", "post"] = "email"
+    restriction: str | None = None
+    contact_id: str | None = None
+    # "adult" (the person the review is about), "advocate", or a family relationship ("daughter").
+    relationship: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.contact_id or self.email or "|".join((self.name, *self.postal_address))
 
 
 @dataclass(frozen=True)
@@ -28,17 +102,49 @@ class MessageOwed:
     template: str
     occasion: str  # e.g. "case:<case_id>", "deadline:<id>:missed"
     agency: str | None = None
+    # What the template needs beyond what the Notifier adds (partnership, recipient_name, agency).
     context: dict = field(default_factory=dict, compare=False, hash=False)
+    # An explicit recipient, carried by the event; else the directory's for the kind and agency.
+    to: Recipient | None = None
 
     @property
     def idempotency_key(self) -> str:
         raw = f"{self.template}|{self.recipient_kind}|{self.agency or ''}|{self.occasion}"
+        if self.to is not None:
+            raw += f"|{self.to.key}"
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     @property
     def subject(self) -> str:
         return SUBJECTS[self.template]
 
+    @property
+    def is_letter(self) -> bool:
+        return self.template in LETTERS
+
+    @property
+    def route(self) -> Route:
+        return route_for(self.to)
+
+    @property
+    def delivered_subject(self) -> str:
+        route = self.route
+        return self.subject if route == "email" else ROUTED_SUBJECTS[route]
+
+
+def route_for(to: Recipient | None) -> Route:
+    """E-mail straight to the recipient, unless a restriction is recorded (held for the business unit)
+    or they are to be written to by post, or have no e-mail address (the business unit posts it)."""
+    if to is None:
+        return "email"
+    if to.restriction:
+        return "held"
+    if to.contact_method == "post" or not to.email:
+        return "post"
+    return "email"
+
+
+# --- children: serious incident, rapid review, CSPR ------------------------------------------------
 
 def when_case_opened_send_statutory_notices(case_id: str, notices_owed: list[str]) -> list[MessageOwed]:
     occasion = f"case:{case_id}"
@@ -49,6 +155,12 @@ def when_case_opened_send_statutory_notices(case_id: str, notices_owed: list[str
         elif kind in ("secretary_of_state", "ofsted"):
             owed.append(MessageOwed(kind, "looked_after_child_death_notice", occasion))
     return owed
+
+
+def when_the_local_authority_confirms_notify_the_panel(case_id: str) -> list[MessageOwed]:
+    """Where the partnership holds the Panel's notice for the local authority's confirmation, the
+    confirmation owes it: the same message, with the same key, as an unheld CaseOpened would."""
+    return when_case_opened_send_statutory_notices(case_id, ["national_panel"])
 
 
 def when_scoping_requested_write_to_each_agency(case_id: str, agencies: list[str]) -> list[MessageOwed]:
@@ -63,10 +175,13 @@ def when_scoping_requested_write_to_each_agency(case_id: str, agencies: list[str
 
 
 def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
-        case_id: str, referring_agency: str, agencies: list[str]) -> list[MessageOwed]:
+        case_id: str, referring_agency: str, agencies: list[str], referrer: Recipient | None = None,
+) -> list[MessageOwed]:
+    """The completed rapid review template (attached as a PDF) and a covering letter to the Panel;
+    the outcome to the referrer (the person, when the event names them) and to every agency."""
     occasion = f"case:{case_id}"
     owed = [MessageOwed("national_panel", "rapid_review_outcome_to_panel", occasion),
-            MessageOwed("referrer", "rapid_review_outcome", occasion, referring_agency)]
+            MessageOwed("referrer", "rapid_review_outcome", occasion, referring_agency, to=referrer)]
     owed += [MessageOwed("agency", "rapid_review_outcome", occasion, a) for a in agencies if a != referring_agency]
     return owed
 
@@ -85,3 +200,154 @@ def when_a_deadline_nears_or_passes_tell_whoever_must_act(
     if who_agency and who_agency not in ("safeguarding_partners", "each_involved_agency"):
         return [MessageOwed("agency", template, occasion, who_agency)]
     return [MessageOwed("business_unit", template, occasion)]
+
+
+# --- adults: safeguarding adult review (SAR) -------------------------------------------------------
+
+def when_a_referral_is_returned_send_it_back_with_the_reasons(
+        case_id: str, pathway: str, referring_agency: str, reasons: list[str], returned: str,
+        referrer: Recipient | None = None) -> list[MessageOwed]:
+    """An incomplete referral goes back to whoever sent it, saying what is missing (a recorded
+    outcome, not an error). ``returned`` names this return: a referral resubmitted and returned
+    again owes a second letter."""
+    if not reasons:
+        raise ValueError("a returned referral says why: give at least one reason")
+    return [MessageOwed("referrer", "referral_returned", f"case:{case_id}:returned:{returned}", referring_agency,
+                        context={"pathway": pathway, "reasons": list(reasons)}, to=referrer)]
+
+
+def when_a_sar_referral_is_screened_tell_the_referrer(
+        case_id: str, case_ref: str, referring_agency: str, outcome: str, screened_on: date,
+        rationale: str | None = None, referrer: Recipient | None = None) -> list[MessageOwed]:
+    """The business manager and the SAR panel chair screened the referral: the referrer hears the outcome."""
+    if outcome not in SCREENING_OUTCOMES:
+        raise ValueError(f"unknown screening outcome {outcome!r}")
+    return [MessageOwed("referrer", "sar_screening_outcome", f"case:{case_id}:screening", referring_agency,
+                        context={"case_ref": case_ref, "outcome": outcome, "outcome_text": SCREENING_OUTCOMES[outcome],
+                                 "screened_on": screened_on.isoformat(), "rationale": rationale}, to=referrer)]
+
+
+# The letters the referrals service asks for (referrals.case.family_letter_owed ``letter``).
+FAMILY_LETTERS = {
+    "family_told_of_commission": "sar_family_told",
+    "delay": "sar_delay_letter",
+    "delay_update": "sar_delay_update",
+    "report_shared_with_family": "sar_report_shared_with_family",
+}
+
+
+def when_a_letter_to_the_family_is_owed_write_it(
+        case_id: str, letter: str, recipient: Recipient, *, case_ref: str | None = None,
+        reason: str | None = None, update: str | None = None, expected_by: date | None = None,
+        agreed_on: date | None = None, signed_off_on: date | None = None, in_full: bool | None = None,
+        planned_publication_on: date | None = None, adult_name: str | None = None) -> list[MessageOwed]:
+    """A letter to the adult, a family member or an advocate: the family told a SAR is commissioned;
+    why the SAR will run past six months, and each update while it does; the report shared before
+    publication. Each is also a PDF, to post.
+
+    The commission and report letters go once per case and recipient. A delay letter is keyed by
+    what it says, so a second delay (after a resumption) or a new update is a new letter, while the
+    same one asked for twice is one.
+    """
+    template = FAMILY_LETTERS.get(letter)
+    if template is None:
+        raise ValueError(f"unknown letter {letter!r}")
+    occasion = f"case:{case_id}"
+    if letter in ("delay", "delay_update"):
+        said = "|".join((reason or "", update or "", expected_by.isoformat() if expected_by else ""))
+        occasion += f":{letter}:{hashlib.sha256(said.encode()).hexdigest()[:16]}"
+    context = {"case_ref": case_ref, "reason": reason, "update": update,
+               "expected_by": expected_by.isoformat() if expected_by else None,
+               "agreed_on": agreed_on.isoformat() if agreed_on else None,
+               "signed_off_on": signed_off_on.isoformat() if signed_off_on else None, "in_full": in_full,
+               "planned_publication_on": planned_publication_on.isoformat() if planned_publication_on else None,
+               "adult_name": adult_name}
+    return [MessageOwed(kind_of(recipient), template, occasion, context=context, to=recipient)]
+
+
+def kind_of(recipient: Recipient) -> str:
+    """The recipient kind a letter is listed under: ``adult`` (the person the review is about),
+    ``advocate``, or ``family``."""
+    relationship = (recipient.relationship or "").strip().lower()
+    if "advocate" in relationship:
+        return "advocate"
+    if relationship in ("adult", "self", "the adult"):
+        return "adult"
+    return "family"
+
+
+# --- multi-agency case file audits (MACFA) ---------------------------------------------------------
+
+def when_the_audit_template_is_due_send_it_to_each_agency_audit_lead(
+        audit_id: str, theme: str, audit_on: date, return_by: date, cases_by_agency: dict[str, list[str]],
+) -> list[MessageOwed]:
+    """The same questions to every involved agency's audit lead, with the sampled cases it holds."""
+    owed = []
+    for agency, cases in sorted(cases_by_agency.items()):
+        owed.append(MessageOwed("audit_lead", "macfa_audit_template", f"audit:{audit_id}", agency, context={
+            "theme": theme, "audit_on": audit_on.isoformat(), "return_by": return_by.isoformat(),
+            "cases": list(cases)}))
+    return owed
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """Someone invited to the audit day, with the times they are needed."""
+
+    agency: str
+    times: tuple[str, ...]
+    to: Recipient | None = None  # else the agency's audit lead
+
+
+def when_the_audit_programme_is_due_send_it_to_each_invitee(
+        audit_id: str, theme: str, audit_on: date, venue: str, programme: list[tuple[str, str]],
+        invitees: list[Invitee]) -> list[MessageOwed]:
+    """The whole programme, and each invitee's own times, a week before the audit."""
+    items = [{"time": t, "item": what} for t, what in programme]
+    return [MessageOwed("audit_lead" if i.to is None else "invitee", "macfa_programme", f"audit:{audit_id}", i.agency,
+                        context={"theme": theme, "audit_on": audit_on.isoformat(), "venue": venue,
+                                 "programme": items, "your_times": list(i.times)}, to=i.to)
+            for i in invitees]
+
+
+def when_an_immediate_concern_is_found_escalate_it(
+        audit_id: str, concern_id: str, agency: str, case_reference: str, found_on: date, theme: str,
+) -> list[MessageOwed]:
+    """Escalated at once: to the business unit and to the safeguarding lead of the agency concerned."""
+    occasion = f"concern:{concern_id}"
+    context = {"theme": theme, "case_reference": case_reference, "found_on": found_on.isoformat(),
+               "concern_agency": agency, "audit_id": audit_id}
+    return [MessageOwed("business_unit", "immediate_concern_escalation", occasion, context=context),
+            MessageOwed("agency", "immediate_concern_escalation", occasion, agency, context=context)]
+
+
+# --- training impact -------------------------------------------------------------------------------
+
+def when_the_training_follow_up_is_due_survey_the_trainee(
+        training_id: str, trainee: Recipient, course: str, completed_on: date, survey_url: str) -> list[MessageOwed]:
+    return [MessageOwed("trainee", "training_follow_up_survey", f"training:{training_id}", context={
+        "course": course, "completed_on": completed_on.isoformat(), "survey_url": survey_url}, to=trainee)]
+
+
+def when_the_manager_survey_is_due_survey_the_manager(
+        training_id: str, manager: Recipient, course: str, completed_on: date, survey_url: str,
+        trainee_name: str | None = None) -> list[MessageOwed]:
+    return [MessageOwed("manager", "training_manager_survey", f"training:{training_id}", context={
+        "course": course, "completed_on": completed_on.isoformat(), "survey_url": survey_url,
+        "trainee_name": trainee_name}, to=manager)]
+
+
+# --- the service's own alerts ----------------------------------------------------------------------
+
+def when_a_message_fails_alert_the_business_unit(
+        notification_id: str, template: str, recipient_kind: str, agency: str | None, reason: str,
+        detail: str | None, attempts: int, queued_at: str, occasion: str | None) -> list[MessageOwed]:
+    """The business unit hears of every message given up, so someone sends it another way. An alert
+    that fails itself raises no alert of its own (the event and the listing still show it)."""
+    if template == "notification_failed":
+        return []
+    return [MessageOwed("business_unit", "notification_failed", f"failed:{notification_id}", context={
+        "failed_notification_id": notification_id, "failed_template": template,
+        "failed_subject": SUBJECTS.get(template, template), "failed_recipient_kind": recipient_kind,
+        "failed_agency": agency, "reason": reason, "detail": detail, "attempts": attempts,
+        "queued_at": queued_at, "occasion": occasion})]
