@@ -1,9 +1,11 @@
-"""``safeguard up`` starts the embedded default; ``safeguard token`` mints a local bearer token."""
+"""``safeguard up`` starts the embedded default; ``safeguard token`` mints a local bearer token;
+``safeguard replay`` rebuilds the reporting read models from the streams."""
 from __future__ import annotations
 
 import argparse
 import os
 import signal
+import subprocess
 import sys
 import time
 from datetime import date
@@ -91,6 +93,20 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Runs the reporting service's own replay as a process of its own (the CLI imports no service)."""
+    data_dir = Path(args.data_dir).resolve()
+    nats_url = os.environ.get("NATS_URL") or f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}"
+    env = service_env("reporting", os.environ, data_dir=data_dir, nats_url=nats_url, today=None, public_key=None)
+    command = [sys.executable, "-m", "reporting.replay"] + (["--quiet"] if args.quiet else [])
+    print(f"Rebuilding the reporting read models from the streams at {nats_url} (data folder {data_dir})",
+          file=sys.stderr, flush=True)
+    try:
+        return subprocess.run(command, env=env).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeguard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -109,6 +125,14 @@ def parser() -> argparse.ArgumentParser:
     tok.add_argument("--hours", type=int, default=8, help="lifetime in hours (default 8)")
     tok.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"))
     tok.set_defaults(func=cmd_token)
+    rep = sub.add_parser("replay", help="rebuild the reporting read models from every stream, with progress",
+                         description="Empties the reporting read models and projects every event in the streams "
+                                     "into them again, in one transaction. Uses NATS_URL and REPORTING_DATABASE_URL "
+                                     "when set, else the embedded default's broker and the data folder's store.")
+    rep.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
+                     help="the data folder of the stack whose read models to rebuild (default ./var)")
+    rep.add_argument("--quiet", action="store_true", help="no progress display")
+    rep.set_defaults(func=cmd_replay)
     return p
 
 

@@ -14,7 +14,9 @@ import pytest
 from pydantic import ValidationError
 
 from reporting.adapters.orm import inbox, metadata, rm_cases
-from reporting.projections import project, summary
+from reporting import queries
+from reporting.domain import figures as F
+from reporting.projections import project
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.audits import AuditPlanned
 from safeguard_shared.contracts.notifications import NotificationSent
@@ -81,7 +83,7 @@ async def rebuild(service, envelopes: list[Envelope]) -> None:  # noqa: ANN001
 
 async def figures(service) -> dict:  # noqa: ANN001
     async with service.runtime.sessions() as session:
-        return await summary(session)
+        return F.summary(await queries.snapshot(session), service.runtime.clock.today())
 
 
 async def every_stored_value(service) -> str:  # noqa: ANN001
@@ -94,12 +96,15 @@ async def every_stored_value(service) -> str:  # noqa: ANN001
 async def test_a_weeks_events_give_the_boards_figures(service):
     await consume(service, a_weeks_events())
 
-    assert await figures(service) == {
+    # The summary's first keys, which tools already read, keep their meaning; more have been added.
+    expected = {
         "cases": {"open": 2, "by_pathway": {"child": 2}, "by_stage": {"rapid_review": 1, "referral": 1}},
         "deadlines": {"by_status": {"pending": 2}, "by_key": {"rr.complete": 1, "rr.scoping_sent": 1}},
         "notifications": {"sent": 1, "by_recipient_kind": {"national_panel": 1}},
         "audits": {"by_kind": {"children": 1}},
     }
+    summary = await figures(service)
+    assert {part: {k: summary[part][k] for k in keys} for part, keys in expected.items()} == expected
 
 
 async def test_replaying_the_same_events_gives_identical_figures(service):
@@ -155,8 +160,6 @@ async def test_the_figures_are_for_reporting_roles_only(service, issuer):
     assert (await service.client.get("/", headers=referrer)).status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason="reporting projects DeadlineScheduled only; DeadlineMet, DeadlineMissed and "
-                                       "DeadlineChanged are ignored, so a met or overdue deadline counts as pending")
 async def test_a_deadline_met_counts_as_met_in_the_figures(service):
     events = a_weeks_events()
     met = env(DeadlineMet(deadline_id=COMPLETE, key="rr.complete", case_id=SERIOUS, due=date(2027, 1, 14),

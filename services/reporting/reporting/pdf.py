@@ -1,0 +1,134 @@
+"""The annual report as a PDF (fpdf2): the same figures as the HTML report, tagged with a title and language."""
+from __future__ import annotations
+
+from fpdf import FPDF
+
+# The built-in PDF fonts speak Latin-1 only; these are the characters our own words use beyond it.
+_PLAIN = str.maketrans({"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "•": "-"})
+
+
+def _text(value) -> str:  # noqa: ANN001
+    if value is None:
+        return "-"
+    text = str(value).translate(_PLAIN)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _words(value) -> str:  # noqa: ANN001
+    return _text(value).replace("_", " ")
+
+
+def _pct(value) -> str:  # noqa: ANN001
+    return "-" if value is None else f"{round(value * 100)}%"
+
+
+class _Report(FPDF):
+    def __init__(self, title: str):
+        super().__init__(format="A4")
+        self.title_text = title
+        self.set_title(title)
+        self.set_lang("en-GB")
+        self.set_creator("safeguard reporting")
+        self.set_auto_page_break(True, margin=15)
+        self.set_margins(18, 18, 18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 6, _text(f"{self.title_text} - page {self.page_no()}"), align="C")
+
+    def heading(self, text: str, size: int = 14) -> None:
+        self.ln(3)
+        self.set_font("Helvetica", "B", size)
+        self.multi_cell(0, 7, _text(text), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font("Helvetica", size=10)
+
+    def para(self, text: str) -> None:
+        self.set_font("Helvetica", size=10)
+        self.multi_cell(0, 5, _text(text), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def grid(self, caption: str, header: list[str], rows: list[list]) -> None:
+        self.set_font("Helvetica", "B", 10)
+        self.cell(0, 6, _text(caption), new_x="LMARGIN", new_y="NEXT")
+        self.set_font("Helvetica", size=9)
+        if not rows:
+            self.para("None recorded.")
+            return
+        with self.table(first_row_as_headings=True, line_height=5, text_align="LEFT") as table:
+            table.row([_text(h) for h in header])
+            for r in rows:
+                table.row([_text(c) for c in r])
+        self.ln(2)
+
+
+def annual_pdf(a: dict, partnership: str) -> bytes:
+    year = a["year"]
+    pdf = _Report(f"{partnership}: annual report {year['label']}")
+    pdf.add_page()
+    pdf.heading(f"{partnership}: learning and improvement, annual report {year['label']}", 16)
+    pdf.para(f"Reporting year {year['from']} to {year['to']}. Aggregate figures only: no child or adult can be "
+             "identified from this report.")
+
+    r = a["referrals"]
+    pdf.heading("Referrals")
+    pdf.para(f"{r['received']} referrals opened a case; {r['returned_incomplete']} were returned as incomplete.")
+    pdf.grid("Referrals by referral source", ["Referring agency", "Referrals"],
+             [[_words(k), v] for k, v in r["by_referral_source"].items()])
+
+    rr = a["rapid_reviews"]
+    pdf.heading("Rapid reviews")
+    pdf.para(f"{rr['opened']} rapid reviews began and {rr['completed']} were completed (median "
+             f"{_text(rr['median_days_to_complete'])} days); {rr['ongoing_at_year_end']} were under way at "
+             "the year's end.")
+    pdf.grid("Decisions", ["Decision", "Rapid reviews"], [[_words(k), v] for k, v in rr["decisions"].items()])
+    pdf.grid("The national Panel's responses", ["Response", "Rapid reviews"],
+             [[_words(k), v] for k, v in rr["panel_responses"].items()])
+
+    c = a["csprs"]
+    pdf.heading("Child safeguarding practice reviews")
+    pdf.para(f"{c['commissioned']} CSPRs were decided on, {c['published']} published ({c['published_in_full']} in "
+             f"full; median {_text(c['median_days_to_publish'])} days from the decision), {c['ongoing_at_year_end']} "
+             "ongoing at the year's end.")
+
+    s = a["sars"]
+    pdf.heading("Safeguarding adult reviews")
+    pdf.para(f"{s['referrals_received']} SAR referrals were received; {s['screened_out']} did not proceed past "
+             f"screening. Decided to convene: {s['decisions']['convened']}; not to convene: "
+             f"{s['decisions']['not_convened']}.")
+    pdf.grid("SARs concluded and ongoing", ["Measure", "Number"], [
+        ["Commissioned in the year", s["commissioned"]],
+        ["Concluded (signed off by the board)", s["concluded"]],
+        ["Ongoing at the year's end", s["ongoing_at_year_end"]],
+        ["Of those, delayed past six months", s["delayed_at_year_end"]],
+        ["Published", s["published"]],
+        ["Median days from commission to sign-off", s["median_days_to_conclude"]]])
+    f = s["findings"]
+    pdf.heading("Acting on the findings", 12)
+    pdf.para(f"For {f['reviews']} SARs the partnership recorded {f['findings']} findings, took {f['actions_taken']} "
+             f"actions on them, and did not act on {f['not_acted_on']}.")
+    pdf.grid("Reasons findings were not acted on", ["Reason", "Findings"],
+             [[x["reason"], x["findings"]] for x in f["reasons_not_acted_on"]])
+
+    au = a["audits"]
+    pdf.heading("Multi-agency case file audits")
+    pdf.para(f"{au['audits']} audits reported to the QA sub-group in the year"
+             + (f", on: {', '.join(au['themes'])}." if au["themes"] else "."))
+    pdf.para(f"They recorded {au['findings']} findings and {au['recommendations']} recommendations; {au['ratified']} "
+             f"audits were ratified and {au['concerns_escalated']} immediate safeguarding concerns escalated.")
+    ap = a["action_plans"]
+    pdf.heading("Action plans", 12)
+    pdf.para(f"{ap['created']} actions were added to action plans and {ap['completed']} completed in the year.")
+    pdf.grid("Actions by status", ["Status", "Actions"], [[_words(k), v] for k, v in ap["by_status"].items()])
+    pdf.grid("Actions on SAR recommendations, by status", ["Status", "Actions"],
+             [[_words(k), v] for k, v in ap["sar_actions_by_status"].items()])
+    t = a["training"]
+    pdf.heading("Training impact", 12)
+    pdf.para(f"{t['completed']} people completed core training; {t['responses']} of {t['sent']} surveys sent in the "
+             f"year were answered ({_pct(t['response_rate'])}).")
+
+    pdf.heading("Timeliness of deadlines due in the year")
+    pdf.grid("Timeliness by timescale", ["Step", "On time", "Late", "Overdue", "Share on time"],
+             [[t["what"], t["met_on_time"], t["met_late"], t["overdue"], _pct(t["share_on_time"])]
+              for t in a["timeliness"]])
+    return bytes(pdf.output())

@@ -1,0 +1,47 @@
+"""Reads the read models into a snapshot for the figures (domain/figures.py)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .adapters.orm import (
+    rm_actions, rm_audit_concerns, rm_audit_responses, rm_audits, rm_briefings, rm_case_dates, rm_cases, rm_deadlines,
+    rm_good_practice, rm_notifications, rm_recommendations, rm_themes, rm_training, rm_training_surveys,
+)
+from .domain import stages
+from .domain.figures import Snapshot
+
+
+async def _rows(session: AsyncSession, table, *columns) -> list[dict]:  # noqa: ANN001
+    query = select(*columns) if columns else select(table)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def snapshot(session: AsyncSession) -> Snapshot:
+    cases = await _rows(session, rm_cases)
+    dates: dict[str, dict] = {}
+    for r in await _rows(session, rm_case_dates):
+        dates.setdefault(r["case_id"], {})[r["name"]] = r["on_date"]
+    for c in cases:
+        c["dates"] = dates.get(c["case_id"], {})
+    audits = await _rows(session, rm_audits)
+    for a in audits:
+        a["stage"] = stages.audit_stage(a["stage_rank"])
+    actions = await _rows(session, rm_actions)
+    for a in actions:
+        a["status"] = stages.action_status(a["status_rank"])
+    return Snapshot(
+        cases=cases,
+        deadlines=await _rows(session, rm_deadlines),
+        notifications=await _rows(session, rm_notifications),
+        audits=audits,
+        recommendations=await _rows(session, rm_recommendations),
+        actions=actions,
+        audit_responses=await _rows(session, rm_audit_responses),
+        concerns=await _rows(session, rm_audit_concerns),
+        good_practice=await _rows(session, rm_good_practice),
+        themes=await _rows(session, rm_themes),
+        briefings=await _rows(session, rm_briefings),
+        training=await _rows(session, rm_training),
+        surveys=await _rows(session, rm_training_surveys),
+    )
