@@ -14,7 +14,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts import Envelope, contract_for, parse
-from safeguard_shared.contracts.audits import AuditPlanned, CasesSampled
+from safeguard_shared.contracts.audits import (
+    AuditMilestoneReached, AuditPlanned, CasesSampled, TrainingCompleted, TrainingSurveySent,
+)
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached, SarDelayChanged
 from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineMet, DeadlineScheduled
@@ -22,7 +24,7 @@ from safeguard_shared.service import ServiceRuntime
 
 from .adapters.orm import deadline_history, deadlines, occasions
 from .domain.calendar import WorkingDayCalendar
-from .domain.deadlines import OPEN_STATUSES, ReminderPolicy, assess_met, next_transition, working_days_between
+from .domain.deadlines import LONDON, OPEN_STATUSES, ReminderPolicy, assess_met, next_transition, working_days_between
 from .domain.policies import ClockStart, when_child_case_opened_start_the_rapid_review_clocks
 from .domain.rules import MissingAnchorError, Rule, RuleBook
 
@@ -86,7 +88,20 @@ class Scheduler:
                                        env=env, audit_id=event.audit_id)
         elif isinstance(event, CasesSampled):
             await self.record_fact(session, f"audit:{event.audit_id}", fact="cases_sampled",
-                                   on=self.runtime.clock.today(), agency=None, anchor=None, reason=None, env=env)
+                                   on=env.occurred_at.astimezone(LONDON).date(), agency=None, anchor=None,
+                                   reason=None, env=env)
+        elif isinstance(event, AuditMilestoneReached):
+            await self.record_fact(session, f"audit:{event.audit_id}", fact=event.fact, on=event.on, agency=None,
+                                   anchor=None, reason=None, env=env)
+        elif isinstance(event, TrainingCompleted):
+            # A training completion is timed like an audit: its id goes where an audit's would.
+            anchors = {"training_completed_on": event.training_completed_on}
+            await self._remember(session, f"audit:{event.completion_id}", "training", [event.agency], anchors)
+            for rule in self._rules_of("training"):
+                await self.start_clock(session, ClockStart(rule.key, anchors), env=env, audit_id=event.completion_id)
+        elif isinstance(event, TrainingSurveySent):
+            await self.record_fact(session, f"audit:{event.completion_id}", fact=event.fact, on=event.sent_on,
+                                   agency=None, anchor=None, reason=None, env=env)
 
     async def on_notifications_event(self, session: AsyncSession, env: Envelope) -> None:
         """A statutory message that went out meets the clock that asked for it, on the day it went."""

@@ -241,3 +241,49 @@ async def test_the_business_unit_sees_what_is_due_this_week_and_what_is_overdue(
     assert week["week_start"] == date(2026, 12, 28) and week["week_end"] == date(2027, 1, 3)
     assert [d["key"] for d in week["due"]] == ["rr.panel_notified"]  # due Wednesday 30 December
     assert [d["key"] for d in week["overdue"]] == ["rr.scoping_sent"]
+
+
+async def test_an_audit_is_planned_backward_from_the_qa_sub_group_meeting(clock_and_scheduler):
+    from safeguard_shared.contracts.audits import AuditMilestoneReached, AuditPlanned
+
+    clock, scheduler = clock_and_scheduler
+    audit_id = "a0d17000-0000-4000-8000-000000000001"
+
+    async def deliver_audit(event) -> None:  # noqa: ANN001
+        env = event.envelope(producer="audits", occurred_at=clock.now())
+        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_audits_event)
+
+    await deliver_audit(AuditPlanned(audit_id=audit_id, theme="Neglect", kind="children",
+                                     qa_meeting_on=date(2027, 3, 10)))
+    rows = await list_deadlines(scheduler.runtime, case_id=None, audit_id=audit_id, agency=None)
+    due = {r["key"]: r["due"] for r in rows}
+    # QA sub-group Wednesday 10 March 2027: the audit 4 weeks before (10 Feb); scope agreed 7 weeks
+    # before the audit (23 Dec 2026); cases sampled 6 weeks before (30 Dec); template 5 weeks before
+    # (6 Jan 2027); programme 1 week before (3 Feb); report at the meeting itself.
+    assert due == {"macfa.audit_date": date(2027, 2, 10), "macfa.scope_agreed": date(2026, 12, 23),
+                   "macfa.cases_sampled": date(2026, 12, 30), "macfa.template_sent": date(2027, 1, 6),
+                   "macfa.programme_sent": date(2027, 2, 3), "macfa.report": date(2027, 3, 10)}
+    await deliver_audit(AuditMilestoneReached(audit_id=audit_id, fact="scope_agreed", on=date(2026, 12, 22)))
+    met = {r["key"]: r for r in await list_deadlines(scheduler.runtime, case_id=None, audit_id=audit_id, agency=None)}
+    assert met["macfa.scope_agreed"]["status"] == "met" and met["macfa.scope_agreed"]["on_time"] is True
+
+
+async def test_core_training_starts_the_follow_up_and_manager_survey_clocks(clock_and_scheduler):
+    from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveySent
+
+    clock, scheduler = clock_and_scheduler
+    completion = "7a1e0000-0000-4000-8000-000000000001"
+    for event in (TrainingCompleted(completion_id=completion, agency="school", course="core",
+                                    training_completed_on=date(2027, 1, 15)),
+                  TrainingSurveySent(survey_id="s1", completion_id=completion, survey="follow_up",
+                                     fact="follow_up_survey_sent", agency="school", course="core",
+                                     sent_on=date(2027, 4, 14))):
+        env = event.envelope(producer="audits", occurred_at=clock.now())
+        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_audits_event)
+    rows = {r["key"]: r for r in await list_deadlines(scheduler.runtime, case_id=None, audit_id=completion,
+                                                      agency=None)}
+    # Completed Friday 15 January 2027: follow-up 3 months later (Thursday 15 April), manager survey
+    # 4 months later (Saturday 15 May → Friday 14 May, the preceding working day).
+    assert rows["training.follow_up"]["due"] == date(2027, 4, 15)
+    assert rows["training.follow_up"]["status"] == "met" and rows["training.follow_up"]["on_time"] is True
+    assert rows["training.manager_survey"]["due"] == date(2027, 5, 14)
