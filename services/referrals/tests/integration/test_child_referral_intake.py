@@ -12,7 +12,7 @@ import nats
 import pytest
 from sqlalchemy import select
 
-from referrals.adapters.orm import case_reads, cases, outbox
+from referrals.adapters.orm import case_history, case_reads, cases, outbox
 from safeguard_shared.contracts import Envelope
 from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, design_child_referral, migrated, running
 from safeguard_testing.toy import eventually
@@ -47,7 +47,7 @@ def business_unit(issuer):
 
 
 async def nothing_written(service) -> bool:  # noqa: ANN001
-    return (await service.count(cases), await service.count(outbox), await service.count(case_reads)) == (0, 0, 0)
+    return all([await service.count(table) == 0 for table in (cases, outbox, case_reads, case_history)])
 
 
 def locs(response) -> list[list]:  # noqa: ANN001
