@@ -1,8 +1,24 @@
+from pydantic import Field
+
 from safeguard_shared.settings import ServiceSettings
 
 SERVICE = "audits"
 DEFAULT_PORT = 8104
 
 
-def load_settings(**overrides) -> ServiceSettings:
-    return ServiceSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+class AuditsSettings(ServiceSettings):
+    # Until the partnership sets its exclusions (PUT /v1/sampling/exclusions), a case drawn for an audit
+    # this many months ago or less is not drawn again; 0 (the default) excludes nothing, so the same
+    # population and seed give the same cases (DESIGN section 5).
+    exclude_audited_within_months: int = Field(default=0, ge=0, le=120,
+                                               validation_alias="AUDITS_EXCLUDE_AUDITED_WITHIN_MONTHS")
+    # An overdue action is escalated again every so many days until it is completed or moved.
+    action_escalate_every_days: int = Field(default=14, ge=1, le=365,
+                                            validation_alias="AUDITS_ACTION_ESCALATE_EVERY_DAYS")
+    follow_up_survey_months: int = Field(default=3, ge=1, le=24, validation_alias="AUDITS_FOLLOW_UP_SURVEY_MONTHS")
+    manager_survey_months: int = Field(default=4, ge=1, le=24, validation_alias="AUDITS_MANAGER_SURVEY_MONTHS")
+    tick_seconds: float = Field(default=60.0, gt=0, le=3600, validation_alias="AUDITS_TICK_SECONDS")
+
+
+def load_settings(**overrides) -> AuditsSettings:
+    return AuditsSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)

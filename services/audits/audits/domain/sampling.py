@@ -3,13 +3,18 @@
 The population is put in a canonical order (sorted, de-duplicated) before drawing, so the same
 set of references and the same seed give the same cases however the list was supplied; the digest
 of that canonical population is recorded beside the seed.
+
+Exclusions the partnership sets (cases audited in the last 12 months, references it names) are
+taken out of the population first; what was excluded is recorded with the draw, so the draw is
+still re-runnable: ``random.Random(seed).sample(sorted(population - excluded), 4)``.
 """
 from __future__ import annotations
 
 import hashlib
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Iterable
 
 SAMPLE_SIZE = 4
 
@@ -20,20 +25,37 @@ class Draw:
     seed: int
     population_digest: str
     population_size: int
+    # The references of the population that were not eligible, sorted, and the digest of what was.
+    excluded: tuple[str, ...] = field(default=())
+    eligible_digest: str = ""
+    eligible_size: int = 0
 
 
-def canonical(population: list[str]) -> list[str]:
-    return sorted({p.strip() for p in population if p.strip()})
+def canonical(population: Iterable[str]) -> list[str]:
+    return sorted({p.strip() for p in population if p and p.strip()})
 
 
-def digest(population: list[str]) -> str:
-    return hashlib.sha256("\n".join(canonical(population)).encode()).hexdigest()
+def _digest(pool: list[str]) -> str:
+    return hashlib.sha256("\n".join(pool).encode()).hexdigest()
 
 
-def draw(population: list[str], seed: int | None = None, size: int = SAMPLE_SIZE) -> Draw:
+def digest(population: Iterable[str]) -> str:
+    return _digest(canonical(population))
+
+
+def draw(population: Iterable[str], seed: int | None = None, size: int = SAMPLE_SIZE,
+         excluded: Iterable[str] = ()) -> Draw:
     pool = canonical(population)
+    leave_out = {e.strip() for e in excluded} if excluded else set()
+    eligible = [p for p in pool if p not in leave_out] if leave_out else pool
     if len(pool) < size:
         raise ValueError(f"the population has {len(pool)} distinct cases; the audit needs {size}")
+    if len(eligible) < size:
+        raise ValueError(f"the population has {len(pool)} distinct cases, {len(pool) - len(eligible)} of them "
+                         f"excluded; {len(eligible)} remain and the audit needs {size}")
     seed = secrets.randbits(63) if seed is None else seed
-    chosen = random.Random(seed).sample(pool, size)
-    return Draw(cases=tuple(chosen), seed=seed, population_digest=digest(pool), population_size=len(pool))
+    chosen = random.Random(seed).sample(eligible, size)
+    pool_digest = _digest(pool)
+    return Draw(cases=tuple(chosen), seed=seed, population_digest=pool_digest, population_size=len(pool),
+                excluded=tuple(p for p in pool if p in leave_out) if leave_out else (),
+                eligible_digest=_digest(eligible) if leave_out else pool_digest, eligible_size=len(eligible))

@@ -59,3 +59,26 @@ def test_repeated_and_blank_references_count_once_in_the_population_and_its_dige
 def test_a_population_with_fewer_than_four_distinct_cases_cannot_be_sampled():
     with pytest.raises(ValueError, match="3 distinct cases; the audit needs 4"):
         draw(["RR-1", "RR-2", "RR-3", "RR-3", " RR-1 "], seed=42)
+
+
+def test_excluded_cases_are_never_drawn_and_the_draw_is_rerun_from_what_was_left():
+    excluded = POPULATION[:3]
+
+    result = draw(POPULATION, seed=42, excluded=excluded)
+
+    assert not set(result.cases) & set(excluded)
+    assert result.excluded == tuple(sorted(excluded)) and result.eligible_size == 7
+    eligible = sorted(set(POPULATION) - set(excluded))
+    assert list(result.cases) == random.Random(42).sample(eligible, 4)
+    assert result.eligible_digest == hashlib.sha256("\n".join(eligible).encode()).hexdigest()
+    assert result.population_digest == digest(POPULATION), "the population's digest is still the whole population's"
+
+
+def test_an_exclusion_outside_the_population_changes_nothing():
+    assert draw(POPULATION, seed=42, excluded=["NOT-IN-IT"]).cases == draw(POPULATION, seed=42).cases
+
+
+def test_exclusions_that_leave_fewer_than_four_cases_say_how_many_remain():
+    assert len(draw(POPULATION, seed=1, excluded=POPULATION[:6]).cases) == 4
+    with pytest.raises(ValueError, match="7 of them excluded; 3 remain and the audit needs 4"):
+        draw(POPULATION, seed=1, excluded=POPULATION[:7])

@@ -1,0 +1,66 @@
+"""Loading and saving the audit aggregate and actions; the dialect-specific bits of SQL."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.actions import Action
+from ..domain.audit import Audit
+from .orm import actions, audits, samples
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table):  # noqa: ANN001, ANN201
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(table)
+
+
+def lock(session: AsyncSession, query):  # noqa: ANN001, ANN201
+    # Steps on one audit or action run one after another on PostgreSQL; SQLite has one writer anyway.
+    return query.with_for_update() if session.bind.dialect.name == "postgresql" else query
+
+
+async def load_audit(session: AsyncSession, audit_id: str, *, for_update: bool = False) -> Audit | None:
+    query = select(audits).where(audits.c.audit_id == audit_id)
+    row = (await session.execute(lock(session, query) if for_update else query)).mappings().first()
+    if row is None:
+        return None
+    sample = (await session.execute(select(samples.c.cases, samples.c.case_agencies).where(
+        samples.c.audit_id == audit_id))).mappings().first()
+    audit = Audit(audit_id=row["audit_id"], theme=row["theme"], kind=row["kind"], qa_meeting_on=row["qa_meeting_on"],
+                  status=row["status"], theme_id=row["theme_id"],
+                  cases=list(sample["cases"]) if sample else [],
+                  case_agencies=dict(sample["case_agencies"]) if sample else {})
+    return audit.load_state(row["state"])
+
+
+async def save_audit(session: AsyncSession, audit: Audit, now: datetime) -> None:
+    await session.execute(update(audits).where(audits.c.audit_id == audit.audit_id).values(
+        status=audit.status, state=audit.state(), updated_at=now))
+
+
+ACTION_FIELDS = ("action_id", "source", "owning_agency", "description", "status", "audit_id", "case_id",
+                 "recommendation_id", "due_on", "overdue_since", "escalations", "next_check_on", "updates",
+                 "completion_evidence", "completed_on")
+
+
+def action_from_row(row) -> Action:  # noqa: ANN001
+    return Action(**{k: row[k] for k in ACTION_FIELDS})
+
+
+async def load_action(session: AsyncSession, action_id: str, *, for_update: bool = False) -> Action | None:
+    query = select(actions).where(actions.c.action_id == action_id)
+    row = (await session.execute(lock(session, query) if for_update else query)).mappings().first()
+    return action_from_row(row) if row else None
+
+
+def action_values(action: Action) -> dict:
+    return {k: getattr(action, k) for k in ACTION_FIELDS if k != "action_id"}
+
+
+async def save_action(session: AsyncSession, action: Action) -> None:
+    await session.execute(update(actions).where(actions.c.action_id == action.action_id).values(
+        **action_values(action)))

@@ -1,0 +1,247 @@
+"""A multi-agency case file audit, from its plan to its published learning. No I/O: each step checks
+the framework's rules, changes the audit and returns the events it owes; the handler stores both in
+one transaction.
+
+The framework's order: the theme lead is named, the scope agreed and the audit tool devised; four
+cases are drawn; the tool goes to the involved agencies' leads; invitees get the programme with their
+times; the audit session and learning event is held (attendance by agency); the findings are recorded
+and ratified — by the children's partnership group (children) or the safeguarding adults board
+(adults) — before the executive; the report and action plan go to the QA sub-group; good practice is
+acknowledged; the learning is published, without identifying details, and fed back in briefings.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from safeguard_shared.contracts.audits import (
+    AuditMilestoneReached, AuditRatified, AuditToolSent, BriefingHeld, FindingsRecorded, GoodPracticeAcknowledged,
+    InvitationsSent, LearningEventHeld, LearningPublished, ScopeAgreed,
+)
+from safeguard_shared.contracts.envelope import Event
+
+from .audit_tool import check_questions
+from .errors import OutOfOrder, Problem, RuleBroken
+from .learning import identifying_details
+from .programme import check_programme
+
+RATIFIER = {"children": "children_partnership_group", "adults": "safeguarding_adults_board"}
+BODY_NAMES = {"children_partnership_group": "the children's partnership group",
+              "safeguarding_adults_board": "the safeguarding adults board", "executive": "the executive"}
+
+
+@dataclass
+class Audit:
+    audit_id: str
+    theme: str
+    kind: str
+    qa_meeting_on: date
+    status: str = "planned"
+    theme_id: str | None = None
+    # The draw (kept in its own table; loaded with the audit).
+    cases: list[str] = field(default_factory=list)
+    case_agencies: dict[str, list[str]] = field(default_factory=dict)
+    # The state below is saved whole, as JSON, after every step.
+    theme_lead: str | None = None
+    scope: str | None = None
+    questions: list[dict] = field(default_factory=list)
+    scope_agreed_on: str | None = None
+    tool_sent_on: str | None = None
+    tool_agencies: dict[str, list[str]] = field(default_factory=dict)
+    invitations: dict | None = None
+    attendance: dict | None = None
+    findings: dict | None = None
+    ratifications: dict[str, str] = field(default_factory=dict)
+    good_practice: list[dict] = field(default_factory=list)
+    report_presented_on: str | None = None
+    learning: dict | None = None
+    briefings: list[dict] = field(default_factory=list)
+
+    STATE_FIELDS = ("theme_lead", "scope", "questions", "scope_agreed_on", "tool_sent_on", "tool_agencies",
+                    "invitations", "attendance", "findings", "ratifications", "good_practice",
+                    "report_presented_on", "learning", "briefings")
+
+    def state(self) -> dict:
+        data = asdict(self)
+        return {k: data[k] for k in self.STATE_FIELDS}
+
+    def load_state(self, state: dict | None) -> "Audit":
+        for key, value in (state or {}).items():
+            if key in self.STATE_FIELDS:
+                setattr(self, key, value)
+        return self
+
+    def _milestone(self, fact: str, on: date) -> AuditMilestoneReached:
+        return AuditMilestoneReached(audit_id=self.audit_id, fact=fact, on=on)
+
+    # --- scope and tool ----------------------------------------------------------------------------
+    def agree_scope(self, *, theme_lead: str, scope: str, questions: list[dict], today: date) -> list[Event]:
+        if self.tool_sent_on:
+            raise OutOfOrder(f"the audit tool went to the agencies on {self.tool_sent_on}; it is fixed now")
+        problems = check_questions(questions)
+        if problems:
+            raise RuleBroken(problems)
+        first = self.scope_agreed_on is None
+        self.theme_lead, self.scope, self.questions = theme_lead, scope, [dict(q) for q in questions]
+        self.scope_agreed_on = self.scope_agreed_on or today.isoformat()
+        self.status = "scope_agreed" if self.status == "planned" else self.status
+        events: list[Event] = [ScopeAgreed(audit_id=self.audit_id, kind=self.kind, questions=len(questions),
+                                           open_questions=sum(q["kind"] == "open" for q in questions),
+                                           agreed_on=today)]
+        return events + ([self._milestone("scope_agreed", today)] if first else [])
+
+    def send_tool(self, *, involved_agencies: dict[str, list[str]], today: date) -> tuple[list[Event], list[tuple]]:
+        """The template goes to the leads of the agencies involved in each sampled case. Returns the
+        events and the responses owed: (case_no, case_ref, agency)."""
+        if not self.questions:
+            raise OutOfOrder("agree the scope and devise the audit tool first")
+        if not self.cases:
+            raise OutOfOrder("draw the four cases first")
+        if self.tool_sent_on:
+            raise OutOfOrder(f"the audit tool already went to the agencies on {self.tool_sent_on}")
+        problems = [Problem(("body", "involved_agencies", ref), "this is not one of the audit's sampled cases")
+                    for ref in involved_agencies if ref not in self.cases]
+        agencies: dict[str, list[str]] = {}
+        for n, ref in enumerate(self.cases, start=1):
+            named = sorted(set(involved_agencies.get(ref) or self.case_agencies.get(ref) or []))
+            if not named:
+                problems.append(Problem(("body", "involved_agencies", ref),
+                                        f"no agencies are known to be involved in sampled case {n}: name them"))
+            agencies[ref] = named
+        if problems:
+            raise RuleBroken(problems)
+        self.tool_agencies, self.tool_sent_on, self.status = agencies, today.isoformat(), "tool_sent"
+        owed = [(n, ref, agency) for n, ref in enumerate(self.cases, start=1) for agency in agencies[ref]]
+        every = sorted({a for named in agencies.values() for a in named})
+        return [AuditToolSent(audit_id=self.audit_id, kind=self.kind, agencies=every, responses_owed=len(owed),
+                              sent_on=today), self._milestone("template_sent", today)], owed
+
+    # --- the audit session and learning event ---------------------------------------------------------
+    def send_invitations(self, *, held_on: date, venue: str | None, programme: list[dict], invitees: list[dict],
+                         today: date) -> list[Event]:
+        if not self.tool_sent_on:
+            raise OutOfOrder("send the audit tool to the agencies before inviting them to the audit session")
+        if self.attendance:
+            raise OutOfOrder("the audit session has been held; its invitations cannot change")
+        problems = check_programme(programme, invitees)
+        if held_on < today:
+            problems.append(Problem(("body", "held_on"), "the audit session cannot be held in the past"))
+        for n, item in enumerate(programme):
+            if identifying_details(item.get("item", ""), self.cases):
+                problems.append(Problem(("body", "programme", str(n), "item"),
+                                        "a programme item names a sampled case: the programme goes to every invitee"))
+        if problems:
+            raise RuleBroken(problems)
+        first = self.invitations is None
+        self.invitations = {"held_on": held_on.isoformat(), "venue": venue, "programme": programme,
+                            "invitees": invitees, "sent_on": today.isoformat()}
+        self.status = "invitations_sent"
+        events: list[Event] = [InvitationsSent(audit_id=self.audit_id, kind=self.kind, held_on=held_on,
+                                               programme=programme, invitees=invitees, sent_on=today)]
+        return events + ([self._milestone("programme_sent", today)] if first else [])
+
+    @property
+    def invited_agencies(self) -> list[str]:
+        return sorted({i["agency"] for i in (self.invitations or {}).get("invitees", [])})
+
+    def record_attendance(self, *, held_on: date, attended: list[dict], absence_reasons: dict[str, str],
+                          today: date) -> list[Event]:
+        if not self.invitations:
+            raise OutOfOrder("send the invitations with the programme before recording attendance")
+        if self.attendance:
+            raise OutOfOrder(f"attendance at the audit session of {self.attendance['held_on']} is already recorded")
+        if held_on > today:
+            raise RuleBroken.one(("body", "held_on"), "attendance is recorded once the session has been held")
+        came = sorted({a["agency"] for a in attended})
+        absent = [a for a in self.invited_agencies if a not in came]
+        stray = [a for a in absence_reasons if a not in absent]
+        if stray:
+            raise RuleBroken([Problem(("body", "absence_reasons", a), "this agency attended or was not invited")
+                              for a in stray])
+        self.attendance = {"held_on": held_on.isoformat(), "attended": attended, "absent": absent,
+                           "absence_reasons": absence_reasons}
+        self.status = "held"
+        return [LearningEventHeld(audit_id=self.audit_id, kind=self.kind, held_on=held_on,
+                                  invited_agencies=self.invited_agencies, attended_agencies=came,
+                                  absent_agencies=absent), self._milestone("audit_held", held_on)]
+
+    # --- findings and ratification ------------------------------------------------------------------------
+    def record_findings(self, *, findings: list[str], recommendations: list[str], today: date) -> list[Event]:
+        if not self.attendance:
+            raise OutOfOrder("the findings come from the audit session: record its attendance first")
+        if self.ratifications:
+            raise OutOfOrder("the findings are being ratified; they cannot change now")
+        self.findings = {"findings": findings, "recommendations": recommendations, "recorded_on": today.isoformat()}
+        self.status = "findings_recorded"
+        return [FindingsRecorded(audit_id=self.audit_id, kind=self.kind, findings=len(findings),
+                                 recommendations=len(recommendations), recorded_on=today)]
+
+    def ratify(self, *, by: str, ratified_on: date, today: date) -> list[Event]:
+        first_body = RATIFIER[self.kind]
+        if by not in (first_body, "executive"):
+            raise RuleBroken.one(("body", "by"), f"a {self.kind}'s audit is ratified by {BODY_NAMES[first_body]}, "
+                                                 f"not {BODY_NAMES[by]}")
+        if not self.findings:
+            raise OutOfOrder("there are no findings to ratify yet")
+        if by in self.ratifications:
+            raise OutOfOrder(f"{BODY_NAMES[by]} already ratified the findings on {self.ratifications[by]}")
+        if by == "executive" and first_body not in self.ratifications:
+            raise OutOfOrder(f"{BODY_NAMES[first_body]} ratifies the findings before they go to the executive")
+        if ratified_on > today:
+            raise RuleBroken.one(("body", "ratified_on"), "ratified_on is in the future")
+        if by == "executive" and ratified_on < date.fromisoformat(self.ratifications[first_body]):
+            raise RuleBroken.one(("body", "ratified_on"),
+                                 f"the executive cannot ratify before {BODY_NAMES[first_body]} did")
+        self.ratifications[by] = ratified_on.isoformat()
+        self.status = "ratified" if by == "executive" else "ratified_by_" + ("partnership_group" if
+                                                                             self.kind == "children" else "board")
+        return [AuditRatified(audit_id=self.audit_id, kind=self.kind, by=by, ratified_on=ratified_on)]
+
+    def acknowledge_good_practice(self, *, agency: str, practice: str, today: date) -> list[Event]:
+        if not self.findings:
+            raise OutOfOrder("good practice is acknowledged from the audit's findings: record them first")
+        self.good_practice.append({"agency": agency, "practice": practice, "acknowledged_on": today.isoformat()})
+        return [GoodPracticeAcknowledged(audit_id=self.audit_id, agency=agency, acknowledged_on=today)]
+
+    def present_report(self, *, presented_on: date, today: date) -> list[Event]:
+        if not self.findings:
+            raise OutOfOrder("the report and action plan need the audit's findings first")
+        if self.report_presented_on:
+            raise OutOfOrder(f"the report was presented to the QA sub-group on {self.report_presented_on}")
+        if presented_on > today:
+            raise RuleBroken.one(("body", "presented_on"), "presented_on is in the future")
+        self.report_presented_on = presented_on.isoformat()
+        return [self._milestone("report_presented", presented_on)]
+
+    # --- published learning -------------------------------------------------------------------------------
+    def publish_learning(self, *, summary: str, learning_points: list[str], identifying_details_removed: bool,
+                         today: date) -> list[Event]:
+        if "executive" not in self.ratifications:
+            raise OutOfOrder("the learning is published once the executive has ratified the findings")
+        if self.learning:
+            raise OutOfOrder(f"the learning was published on {self.learning['published_on']}")
+        problems = []
+        if not identifying_details_removed:
+            problems.append(Problem(("body", "identifying_details_removed"),
+                                    "confirm that names and other identifying details have been removed"))
+        for loc, text in [(("body", "summary"), summary)] + [
+                (("body", "learning_points", str(n)), p) for n, p in enumerate(learning_points)]:
+            for reason in identifying_details(text, self.cases):
+                problems.append(Problem(loc, reason, "identifying_detail"))
+        if problems:
+            raise RuleBroken(problems)
+        self.learning = {"summary": summary, "learning_points": learning_points, "published_on": today.isoformat()}
+        self.status = "learning_published"
+        return [LearningPublished(audit_id=self.audit_id, kind=self.kind, theme=self.theme,
+                                  learning_points=len(learning_points), published_on=today)]
+
+    def record_briefing(self, *, briefing_id: str, held_on: date, title: str, attendees: int, agencies: list[str],
+                        today: date) -> list[Event]:
+        if not self.learning:
+            raise OutOfOrder("a briefing feeds back published learning: publish the audit's learning first")
+        if held_on > today:
+            raise RuleBroken.one(("body", "held_on"), "a briefing is recorded once it has been held")
+        self.briefings.append({"briefing_id": briefing_id, "held_on": held_on.isoformat(), "title": title,
+                               "attendees": attendees, "agencies": sorted(set(agencies))})
+        return [BriefingHeld(briefing_id=briefing_id, audit_id=self.audit_id, held_on=held_on, attendees=attendees,
+                             agencies=sorted(set(agencies)))]

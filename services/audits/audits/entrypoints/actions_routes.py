@@ -1,0 +1,105 @@
+"""HTTP routes for action plans: from audits and from reviews, progress, completion, export (prefix /v1)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import Field
+
+from safeguard_shared.auth import CurrentPrincipal
+
+from ..adapters.exports import to_csv, to_xlsx
+from ..handlers import actions as handlers
+from ..handlers.common import require_qa
+from .common import Agency, Strict, runtime_of
+
+router = APIRouter(prefix="/v1", tags=["action plans"])
+
+EXPORT_COLUMNS = ["action_id", "source", "audit_id", "case_id", "owning_agency", "description", "status", "due_on",
+                  "overdue", "overdue_since", "escalations", "updates", "latest_progress", "completed_on",
+                  "completion_evidence", "created_on"]
+
+
+class ActionIn(Strict):
+    description: str = Field(min_length=1, max_length=5000)
+    owning_agency: Agency
+    due_on: date
+
+
+class DueDateIn(Strict):
+    due_on: date
+
+
+class ProgressIn(Strict):
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class CompletionIn(Strict):
+    evidence: str = Field(min_length=1, max_length=20000)
+    completed_on: date | None = None
+
+
+@router.post("/audits/{audit_id}/actions", status_code=status.HTTP_201_CREATED)
+async def add_audit_action(audit_id: str, body: ActionIn, principal: CurrentPrincipal, request: Request):
+    """Add an action to the audit's action plan: what, which agency owns it, by when."""
+    require_qa(principal)
+    return await handlers.add_audit_action(runtime_of(request), principal, audit_id, description=body.description,
+                                           owning_agency=body.owning_agency, due_on=body.due_on)
+
+
+@router.get("/actions")
+async def list_actions(principal: CurrentPrincipal, request: Request, audit_id: str | None = None,
+                       case_id: str | None = None, agency: str | None = None,
+                       status: Literal["proposed", "open", "completed"] | None = None,  # noqa: A002
+                       overdue: bool | None = None):
+    """The action plans (an agency sees its own actions): filter by audit, review case, agency, status, overdue."""
+    return await handlers.list_actions(runtime_of(request), principal, audit_id=audit_id, case_id=case_id,
+                                       agency=agency, status=status, overdue=overdue)
+
+
+@router.get("/actions/export", response_class=Response,
+            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
+                                                          "spreadsheetml.sheet": {}}}})
+async def export_actions(principal: CurrentPrincipal, request: Request, format: Literal["csv", "xlsx"] = "csv",  # noqa: A002
+                         audit_id: str | None = None, case_id: str | None = None, agency: str | None = None,
+                         status: Literal["proposed", "open", "completed"] | None = None,
+                         overdue: bool | None = None):
+    """The action plan as a CSV file or an Excel workbook, with the same filters as the list."""
+    runtime = runtime_of(request)
+    rows = await handlers.list_actions(runtime, principal, audit_id=audit_id, case_id=case_id, agency=agency,
+                                       status=status, overdue=overdue)
+    latest = await handlers.latest_progress(runtime, [r["action_id"] for r in rows])
+    for row in rows:
+        row["latest_progress"] = latest.get(row["action_id"])
+    name = f"action-plan-{runtime.clock.today().isoformat()}"
+    if format == "xlsx":
+        return Response(to_xlsx(EXPORT_COLUMNS, rows),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response(to_csv(EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@router.get("/actions/{action_id}")
+async def get_action(action_id: str, principal: CurrentPrincipal, request: Request):
+    """One action with its progress updates."""
+    return await handlers.get_action(runtime_of(request), principal, action_id)
+
+
+@router.put("/actions/{action_id}/due-date")
+async def set_due_date(action_id: str, body: DueDateIn, principal: CurrentPrincipal, request: Request):
+    """The QA sub-group agrees (or moves) the action's due date; an overdue action starts afresh."""
+    return await handlers.set_due(runtime_of(request), principal, action_id, body.due_on)
+
+
+@router.post("/actions/{action_id}/progress")
+async def record_progress(action_id: str, body: ProgressIn, principal: CurrentPrincipal, request: Request):
+    """The owning agency (or the QA sub-group) reports progress."""
+    return await handlers.record_progress(runtime_of(request), principal, action_id, body.note)
+
+
+@router.post("/actions/{action_id}/complete")
+async def complete(action_id: str, body: CompletionIn, principal: CurrentPrincipal, request: Request):
+    """The action is done: the evidence of completion is required."""
+    return await handlers.complete(runtime_of(request), principal, action_id, body.evidence, body.completed_on)

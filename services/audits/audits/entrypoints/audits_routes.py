@@ -1,0 +1,243 @@
+"""HTTP routes for themes and the steps of a multi-agency case file audit (prefix /v1)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Request, status
+from pydantic import Field, model_validator
+
+from safeguard_shared.auth import CurrentPrincipal
+
+from ..handlers import audits as handlers
+from ..handlers.common import require_qa
+from .common import Agency, Strict, runtime_of
+
+router = APIRouter(prefix="/v1", tags=["audits"])
+
+
+class ThemeIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    kinds: list[Literal["children", "adults"]] = Field(min_length=1)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class Question(Strict):
+    id: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=2000)
+    kind: Literal["open", "closed"]
+
+
+class ScopeIn(Strict):
+    theme_lead: str = Field(min_length=1, max_length=200)
+    scope: str = Field(min_length=1, max_length=20000)
+    questions: list[Question] = Field(min_length=1, max_length=200)
+
+
+class AuditIn(Strict):
+    theme: str = Field(min_length=1, max_length=200)
+    kind: Literal["children", "adults"]
+    qa_meeting_on: date
+    theme_id: str | None = None
+    # The scope may be agreed when the audit is planned, or later with PUT /v1/audits/{id}/scope.
+    theme_lead: str | None = Field(default=None, min_length=1, max_length=200)
+    scope: str | None = Field(default=None, min_length=1, max_length=20000)
+    questions: list[Question] | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _scope_whole(self) -> "AuditIn":
+        given = [n for n in ("theme_lead", "scope", "questions") if getattr(self, n) is not None]
+        if given and len(given) < 3:
+            missing = sorted({"theme_lead", "scope", "questions"} - set(given))
+            raise ValueError(f"the scope is agreed whole: give {', '.join(missing)} too")
+        return self
+
+
+class ToolIn(Strict):
+    # Agencies involved in a sampled case, where the population did not say: {case_reference: [agency]}.
+    involved_agencies: dict[str, list[Agency]] = {}
+
+
+class ProgrammeItemIn(Strict):
+    starts_at: str
+    ends_at: str
+    item: str = Field(min_length=1, max_length=300)
+
+
+class InviteeIn(Strict):
+    agency: Agency
+    role: str = Field(min_length=1, max_length=100, description="e.g. auditor, lead practitioner, manager")
+    required_from: str
+    required_until: str
+
+
+class InvitationsIn(Strict):
+    held_on: date
+    venue: str | None = Field(default=None, max_length=300)
+    programme: list[ProgrammeItemIn] = Field(min_length=1)
+    invitees: list[InviteeIn] = Field(min_length=1)
+
+
+class AttendeeIn(Strict):
+    agency: Agency
+    role: str = Field(min_length=1, max_length=100)
+
+
+class AttendanceIn(Strict):
+    held_on: date
+    attended: list[AttendeeIn] = []
+    absence_reasons: dict[Agency, str] = {}
+
+
+class FindingsIn(Strict):
+    findings: list[str] = Field(min_length=1)
+    recommendations: list[str] = []
+
+
+class RatificationIn(Strict):
+    by: Literal["children_partnership_group", "safeguarding_adults_board", "executive"]
+    ratified_on: date
+
+
+class GoodPracticeIn(Strict):
+    agency: Agency
+    practice: str = Field(min_length=1, max_length=5000)
+
+
+class ReportIn(Strict):
+    presented_on: date
+
+
+class LearningIn(Strict):
+    summary: str = Field(min_length=1, max_length=20000)
+    learning_points: list[str] = []
+    identifying_details_removed: bool
+
+
+class BriefingIn(Strict):
+    held_on: date
+    title: str = Field(default="Lunchtime briefing", min_length=1, max_length=200)
+    attendees: int = Field(ge=0, le=100000)
+    agencies: list[Agency] = []
+
+
+@router.post("/themes", status_code=status.HTTP_201_CREATED)
+async def publish_theme(body: ThemeIn, principal: CurrentPrincipal, request: Request):
+    """The QA sub-group publishes a theme for multi-agency case file audits."""
+    require_qa(principal)
+    return await handlers.publish_theme(runtime_of(request), principal, title=body.title, kinds=body.kinds,
+                                        description=body.description)
+
+
+@router.get("/themes")
+async def list_themes(principal: CurrentPrincipal, request: Request):
+    """The published themes."""
+    return await handlers.list_themes(runtime_of(request))
+
+
+@router.post("/audits", status_code=status.HTTP_201_CREATED)
+async def plan_audit(body: AuditIn, principal: CurrentPrincipal, request: Request):
+    """Plan a multi-agency case file audit for a theme, backward from the QA sub-group meeting."""
+    require_qa(principal)
+    return await handlers.plan_audit(
+        runtime_of(request), principal, theme=body.theme, kind=body.kind, qa_meeting_on=body.qa_meeting_on,
+        theme_id=body.theme_id, theme_lead=body.theme_lead, scope=body.scope,
+        questions=[q.model_dump() for q in body.questions] if body.questions else None)
+
+
+@router.get("/audits")
+async def list_audits(principal: CurrentPrincipal, request: Request,
+                      kind: Literal["children", "adults"] | None = None, status: str | None = None):
+    """The audits, by QA sub-group meeting date."""
+    require_qa(principal)
+    return await handlers.list_audits(runtime_of(request), kind=kind, status=status)
+
+
+@router.get("/audits/{audit_id}")
+async def get_audit(audit_id: str, principal: CurrentPrincipal, request: Request):
+    """One audit: its scope and tool, draw, returns by agency, concerns, session, findings and ratification."""
+    require_qa(principal)
+    return await handlers.get_audit(runtime_of(request), audit_id)
+
+
+def _step(request: Request, audit_id: str, step):  # noqa: ANN001, ANN202
+    return handlers.run_step(runtime_of(request), audit_id, step)
+
+
+@router.put("/audits/{audit_id}/scope")
+async def agree_scope(audit_id: str, body: ScopeIn, principal: CurrentPrincipal, request: Request):
+    """Name the theme lead, agree the scope and devise the audit tool (fixed once it goes to the agencies)."""
+    require_qa(principal)
+    questions = [q.model_dump() for q in body.questions]
+    return await _step(request, audit_id, lambda a, today: a.agree_scope(
+        theme_lead=body.theme_lead, scope=body.scope, questions=questions, today=today))
+
+
+@router.post("/audits/{audit_id}/tool")
+async def send_tool(audit_id: str, body: ToolIn, principal: CurrentPrincipal, request: Request):
+    """Send the case file audit template to the leads of the agencies involved in the sampled cases."""
+    require_qa(principal)
+    return await handlers.send_tool(runtime_of(request), audit_id, body.involved_agencies)
+
+
+@router.post("/audits/{audit_id}/invitations")
+async def send_invitations(audit_id: str, body: InvitationsIn, principal: CurrentPrincipal, request: Request):
+    """Invite the agencies to the audit session and learning event: the programme and each invitee's times."""
+    require_qa(principal)
+    programme = [p.model_dump() for p in body.programme]
+    invitees = [i.model_dump() for i in body.invitees]
+    return await _step(request, audit_id, lambda a, today: a.send_invitations(
+        held_on=body.held_on, venue=body.venue, programme=programme, invitees=invitees, today=today))
+
+
+@router.post("/audits/{audit_id}/attendance")
+async def record_attendance(audit_id: str, body: AttendanceIn, principal: CurrentPrincipal, request: Request):
+    """Who attended the audit session, by agency; invited agencies that did not come are recorded absent."""
+    require_qa(principal)
+    attended = [a.model_dump() for a in body.attended]
+    return await _step(request, audit_id, lambda a, today: a.record_attendance(
+        held_on=body.held_on, attended=attended, absence_reasons=body.absence_reasons, today=today))
+
+
+@router.post("/audits/{audit_id}/findings")
+async def record_findings(audit_id: str, body: FindingsIn, principal: CurrentPrincipal, request: Request):
+    """The audit's findings and recommendations (they can change until ratification begins)."""
+    require_qa(principal)
+    return await _step(request, audit_id, lambda a, today: a.record_findings(
+        findings=body.findings, recommendations=body.recommendations, today=today))
+
+
+@router.post("/audits/{audit_id}/ratifications")
+async def ratify(audit_id: str, body: RatificationIn, principal: CurrentPrincipal, request: Request):
+    """Ratification: the children's partnership group or the safeguarding adults board, then the executive."""
+    require_qa(principal)
+    return await _step(request, audit_id, lambda a, today: a.ratify(by=body.by, ratified_on=body.ratified_on,
+                                                                    today=today))
+
+
+@router.post("/audits/{audit_id}/good-practice")
+async def acknowledge_good_practice(audit_id: str, body: GoodPracticeIn, principal: CurrentPrincipal,
+                                    request: Request):
+    """Acknowledge good or excellent practice the audit found in an agency."""
+    require_qa(principal)
+    return await _step(request, audit_id, lambda a, today: a.acknowledge_good_practice(
+        agency=body.agency, practice=body.practice, today=today))
+
+
+@router.post("/audits/{audit_id}/report")
+async def present_report(audit_id: str, body: ReportIn, principal: CurrentPrincipal, request: Request):
+    """The report and action plan were presented at the QA sub-group."""
+    require_qa(principal)
+    return await _step(request, audit_id, lambda a, today: a.present_report(presented_on=body.presented_on,
+                                                                            today=today))
+
+
+@router.post("/audits/{audit_id}/briefings", status_code=status.HTTP_201_CREATED)
+async def record_briefing(audit_id: str, body: BriefingIn, principal: CurrentPrincipal, request: Request):
+    """A lunchtime briefing fed the audit's learning back to front-line staff."""
+    require_qa(principal)
+    briefing_id = str(uuid.uuid4())
+    return await _step(request, audit_id, lambda a, today: a.record_briefing(
+        briefing_id=briefing_id, held_on=body.held_on, title=body.title, attendees=body.attendees,
+        agencies=list(body.agencies), today=today))

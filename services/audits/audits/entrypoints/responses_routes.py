@@ -1,0 +1,71 @@
+"""HTTP routes for agencies' audit responses and immediate safeguarding concerns (prefix /v1)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, status
+from pydantic import Field
+
+from safeguard_shared.auth import CurrentPrincipal
+
+from ..handlers import responses as handlers
+from ..handlers.common import require_agency_or_qa
+from .common import Agency, Strict, runtime_of
+
+router = APIRouter(prefix="/v1/audits/{audit_id}", tags=["audit responses"])
+
+
+class DraftIn(Strict):
+    # {question_id: answer}; an agency that holds nothing says "no information available".
+    answers: dict[str, Annotated[str, Field(max_length=20000)]] = Field(default_factory=dict, max_length=200)
+    impact_evidence: str | None = Field(default=None, max_length=20000)
+
+
+class SubmitIn(DraftIn):
+    """The final answers (without a body, the saved draft is submitted)."""
+
+
+class ConcernIn(Strict):
+    agency_concerned: Agency
+    concern: str = Field(min_length=1, max_length=20000, description="kept on the audit; never in an event")
+    case_no: int | None = Field(default=None, ge=1, le=4)
+    action_taken: str | None = Field(default=None, max_length=20000)
+
+
+@router.get("/responses")
+async def list_responses(audit_id: str, principal: CurrentPrincipal, request: Request):
+    """The responses owed for the audit: an agency sees only its own, with the tool's questions."""
+    return await handlers.list_responses(runtime_of(request), principal, audit_id)
+
+
+@router.get("/responses/{response_id}")
+async def get_response(audit_id: str, response_id: str, principal: CurrentPrincipal, request: Request):
+    """One response (an agency's own, or any for the QA sub-group)."""
+    return await handlers.get_response(runtime_of(request), principal, audit_id, response_id)
+
+
+@router.put("/responses/{response_id}")
+async def save_draft(audit_id: str, response_id: str, body: DraftIn, principal: CurrentPrincipal, request: Request):
+    """Save the agency's draft (it may be incomplete); replaces the previous draft."""
+    return await handlers.save_draft(runtime_of(request), principal, audit_id, response_id, dict(body.answers),
+                                     body.impact_evidence)
+
+
+@router.post("/responses/{response_id}/submit")
+async def submit(audit_id: str, response_id: str, principal: CurrentPrincipal, request: Request,
+                 body: SubmitIn | None = None):
+    """Submit the response, once complete: every broken rule is listed, one per question or field, and
+    nothing is saved. Without a body, the saved draft is submitted."""
+    answers = dict(body.answers) if body is not None else None
+    return await handlers.submit(runtime_of(request), principal, audit_id, response_id, answers,
+                                 body.impact_evidence if body is not None else None)
+
+
+@router.post("/concerns", status_code=status.HTTP_201_CREATED)
+async def raise_concern(audit_id: str, body: ConcernIn, principal: CurrentPrincipal, request: Request):
+    """An immediate safeguarding concern found while auditing: recorded on the audit and escalated at once
+    to the business unit and the agency concerned."""
+    require_agency_or_qa(principal)
+    return await handlers.raise_concern(runtime_of(request), principal, audit_id,
+                                        agency_concerned=body.agency_concerned, concern=body.concern,
+                                        case_no=body.case_no, action_taken=body.action_taken)

@@ -1,0 +1,124 @@
+"""HTTP routes for training impact: completions, surveys and the impact report (prefix /v1/training)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Union
+
+from fastapi import APIRouter, Query, Request
+from pydantic import Field, ValidationError
+
+from safeguard_shared.auth import AGENCIES, CurrentPrincipal
+
+from ..domain.csvfiles import check_completion, parse_completions, raise_problems
+from ..domain.errors import Forbidden, RuleBroken
+from ..handlers import training as handlers
+from ..handlers.common import is_qa, require_qa
+from .common import Strict, runtime_of, settings_of, validation_detail
+
+router = APIRouter(prefix="/v1/training", tags=["training impact"])
+
+MAX_ROWS = 100_000
+
+
+class CompletionIn(Strict):
+    trainee: str = Field(min_length=1, max_length=200, description="the agency's staff identifier")
+    agency: str
+    course: str = Field(min_length=1, max_length=200)
+    completed_on: date
+    manager: str | None = Field(default=None, max_length=200)
+
+
+class CompletionsIn(Strict):
+    completions: list[CompletionIn] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class FollowUpAnswers(Strict):
+    survey: Literal["follow_up"]
+    practice_changed: bool
+    confidence_before: int = Field(ge=1, le=5)
+    confidence_after: int = Field(ge=1, le=5)
+    example: str | None = Field(default=None, max_length=5000)
+
+
+class ManagerAnswers(Strict):
+    survey: Literal["manager"]
+    change_noticed: bool
+    team_impact: int = Field(ge=1, le=5)
+    comments: str | None = Field(default=None, max_length=5000)
+
+
+SurveyAnswers = Annotated[Union[FollowUpAnswers, ManagerAnswers], Field(discriminator="survey")]
+
+COMPLETIONS_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": CompletionsIn.model_json_schema()},
+    "text/csv": {"schema": {"type": "string"},
+                 "example": "trainee,agency,course,completed_on,manager\n"
+                            "S-1042,police,Core safeguarding,2026-09-14,M-77\n"}}}}
+
+
+@router.post("/completions", openapi_extra=COMPLETIONS_BODY)
+async def import_completions(principal: CurrentPrincipal, request: Request):
+    """Import core training completions (CSV or JSON). All or nothing: a file with any bad line is refused
+    with every problem named; a completion imported before is not imported again."""
+    require_qa(principal)
+    runtime = runtime_of(request)
+    today = runtime.clock.today()
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    raw = await request.body()
+    try:
+        if content_type in ("text/csv", "application/csv", "text/plain"):
+            batch = parse_completions(raw.decode("utf-8-sig"), AGENCIES, today)
+            if len(batch) > MAX_ROWS:
+                raise RuleBroken.one(("body", "completions"), f"send at most {MAX_ROWS} lines at a time")
+        else:
+            body = CompletionsIn.model_validate_json(raw)
+            batch, problems = [], []
+            for n, item in enumerate(body.completions):
+                where = ("body", "completions", str(n))
+                completion, found = check_completion(item.model_dump(), where, AGENCIES, today)
+                problems.extend(found)
+                if completion:
+                    batch.append(completion)
+            if problems:
+                raise_problems(problems)
+    except UnicodeDecodeError:
+        raise RuleBroken.one(("body",), "the file is not UTF-8 text") from None
+    except ValidationError as exc:
+        raise RuleBroken.one(("body",), "; ".join(f"{'.'.join(d['loc'][1:])}: {d['msg']}"
+                                                   for d in validation_detail(exc)[:20])) from None
+    return await handlers.import_completions(runtime, settings_of(request), batch)
+
+
+@router.post("/surveys/issue")
+async def issue_due_surveys(principal: CurrentPrincipal, request: Request):
+    """Send every survey whose day has come now (the service also does this by itself)."""
+    require_qa(principal)
+    sent = 0
+    while (n := await handlers.issue_due_surveys(runtime_of(request))) > 0:
+        sent += n
+    return {"sent": sent}
+
+
+@router.get("/surveys")
+async def list_surveys(principal: CurrentPrincipal, request: Request,
+                       status: Literal["pending", "sent", "answered"] | None = None,
+                       agency: str | None = None, limit: int = Query(default=500, ge=1, le=10000)):
+    """Surveys by status: an agency sees its own staff's, to pass on and answer."""
+    return await handlers.list_surveys(runtime_of(request), principal, status=status, agency=agency, limit=limit)
+
+
+@router.post("/surveys/{survey_id}/answers")
+async def answer_survey(survey_id: str, body: SurveyAnswers, principal: CurrentPrincipal, request: Request):
+    """The trainee's follow-up answers, or the manager's on the impact for the team."""
+    answers = body.model_dump(exclude={"survey"})
+    return await handlers.answer_survey(runtime_of(request), principal, survey_id, body.survey, answers)
+
+
+@router.get("/impact")
+async def impact(principal: CurrentPrincipal, request: Request, by: Literal["course", "agency"] = "course",
+                 completed_from: date | None = None, completed_to: date | None = None):
+    """The impact of core training: completions, survey returns, practice changed, confidence, team impact."""
+    if not (is_qa(principal) or principal.has_any({"reporting_reader"})):
+        raise Forbidden("this needs one of the roles: qa_lead, business_unit, reporting_reader")
+    return await handlers.impact(runtime_of(request), by=by, completed_from=completed_from,
+                                 completed_to=completed_to)
