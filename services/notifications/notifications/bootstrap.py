@@ -45,7 +45,8 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
                         pdf=PdfRenderer(settings.partnership, settings.pdf_font_file))
     sub = Subscription(consumer="notifications", producer="referrals", handle=notifier.on_referrals_event)
     reminders = Subscription(consumer="notifications", producer="scheduling", handle=notifier.on_scheduling_event)
-    for s in (sub, reminders):
+    quality = Subscription(consumer="notifications", producer="audits", handle=notifier.on_audits_event)
+    for s in (sub, reminders, quality):
         s.after_commit.append(notifier.wake)
         runtime.subscribe(s)
     runtime.background.append(notifier.run_dispatcher)

@@ -41,6 +41,9 @@ from safeguard_shared.contracts.referrals import (
     CaseOpened, FamilyContact, FamilyLetterOwed, FinalReportReady, PanelNotificationConfirmed, RapidReviewDecided,
     ReferralReturned, SarScreened, ScopingRequested,
 )
+from safeguard_shared.contracts.audits import (
+    ActionEscalated, ActionOverdue, AuditToolSent, ConcernRaised, InvitationsSent,
+)
 from safeguard_shared.contracts.scheduling import DeadlineDueSoon, DeadlineEscalated, DeadlineMissed
 from safeguard_shared.service import ServiceRuntime
 
@@ -57,6 +60,8 @@ from .domain.messages import (
     when_case_opened_send_statutory_notices, when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state,
     when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies,
     when_scoping_requested_write_to_each_agency, when_the_local_authority_confirms_notify_the_panel,
+    Invitee, when_an_immediate_concern_is_found_escalate_it, when_the_audit_programme_is_due_send_it_to_each_invitee,
+    when_the_audit_template_is_due_send_it_to_each_agency_audit_lead,
 )
 
 log = slog.get("notifications")
@@ -164,6 +169,42 @@ class Notifier:
         await self.queue_all(session, when_a_deadline_nears_or_passes_tell_whoever_must_act(
             event.deadline_id, transition, event.who_agency, escalation),
             case_id=event.case_id, audit_id=event.audit_id, context=context)
+
+    async def on_audits_event(self, session: AsyncSession, env: Envelope) -> None:
+        """The quality-assurance messages: the audit template, the programme, concerns, overdue actions."""
+        if contract_for(env.event_type, env.schema_version) is None:
+            return
+        event = parse(env)
+        theme = getattr(event, "theme", None) or f"{getattr(event, 'kind', 'multi-agency')} case file audit"
+        if isinstance(event, AuditToolSent):
+            # The framework holds the audit 4 weeks before the QA sub-group meeting (the clock keeps the
+            # exact working day); agencies return the template by the audit itself.
+            audit_on = (event.qa_meeting_on - timedelta(weeks=4)) if event.qa_meeting_on else event.sent_on
+            owed = when_the_audit_template_is_due_send_it_to_each_agency_audit_lead(
+                event.audit_id, theme, audit_on, audit_on, {agency: [] for agency in event.agencies})
+        elif isinstance(event, InvitationsSent):
+            owed = when_the_audit_programme_is_due_send_it_to_each_invitee(
+                event.audit_id, theme, event.held_on, "as set out in the secure system",
+                [(f"{p.starts_at}–{p.ends_at}", p.item) for p in event.programme],
+                [Invitee(i.agency, (f"{i.required_from}–{i.required_until} ({i.role})",)) for i in event.invitees])
+        elif isinstance(event, ConcernRaised):
+            owed = when_an_immediate_concern_is_found_escalate_it(
+                event.audit_id, event.concern_id, event.agency_concerned,
+                f"sampled case {event.case_no}" if event.case_no else "named in the audit record",
+                event.raised_on, theme)
+        elif isinstance(event, (ActionOverdue, ActionEscalated)):
+            escalation = getattr(event, "escalation", 0)
+            owed = when_a_deadline_nears_or_passes_tell_whoever_must_act(
+                event.action_id, "escalated" if escalation else "missed", event.owning_agency, escalation)
+            context = {"key": "action plan action", "due": event.due_on.isoformat() if event.due_on else "not set",
+                       "agency": event.owning_agency,
+                       "occasion": f"audit {event.audit_id}" if event.audit_id else f"case {event.case_id}",
+                       "escalation": escalation, "working_days_overdue": getattr(event, "days_overdue", 0)}
+            await self.queue_all(session, owed, audit_id=event.audit_id, case_id=event.case_id, context=context)
+            return
+        else:
+            return
+        await self.queue_all(session, owed, audit_id=event.audit_id)
 
     def recipient(self, owed: MessageOwed) -> dict:
         """Name and address: the event's own recipient, else the directory's for the kind."""

@@ -107,6 +107,8 @@ class AuditToolSent(Event):
     agencies: list[str]
     responses_owed: int
     sent_on: date
+    theme: str | None = None  # the QA sub-group's theme title, for the covering email
+    qa_meeting_on: date | None = None
 
 
 @register
@@ -139,6 +141,7 @@ class ConcernRaised(Event):
     agency_concerned: str
     raised_on: date
     case_no: int | None = None
+    theme: str | None = None
 
 
 class ProgrammeItem(_Part):

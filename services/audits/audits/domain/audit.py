@@ -114,7 +114,8 @@ class Audit:
         owed = [(n, ref, agency) for n, ref in enumerate(self.cases, start=1) for agency in agencies[ref]]
         every = sorted({a for named in agencies.values() for a in named})
         return [AuditToolSent(audit_id=self.audit_id, kind=self.kind, agencies=every, responses_owed=len(owed),
-                              sent_on=today), self._milestone("template_sent", today)], owed
+                              sent_on=today, theme=self.theme, qa_meeting_on=self.qa_meeting_on),
+                self._milestone("template_sent", today)], owed
 
     # --- the audit session and learning event ---------------------------------------------------------
     def send_invitations(self, *, held_on: date, venue: str | None, programme: list[dict], invitees: list[dict],

@@ -129,7 +129,7 @@ async def raise_concern(runtime: ServiceRuntime, principal: Principal, audit_id:
             action_taken=action_taken, raised_on=today, raised_at=now))
         await owe(runtime, session, [ConcernRaised(
             concern_id=concern_id, audit_id=audit_id, kind=audit.kind, raised_by_agency=principal.agency,
-            agency_concerned=agency_concerned, raised_on=today, case_no=case_no)])
+            agency_concerned=agency_concerned, raised_on=today, case_no=case_no, theme=audit.theme)])
     runtime.relay.wake()
     return {"concern_id": concern_id, "audit_id": audit_id, "case_no": case_no, "agency_concerned": agency_concerned,
             "raised_by_agency": principal.agency, "raised_on": today, "escalated": True}

@@ -1,0 +1,70 @@
+"""The quality-assurance messages the audits service's events owe: the case file audit template to
+each agency's audit lead, the programme to each invitee, an immediate concern to the business unit
+and the agency concerned at once, and an overdue action to its owning agency — each once."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from notifications.adapters.orm import notifications
+from safeguard_shared.contracts.audits import ActionOverdue, AuditToolSent, ConcernRaised, InvitationsSent
+from safeguard_testing.apps import migrated
+
+AUDIT = "a0d17000-0000-4000-8000-0000000000aa"
+
+
+@pytest.fixture
+async def service(sqlite_databases, tmp_path, issuer):
+    async with migrated("notifications", database_url=sqlite_databases.new("notifications"), data_dir=tmp_path,
+                        issuer=issuer) as s:
+        yield s
+
+
+async def deliver(service, event) -> None:  # noqa: ANN001
+    notifier = service.app.state.notifier
+    env = event.envelope(producer="audits", occurred_at=notifier.runtime.clock.now())
+    for _ in range(2):  # redelivered: still one message each
+        await service.runtime.inbox.handle_once("notifications", env, notifier.on_audits_event)
+
+
+async def queued(service) -> list[dict]:  # noqa: ANN001
+    async with service.runtime.sessions() as session:
+        rows = (await session.execute(select(notifications))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def test_the_audit_template_goes_to_each_agencys_audit_lead_once(service):
+    await deliver(service, AuditToolSent(audit_id=AUDIT, kind="children", agencies=["police", "school"],
+                                         responses_owed=5, sent_on=date(2027, 1, 6), theme="Neglect",
+                                         qa_meeting_on=date(2027, 3, 10)))
+    rows = await queued(service)
+    assert sorted((r["recipient_kind"], r["agency"], r["template"]) for r in rows) == [
+        ("audit_lead", "police", "macfa_audit_template"), ("audit_lead", "school", "macfa_audit_template")]
+    assert "Neglect" in rows[0]["body"] and "2027-02-10" in rows[0]["body"]  # the audit, 4 weeks before the QA meeting
+
+
+async def test_the_programme_gives_each_invitee_their_own_times(service):
+    await deliver(service, InvitationsSent(
+        audit_id=AUDIT, kind="children", held_on=date(2027, 2, 10), sent_on=date(2027, 2, 3),
+        programme=[{"starts_at": "09:30", "ends_at": "10:00", "item": "welcome"}],
+        invitees=[{"agency": "police", "role": "auditor", "required_from": "09:30", "required_until": "12:00"}]))
+    [row] = await queued(service)
+    assert row["template"] == "macfa_programme" and "09:30–12:00 (auditor)" in row["body"]
+
+
+async def test_an_immediate_concern_is_escalated_to_the_business_unit_and_the_agency(service):
+    await deliver(service, ConcernRaised(concern_id="c1", audit_id=AUDIT, kind="children", raised_by_agency="school",
+                                         agency_concerned="police", raised_on=date(2027, 2, 10), case_no=2,
+                                         theme="Neglect"))
+    rows = await queued(service)
+    assert sorted(r["recipient_kind"] for r in rows) == ["agency", "business_unit"]
+    assert all("sampled case 2" in r["body"] for r in rows)
+
+
+async def test_an_overdue_action_is_chased_with_its_owning_agency(service):
+    await deliver(service, ActionOverdue(action_id="x1", source="audit", audit_id=AUDIT, owning_agency="icb",
+                                         due_on=date(2027, 4, 30), overdue_on=date(2027, 5, 1)))
+    [row] = await queued(service)
+    assert row["agency"] == "icb" and row["template"] == "deadline_overdue"
