@@ -26,7 +26,9 @@ def documents() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         for name in SERVICES:
             config = importlib.import_module(f"{name}.config")
-            settings = config.load_settings(data_dir=Path(tmp) / name, database_url=f"sqlite+aiosqlite:///{tmp}/{name}.db")
+            # The broker URL is fixed so that the documents do not depend on the environment they are made in.
+            settings = config.load_settings(data_dir=Path(tmp) / name, database_url=f"sqlite+aiosqlite:///{tmp}/{name}.db",
+                                            nats_url="nats://127.0.0.1:4250")
             app = importlib.import_module(f"{name}.bootstrap").bootstrap(settings)
             docs[f"{name}.openapi.json"] = json.dumps(app.openapi(), indent=2, sort_keys=True, default=str)
             spec = AsyncAPI(app.state.runtime.bus.broker, title=f"safeguarding {name}", schema_version="3.0.0")

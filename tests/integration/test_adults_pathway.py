@@ -232,7 +232,20 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
     assert [letter["payload"]["letter"] for letter in letters] == ["delay"]
     assert letters[0]["payload"]["reason"] == "parallel court proceedings"
     await board.step(case_id, "/delay", {"reason": "again"}, expect=409)
+    # The adult or advocate is kept updated every 4 weeks (the partnership's interval) while delayed.
+    first = await board.settled(case_id, "sar.delay_update", status="pending")
+    assert first["due"] == "2027-06-29"  # 4 weeks after Tuesday 1 June
+    board.on(date(2027, 6, 25))
     await board.step(case_id, "/delay/updates", {"update": "the trial is listed for October"})
+
+    async def second_update_due():
+        rows = (await board.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=board.bu)).json()
+        updates = [r for r in rows if r["key"] == "sar.delay_update"]
+        met = [r for r in updates if r["status"] == "met"]
+        return [r for r in updates if r["status"] == "pending"] if met else None
+
+    [second] = await eventually(second_update_due, timeout=20)
+    assert second["due"] == "2027-07-27"  # the next interval, counted from the delay: 8 weeks after 1 June
 
     board.on(date(2027, 7, 1))  # 22 working days after 1 June (31 May was the spring bank holiday)
     await board.step(case_id, "/delay/resume", {})
@@ -241,3 +254,6 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
     # summer bank holiday), 1–3 Sept (15), 6–10 (20), 13 (21), 14 (22) → Tuesday 14 September.
     assert resumed["due"] == "2027-09-14"
     assert "parallel court proceedings" in resumed["explanation"]
+    rows = (await board.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=board.bu)).json()
+    assert {r["status"] for r in rows if r["key"] == "sar.delay_update"} == {"met", "waived"}, \
+        "the updates stop when the delay ends"

@@ -26,7 +26,7 @@ from .adapters.orm import deadline_history, deadlines, occasions
 from .domain.calendar import WorkingDayCalendar
 from .domain.deadlines import LONDON, OPEN_STATUSES, ReminderPolicy, assess_met, next_transition, working_days_between
 from .domain.policies import ClockStart, when_child_case_opened_start_the_rapid_review_clocks
-from .domain.rules import MissingAnchorError, Rule, RuleBook
+from .domain.rules import DueDate, MissingAnchorError, Rule, RuleBook
 
 # Which fact a sent message establishes: the clock is met when the message actually left.
 FACT_OF_MESSAGE = {
@@ -37,6 +37,9 @@ FACT_OF_MESSAGE = {
     "final_report_to_panel": "final_report_sent",
 }
 PROCESSES_OF = {"child": ("rr", "cspr"), "adult": ("sar",), "audit": ("macfa",), "training": ("training",)}
+
+
+DELAY_UPDATE = "sar.delay_update"
 
 
 class OccasionNotYetKnown(Exception):
@@ -154,11 +157,18 @@ class Scheduler:
 
     # --- starting a clock -------------------------------------------------------------------------
     async def start_clock(self, session: AsyncSession, start: ClockStart, *, env: Envelope | None,
-                          case_id: str | None = None, audit_id: str | None = None) -> str | None:
+                          case_id: str | None = None, audit_id: str | None = None,
+                          occurrence: int = 1) -> str | None:
         """Create the deadline unless this clock already runs for this occasion; returns its id."""
         rule = self.rules.get(start.key)
         try:
             due = self.rules.due_for(rule, start.anchors, self.calendar)
+            if occurrence > 1:
+                # The n-th occurrence of a recurring duty, counted from the anchor (so no drift).
+                occurrences = self.rules.occurrences(rule, start.anchors, self.calendar)
+                if occurrence > len(occurrences):
+                    return None  # the duty has run its course (its `until` date has passed)
+                due = DueDate(rule=rule, anchor_date=due.anchor_date, due=occurrences[occurrence - 1])
         except MissingAnchorError:
             return None  # starts when its anchor is recorded
         occasion = f"case:{case_id}" if case_id else f"audit:{audit_id}"
@@ -170,14 +180,14 @@ class Scheduler:
         transition = next_transition("pending", due.due.date, 0, self.calendar, self.policy)
         values = dict(
             deadline_id=deadline_id, key=rule.key, case_id=case_id, audit_id=audit_id, occasion=occasion,
-            agency=start.agency, anchor_name=rule.anchor, anchor_on=due.anchor_date, due=due.due.date,
+            agency=start.agency, occurrence=occurrence, anchor_name=rule.anchor, anchor_on=due.anchor_date, due=due.due.date,
             window_start=due.window_start.date if due.window_start else None,
             target=due.target.date if due.target else None, status="pending", explanation=due.explanation,
             skipped=[{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped],
             who_agency=who_agency, who_role=rule.who_acts.role, escalations=0,
             next_transition_at=transition.at if transition else None, created_at=now, updated_at=now)
         result = await session.execute(_insert(session)(deadlines).values(**values).on_conflict_do_nothing(
-            index_elements=["key", "occasion", "agency"]))
+            index_elements=["key", "occasion", "agency", "occurrence"]))
         if result.rowcount == 0:
             return None
         await self._history(session, deadline_id, "scheduled", due.explanation)
@@ -236,6 +246,15 @@ class Scheduler:
                         continue
                     met_on = max(date.fromisoformat(d) for d in dates)
                 await self._mark_met(session, row, met_on, env)
+                if rule.repeats is not None:
+                    await self._next_occurrence(session, occ, anchors, rule, row, env)
+
+    async def _next_occurrence(self, session: AsyncSession, occ: dict, anchors: dict, rule: Rule, row,  # noqa: ANN001
+                               env: Envelope | None) -> None:
+        """A recurring duty met: the next occurrence starts (until the rule's `until` date)."""
+        known = {k: date.fromisoformat(v) for k, v in anchors.items() if "@" not in k and k in self.rules.anchors}
+        await self.start_clock(session, ClockStart(rule.key, known, agency=row["agency"]), env=env,
+                               case_id=row["case_id"], audit_id=row["audit_id"], occurrence=row["occurrence"] + 1)
 
     async def _mark_met(self, session: AsyncSession, row, met_on: date, env: Envelope | None) -> None:  # noqa: ANN001
         outcome = assess_met(self.calendar, met_on=met_on, due=row["due"], target=row["target"],
@@ -352,10 +371,28 @@ class Scheduler:
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
         for row in (await session.execute(query)).mappings().all():
+            if row["key"] == DELAY_UPDATE:
+                continue
             if change == "delayed":
                 await self._pause_row(session, row, reason=reason, by=None, env=env)
             else:
                 await self._resume_row(session, row, by=None, reason=reason, env=env)
+        if change == "delayed":
+            # While delayed, the adult or advocate is updated at the partnership's interval.
+            await self.record_fact(session, f"case:{case_id}", fact="sar_delayed", on=self.runtime.clock.today(),
+                                   agency=None, anchor="delayed_on", reason=reason, env=env)
+        else:
+            open_updates = (await session.execute(select(deadlines).where(
+                deadlines.c.case_id == case_id, deadlines.c.key == DELAY_UPDATE,
+                deadlines.c.status.in_(OPEN_STATUSES)))).mappings().all()
+            now = self.runtime.clock.now()
+            for row in open_updates:
+                await session.execute(update(deadlines).where(deadlines.c.deadline_id == row["deadline_id"]).values(
+                    status="waived", next_transition_at=None, status_reason="the delay ended", updated_at=now))
+                await self._history(session, row["deadline_id"], "waived", "the delay ended")
+                await self.runtime.outbox.add(session, DeadlineChanged(
+                    **self._identity(row), change="waived", status="waived", reason="the delay ended"),
+                    occurred_at=now, correlation_id=env.correlation_id, causation_id=env.event_id)
 
     async def waive(self, deadline_id: str, *, reason: str, by: str) -> dict:
         async with self.runtime.sessions() as session, session.begin():

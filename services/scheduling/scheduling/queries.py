@@ -24,6 +24,8 @@ def deadline_out(row) -> dict:  # noqa: ANN001
         item["agency"] = row["agency"]
     if row["escalations"]:
         item["escalations"] = row["escalations"]
+    if row["occurrence"] > 1:
+        item["occurrence"] = row["occurrence"]
     return item
 
 

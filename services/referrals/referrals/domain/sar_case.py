@@ -265,7 +265,8 @@ class SarCase:
         if not self.delay or self.delay.get("resumed_on"):
             raise OutOfOrder("updates are sent while the SAR is delayed")
         self.delay_updates.append({"on": today.isoformat(), "update": update})
-        return [Owed("family_letter", {"letter": "delay_update", "reason": self.delay["reason"], "update": update})]
+        return [self._milestone("delay_update_sent", today),
+                Owed("family_letter", {"letter": "delay_update", "reason": self.delay["reason"], "update": update})]
 
     def resume(self, *, today: date) -> list[Owed]:
         if not self.delay or self.delay.get("resumed_on"):

@@ -25,6 +25,8 @@ deadlines = Table(
     # "case:<id>" or "audit:<id>": never NULL, so the uniqueness below holds on every database.
     Column("occasion", String(50), nullable=False),
     Column("agency", String(60), nullable=False, default=""),
+    # 1 for most duties; the n-th occurrence of a recurring one (the monthly SAR panel).
+    Column("occurrence", Integer, nullable=False, default=1),
     Column("anchor_name", String(60), nullable=False),
     Column("anchor_on", Date, nullable=False),
     Column("due", Date, nullable=False),
@@ -47,7 +49,7 @@ deadlines = Table(
     Column("changed_by", String(200), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("key", "occasion", "agency", name="uq_deadline_occasion"),
+    UniqueConstraint("key", "occasion", "agency", "occurrence", name="uq_deadline_occasion"),
 )
 Index("ix_deadlines_case", deadlines.c.case_id)
 Index("ix_deadlines_audit", deadlines.c.audit_id)

@@ -19,12 +19,15 @@ DESIGN_KEYS = {
     "sar.committee", "sar.signed_off", "sar.family_shared", "sar.published", "sar.learning_event",
     "macfa.audit_date", "macfa.scope_agreed", "macfa.cases_sampled", "macfa.template_sent",
     "macfa.programme_sent", "macfa.report", "training.follow_up", "training.manager_survey",
+    # Not a row of DESIGN section 2: the local (L) interval at which a delayed SAR's adult or
+    # advocate is kept updated, which the framework leaves to the partnership.
+    "sar.delay_update",
 }
 # The sources DESIGN gives each row ("WT (verify)" is WT with a note).
 DESIGN_SOURCES = {
     "rr.lac_death_notified": ("F", "WT"), "rr.complete": ("F", "WT"), "rr.panel_notified": ("WT",),
     "cspr.published": ("WT",), "cspr.final_to_panel": ("WT",), "sar.family_notified": ("F", "L"),
-    "sar.committee": ("F", "L"), "training.manager_survey": ("F", "L"),
+    "sar.committee": ("F", "L"), "training.manager_survey": ("F", "L"), "sar.delay_update": ("L",),
 }
 
 BUNDLED = load_rules()

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("audit_id", sa.String(36), nullable=True),
         sa.Column("occasion", sa.String(50), nullable=False),
         sa.Column("agency", sa.String(60), nullable=False, server_default=""),
+        sa.Column("occurrence", sa.Integer, nullable=False, server_default="1"),
         sa.Column("anchor_name", sa.String(60), nullable=False),
         sa.Column("anchor_on", sa.Date, nullable=False),
         sa.Column("due", sa.Date, nullable=False),
@@ -49,7 +50,7 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.String(200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("key", "occasion", "agency", name="uq_deadline_occasion"),
+        sa.UniqueConstraint("key", "occasion", "agency", "occurrence", name="uq_deadline_occasion"),
     )
     op.create_index("ix_deadlines_case", "deadlines", ["case_id"])
     op.create_index("ix_deadlines_audit", "deadlines", ["audit_id"])
