@@ -27,8 +27,6 @@ from email.utils import format_datetime
 
 from prometheus_client import Counter
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared import logging as slog
@@ -45,6 +43,7 @@ from safeguard_shared.contracts.audits import (
     ActionEscalated, ActionOverdue, AuditToolSent, ConcernRaised, InvitationsSent,
 )
 from safeguard_shared.contracts.scheduling import DeadlineDueSoon, DeadlineEscalated, DeadlineMissed
+from safeguard_shared.db import insert_for
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters.orm import attachments, attempts, message_reads, notifications
@@ -270,8 +269,7 @@ class Notifier:
             # One Message-ID for the life of the message, across every retry and an in-doubt resend.
             message_id=f"<{owed.idempotency_key}@safeguard.local>",
             channel=self.channel.channel, attempts=0, queued_at=now, next_attempt_at=now)
-        insert_ = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        inserted = (await session.execute(insert_(n).values(**row).on_conflict_do_nothing(
+        inserted = (await session.execute(insert_for(session)(n).values(**row).on_conflict_do_nothing(
             index_elements=["idempotency_key"]).returning(n.c.notification_id))).first()
         if inserted is None:
             return None

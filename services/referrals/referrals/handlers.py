@@ -31,6 +31,12 @@ class NotAllowed(Exception):
     pass
 
 
+def _refers_for_itself(principal: Principal, referring_agency: str) -> None:
+    # An agency refers for itself; the business unit may key in a referral on an agency's behalf.
+    if not principal.has_any({"business_unit", "admin"}) and principal.agency != referring_agency:
+        raise NotAllowed(f"your token is for agency '{principal.agency}', the referral is from '{referring_agency}'")
+
+
 def _not_after(today: date, value: date | None, loc: list[str], problems: list[InputProblem]) -> None:
     if value and value > today:
         problems.append(InputProblem(loc, f"cannot be in the future (business date is {today.isoformat()})"))
@@ -56,10 +62,7 @@ async def open_child_case(runtime: ServiceRuntime, principal: Principal, referra
     if problems:
         raise ExceptionGroup("referral breaks rules", problems)
 
-    # An agency refers for itself; the business unit may key in a referral on an agency's behalf.
-    if not principal.has_any({"business_unit", "admin"}) and principal.agency != referral.referring_agency:
-        raise NotAllowed(f"your token is for agency '{principal.agency}', the referral is from "
-                         f"'{referral.referring_agency}'")
+    _refers_for_itself(principal, referral.referring_agency)
 
     assessment = assess_child_referral(ChildReferralFacts(
         outcome=referral.incident.outcome, abuse_or_neglect=referral.incident.abuse_or_neglect,
@@ -146,9 +149,7 @@ async def open_adult_case(runtime: ServiceRuntime, principal: Principal, referra
                                          "the referral must be authorised before it is received"))
     if problems:
         raise ExceptionGroup("referral breaks rules", problems)
-    if not principal.has_any({"business_unit", "admin"}) and principal.agency != referral.referring_agency:
-        raise NotAllowed(f"your token is for agency '{principal.agency}', the referral is from "
-                         f"'{referral.referring_agency}'")
+    _refers_for_itself(principal, referral.referring_agency)
     reasons = reasons_incomplete(authorised=referral.authorised_by is not None, agencies=referral.involved_agencies,
                                  summary=referral.summary)
     criteria = care_act_criteria(referral.criteria.model_dump())

@@ -9,8 +9,6 @@ import uuid
 from datetime import date
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts import Envelope, contract_for, parse
@@ -20,6 +18,7 @@ from safeguard_shared.contracts.audits import (
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached, SarDelayChanged
 from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineMet, DeadlineScheduled
+from safeguard_shared.db import insert_for
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters.orm import deadline_history, deadlines, occasions
@@ -52,10 +51,6 @@ class Conflict(Exception):
 
 class NotFound(Exception):
     pass
-
-
-def _insert(session: AsyncSession):  # noqa: ANN202
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 class Scheduler:
@@ -148,7 +143,7 @@ class Scheduler:
                         anchors: dict[str, date]) -> None:
         values = dict(occasion=occasion, process=process, involved_agencies=list(agencies),
                       anchors={k: v.isoformat() for k, v in anchors.items()}, updated_at=self.runtime.clock.now())
-        await session.execute(_insert(session)(occasions).values(**values).on_conflict_do_nothing(
+        await session.execute(insert_for(session)(occasions).values(**values).on_conflict_do_nothing(
             index_elements=["occasion"]))
 
     def _rules_of(self, process: str) -> list[Rule]:
@@ -186,7 +181,7 @@ class Scheduler:
             skipped=[{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped],
             who_agency=who_agency, who_role=rule.who_acts.role, escalations=0,
             next_transition_at=transition.at if transition else None, created_at=now, updated_at=now)
-        result = await session.execute(_insert(session)(deadlines).values(**values).on_conflict_do_nothing(
+        result = await session.execute(insert_for(session)(deadlines).values(**values).on_conflict_do_nothing(
             index_elements=["key", "occasion", "agency", "occurrence"]))
         if result.rowcount == 0:
             return None

@@ -44,3 +44,11 @@ def create_engine(url: str) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_for(session):  # noqa: ANN001, ANN201
+    """The dialect's own INSERT (with ON CONFLICT support) for the session's database."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert

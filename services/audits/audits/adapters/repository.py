@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard_shared.db import insert_for
 
 from ..domain.actions import Action
 from ..domain.audit import Audit
@@ -14,8 +14,7 @@ from .orm import actions, audits, samples
 
 
 def insert_ignoring_conflicts(session: AsyncSession, table):  # noqa: ANN001, ANN201
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    return insert(table)
+    return insert_for(session)(table)
 
 
 def lock(session: AsyncSession, query):  # noqa: ANN001, ANN201

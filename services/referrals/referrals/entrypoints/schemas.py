@@ -18,6 +18,14 @@ def _known_agency(value: str) -> str:
     return value
 
 
+def _known_agencies_once(values: list[str]) -> list[str]:
+    for v in values:
+        _known_agency(v)
+    if len(set(values)) != len(values):
+        raise ValueError("involved_agencies lists an agency twice")
+    return values
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -51,15 +59,7 @@ class ChildReferralIn(Strict):
     involved_agencies: list[Agency] = Field(min_length=1)
 
     _agency = field_validator("referring_agency")(_known_agency)
-
-    @field_validator("involved_agencies")
-    @classmethod
-    def _agencies(cls, values: list[str]) -> list[str]:
-        for v in values:
-            _known_agency(v)
-        if len(set(values)) != len(values):
-            raise ValueError("involved_agencies lists an agency twice")
-        return values
+    _agencies = field_validator("involved_agencies")(_known_agencies_once)
 
 
 class CaseOut(BaseModel):
@@ -129,12 +129,4 @@ class AdultReferralIn(Strict):
     family_contact: FamilyContactIn | None = None
 
     _agency = field_validator("referring_agency")(_known_agency)
-
-    @field_validator("involved_agencies")
-    @classmethod
-    def _agencies(cls, values: list[str]) -> list[str]:
-        for v in values:
-            _known_agency(v)
-        if len(set(values)) != len(values):
-            raise ValueError("involved_agencies lists an agency twice")
-        return values
+    _agencies = field_validator("involved_agencies")(_known_agencies_once)
