@@ -290,3 +290,39 @@ async def test_steps_out_of_order_are_refused_with_the_reason(partnership):
     other_agency = await p.s["referrals"].client.post(f"/v1/cases/{case_id}/scoping-returns/icb", headers=p.police,
                                                       json={"records_secured": True, "involvement": "x"})
     assert other_agency.status_code == 403
+
+
+async def test_an_inquorate_meeting_is_reconvened_and_its_clocks_move(partnership):
+    p = partnership
+    case_id = await p.refer()
+    await p.request_scoping(case_id, date(2027, 1, 6))
+    p.on(date(2027, 1, 6))
+    await p.post(case_id, "/meeting/attendance", {"attendees": [
+        {"agency": "local_authority", "name": "LA rep", "role": "head of service"}]}, p.bu)
+    await p.post(case_id, "/meeting/held", {"held_on": "2027-01-06"}, p.bu)
+    outcome = await eventually(lambda: _deadline(p, case_id, "rr.outcome_sent"), timeout=20)
+    assert outcome["due"] == "2027-01-08"
+    # Reconvened on Monday 11 January with all three statutory partners.
+    p.on(date(2027, 1, 11))
+    await p.hold_a_quorate_meeting(case_id, date(2027, 1, 11))
+
+    async def moved():
+        d = await _deadline(p, case_id, "rr.outcome_sent")
+        return d if d and d["due"] == "2027-01-13" else None
+
+    assert await eventually(moved, timeout=20), "the outcome is due 2 working days after the reconvened meeting"
+    await p.post(case_id, "/decision", {"decision": "no_review", "rationale": "learning captured"}, p.bu)
+
+
+async def test_a_meeting_held_before_its_window_is_not_on_time(partnership):
+    p = partnership
+    case_id = await p.refer()
+    await p.request_scoping(case_id, date(2027, 1, 6))
+    p.on(date(2026, 12, 23))
+    await p.hold_a_quorate_meeting(case_id, date(2026, 12, 23))  # before the window opens on 4 January
+    meeting = await p.deadline_settles(case_id, "rr.meeting")
+    assert meeting["on_time"] is False
+
+
+async def _deadline(p, case_id: str, key: str):  # noqa: ANN001
+    return (await p.deadlines(case_id)).get(key)

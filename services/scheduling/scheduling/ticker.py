@@ -41,16 +41,27 @@ async def tick(scheduler: Scheduler, now: datetime | None = None) -> int:
             status, escalations = row["status"], row["escalations"]
             transition = next_transition(status, row["due"], escalations, scheduler.calendar, scheduler.policy)
             identity = Scheduler._identity(row)
+            overdue_now = working_days_between(scheduler.calendar, row["due"], london_date(now))
             while transition is not None and transition.at <= now:
+                status = transition.new_status
                 if transition.kind == "due_soon":
+                    if next_transition(status, row["due"], escalations, scheduler.calendar,
+                                       scheduler.policy).at <= now:
+                        # Already past its due day (a late referral, or after downtime): a "due soon"
+                        # reminder now would only confuse; "missed" follows at once.
+                        history.append(dict(deadline_id=row["deadline_id"], at=now, change="due_soon",
+                                            detail="reminder skipped: the deadline had already passed"))
+                        transition = next_transition(status, row["due"], escalations, scheduler.calendar,
+                                                     scheduler.policy)
+                        continue
                     event = DeadlineDueSoon(**identity)
                 elif transition.kind == "missed":
                     event = DeadlineMissed(**identity)
                 else:
-                    escalations += 1
-                    overdue = working_days_between(scheduler.calendar, row["due"], london_date(transition.at))
-                    event = DeadlineEscalated(**identity, escalation=escalations, working_days_overdue=overdue)
-                status = transition.new_status
+                    # Every escalation step that fell due while nobody ticked is caught up as ONE
+                    # escalation carrying the current count: an agency is never sent a backlog of chasers.
+                    escalations = max(escalations + 1, overdue_now // scheduler.policy.escalate_every_working_days)
+                    event = DeadlineEscalated(**identity, escalation=escalations, working_days_overdue=overdue_now)
                 events.append((event, transition.at))
                 history.append(dict(deadline_id=row["deadline_id"], at=transition.at, change=transition.kind,
                                     detail=f"{transition.kind.replace('_', ' ')} at {transition.at.isoformat()}"))

@@ -145,9 +145,12 @@ class ChildCase:
         return [Owed("milestone", {"fact": "scoping_returned", "on": returned_on, "agency": agency})]
 
     def record_attendance(self, *, attendees: list[dict]) -> list[Owed]:
+        """Who attended; it may be corrected until the decision (e.g. a representative left off)."""
         self._require_rapid_review()
-        if self.stage not in ("scoping",):
-            raise OutOfOrder("attendance is recorded for a meeting that has been set and not yet decided")
+        if self.stage == "received":
+            raise OutOfOrder("set the meeting (request scoping) before recording who attends it")
+        if self.stage not in ("scoping", "meeting_held"):
+            raise OutOfOrder("the meeting has decided; its attendance can no longer change")
         self.attendance = [dict(a) for a in attendees]
         return []
 
@@ -163,8 +166,11 @@ class ChildCase:
 
     def hold_meeting(self, *, held_on: date, today: date) -> list[Owed]:
         self._require_rapid_review()
-        if self.stage != "scoping":
-            raise OutOfOrder("the meeting can be held once scoping has been requested, and only once")
+        if self.stage not in ("scoping", "meeting_held"):
+            raise OutOfOrder("the meeting can be held once scoping has been requested, and before its decision")
+        # An inquorate meeting decides nothing: it is reconvened, and the new date is recorded here
+        # (the clocks that hang on the meeting move with it). Until the decision, a date recorded
+        # wrongly can be corrected the same way.
         if held_on > today:
             raise RuleBroken(["body", "held_on"], "a meeting cannot be recorded as held in the future")
         if self.scoping_requested_on and held_on < self.scoping_requested_on:
@@ -181,7 +187,8 @@ class ChildCase:
         if not self.quorate:
             raise OutOfOrder("the meeting was not quorate: no representative of "
                              + ", ".join(p.replace("_", " ") for p in self.missing_partners)
-                             + "; no decision can be recorded")
+                             + "; no decision can be recorded. Correct the attendance, or reconvene the "
+                               "meeting and record the new date (meeting/held)")
         if decision not in DECISIONS:
             raise RuleBroken(["body", "decision"], f"one of {', '.join(DECISIONS)}")
         self.decision = {"decision": decision, "safety_actions": safety_actions, "learning": learning,

@@ -76,6 +76,8 @@ class Outcome:
 def assess_met(calendar: WorkingDayCalendar, *, met_on: date, due: date, target: date | None,
                window_start: date | None) -> Outcome:
     late = max(0, working_days_between(calendar, due, met_on))
-    return Outcome(on_time=met_on <= due, working_days_late=late,
+    # A duty with a window (the rapid review meeting: 7 to 13 working days) is on time only inside it.
+    early = bool(window_start) and met_on < window_start
+    return Outcome(on_time=met_on <= due and not early, working_days_late=late,
                    target_met=(met_on <= target) if target else None,
                    outside_window=bool(window_start) and (met_on < window_start or met_on > due))

@@ -148,10 +148,11 @@ async def test_the_timer_fires_each_transition_once_after_downtime_and_never_ear
     assert len(missed) == 1
     escalations = [e["payload"] for e in await owed_events(restarted, "scheduling.deadline.escalated")
                    if e["payload"]["key"] == "rr.scoping_sent"]
-    # Due 23 Dec; escalations every 2 working days after it: 29 Dec (2nd wd), 31 Dec (4th), 5 Jan
-    # (6th), 7 Jan (8th). By Friday 8 January four have fallen due.
-    assert [e["escalation"] for e in escalations] == [1, 2, 3, 4]
-    assert [e["working_days_overdue"] for e in escalations] == [2, 4, 6, 8]
+    # Due 23 Dec; working days after it: 24, 29, 30, 31 Dec, 4, 5, 6, 7, 8 Jan — 9 by Friday the 8th.
+    # Escalations every 2 working days: 29 Dec, 31 Dec, 5 Jan, 7 Jan — four have fallen due, caught
+    # up as ONE escalation carrying the count, never a backlog of four chasers.
+    assert [e["escalation"] for e in escalations] == [4]
+    assert [e["working_days_overdue"] for e in escalations] == [9]
     assert (await by_key(restarted))["rr.scoping_sent"]["status"] == "overdue"
     await restarted.runtime.engine.dispose()
 
