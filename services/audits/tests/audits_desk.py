@@ -49,8 +49,9 @@ class Desk:
         assert response.status_code in (200, 201), f"{method} {url}: {response.status_code} {response.text}"
         return response.json()
 
-    async def plan(self, kind: str = "children", theme: str = "neglect in adolescence", scope: bool = True) -> str:
-        body = {"theme": theme, "kind": kind, "qa_meeting_on": QA_MEETING}
+    async def plan(self, kind: str = "children", theme: str = "neglect in adolescence", scope: bool = True,
+                   qa_meeting_on: str = QA_MEETING) -> str:
+        body = {"theme": theme, "kind": kind, "qa_meeting_on": qa_meeting_on}
         if scope:
             body |= {"theme_lead": "QA theme lead", "scope": "Neglect of 12–17 year olds known to two or more agencies",
                      "questions": QUESTIONS}

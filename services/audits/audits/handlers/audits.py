@@ -43,6 +43,10 @@ async def plan_audit(runtime: ServiceRuntime, principal: Principal, *, theme: st
                      theme_id: str | None = None, theme_lead: str | None = None, scope: str | None = None,
                      questions: list[dict] | None = None) -> dict:
     audit_id, now, today = str(uuid.uuid4()), runtime.clock.now(), runtime.clock.today()
+    if qa_meeting_on < today:
+        # Planned backward from the meeting: a meeting already past would start every clock overdue.
+        raise RuleBroken.one(("body", "qa_meeting_on"),
+                             f"the QA sub-group meeting must be on or after today ({today.isoformat()})")
     audit = Audit(audit_id=audit_id, theme=theme, kind=kind, qa_meeting_on=qa_meeting_on, theme_id=theme_id)
     events: list[Event] = [AuditPlanned(audit_id=audit_id, theme=theme, kind=kind, qa_meeting_on=qa_meeting_on)]
     if questions is not None:

@@ -72,3 +72,11 @@ async def test_the_qa_sub_group_lists_its_audits_by_meeting(desk):
     assert {a["audit_id"] for a in listed} == {first, second}
     assert [(a["audit_id"], a["status"]) for a in adults] == [(second, "planned")]
     assert (await desk.client.get("/v1/audits", headers=desk.agency("police"))).status_code == 403
+
+
+async def test_an_audit_cannot_be_planned_for_a_qa_meeting_already_past(desk):
+    """Planned backward from the meeting, a past meeting would start every MACFA clock overdue."""
+    response = await desk.client.post("/v1/audits", json={"theme": "late", "kind": "children",
+                                                           "qa_meeting_on": "2020-03-10"}, headers=desk.qa)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "qa_meeting_on"]
