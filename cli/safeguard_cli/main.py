@@ -38,6 +38,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         nats = EmbeddedNats(data_dir / "nats", port=args.nats_port)
         nats.start()
         nats_url = nats.url
+    # Other commands (safeguard replay) find this stack's broker here.
+    (data_dir / "run").mkdir(parents=True, exist_ok=True)
+    (data_dir / "run" / "nats.url").write_text(nats_url)
     processes = []
     for name, default_port in SERVICES.items():
         port = int(os.environ.get(f"{name.upper()}_PORT", default_port))
@@ -96,7 +99,9 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     """Runs the reporting service's own replay as a process of its own (the CLI imports no service)."""
     data_dir = Path(args.data_dir).resolve()
-    nats_url = os.environ.get("NATS_URL") or f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}"
+    running = data_dir / "run" / "nats.url"
+    nats_url = (os.environ.get("NATS_URL") or (running.read_text().strip() if running.exists() else None)
+                or f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}")
     env = service_env("reporting", os.environ, data_dir=data_dir, nats_url=nats_url, today=None, public_key=None)
     command = [sys.executable, "-m", "reporting.replay"] + (["--quiet"] if args.quiet else [])
     print(f"Rebuilding the reporting read models from the streams at {nats_url} (data folder {data_dir})",
@@ -115,7 +120,9 @@ def parser() -> argparse.ArgumentParser:
                     help="where stores, the broker's data, logs and the .eml outbox live (default ./var)")
     up.add_argument("--today", type=_iso_date, default=os.environ.get("SAFEGUARD_TODAY"),
                     help="fix the business date (YYYY-MM-DD) for demos, training and acceptance tests")
-    up.add_argument("--nats-port", type=int, default=EMBEDDED_NATS_PORT, help=argparse.SUPPRESS)
+    up.add_argument("--nats-port", type=int, default=EMBEDDED_NATS_PORT,
+                    help=f"port of the embedded NATS server (default {EMBEDDED_NATS_PORT}); "
+                         "the services' ports are set with REFERRALS_PORT … REPORTING_PORT")
     up.set_defaults(func=cmd_up)
     tok = sub.add_parser("token", help="print a bearer token from the local issuer")
     tok.add_argument("--agency", required=True, choices=sorted(AGENCIES))
@@ -123,7 +130,8 @@ def parser() -> argparse.ArgumentParser:
                      help="repeat for several roles")
     tok.add_argument("--subject", default=None, help="who the token is for (default: agency and role)")
     tok.add_argument("--hours", type=int, default=8, help="lifetime in hours (default 8)")
-    tok.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"))
+    tok.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
+                     help="the data folder of the stack the token is for (its issuer key lives there)")
     tok.set_defaults(func=cmd_token)
     rep = sub.add_parser("replay", help="rebuild the reporting read models from every stream, with progress",
                          description="Empties the reporting read models and projects every event in the streams "

@@ -108,8 +108,12 @@ def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the verified caller, or 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    if not header:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token: send 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
     if scheme.lower() != "bearer" or not token:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "the Authorization header must read 'Bearer <token>' (the word Bearer, a space, the token)",
                             headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
     try:

@@ -137,11 +137,20 @@ class ServiceRuntime:
         @app.exception_handler(RequestValidationError)
         async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
             # Name the field and the problem, never echo the submitted value (it may identify a child).
-            detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            detail = [{"loc": list(e.get("loc", ())), "msg": _readable(e), "type": e.get("type")}
                       for e in exc.errors()]
             return JSONResponse({"detail": detail}, status_code=422)
 
         return app
+
+
+def _readable(error: dict) -> str:
+    msg = str(error.get("msg", ""))
+    if msg.startswith("Value error, "):  # pydantic's prefix on our own validators' messages
+        msg = msg[len("Value error, "):]
+    if str(error.get("type", "")).startswith(("date_", "datetime_")):
+        msg += " (dates are written YYYY-MM-DD)"
+    return msg
 
 
 def run(app: FastAPI, settings: ServiceSettings) -> None:

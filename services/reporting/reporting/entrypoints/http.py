@@ -142,6 +142,12 @@ async def dashboard(request: Request):
         overdue_step_chart=charts.overdue_step_chart(f["overdue"])))
 
 
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+async def login_page(request: Request):
+    """The sign-in page itself (what a bookmark or a browser's back button lands on)."""
+    return HTMLResponse(_pages.get_template("login.html").render(error=None, partnership=_partnership(request)))
+
+
 @router.post("/login", include_in_schema=False)
 async def login(request: Request, token: str = Form(...)):
     """Local login for the embedded default: paste a token from ``safeguard token``; kept in an HttpOnly cookie."""
