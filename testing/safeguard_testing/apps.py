@@ -140,3 +140,24 @@ async def migrated(name: str, *, database_url: str, data_dir: Path, issuer,  # n
             yield InProcess(name, app, client, settings, service_dir)
     finally:
         await app.state.runtime.engine.dispose()
+
+
+class ReadsTheClock:
+    """For scenario classes holding the running services (``self.s``) and a business-unit token
+    (``self.bu``): the case's deadlines as the scheduling service lists them, and waiting for one."""
+
+    async def deadlines(self, case_id: str) -> dict[str, dict]:
+        """Keyed by rule, with ``@agency`` for a per-agency deadline (``rr.scoping_returned@police``)."""
+        rows = (await self.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=self.bu)).json()
+        return {r["key"] + (f"@{r['agency']}" if r.get("agency") else ""): r for r in rows}
+
+    async def deadline_settles(self, case_id: str, key: str, status: str = "met") -> dict:
+        from .toy import eventually
+
+        async def check():
+            d = (await self.deadlines(case_id)).get(key)
+            return d if d and d["status"] == status else None
+
+        found = await eventually(check, timeout=20)
+        assert found, f"{key} never became {status}: {(await self.deadlines(case_id)).get(key)}"
+        return found

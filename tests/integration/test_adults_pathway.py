@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from safeguard_shared.clock import ManualClock
-from safeguard_testing.apps import bearer, running
+from safeguard_testing.apps import ReadsTheClock, bearer, running
 from safeguard_testing.toy import eventually
 
 LONDON = ZoneInfo("Europe/London")
@@ -37,7 +37,7 @@ def morning(day: date) -> datetime:
     return datetime.combine(day, time(9), tzinfo=LONDON).astimezone(timezone.utc)
 
 
-class Board:
+class Board(ReadsTheClock):
     def __init__(self, services, issuer, clock):  # noqa: ANN001
         self.s = services
         self.clock = clock
@@ -58,19 +58,6 @@ class Board:
         r = await self.s["referrals"].client.post(f"/v1/cases/{case_id}/sar{path}", json=body, headers=who or self.bu)
         assert r.status_code == expect, f"{path}: {r.status_code} {r.text}"
         return r.json()
-
-    async def deadlines(self, case_id: str) -> dict[str, dict]:
-        rows = (await self.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=self.bu)).json()
-        return {r["key"] + (f"@{r['agency']}" if r.get("agency") else ""): r for r in rows}
-
-    async def settled(self, case_id: str, key: str, status: str = "met") -> dict:
-        async def check():
-            d = (await self.deadlines(case_id)).get(key)
-            return d if d and d["status"] == status else None
-
-        found = await eventually(check, timeout=20)
-        assert found, f"{key} never became {status}: {(await self.deadlines(case_id)).get(key)}"
-        return found
 
     async def events(self, case_id: str) -> list[dict]:
         from referrals.adapters.orm import outbox
@@ -136,10 +123,10 @@ async def test_an_incomplete_referral_is_returned_with_reasons_and_resubmitted(b
 async def test_a_sar_not_convened_ends_after_the_decision(board):
     case_id = (await board.refer(SAR_REFERRAL))["case_id"]
     await board.through_scoping_to_decision(case_id, convene=False)
-    decision = await board.settled(case_id, "sar.decision")
+    decision = await board.deadline_settles(case_id, "sar.decision")
     assert decision["on_time"] is True
     # Scoping requested Tuesday 5 January; each agency had 20 working days (to 2 February).
-    returned = await board.settled(case_id, "sar.scoping_returned@housing")
+    returned = await board.deadline_settles(case_id, "sar.scoping_returned@housing")
     assert returned["due"] == "2027-02-02" and returned["on_time"] is True
     assert (await board.step(case_id, "/agreement", {"on": "2027-02-11"}, board.chair, expect=409))
     kinds = [e["event_type"] for e in await board.events(case_id)]
@@ -151,7 +138,7 @@ async def test_a_sar_goes_from_agreement_to_publication_and_the_learning_event(b
     await board.through_scoping_to_decision(case_id, convene=True)
     board.on(date(2027, 2, 12))
     await board.step(case_id, "/agreement", {"on": "2027-02-12"}, board.chair)
-    agreed = await board.settled(case_id, "sar.agreed")
+    agreed = await board.deadline_settles(case_id, "sar.agreed")
     assert agreed["on_time"] is True  # 10 working days after the review of 1 February: 15 February
     deadlines = await eventually(lambda: _has(board, case_id, "sar.learning_event"))
     # Commissioned Friday 12 February 2027: the timetable to the end, in calendar months.
@@ -200,7 +187,7 @@ async def test_a_sar_goes_from_agreement_to_publication_and_the_learning_event(b
                                             "actions_taken": ["escalation protocol"]})
     for key in ("sar.family_notified", "sar.reviewers_commissioned", "sar.initial_meeting", "sar.draft_report",
                 "sar.committee", "sar.signed_off", "sar.family_shared", "sar.published", "sar.learning_event"):
-        met = await board.settled(case_id, key)
+        met = await board.deadline_settles(case_id, key)
         assert met["on_time"] is True, key
     kinds = [e["event_type"] for e in await board.events(case_id)]
     for expected in ("referrals.case.family_letter_owed", "referrals.case.review_published",
@@ -226,14 +213,14 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
 
     board.on(date(2027, 6, 1))
     await board.step(case_id, "/delay", {"reason": "parallel court proceedings", "expected_sign_off_on": "2027-12-01"})
-    paused = await board.settled(case_id, "sar.signed_off", status="paused")
+    paused = await board.deadline_settles(case_id, "sar.signed_off", status="paused")
     assert paused["status_reason"] == "parallel court proceedings"
     letters = [e for e in await board.events(case_id) if e["event_type"] == "referrals.case.family_letter_owed"]
     assert [letter["payload"]["letter"] for letter in letters] == ["delay"]
     assert letters[0]["payload"]["reason"] == "parallel court proceedings"
     await board.step(case_id, "/delay", {"reason": "again"}, expect=409)
     # The adult or advocate is kept updated every 4 weeks (the partnership's interval) while delayed.
-    first = await board.settled(case_id, "sar.delay_update", status="pending")
+    first = await board.deadline_settles(case_id, "sar.delay_update", status="pending")
     assert first["due"] == "2027-06-29"  # 4 weeks after Tuesday 1 June
     board.on(date(2027, 6, 25))
     await board.step(case_id, "/delay/updates", {"update": "the trial is listed for October"})
@@ -249,7 +236,7 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
 
     board.on(date(2027, 7, 1))  # 22 working days after 1 June (31 May was the spring bank holiday)
     await board.step(case_id, "/delay/resume", {})
-    resumed = await board.settled(case_id, "sar.signed_off", status="pending")
+    resumed = await board.deadline_settles(case_id, "sar.signed_off", status="pending")
     # 12 August plus 22 working days: 13 Aug (1), 16–20 (6), 23–27 (11), 31 Aug (12; the 30th is the
     # summer bank holiday), 1–3 Sept (15), 6–10 (20), 13 (21), 14 (22) → Tuesday 14 September.
     assert resumed["due"] == "2027-09-14"

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from safeguard_shared.clock import ManualClock
-from safeguard_testing.apps import bearer, design_child_referral, running
+from safeguard_testing.apps import ReadsTheClock, bearer, design_child_referral, running
 from safeguard_testing.toy import eventually
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,7 +26,7 @@ def morning(day: date) -> datetime:
     return datetime.combine(day, time(9), tzinfo=LONDON).astimezone(timezone.utc)
 
 
-class Partnership:
+class Partnership(ReadsTheClock):
     """The people in the scenario, each with their own token, and the services they use."""
 
     def __init__(self, services, issuer, clock: ManualClock):  # noqa: ANN001
@@ -64,19 +64,6 @@ class Partnership:
         response = await eventually(window_known, timeout=15)
         assert response is not None and response.status_code == expect, response.text if response else "no window"
         return response.json()
-
-    async def deadlines(self, case_id: str) -> dict[str, dict]:
-        rows = (await self.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=self.bu)).json()
-        return {r["key"] + (f"@{r['agency']}" if r.get("agency") else ""): r for r in rows}
-
-    async def deadline_settles(self, case_id: str, key: str, status: str = "met") -> dict:
-        async def check():
-            d = (await self.deadlines(case_id)).get(key)
-            return d if d and d["status"] == status else None
-
-        found = await eventually(check, timeout=20)
-        assert found, f"{key} never became {status}: {(await self.deadlines(case_id)).get(key)}"
-        return found
 
     async def notifications(self, case_id: str) -> list[dict]:
         return (await self.s["notifications"].client.get(f"/v1/notifications?case_id={case_id}", headers=self.bu)).json()
