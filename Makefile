@@ -1,6 +1,6 @@
 # make install — prepare .venv/ with everything the project needs
 # make run     — install and start the embedded default (NATS + five services, SQLite, ./var)
-# make test    — install and run the whole test suite
+# make test    — install, run the static checks (make check), then the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ PACKAGES := -e shared -e services/referrals -e services/scheduling -e services/n
             -e services/audits -e services/reporting -e cli
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test clean api-docs
+.PHONY: install run test check clean api-docs
 
 install: $(STAMP)
 
@@ -21,9 +21,14 @@ $(STAMP): requirements.txt requirements-dev.txt shared/pyproject.toml cli/pyproj
 run: install
 	$(BIN)/safeguard up $(ARGS)
 
-test: install
-	$(BIN)/lint-imports --config .importlinter
+test: check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The static checks alone: lint, types, and the layers every service keeps (.importlinter).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --config .importlinter
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,6 +1,6 @@
 """Fixtures every tier shares: a real NATS JetStream server and real databases.
 
-The broker and the databases are taken in this order (DESIGN section 4): URLs from the environment
+The broker and the databases are taken in this order (docs/architecture.md, "Running it"): URLs from the environment
 (``NATS_URL``, ``POSTGRES_URL``); else testcontainers, where a Docker engine answers; else the
 embedded ``nats-server`` binary and SQLite only (the PostgreSQL cases are then skipped, saying why).
 Each test gets its own bus namespace and its own databases, so runs never see each other's events.

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from safeguard_shared.bus.names import BusNames, ensure_streams
@@ -46,7 +46,7 @@ def _case_events(rng: random.Random, start: date, at: datetime) -> list[tuple[st
     received = start + timedelta(days=rng.randrange(700))
     out: list[tuple[str, Envelope]] = []
 
-    def add(producer: str, event) -> None:  # noqa: ANN001
+    def add(producer: str, event) -> None:
         out.append((producer, event.envelope(producer=producer, occurred_at=at, correlation_id=case_id)))
 
     add("referrals", CaseOpened(case_id=case_id, case_ref=f"RR-{received.year}-{case_id[:6]}",
@@ -116,7 +116,7 @@ async def publish(nats_url: str, names: BusNames, n: int) -> float:
     js = nc.jetstream()
     await ensure_streams(js, names)
     rng = random.Random(20261221)
-    at = datetime(2026, 12, 21, 10, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 21, 10, tzinfo=UTC)
     start = date(2025, 4, 1)
     sent = 0
     t0 = time.perf_counter()

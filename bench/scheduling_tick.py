@@ -15,11 +15,10 @@ import asyncio
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
-
 
 from safeguard_shared.clock import ManualClock
 from safeguard_shared.service import ServiceRuntime
@@ -45,7 +44,7 @@ async def main(n: int, due_now: int, postgres: str | None) -> None:
         url = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + dbname
     else:
         url = f"sqlite+aiosqlite:///{tmp / 'scheduling.sqlite3'}"
-    now = datetime(2027, 3, 1, 10, tzinfo=timezone.utc)
+    now = datetime(2027, 3, 1, 10, tzinfo=UTC)
     clock = ManualClock(now)
     runtime = ServiceRuntime(load_settings(database_url=url, data_dir=tmp), outbox_table=orm.outbox,
                              inbox_table=orm.inbox, migrations=MIGRATIONS, clock=clock)

@@ -51,7 +51,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     supervisor = Supervisor(processes)
     stopping = False
 
-    def _stop(_signum, _frame):  # noqa: ANN001
+    def _stop(_signum, _frame):
         nonlocal stopping
         stopping = True
 

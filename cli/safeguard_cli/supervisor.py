@@ -89,7 +89,7 @@ def service_env(name: str, base: dict, *, data_dir: Path, nats_url: str, today: 
 
 
 class Supervisor:
-    def __init__(self, processes: list[ServiceProcess], out=sys.stdout):  # noqa: ANN001
+    def __init__(self, processes: list[ServiceProcess], out=sys.stdout):
         self.processes = processes
         self.out = out
 

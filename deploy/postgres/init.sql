@@ -1,7 +1,7 @@
 -- Runs once, when the PostgreSQL container initialises an empty data volume
 -- (/docker-entrypoint-initdb.d), as the superuser.
 --
--- One database per service (DESIGN section 3): no service reads another's store, so each can be
+-- One database per service (docs/architecture.md): no service reads another's store, so each can be
 -- migrated, backed up, restored and moved on its own. Each database is owned by the application
 -- role, so the service's migrations (run on start) can create its tables; since PostgreSQL 15 the
 -- public schema belongs to the database owner, so no further grant is needed.

@@ -6,34 +6,21 @@ issuer whose RSA key lives in the data folder, and ``safeguard token`` mints tok
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Iterable
+from typing import Annotated
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, HTTPException, Request, status
 
-ROLES = frozenset(
-    {"referrer", "safeguarding_lead", "business_unit", "panel_member", "independent_chair",
-     "qa_lead", "reporting_reader", "admin", "reviewer"}
-)
-STATUTORY_PARTNERS = ("local_authority", "police", "icb")
-AGENCIES = frozenset(
-    {"local_authority", "police", "icb", "adult_social_care", "school", "health_provider",
-     "probation", "housing", "ambulance", "partnership"}
-)
+# The vocabulary lives in partnership.py (no I/O, so domains may use it); re-exported here for the
+# HTTP layer, which meets it through the token.
+from .partnership import AGENCIES, ROLES, STATUTORY_PARTNERS, Principal
 
-
-@dataclass(frozen=True)
-class Principal:
-    subject: str
-    agency: str
-    roles: frozenset[str] = field(default_factory=frozenset)
-
-    def has_any(self, roles: Iterable[str]) -> bool:
-        return bool(self.roles & set(roles))
+__all__ = ["AGENCIES", "ROLES", "STATUTORY_PARTNERS", "CurrentPrincipal", "LocalIssuer", "Principal",
+           "TokenVerifier", "current_principal", "require_roles"]
 
 
 class TokenVerifier:

@@ -1,17 +1,18 @@
 """The injectable clock. Business dates are calendar dates in Europe/London; instants are UTC."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
-LONDON = ZoneInfo("Europe/London")
+from .partnership import LONDON
+
+__all__ = ["LONDON", "Clock", "FixedDateClock", "ManualClock", "clock_for"]
 
 
 class Clock:
     """Real time."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def today(self) -> date:
         return self.now().astimezone(LONDON).date()
@@ -29,7 +30,7 @@ class FixedDateClock(Clock):
     def now(self) -> datetime:
         real = datetime.now(LONDON)
         pinned = datetime.combine(self.business_date, real.timetz()).replace(tzinfo=LONDON)
-        return pinned.astimezone(timezone.utc)
+        return pinned.astimezone(UTC)
 
     def today(self) -> date:
         return self.business_date
@@ -39,13 +40,13 @@ class ManualClock(Clock):
     """A clock a test moves by hand."""
 
     def __init__(self, at: datetime):
-        self.at = at.astimezone(timezone.utc)
+        self.at = at.astimezone(UTC)
 
     def now(self) -> datetime:
         return self.at
 
     def set(self, at: datetime) -> None:
-        self.at = at.astimezone(timezone.utc)
+        self.at = at.astimezone(UTC)
 
 
 def clock_for(today: date | None) -> Clock:

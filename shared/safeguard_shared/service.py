@@ -6,9 +6,9 @@ subscriptions and routes; nothing else is shared between services.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +20,7 @@ from . import logging as slog
 from .auth import LocalIssuer, TokenVerifier
 from .bus import metrics
 from .bus.consumer import Inbox, Subscription
+from .bus.dispatch import EventDispatcher, EventHandlers, producers
 from .bus.names import BusNames
 from .bus.nats import NatsBus
 from .bus.outbox import Outbox, OutboxRelay
@@ -27,6 +28,7 @@ from .clock import Clock, clock_for
 from .db import create_engine, is_postgres, session_factory
 from .db.migrate import upgrade
 from .settings import ServiceSettings
+from .unit_of_work import UnitOfWork
 
 log = slog.get("service")
 SHUTDOWN_STEP_SECONDS = 5.0
@@ -55,6 +57,18 @@ class ServiceRuntime:
         sub.after_commit.append(self.relay.wake)
         self.subscriptions.append(sub)
         self.bus.subscribe(sub, self.inbox)
+
+    def handle_events(self, table: EventHandlers, *, filter_subjects: dict[str, str] | None = None) -> None:
+        """Subscribe this service's durable consumer (named after the service) to every stream whose
+        events ``table`` answers. ``filter_subjects`` narrows one producer's stream to one subject."""
+        dispatcher = EventDispatcher(table, self.outbox, self.clock)
+        for producer in producers(table):
+            self.subscribe(Subscription(consumer=self.name, producer=producer, handle=dispatcher,
+                                        filter_subject=(filter_subjects or {}).get(producer)))
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A transaction on this service's store with the events it owes (see unit_of_work.py)."""
+        return UnitOfWork(self.sessions, self.outbox, self.clock, on_commit=self.relay.wake)
 
     def verifier(self) -> TokenVerifier:
         s = self.settings

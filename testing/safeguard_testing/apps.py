@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import importlib
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -23,8 +24,8 @@ from safeguard_shared.clock import Clock, FixedDateClock
 
 SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
 
-# The business date of DESIGN section 5's example referral: Monday 21 December 2026.
-DESIGN_DATE = date(2026, 12, 21)
+# The business date of the example referral in docs/architecture.md referral: Monday 21 December 2026.
+EXAMPLE_DATE = date(2026, 12, 21)
 
 # Identifying values that must never leave the referrals store (events, e-mails, reports, logs).
 CANARY_REFERENCE = "C-CANARY-1029"
@@ -33,8 +34,8 @@ CANARY_SUMMARY = "CANARY-SUMMARY found unresponsive at home"
 CANARY_LEAD = "A. Canary-Lead"
 CANARIES = (CANARY_REFERENCE, CANARY_DATE_OF_BIRTH, CANARY_SUMMARY, CANARY_LEAD)
 
-# DESIGN section 5's example child referral, with the identifying values replaced by canaries.
-_DESIGN_CHILD_REFERRAL = {
+# the example referral in docs/architecture.md child referral, with the identifying values replaced by canaries.
+_EXAMPLE_CHILD_REFERRAL = {
     "referring_agency": "police",
     "safeguarding_lead": {"name": CANARY_LEAD, "agreed_on": "2026-12-21"},
     "received_on": "2026-12-21",
@@ -46,10 +47,10 @@ _DESIGN_CHILD_REFERRAL = {
 }
 
 
-def design_child_referral(**sections: dict[str, Any] | Any) -> dict:
-    """A fresh copy of the DESIGN example; ``incident={"outcome": "died"}`` changes one field of a
+def example_child_referral(**sections: dict[str, Any] | Any) -> dict:
+    """A fresh copy of the example referral; ``incident={"outcome": "died"}`` changes one field of a
     section, ``referring_agency="school"`` replaces a top-level value."""
-    body = copy.deepcopy(_DESIGN_CHILD_REFERRAL)
+    body = copy.deepcopy(_EXAMPLE_CHILD_REFERRAL)
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(body.get(key), dict):
             body[key].update(value)
@@ -58,7 +59,7 @@ def design_child_referral(**sections: dict[str, Any] | Any) -> dict:
     return body
 
 
-def bearer(issuer, agency: str, *roles: str) -> dict[str, str]:  # noqa: ANN001
+def bearer(issuer, agency: str, *roles: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.mint(agency=agency, roles=list(roles))}"}
 
 
@@ -73,7 +74,7 @@ class InProcess:
     data_dir: Path
 
     @property
-    def runtime(self):  # noqa: ANN201
+    def runtime(self):
         return self.app.state.runtime
 
     async def count(self, table: Table) -> int:
@@ -86,7 +87,7 @@ class InProcess:
 
 
 def settings_for(name: str, *, database_url: str, nats_url: str, bus_namespace: str, data_dir: Path,
-                 issuer, **extra: Any):  # noqa: ANN001, ANN201
+                 issuer, **extra: Any):
     """The service's own ``load_settings`` with this test's store, broker, namespace and issuer."""
     config = importlib.import_module(f"{name}.config")
     values: dict[str, Any] = dict(database_url=database_url, nats_url=nats_url, bus_namespace=bus_namespace,
@@ -97,7 +98,7 @@ def settings_for(name: str, *, database_url: str, nats_url: str, bus_namespace: 
     return config.load_settings(**values)
 
 
-def build(name: str, settings, clock: Clock) -> FastAPI:  # noqa: ANN001
+def build(name: str, settings, clock: Clock) -> FastAPI:
     return importlib.import_module(f"{name}.bootstrap").bootstrap(settings, clock=clock)
 
 
@@ -107,9 +108,9 @@ def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def running(names: Iterable[str], *, databases, nats_url: str, bus_namespace: str, data_dir: Path,
-                  issuer, clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:  # noqa: ANN001
+                  issuer, clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:
     """Start the named services, each on a fresh database from ``databases``; stop them afterwards."""
-    clock = clock or FixedDateClock(DESIGN_DATE)
+    clock = clock or FixedDateClock(EXAMPLE_DATE)
     async with AsyncExitStack() as stack:
         started: dict[str, InProcess] = {}
         for name in names:
@@ -126,14 +127,14 @@ async def running(names: Iterable[str], *, databases, nats_url: str, bus_namespa
 
 
 @asynccontextmanager
-async def migrated(name: str, *, database_url: str, data_dir: Path, issuer,  # noqa: ANN001
+async def migrated(name: str, *, database_url: str, data_dir: Path, issuer,
                    clock: Clock | None = None) -> AsyncIterator[InProcess]:
     """One service's app with its store migrated, and no broker, relay, consumer or background loop."""
     service_dir = Path(data_dir) / name
     # Nothing connects to the broker here; the URL only has to be well formed.
     settings = settings_for(name, database_url=database_url, nats_url="nats://127.0.0.1:1",
                             bus_namespace="unused", data_dir=service_dir, issuer=issuer)
-    app = build(name, settings, clock or FixedDateClock(DESIGN_DATE))
+    app = build(name, settings, clock or FixedDateClock(EXAMPLE_DATE))
     await app.state.runtime.migrate()
     try:
         async with _client(name, app) as client:

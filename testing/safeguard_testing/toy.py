@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
@@ -55,7 +56,7 @@ class Toy:
         return OutboxRelay(self.sessions, outbox_table, bus.publish_event,
                            postgres=is_postgres(self.engine), service=self.service, poll_seconds=0.05)
 
-    async def record_effect(self, session, env) -> None:  # noqa: ANN001
+    async def record_effect(self, session, env) -> None:
         label = env.payload.get("label", "")
         if label in self.poison_labels:
             raise RuntimeError(f"cannot handle {label}")
@@ -67,11 +68,11 @@ class Toy:
         values.update(overrides)
         return Subscription(**values)
 
-    async def emit(self, label: str):  # noqa: ANN201
-        from datetime import datetime, timezone
+    async def emit(self, label: str):
+        from datetime import datetime
 
         async with self.sessions() as session, session.begin():
-            return await self.outbox.add(session, CaseProbed(label=label), occurred_at=datetime.now(timezone.utc))
+            return await self.outbox.add(session, CaseProbed(label=label), occurred_at=datetime.now(UTC))
 
     async def effect_labels(self) -> list[str]:
         async with self.sessions() as session:
@@ -85,7 +86,7 @@ class Toy:
         await self.engine.dispose()
 
 
-async def eventually(check, timeout: float = 15.0, interval: float = 0.05):  # noqa: ANN001, ANN201
+async def eventually(check, timeout: float = 15.0, interval: float = 0.05):
     """Poll an async check until it returns something truthy; the last value is returned either way."""
     deadline = time.monotonic() + timeout
     value = await check()

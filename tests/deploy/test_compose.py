@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 
-# DESIGN section 4: each service's module and port.
+# docs/architecture.md, "Running it": each service's module and port.
 PORTS = {"referrals": 8101, "scheduling": 8102, "notifications": 8103, "audits": 8104, "reporting": 8105}
 SERVICES = tuple(PORTS)
 NATS_NODES = ("nats-1", "nats-2", "nats-3")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ LONDON = ZoneInfo("Europe/London")
 SERVICES = ("referrals", "scheduling", "notifications")
 CANARY_ADULT = "A-CANARY-311"
 
-# DESIGN section 5's example adult (SAR) referral, with a canary reference.
+# the example referral in docs/architecture.md adult (SAR) referral, with a canary reference.
 SAR_REFERRAL = {
     "referring_agency": "icb",
     "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2027-01-05"},
@@ -34,11 +34,11 @@ SAR_REFERRAL = {
 
 
 def morning(day: date) -> datetime:
-    return datetime.combine(day, time(9), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(9), tzinfo=LONDON).astimezone(UTC)
 
 
 class Board(ReadsTheClock):
-    def __init__(self, services, issuer, clock):  # noqa: ANN001
+    def __init__(self, services, issuer, clock):
         self.s = services
         self.clock = clock
         self.icb = bearer(issuer, "icb", "referrer")

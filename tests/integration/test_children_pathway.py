@@ -8,7 +8,7 @@ and the agencies. One shared clock is moved by hand, so "late" is a real late.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,13 +23,13 @@ SERVICES = ("referrals", "scheduling", "notifications", "reporting")
 
 
 def morning(day: date) -> datetime:
-    return datetime.combine(day, time(9), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(9), tzinfo=LONDON).astimezone(UTC)
 
 
 class Partnership(ReadsTheClock):
     """The people in the scenario, each with their own token, and the services they use."""
 
-    def __init__(self, services, issuer, clock: ManualClock):  # noqa: ANN001
+    def __init__(self, services, issuer, clock: ManualClock):
         self.s = services
         self.clock = clock
         self.police = bearer(issuer, "police", "referrer")
@@ -48,12 +48,12 @@ class Partnership(ReadsTheClock):
         assert response.status_code == 201, response.text
         return response.json()["case_id"]
 
-    async def post(self, case_id: str, path: str, body: dict, who: dict, expect: int = 200):  # noqa: ANN201
+    async def post(self, case_id: str, path: str, body: dict, who: dict, expect: int = 200):
         response = await self.s["referrals"].client.post(f"/v1/cases/{case_id}{path}", json=body, headers=who)
         assert response.status_code == expect, f"{path}: {response.status_code} {response.text}"
         return response.json()
 
-    async def request_scoping(self, case_id: str, meeting_on: date, expect: int = 200, **extra):  # noqa: ANN201
+    async def request_scoping(self, case_id: str, meeting_on: date, expect: int = 200, **extra):
         body = {"involved_agencies": ["local_authority", "police", "icb", "school"],
                 "meeting_on": meeting_on.isoformat(), **extra}
 
@@ -311,5 +311,5 @@ async def test_a_meeting_held_before_its_window_is_not_on_time(partnership):
     assert meeting["on_time"] is False
 
 
-async def _deadline(p, case_id: str, key: str):  # noqa: ANN001
+async def _deadline(p, case_id: str, key: str):
     return (await p.deadlines(case_id)).get(key)

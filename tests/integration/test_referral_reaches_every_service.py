@@ -1,4 +1,4 @@
-"""One referral, five services: the police refer DESIGN section 5's serious incident and, through
+"""One referral, five services: the police refer docs/architecture.md's serious incident and, through
 NATS JetStream alone, the statutory clock starts, the national Panel is notified, and the board's
 figures count the case.
 
@@ -15,14 +15,14 @@ from email import policy
 import pytest
 
 from safeguard_shared.clock import FixedDateClock
-from safeguard_testing.apps import CANARIES, DESIGN_DATE, SERVICES, bearer, design_child_referral, running
+from safeguard_testing.apps import CANARIES, EXAMPLE_DATE, SERVICES, bearer, example_child_referral, running
 from safeguard_testing.toy import eventually
 
 
 @pytest.fixture
 async def partnership(databases, nats_url, bus_namespace, tmp_path, issuer):
     async with running(SERVICES, databases=databases, nats_url=nats_url, bus_namespace=bus_namespace,
-                       data_dir=tmp_path, issuer=issuer, clock=FixedDateClock(DESIGN_DATE)) as services:
+                       data_dir=tmp_path, issuer=issuer, clock=FixedDateClock(EXAMPLE_DATE)) as services:
         yield services
 
 
@@ -32,7 +32,7 @@ async def test_a_serious_incident_referral_reaches_the_clock_the_panel_and_the_b
     police = bearer(issuer, "police", "referrer")
     business_unit = bearer(issuer, "partnership", "business_unit", "reporting_reader")
 
-    created = await referrals.client.post("/v1/referrals/child", json=design_child_referral(), headers=police)
+    created = await referrals.client.post("/v1/referrals/child", json=example_child_referral(), headers=police)
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
 

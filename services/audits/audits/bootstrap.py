@@ -12,7 +12,12 @@ from safeguard_shared.service import ServiceRuntime
 from .adapters import orm
 from .config import AuditsSettings, load_settings
 from .entrypoints import (
-    actions_routes, audits_routes, learning_routes, responses_routes, sampling_routes, training_routes,
+    actions_routes,
+    audits_routes,
+    learning_routes,
+    responses_routes,
+    sampling_routes,
+    training_routes,
 )
 from .entrypoints.common import install_error_handlers
 from .handlers.actions import when_review_recommendations_published_plan_actions

@@ -9,7 +9,7 @@ DEFAULT_PORT = 8104
 class AuditsSettings(ServiceSettings):
     # Until the partnership sets its exclusions (PUT /v1/sampling/exclusions), a case drawn for an audit
     # this many months ago or less is not drawn again; 0 (the default) excludes nothing, so the same
-    # population and seed give the same cases (DESIGN section 5).
+    # population and seed give the same cases (docs/architecture.md, "Stable interface").
     exclude_audited_within_months: int = Field(default=0, ge=0, le=120,
                                                validation_alias="AUDITS_EXCLUDE_AUDITED_WITHIN_MONTHS")
     # An overdue action is escalated again every so many days until it is completed or moved.

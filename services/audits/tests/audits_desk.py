@@ -2,7 +2,7 @@
 sub-group's desk, which takes an audit through the framework's steps (each asserted to succeed)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
@@ -26,17 +26,17 @@ QUESTIONS = [
 
 def at(day: date | str, hour: int = 9) -> datetime:
     day = date.fromisoformat(day) if isinstance(day, str) else day
-    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
 
 
-def population_csv(refs=POPULATION) -> str:  # noqa: ANN001
+def population_csv(refs=POPULATION) -> str:
     return "case_reference,agencies\n" + "".join(f"{r},{';'.join(AGENCIES_OF[r])}\n" for r in refs)
 
 
 class Desk:
     """The QA sub-group's desk: plan, sample, send the tool … each step asserted to succeed."""
 
-    def __init__(self, service, issuer, clock: ManualClock):  # noqa: ANN001
+    def __init__(self, service, issuer, clock: ManualClock):
         self.service, self.client, self.clock = service, service.client, clock
         self.qa = bearer(issuer, "partnership", "qa_lead")
         self.issuer = issuer
@@ -44,7 +44,7 @@ class Desk:
     def agency(self, agency: str, role: str = "referrer") -> dict:
         return bearer(self.issuer, agency, role)
 
-    async def ok(self, method: str, url: str, headers: dict | None = None, **kwargs) -> dict:  # noqa: ANN003
+    async def ok(self, method: str, url: str, headers: dict | None = None, **kwargs) -> dict:
         response = await self.client.request(method, url, headers=headers or self.qa, **kwargs)
         assert response.status_code in (200, 201), f"{method} {url}: {response.status_code} {response.text}"
         return response.json()
@@ -57,7 +57,7 @@ class Desk:
                      "questions": QUESTIONS}
         return (await self.ok("POST", "/v1/audits", json=body))["audit_id"]
 
-    async def sample(self, audit_id: str, seed: int = 42, refs=POPULATION) -> dict:  # noqa: ANN001
+    async def sample(self, audit_id: str, seed: int = 42, refs=POPULATION) -> dict:
         return await self.ok("POST", f"/v1/audits/{audit_id}/sample", content=population_csv(refs).encode(),
                              headers={**self.qa, "Content-Type": "text/csv"}, params={"seed": seed})
 
@@ -76,7 +76,7 @@ class Desk:
             "invitees": [{"agency": a, "role": "auditor", "required_from": "09:30", "required_until": "15:00"}
                          for a in ("local_authority", "police", "icb", "school")]})
 
-    async def hold(self, audit_id: str, came=("local_authority", "police", "icb"), held_on: str = "2027-02-10") -> dict:  # noqa: ANN001
+    async def hold(self, audit_id: str, came=("local_authority", "police", "icb"), held_on: str = "2027-02-10") -> dict:
         self.clock.set(at(held_on, 17))
         return await self.ok("POST", f"/v1/audits/{audit_id}/attendance", json={
             "held_on": held_on, "attended": [{"agency": a, "role": "auditor"} for a in came],

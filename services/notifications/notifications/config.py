@@ -36,7 +36,7 @@ class NotificationSettings(ServiceSettings):
     pdf_font_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_PDF_FONT_FILE")
 
     @model_validator(mode="after")
-    def _channel_is_usable(self):  # noqa: ANN202
+    def _channel_is_usable(self):
         if self.resolved_channel == "smtp" and not self.smtp_host:
             raise ValueError("NOTIFICATIONS_CHANNEL=smtp needs SMTP_HOST")
         if self.smtp_tls and self.smtp_starttls:

@@ -32,15 +32,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard_shared import logging as slog
 from safeguard_shared.aio import wait_for_wake
 from safeguard_shared.bus import PermanentError
-from safeguard_shared.contracts import Envelope, contract_for, parse
-from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
 from safeguard_shared.clock import LONDON
-from safeguard_shared.contracts.referrals import (
-    CaseOpened, FamilyContact, FamilyLetterOwed, FinalReportReady, PanelNotificationConfirmed, RapidReviewDecided,
-    ReferralReturned, SarScreened, ScopingRequested,
-)
+from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.audits import (
-    ActionEscalated, ActionOverdue, AuditToolSent, ConcernRaised, InvitationsSent,
+    ActionEscalated,
+    ActionOverdue,
+    AuditToolSent,
+    ConcernRaised,
+    InvitationsSent,
+)
+from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
+from safeguard_shared.contracts.referrals import (
+    CaseOpened,
+    FamilyContact,
+    FamilyLetterOwed,
+    FinalReportReady,
+    PanelNotificationConfirmed,
+    RapidReviewDecided,
+    ReferralReturned,
+    SarScreened,
+    ScopingRequested,
 )
 from safeguard_shared.contracts.scheduling import DeadlineDueSoon, DeadlineEscalated, DeadlineMissed
 from safeguard_shared.db import insert_for
@@ -50,17 +61,35 @@ from .adapters.orm import attachments, attempts, message_reads, notifications
 from .adapters.pdf import PdfRenderer
 from .adapters.templates import render
 from .domain.delivery import (
-    CLAIMABLE, FAILED, IN_DOUBT, QUEUED, SENDING, SENT, DeliveryFailed, RetryPolicy, TemporaryFailure, outcome_of,
+    CLAIMABLE,
+    FAILED,
+    IN_DOUBT,
+    QUEUED,
+    SENDING,
+    SENT,
+    DeliveryFailed,
+    RetryPolicy,
+    TemporaryFailure,
+    outcome_of,
 )
 from .domain.messages import (
-    ATTACHED_DOCUMENTS, MessageOwed, Recipient, when_a_deadline_nears_or_passes_tell_whoever_must_act,
-    when_a_letter_to_the_family_is_owed_write_it, when_a_message_fails_alert_the_business_unit,
-    when_a_referral_is_returned_send_it_back_with_the_reasons, when_a_sar_referral_is_screened_tell_the_referrer,
-    when_case_opened_send_statutory_notices, when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state,
+    ATTACHED_DOCUMENTS,
+    Invitee,
+    MessageOwed,
+    Recipient,
+    when_a_deadline_nears_or_passes_tell_whoever_must_act,
+    when_a_letter_to_the_family_is_owed_write_it,
+    when_a_message_fails_alert_the_business_unit,
+    when_a_referral_is_returned_send_it_back_with_the_reasons,
+    when_a_sar_referral_is_screened_tell_the_referrer,
+    when_an_immediate_concern_is_found_escalate_it,
+    when_case_opened_send_statutory_notices,
+    when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state,
     when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies,
-    when_scoping_requested_write_to_each_agency, when_the_local_authority_confirms_notify_the_panel,
-    Invitee, when_an_immediate_concern_is_found_escalate_it, when_the_audit_programme_is_due_send_it_to_each_invitee,
+    when_scoping_requested_write_to_each_agency,
+    when_the_audit_programme_is_due_send_it_to_each_invitee,
     when_the_audit_template_is_due_send_it_to_each_agency_audit_lead,
+    when_the_local_authority_confirms_notify_the_panel,
 )
 
 log = slog.get("notifications")
@@ -79,7 +108,7 @@ DELIVERY_OUTCOMES = Counter("safeguard_notification_attempts_total", "Delivery a
 
 
 class Notifier:
-    def __init__(self, runtime: ServiceRuntime, channel, directory: dict, sender: str, *,  # noqa: ANN001
+    def __init__(self, runtime: ServiceRuntime, channel, directory: dict, sender: str, *,
                  partnership: str = PARTNERSHIP, retry: RetryPolicy | None = None,
                  sending_lease_seconds: float = 300.0, pdf: PdfRenderer | None = None):
         self.runtime = runtime
@@ -327,7 +356,7 @@ class Notifier:
                 sent += await self._send(*claimed)
             return sent
 
-    async def _claim_next(self):  # noqa: ANN202
+    async def _claim_next(self):
         n = notifications
         now = self.runtime.clock.now()
         token = str(uuid.uuid4())
@@ -446,7 +475,7 @@ class Notifier:
                     extra={"notification_id": notification_id})
         return 0
 
-    def _message(self, row, docs=()) -> EmailMessage:  # noqa: ANN001
+    def _message(self, row, docs=()) -> EmailMessage:
         msg = EmailMessage()
         msg["From"] = self.sender
         msg["To"] = row["recipient_address"]
@@ -464,7 +493,7 @@ class Notifier:
             msg.set_boundary(f"=_safeguard_{row['idempotency_key']}")
         return msg
 
-    def eml(self, row, docs) -> bytes:  # noqa: ANN001
+    def eml(self, row, docs) -> bytes:
         """What was sent: the file itself on the outbox channel, else the message rebuilt (the same
         headers, Message-ID, body and attachments)."""
         path_for = getattr(self.channel, "path_for", None)
@@ -500,7 +529,7 @@ def recipient_of(contact: FamilyContact) -> Recipient:
                      relationship=contact.relationship)
 
 
-def _occasion(row) -> str | None:  # noqa: ANN001
+def _occasion(row) -> str | None:
     if row["case_id"]:
         return f"case {row['case_id']}"
     if row["audit_id"]:

@@ -24,8 +24,8 @@ from aiosmtpd.smtp import AuthResult
 from safeguard_shared.clock import ManualClock
 from safeguard_testing.apps import InProcess, _client, build, settings_for
 
-# Monday 21 December 2026, 10:00 in London: DESIGN section 5's business date.
-START = dt.datetime(2026, 12, 21, 10, 0, tzinfo=dt.timezone.utc)
+# Monday 21 December 2026, 10:00 in London: docs/architecture.md's business date.
+START = dt.datetime(2026, 12, 21, 10, 0, tzinfo=dt.UTC)
 
 
 def free_port() -> int:
@@ -52,7 +52,7 @@ class ScriptedRelay:
     def refuse_always(self, address: str, reply: str) -> None:
         self.always[address] = reply
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         with self.lock:
             self.rcpt_seen.append(address)
             if address in self.always:
@@ -63,7 +63,7 @@ class ScriptedRelay:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self.lock:
             if self.on_data:
                 return self.on_data.pop(0)
@@ -83,7 +83,7 @@ class SmtpServer:
         self.smtp_options = smtp_options
         self.controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller = Controller(self.relay, hostname="127.0.0.1", port=self.port, ready_timeout=10,
                                      **self.smtp_options)
         self.controller.start()
@@ -111,7 +111,7 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test relay")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=2))
@@ -132,7 +132,7 @@ def tls_server(directory: Path, username: str, password: str) -> SmtpServer:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
 
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ARG001
+    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ARG001
         ok = auth_data.login == username.encode() and auth_data.password == password.encode()
         return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
 
@@ -143,7 +143,7 @@ def tls_server(directory: Path, username: str, password: str) -> SmtpServer:
 
 
 @asynccontextmanager
-async def notifications_service(database_url: str, data_dir: Path, issuer, clock=None, **settings):  # noqa: ANN001
+async def notifications_service(database_url: str, data_dir: Path, issuer, clock=None, **settings):
     """The notifications service as its bootstrap wires it, store migrated, no broker or loops:
     only the test dispatches. ``settings`` by field name (channel="smtp", smtp_port=…)."""
     service_dir = Path(data_dir) / "notifications"

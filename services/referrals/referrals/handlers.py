@@ -13,8 +13,8 @@ from safeguard_shared.service import ServiceRuntime
 
 from .adapters.orm import case_history, case_reads, cases
 from .domain.child_case import ChildCase
-from .domain.sar_case import SarCase, care_act_criteria, reasons_incomplete
 from .domain.referral import ChildReferralFacts, assess_child_referral, new_case_ref
+from .domain.sar_case import SarCase, care_act_criteria, reasons_incomplete
 from .entrypoints.schemas import AdultReferralIn, ChildReferralIn
 
 

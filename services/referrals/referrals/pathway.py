@@ -4,8 +4,8 @@ change it, then save the state, the history line and the events it owes — one 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safeguard_shared.auth import Principal
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.referrals import (
-    FamilyContact, FamilyLetterOwed, FinalReportReady, FindingsRecorded, MilestoneReached, PanelNotificationConfirmed,
+    FamilyContact,
+    FamilyLetterOwed,
+    FinalReportReady,
+    FindingsRecorded,
+    MilestoneReached,
+    PanelNotificationConfirmed,
     PanelResponded,
-    RapidReviewDecided, Recommendation, RecommendationsPublished, ReviewPublished, SarDecided, SarDelayChanged,
-    SarScreened, ScopingRequested,
+    RapidReviewDecided,
+    Recommendation,
+    RecommendationsPublished,
+    ReviewPublished,
+    SarDecided,
+    SarDelayChanged,
+    SarScreened,
+    ScopingRequested,
 )
 from safeguard_shared.contracts.scheduling import DeadlineScheduled
 from safeguard_shared.service import ServiceRuntime
@@ -32,7 +43,7 @@ class CaseNotFound(Exception):
     pass
 
 
-def _events(case, owed: list[Owed], pathway: str = "child") -> list:  # noqa: ANN001
+def _events(case, owed: list[Owed], pathway: str = "child") -> list:
     out = []
     for item in owed:
         d = item.data
@@ -86,7 +97,7 @@ def _events(case, owed: list[Owed], pathway: str = "child") -> list:  # noqa: AN
     return out
 
 
-async def _load(session: AsyncSession, case_id: str):  # noqa: ANN202
+async def _load(session: AsyncSession, case_id: str):
     query = select(cases).where(cases.c.case_id == case_id)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update()  # two steps on one case queue up instead of overwriting
@@ -98,7 +109,7 @@ async def _load(session: AsyncSession, case_id: str):  # noqa: ANN202
 
 async def run_step(runtime: ServiceRuntime, principal: Principal, case_id: str, action: str,
                    step: Callable[[ChildCase, date], list[Owed]], detail: dict | None = None,
-                   pathway: str = "child"):  # noqa: ANN201
+                   pathway: str = "child"):
     """Runs ``step`` on the case's aggregate (ChildCase or SarCase, by ``pathway``)."""
     today = runtime.clock.today()
     now = runtime.clock.now()

@@ -33,7 +33,7 @@ class Chart:
     height: int = 0
     label_width: int = LABEL_WIDTH
 
-    def layout(self, maximum: float | None = None) -> "Chart":
+    def layout(self, maximum: float | None = None) -> Chart:
         top = max([b.value for b in self.bars if b.value is not None] + [0])
         scale = maximum if maximum is not None else top
         for i, b in enumerate(self.bars):

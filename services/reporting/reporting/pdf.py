@@ -7,18 +7,18 @@ from fpdf import FPDF
 _PLAIN = str.maketrans({"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "•": "-"})
 
 
-def _text(value) -> str:  # noqa: ANN001
+def _text(value) -> str:
     if value is None:
         return "-"
     text = str(value).translate(_PLAIN)
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def _words(value) -> str:  # noqa: ANN001
+def _words(value) -> str:
     return _text(value).replace("_", " ")
 
 
-def _pct(value) -> str:  # noqa: ANN001
+def _pct(value) -> str:
     return "-" if value is None else f"{round(value * 100)}%"
 
 

@@ -12,12 +12,12 @@ which carries a contact's details) — are skipped without being parsed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Callable, Iterable, Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
-
 from sqlalchemy import Table, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,8 +31,20 @@ from safeguard_shared.contracts import referrals as R
 from safeguard_shared.contracts import scheduling as S
 
 from .adapters.orm import (
-    RISING, rm_actions, rm_audit_concerns, rm_audit_responses, rm_audits, rm_briefings, rm_case_dates, rm_cases,
-    rm_deadlines, rm_good_practice, rm_notifications, rm_recommendations, rm_themes, rm_training,
+    RISING,
+    rm_actions,
+    rm_audit_concerns,
+    rm_audit_responses,
+    rm_audits,
+    rm_briefings,
+    rm_case_dates,
+    rm_cases,
+    rm_deadlines,
+    rm_good_practice,
+    rm_notifications,
+    rm_recommendations,
+    rm_themes,
+    rm_training,
     rm_training_surveys,
 )
 from .domain import stages
@@ -46,7 +58,7 @@ class Change:
     values: dict
 
 
-def _business_date(env) -> date:  # noqa: ANN001  (an Envelope, or the replay's typed envelope)
+def _business_date(env) -> date:  # (an Envelope, or the replay's typed envelope)
     return env.occurred_at.astimezone(LONDON).date()
 
 
@@ -108,28 +120,28 @@ def _recommendations(e: R.RecommendationsPublished, env: Envelope) -> list[Chang
             for r in e.recommendations]
 
 
-def _referral_returned(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _referral_returned(e, env: Envelope) -> list[Change]:
     return [_case(e.case_id, pathway=e.pathway, referring_agency=e.referring_agency, stage_rank=stages.RETURNED),
             *_dates(e.case_id, {"returned_on": _business_date(env)})]
 
 
-def _sar_screened(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _sar_screened(e, env: Envelope) -> list[Change]:
     return [_case(e.case_id, sar_screening=e.outcome, stage_rank=stages.SAR_SCREENED),
             *_dates(e.case_id, {"screened_on": _business_date(env)})]
 
 
-def _sar_decided(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _sar_decided(e, env: Envelope) -> list[Change]:
     return [_case(e.case_id, sar_convene=e.convene, stage_rank=stages.SAR_DECIDED),
             *_dates(e.case_id, {"sar_decided_on": e.decided_on})]
 
 
-def _sar_delay_changed(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _sar_delay_changed(e, env: Envelope) -> list[Change]:
     # The reason may describe the adult's circumstances (court proceedings …): only the fact is kept.
     return [_case(e.case_id, delayed=e.change == "delayed"),
             *(_dates(e.case_id, {"delayed_on": _business_date(env)}) if e.change == "delayed" else [])]
 
 
-def _findings_recorded(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _findings_recorded(e, env: Envelope) -> list[Change]:
     return [_case(e.case_id, pathway=e.pathway, findings=e.findings, actions_taken=e.actions_taken,
                   not_acted_on=list(e.not_implemented_reasons)),
             *_dates(e.case_id, {"findings_recorded_on": _business_date(env)})]
@@ -137,7 +149,7 @@ def _findings_recorded(e, env: Envelope) -> list[Change]:  # noqa: ANN001
 
 # --- scheduling -----------------------------------------------------------------------------------------
 
-def _deadline(e, **values) -> Change:  # noqa: ANN001
+def _deadline(e, **values) -> Change:
     # Every deadline event carries the deadline's identity, so whichever arrives first makes a whole row.
     return Change(rm_deadlines, {"deadline_id": e.deadline_id, "key": e.key, "case_id": e.case_id,
                                  "audit_id": e.audit_id, "agency": e.agency, "who_agency": e.who_agency,
@@ -190,108 +202,108 @@ def _cases_sampled(e: A.CasesSampled, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, population_size=e.population_size, sample_size=e.sample_size, stage_rank=20)]
 
 
-def _audit_milestone(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _audit_milestone(e, env: Envelope) -> list[Change]:
     held = {"held_on": e.on} if e.fact == "audit_held" else {}
     return [_audit(e.audit_id, stage_rank=stages.AUDIT_FACT_RANK.get(e.fact, 10), **held)]
 
 
-def _scope_agreed(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _scope_agreed(e, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, kind=e.kind, stage_rank=15)]
 
 
-def _tool_sent(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _tool_sent(e, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, kind=e.kind, responses_owed=e.responses_owed, stage_rank=25)]
 
 
-def _response_submitted(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _response_submitted(e, env: Envelope) -> list[Change]:
     return [Change(rm_audit_responses, {"response_id": e.response_id, "audit_id": e.audit_id, "agency": e.agency,
                                         "submitted_on": e.submitted_on, "no_information_held": e.no_information_held})]
 
 
-def _concern_raised(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _concern_raised(e, env: Envelope) -> list[Change]:
     return [Change(rm_audit_concerns, {"concern_id": e.concern_id, "audit_id": e.audit_id,
                                        "agency_concerned": e.agency_concerned, "raised_on": e.raised_on})]
 
 
-def _learning_event_held(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _learning_event_held(e, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, kind=e.kind, held_on=e.held_on, invited=len(e.invited_agencies),
                    attended=len(e.attended_agencies), stage_rank=30)]
 
 
-def _audit_findings(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _audit_findings(e, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, kind=e.kind, findings=e.findings, recommendations=e.recommendations, stage_rank=35)]
 
 
-def _audit_ratified(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _audit_ratified(e, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, kind=e.kind, ratified_on=e.ratified_on, stage_rank=50)]
 
 
-def _good_practice(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _good_practice(e, env: Envelope) -> list[Change]:
     return [Change(rm_good_practice, {"audit_id": e.audit_id, "agency": e.agency,
                                       "acknowledged_on": e.acknowledged_on})]
 
 
-def _theme_published(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _theme_published(e, env: Envelope) -> list[Change]:
     return [Change(rm_themes, {"source": "theme", "source_id": e.theme_id, "theme": e.title,
                                "on_date": e.published_on, "learning_points": None})]
 
 
-def _learning_published(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _learning_published(e, env: Envelope) -> list[Change]:
     return [_audit(e.audit_id, kind=e.kind, stage_rank=60),
             Change(rm_themes, {"source": "learning", "source_id": e.audit_id, "theme": e.theme,
                                "on_date": e.published_on, "learning_points": e.learning_points})]
 
 
-def _briefing_held(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _briefing_held(e, env: Envelope) -> list[Change]:
     return [Change(rm_briefings, {"briefing_id": e.briefing_id, "audit_id": e.audit_id, "held_on": e.held_on,
                                   "attendees": e.attendees})]
 
 
-def _action(e, rank: int, **values) -> Change:  # noqa: ANN001
+def _action(e, rank: int, **values) -> Change:
     return Change(rm_actions, {"action_id": e.action_id, "source": e.source, "audit_id": e.audit_id,
                                "case_id": e.case_id, "owning_agency": e.owning_agency, "due_on": e.due_on,
                                "status_rank": rank, **values})
 
 
-def _action_created(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _action_created(e, env: Envelope) -> list[Change]:
     return [_action(e, 10, created_on=e.created_on)]
 
 
-def _action_due_date_set(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _action_due_date_set(e, env: Envelope) -> list[Change]:
     return [_action(e, 10)]
 
 
-def _action_progress(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _action_progress(e, env: Envelope) -> list[Change]:
     return [_action(e, 20)]
 
 
-def _action_completed(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _action_completed(e, env: Envelope) -> list[Change]:
     return [_action(e, 40, completed_on=e.completed_on, on_time=e.on_time)]
 
 
-def _action_overdue(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _action_overdue(e, env: Envelope) -> list[Change]:
     return [_action(e, 30)]
 
 
-def _action_escalated(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _action_escalated(e, env: Envelope) -> list[Change]:
     return [_action(e, 30, escalations=e.escalation, days_overdue=e.days_overdue)]
 
 
-def _training_completed(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _training_completed(e, env: Envelope) -> list[Change]:
     return [Change(rm_training, {"completion_id": e.completion_id, "agency": e.agency, "course": e.course,
                                  "completed_on": e.training_completed_on})]
 
 
-def _survey(e, **values) -> Change:  # noqa: ANN001
+def _survey(e, **values) -> Change:
     return Change(rm_training_surveys, {"survey_id": e.survey_id, "completion_id": e.completion_id,
                                         "survey": e.survey, "agency": e.agency, "course": e.course, **values})
 
 
-def _survey_sent(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _survey_sent(e, env: Envelope) -> list[Change]:
     return [_survey(e, sent_on=e.sent_on)]
 
 
-def _survey_answered(e, env: Envelope) -> list[Change]:  # noqa: ANN001
+def _survey_answered(e, env: Envelope) -> list[Change]:
     # Scores only: a trainee's comments stay in the audits store.
     return [_survey(e, answered_on=e.answered_on, practice_changed=e.practice_changed,
                     confidence_before=e.confidence_before, confidence_after=e.confidence_after,
@@ -395,7 +407,7 @@ def changes_from_json(raw: bytes) -> list[Change] | None:
 
 # --- writing ----------------------------------------------------------------------------------------------
 
-def _upsert(dialect: str, table: Table, columns: Iterable[str]):  # noqa: ANN202
+def _upsert(dialect: str, table: Table, columns: Iterable[str]):
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table)
     keys = [c.name for c in table.primary_key.columns]

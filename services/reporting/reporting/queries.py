@@ -5,14 +5,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .adapters.orm import (
-    rm_actions, rm_audit_concerns, rm_audit_responses, rm_audits, rm_briefings, rm_case_dates, rm_cases, rm_deadlines,
-    rm_good_practice, rm_notifications, rm_recommendations, rm_themes, rm_training, rm_training_surveys,
+    rm_actions,
+    rm_audit_concerns,
+    rm_audit_responses,
+    rm_audits,
+    rm_briefings,
+    rm_case_dates,
+    rm_cases,
+    rm_deadlines,
+    rm_good_practice,
+    rm_notifications,
+    rm_recommendations,
+    rm_themes,
+    rm_training,
+    rm_training_surveys,
 )
 from .domain import stages
 from .domain.figures import Snapshot
 
 
-async def _rows(session: AsyncSession, table, *columns) -> list[dict]:  # noqa: ANN001
+async def _rows(session: AsyncSession, table, *columns) -> list[dict]:
     query = select(*columns) if columns else select(table)
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 

@@ -106,7 +106,7 @@ class _Writer:
             await task
 
 
-async def _stream_messages(js, stream: str) -> int:  # noqa: ANN001
+async def _stream_messages(js, stream: str) -> int:
     from nats.js.errors import NotFoundError
 
     try:
@@ -115,7 +115,7 @@ async def _stream_messages(js, stream: str) -> int:  # noqa: ANN001
         return 0
 
 
-async def _until_done_or_idle(done: asyncio.Future, progress_of, idle_seconds: float = 15.0) -> None:  # noqa: ANN001
+async def _until_done_or_idle(done: asyncio.Future, progress_of, idle_seconds: float = 15.0) -> None:
     """Wait for the stream's end; if nothing arrives for ``idle_seconds`` (messages removed by the
     stream's limits while we read), what was delivered is all there is."""
     last = -1
@@ -123,14 +123,14 @@ async def _until_done_or_idle(done: asyncio.Future, progress_of, idle_seconds: f
         try:
             await asyncio.wait_for(asyncio.shield(done), idle_seconds)
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if progress_of() == last:
                 done.cancel()
                 return
             last = progress_of()
 
 
-async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, stats: Stats,  # noqa: ANN001
+async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, stats: Stats,
                          progress: Progress, flush_rows: int) -> None:
     from nats.js.api import DeliverPolicy
 
@@ -144,7 +144,7 @@ async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, st
     batch = Batch()
     seen = 0
 
-    async def on_message(msg) -> None:  # noqa: ANN001
+    async def on_message(msg) -> None:
         nonlocal batch, seen
         if done.done():
             return
@@ -183,7 +183,7 @@ async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, st
     progress.show(stream, seen, messages, stats.events, final=True)
 
 
-async def replay(settings=None, *, out: TextIO | None = sys.stderr,  # noqa: ANN001
+async def replay(settings=None, *, out: TextIO | None = sys.stderr,
                  flush_rows: int = FLUSH_ROWS) -> Stats:
     """Empty the read models and project every stream into them again, in one transaction."""
     import nats

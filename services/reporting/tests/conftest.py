@@ -24,7 +24,7 @@ details reporting must never keep (a family contact's name, a delay's reason, a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -33,7 +33,11 @@ from safeguard_shared.contracts import referrals as R
 from safeguard_shared.contracts.audits import AuditPlanned, CasesSampled
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.scheduling import (
-    DeadlineChanged, DeadlineEscalated, DeadlineMet, DeadlineMissed, DeadlineScheduled,
+    DeadlineChanged,
+    DeadlineEscalated,
+    DeadlineMet,
+    DeadlineMissed,
+    DeadlineScheduled,
 )
 from safeguard_testing.apps import CANARY_LEAD, CANARY_REFERENCE, CANARY_SUMMARY
 
@@ -53,8 +57,8 @@ class Scenario:
     events: list[Envelope] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)  # every case, deadline, notification … id: none may leave
 
-    def add(self, producer: str, on: str, event) -> None:  # noqa: ANN001
-        at = datetime.combine(d(on), datetime.min.time(), timezone.utc).replace(hour=10)
+    def add(self, producer: str, on: str, event) -> None:
+        at = datetime.combine(d(on), datetime.min.time(), UTC).replace(hour=10)
         self.events.append(event.envelope(producer=producer, occurred_at=at))
         for name in ("case_id", "deadline_id", "notification_id", "audit_id", "recommendation_id", "action_id",
                      "response_id", "concern_id", "completion_id", "survey_id", "briefing_id", "theme_id"):
@@ -68,7 +72,7 @@ class Scenario:
         self.add("scheduling", on or "2026-04-01", DeadlineScheduled(**ident, target=d(target) if target else None))
         return ident
 
-    def met(self, ident: dict, on: str, late: int = 0, **extra) -> None:  # noqa: ANN003
+    def met(self, ident: dict, on: str, late: int = 0, **extra) -> None:
         self.add("scheduling", on, DeadlineMet(**ident, met_on=d(on), on_time=late == 0, working_days_late=late,
                                                **extra))
 
@@ -217,7 +221,7 @@ def _scenario() -> Scenario:
         notification_id="nnnnnnnn-0000-4000-8000-000000000002", case_id=B, recipient_kind="agency",
         template="scoping_request", channel="outbox", agency="health_provider", sent_on=d("2027-01-05")))
     s.events.append(Envelope(event_type="referrals.case.reopened", schema_version=1,
-                             occurred_at=datetime(2027, 2, 2, 10, tzinfo=timezone.utc), correlation_id="c",
+                             occurred_at=datetime(2027, 2, 2, 10, tzinfo=UTC), correlation_id="c",
                              producer="referrals", payload={"case_id": A, "child_reference": CANARY_REFERENCE}))
     _quality_assurance(s)
     s.ids |= set(CASES.values()) | set(CASE_REFS.values())

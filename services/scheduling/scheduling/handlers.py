@@ -13,7 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts import Envelope, contract_for, parse
 from safeguard_shared.contracts.audits import (
-    AuditMilestoneReached, AuditPlanned, CasesSampled, TrainingCompleted, TrainingSurveySent,
+    AuditMilestoneReached,
+    AuditPlanned,
+    CasesSampled,
+    TrainingCompleted,
+    TrainingSurveySent,
 )
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached, SarDelayChanged
@@ -244,14 +248,14 @@ class Scheduler:
                 if rule.repeats is not None:
                     await self._next_occurrence(session, occ, anchors, rule, row, env)
 
-    async def _next_occurrence(self, session: AsyncSession, occ: dict, anchors: dict, rule: Rule, row,  # noqa: ANN001
+    async def _next_occurrence(self, session: AsyncSession, occ: dict, anchors: dict, rule: Rule, row,
                                env: Envelope | None) -> None:
         """A recurring duty met: the next occurrence starts (until the rule's `until` date)."""
         known = {k: date.fromisoformat(v) for k, v in anchors.items() if "@" not in k and k in self.rules.anchors}
         await self.start_clock(session, ClockStart(rule.key, known, agency=row["agency"]), env=env,
                                case_id=row["case_id"], audit_id=row["audit_id"], occurrence=row["occurrence"] + 1)
 
-    async def _mark_met(self, session: AsyncSession, row, met_on: date, env: Envelope | None) -> None:  # noqa: ANN001
+    async def _mark_met(self, session: AsyncSession, row, met_on: date, env: Envelope | None) -> None:
         outcome = assess_met(self.calendar, met_on=met_on, due=row["due"], target=row["target"],
                              window_start=row["window_start"])
         now = self.runtime.clock.now()
@@ -267,7 +271,7 @@ class Scheduler:
             correlation_id=env.correlation_id if env else None, causation_id=env.event_id if env else None)
 
     @staticmethod
-    def _identity(row) -> dict:  # noqa: ANN001
+    def _identity(row) -> dict:
         return dict(deadline_id=row["deadline_id"], key=row["key"], case_id=row["case_id"],
                     audit_id=row["audit_id"], agency=row["agency"] or None, due=row["due"],
                     who_agency=row["who_agency"], who_role=row["who_role"])
@@ -300,7 +304,7 @@ class Scheduler:
             await self._reschedule(session, row, due.due.date, f"Moved: {reason}. {due.explanation}", reason,
                                    env, window_start=due.window_start.date if due.window_start else None)
 
-    async def _reschedule(self, session: AsyncSession, row, new_due: date, explanation: str, reason: str,  # noqa: ANN001
+    async def _reschedule(self, session: AsyncSession, row, new_due: date, explanation: str, reason: str,
                           env: Envelope | None, *, change: str = "moved", by: str | None = None,
                           window_start: date | None = None) -> None:
         transition = next_transition("pending", new_due, 0, self.calendar, self.policy)
@@ -325,7 +329,7 @@ class Scheduler:
         self.runtime.relay.wake()
         return await self.one(deadline_id)
 
-    async def _pause_row(self, session: AsyncSession, row, *, reason: str, by: str | None,  # noqa: ANN001
+    async def _pause_row(self, session: AsyncSession, row, *, reason: str, by: str | None,
                          env: Envelope | None) -> None:
         today = self.runtime.clock.today()
         now = self.runtime.clock.now()
@@ -347,7 +351,7 @@ class Scheduler:
         self.runtime.relay.wake()
         return await self.one(deadline_id)
 
-    async def _resume_row(self, session: AsyncSession, row, *, by: str | None, reason: str | None,  # noqa: ANN001
+    async def _resume_row(self, session: AsyncSession, row, *, by: str | None, reason: str | None,
                           env: Envelope | None) -> None:
         today = self.runtime.clock.today()
         paused_days = max(0, working_days_between(self.calendar, row["paused_on"], today))
@@ -403,7 +407,7 @@ class Scheduler:
         self.runtime.relay.wake()
         return await self.one(deadline_id)
 
-    async def _locked(self, session: AsyncSession, deadline_id: str):  # noqa: ANN202
+    async def _locked(self, session: AsyncSession, deadline_id: str):
         query = select(deadlines).where(deadlines.c.deadline_id == deadline_id)
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update()

@@ -11,7 +11,7 @@ from .adapters.orm import deadlines
 from .domain.deadlines import OPEN_STATUSES
 
 
-def deadline_out(row) -> dict:  # noqa: ANN001
+def deadline_out(row) -> dict:
     item = {"deadline_id": row["deadline_id"], "key": row["key"], "due": row["due"], "status": row["status"],
             "explanation": row["explanation"], "skipped": row["skipped"], "case_id": row["case_id"],
             "audit_id": row["audit_id"], "who_acts": {"agency": row["who_agency"], "role": row["who_role"]}}
@@ -29,7 +29,7 @@ def deadline_out(row) -> dict:  # noqa: ANN001
     return item
 
 
-def _for_agency(query, agency: str | None):  # noqa: ANN001, ANN202
+def _for_agency(query, agency: str | None):
     """Agency staff see the deadlines their own agency must meet, nothing else."""
     if agency is None:
         return query

@@ -1,5 +1,7 @@
 from .consumer import PermanentError, Subscription
+from .dispatch import EventDispatcher, EventHandler, EventHandlers, producers
 from .names import BusNames
 from .outbox import Outbox, OutboxRelay
 
-__all__ = ["BusNames", "Outbox", "OutboxRelay", "PermanentError", "Subscription"]
+__all__ = ["BusNames", "EventDispatcher", "EventHandler", "EventHandlers", "Outbox", "OutboxRelay",
+           "PermanentError", "Subscription", "producers"]

@@ -10,9 +10,9 @@ backstop for a bug in this wrapper: FastStream's default would terminate the mes
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import Table, insert
@@ -64,7 +64,7 @@ class Inbox:
                 async with session.begin():
                     await session.execute(insert(self.table).values(
                         consumer=consumer, event_id=env.event_id, event_type=env.event_type,
-                        handled_at=datetime.now(timezone.utc)))
+                        handled_at=datetime.now(UTC)))
                     await handler(session, env)
             except IntegrityError as exc:
                 if _is_inbox_conflict(exc):
@@ -79,12 +79,12 @@ def _is_inbox_conflict(exc: IntegrityError) -> bool:
 
 
 class DeadLetters:
-    def __init__(self, publish_raw, names: BusNames, service: str):  # noqa: ANN001
+    def __init__(self, publish_raw, names: BusNames, service: str):
         self.publish_raw = publish_raw
         self.names = names
         self.service = service
 
-    async def send(self, consumer: str, raw_msg, reason: str) -> None:  # noqa: ANN001
+    async def send(self, consumer: str, raw_msg, reason: str) -> None:
         md = raw_msg.metadata
         headers = {
             # One dead letter per original message per consumer, however often we get here.
@@ -102,7 +102,7 @@ class DeadLetters:
                                                   "subject": raw_msg.subject})
 
 
-async def process(sub: Subscription, raw_msg, inbox: Inbox, dead_letters: DeadLetters,  # noqa: ANN001
+async def process(sub: Subscription, raw_msg, inbox: Inbox, dead_letters: DeadLetters,
                   service: str) -> str:
     """Handle one JetStream message (nats-py ``Msg``) and settle it: ack, nak with a delay, or
     dead-letter and ack. Returns the outcome, for metrics and tests: handled, duplicate, retry,

@@ -52,7 +52,7 @@ class BusNames:
         return configs
 
 
-async def ensure_streams(js, names: BusNames, replicas: int = 1) -> None:  # noqa: ANN001
+async def ensure_streams(js, names: BusNames, replicas: int = 1) -> None:
     """Create every stream if missing. Every service does this at start, so start order never matters."""
     from nats.js.errors import BadRequestError, NotFoundError
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from faststream import AckPolicy
+from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream import Context
 from faststream.nats.message import NatsMessage
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -14,7 +13,7 @@ from .consumer import DeadLetters, Inbox, Subscription, process
 from .names import BusNames, ensure_streams
 
 
-async def _raw_body(msg) -> Any:  # noqa: ANN001
+async def _raw_body(msg) -> Any:
     # Our wrapper parses the envelope itself, so a malformed body reaches it (and the dead letters)
     # instead of failing inside FastStream's JSON decoding.
     return msg.body
@@ -67,7 +66,7 @@ class NatsBus:
         await self.broker.connect()
         await ensure_streams(self.jetstream(), self.names, self.replicas)
 
-    def jetstream(self):  # noqa: ANN201
+    def jetstream(self):
         # FastStream 0.7 keeps the nats-py client here; pinned in requirements.txt.
         return self.broker._connection.jetstream()  # noqa: SLF001
 

@@ -7,8 +7,8 @@ JetStream drops it inside the duplicate window and the consumers' inbox drops it
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,7 +47,7 @@ class Outbox:
 
     def _row(self, env: Envelope) -> dict:
         return dict(event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
-                    created_at=datetime.now(timezone.utc), attempts=0)
+                    created_at=datetime.now(UTC), attempts=0)
 
 
 class OutboxRelay:
@@ -91,7 +91,7 @@ class OutboxRelay:
                 if self.after_publish:
                     self.after_publish(row.event_id)
                 await session.execute(update(t).where(t.c.seq == row.seq).values(
-                    published_at=datetime.now(timezone.utc), attempts=t.c.attempts + 1))
+                    published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
                 marked += 1
         if marked:
             metrics.EVENTS_PUBLISHED.labels(self.service).inc(marked)

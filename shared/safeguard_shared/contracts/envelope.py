@@ -7,7 +7,7 @@ used — the version travels in the envelope, so consumers can upcast old events
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -37,13 +37,13 @@ class Envelope(BaseModel):
         # Instants are UTC everywhere; a naive time is a bug upstream, not something to guess at.
         if value.tzinfo is None:
             raise ValueError("occurred_at must carry a timezone (UTC)")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
 
     @classmethod
-    def from_json(cls, raw: bytes) -> "Envelope":
+    def from_json(cls, raw: bytes) -> Envelope:
         return cls.model_validate_json(raw)
 
 

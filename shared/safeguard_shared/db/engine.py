@@ -25,7 +25,7 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _pragmas(dbapi_conn, _record):
             # WAL lets the outbox relay read while a request writes; synchronous=FULL keeps a
             # committed referral on disk before we answer 201.
             cur = dbapi_conn.cursor()
@@ -46,7 +46,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def insert_for(session):  # noqa: ANN001, ANN201
+def insert_for(session):
     """The dialect's own INSERT (with ON CONFLICT support) for the session's database."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert

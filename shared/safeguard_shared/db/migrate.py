@@ -22,14 +22,14 @@ async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
         await conn.run_sync(_upgrade, str(script_location))
 
 
-def _upgrade(sync_conn, script_location: str) -> None:  # noqa: ANN001
+def _upgrade(sync_conn, script_location: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", script_location)
     cfg.attributes["connection"] = sync_conn
     command.upgrade(cfg, "head")
 
 
-def run_env(context, target_metadata=None) -> None:  # noqa: ANN001
+def run_env(context, target_metadata=None) -> None:
     """Body of every service's ``migrations/env.py``: migrate on the connection we were handed."""
     connection = context.config.attributes.get("connection")
     if connection is None:

@@ -29,7 +29,7 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, inbox
 
 
-def bus_tables_migration_ops(op, sa) -> None:  # noqa: ANN001
+def bus_tables_migration_ops(op, sa) -> None:
     """The first migration of every service creates these two tables with this helper."""
     op.create_table(
         "outbox",

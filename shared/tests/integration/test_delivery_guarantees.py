@@ -1,6 +1,6 @@
 """The delivery guarantees, proved on a real NATS JetStream server (never the in-memory broker).
 
-Each test narrates one promise of DESIGN section 3: what a partnership relies on when a referral's
+Each test narrates one promise of docs/architecture.md: what a partnership relies on when a referral's
 events must reach the clock, the notifications and the reports exactly once.
 """
 from __future__ import annotations

@@ -13,11 +13,11 @@ from ..domain.audit import Audit
 from .orm import actions, audits, samples
 
 
-def insert_ignoring_conflicts(session: AsyncSession, table):  # noqa: ANN001, ANN201
+def insert_ignoring_conflicts(session: AsyncSession, table):
     return insert_for(session)(table)
 
 
-def lock(session: AsyncSession, query):  # noqa: ANN001, ANN201
+def lock(session: AsyncSession, query):
     # Steps on one audit or action run one after another on PostgreSQL; SQLite has one writer anyway.
     return query.with_for_update() if session.bind.dialect.name == "postgresql" else query
 
@@ -46,7 +46,7 @@ ACTION_FIELDS = ("action_id", "source", "owning_agency", "description", "status"
                  "completion_evidence", "completed_on")
 
 
-def action_from_row(row) -> Action:  # noqa: ANN001
+def action_from_row(row) -> Action:
     return Action(**{k: row[k] for k in ACTION_FIELDS})
 
 

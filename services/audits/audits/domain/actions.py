@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from safeguard_shared.contracts.audits import (
-    ActionCompleted, ActionDueDateSet, ActionEscalated, ActionOverdue, ActionProgressRecorded,
+    ActionCompleted,
+    ActionDueDateSet,
+    ActionEscalated,
+    ActionOverdue,
+    ActionProgressRecorded,
 )
 from safeguard_shared.contracts.envelope import Event
 

@@ -15,8 +15,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from safeguard_shared.contracts.audits import (
-    AuditMilestoneReached, AuditRatified, AuditToolSent, BriefingHeld, FindingsRecorded, GoodPracticeAcknowledged,
-    InvitationsSent, LearningEventHeld, LearningPublished, ScopeAgreed,
+    AuditMilestoneReached,
+    AuditRatified,
+    AuditToolSent,
+    BriefingHeld,
+    FindingsRecorded,
+    GoodPracticeAcknowledged,
+    InvitationsSent,
+    LearningEventHeld,
+    LearningPublished,
+    ScopeAgreed,
 )
 from safeguard_shared.contracts.envelope import Event
 
@@ -65,7 +73,7 @@ class Audit:
         data = asdict(self)
         return {k: data[k] for k in self.STATE_FIELDS}
 
-    def load_state(self, state: dict | None) -> "Audit":
+    def load_state(self, state: dict | None) -> Audit:
         for key, value in (state or {}).items():
             if key in self.STATE_FIELDS:
                 setattr(self, key, value)

@@ -24,7 +24,7 @@ class RuleBroken(Exception):
         self.problems = problems
 
     @classmethod
-    def one(cls, loc: tuple[str, ...], msg: str, type_: str = "value_error") -> "RuleBroken":
+    def one(cls, loc: tuple[str, ...], msg: str, type_: str = "value_error") -> RuleBroken:
         return cls([Problem(loc, msg, type_)])
 
 

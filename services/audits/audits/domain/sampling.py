@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 SAMPLE_SIZE = 4
 

@@ -46,7 +46,7 @@ class AuditIn(Strict):
     questions: list[Question] | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
-    def _scope_whole(self) -> "AuditIn":
+    def _scope_whole(self) -> AuditIn:
         given = [n for n in ("theme_lead", "scope", "questions") if getattr(self, n) is not None]
         if given and len(given) < 3:
             missing = sorted({"theme_lead", "scope", "questions"} - set(given))
@@ -161,7 +161,7 @@ async def get_audit(audit_id: str, principal: CurrentPrincipal, request: Request
     return await handlers.get_audit(runtime_of(request), audit_id)
 
 
-def _step(request: Request, audit_id: str, step):  # noqa: ANN001, ANN202
+def _step(request: Request, audit_id: str, step):
     return handlers.run_step(runtime_of(request), audit_id, step)
 
 

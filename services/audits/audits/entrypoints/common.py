@@ -49,9 +49,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
 
-def runtime_of(request: Request):  # noqa: ANN201
+def runtime_of(request: Request):
     return request.app.state.runtime
 
 
-def settings_of(request: Request):  # noqa: ANN201
+def settings_of(request: Request):
     return request.app.state.runtime.settings

@@ -1,6 +1,6 @@
 """HTTP routes for the draw of four cases and the table of audited cases (prefix /v1).
 
-The population comes as JSON (``{"population": [case references], "seed"?}``, DESIGN section 5), as a
+The population comes as JSON (``{"population": [case references], "seed"?}``, docs/architecture.md, "Stable interface"), as a
 CSV body (``Content-Type: text/csv``), or as a CSV file in a form (``multipart/form-data``, field
 ``population``); a CSV names the agencies involved in each case (``case_reference,agencies``).
 """

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import Field, ValidationError
@@ -47,7 +47,7 @@ class ManagerAnswers(Strict):
     comments: str | None = Field(default=None, max_length=5000)
 
 
-SurveyAnswers = Annotated[Union[FollowUpAnswers, ManagerAnswers], Field(discriminator="survey")]
+SurveyAnswers = Annotated[FollowUpAnswers | ManagerAnswers, Field(discriminator="survey")]
 
 COMPLETIONS_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": CompletionsIn.model_json_schema()},

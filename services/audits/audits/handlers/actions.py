@@ -3,8 +3,8 @@ and the overdue check."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,12 @@ from safeguard_shared.service import ServiceRuntime
 
 from ..adapters.orm import action_updates, actions
 from ..adapters.repository import (
-    action_from_row, action_values, insert_ignoring_conflicts, load_action, load_audit, save_action,
+    action_from_row,
+    action_values,
+    insert_ignoring_conflicts,
+    load_action,
+    load_audit,
+    save_action,
 )
 from ..domain.actions import Action
 from ..domain.errors import Forbidden, NotFound, OutOfOrder, RuleBroken
@@ -29,7 +34,7 @@ COLUMNS = ("action_id", "source", "audit_id", "case_id", "recommendation_id", "d
            "created_on")
 
 
-def _out(row) -> dict:  # noqa: ANN001
+def _out(row) -> dict:
     out = {k: row[k] for k in COLUMNS}
     out["overdue"] = row["overdue_since"] is not None and row["status"] == "open"
     return out
@@ -62,7 +67,7 @@ async def add_audit_action(runtime: ServiceRuntime, principal: Principal, audit_
     return await get_action(runtime, principal, action.action_id)
 
 
-def when_review_recommendations_published_plan_actions(runtime: ServiceRuntime):  # noqa: ANN201
+def when_review_recommendations_published_plan_actions(runtime: ServiceRuntime):
     """The consumer of referrals.case.recommendations_published: one proposed action per recommendation,
     waiting for the QA sub-group to agree its due date."""
 

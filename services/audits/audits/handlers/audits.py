@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError

@@ -1,7 +1,7 @@
 """What every use case shares: who may do what, and recording owed events."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 

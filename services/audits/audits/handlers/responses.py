@@ -20,7 +20,7 @@ from ..domain.errors import Forbidden, NotFound, OutOfOrder, RuleBroken
 from .common import AGENCY_ROLES, is_qa, owe
 
 
-def _visible(query, principal: Principal):  # noqa: ANN001, ANN202
+def _visible(query, principal: Principal):
     if is_qa(principal):
         return query
     if not principal.has_any(AGENCY_ROLES):
@@ -28,7 +28,7 @@ def _visible(query, principal: Principal):  # noqa: ANN001, ANN202
     return query.where(responses.c.agency == principal.agency)
 
 
-def _out(row, questions: list[dict]) -> dict:  # noqa: ANN001
+def _out(row, questions: list[dict]) -> dict:
     return {"response_id": row["response_id"], "audit_id": row["audit_id"], "case_no": row["case_no"],
             "case_ref": row["case_ref"], "agency": row["agency"], "status": row["status"],
             "questions": questions, "answers": row["answers"], "impact_evidence": row["impact_evidence"],
@@ -57,7 +57,7 @@ async def get_response(runtime: ServiceRuntime, principal: Principal, audit_id: 
     return _out(row, audit.questions)
 
 
-async def _own_for_update(session, principal: Principal, audit_id: str, response_id: str):  # noqa: ANN001, ANN202
+async def _own_for_update(session, principal: Principal, audit_id: str, response_id: str):
     if not principal.has_any(AGENCY_ROLES + ("admin",)):
         raise Forbidden("an agency's response is written by that agency (roles referrer, safeguarding_lead)")
     query = select(responses).where(responses.c.audit_id == audit_id, responses.c.response_id == response_id,

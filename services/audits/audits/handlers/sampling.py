@@ -21,7 +21,7 @@ from .common import owe
 RULES = "partnership"
 
 
-def sample_view(row) -> dict:  # noqa: ANN001
+def sample_view(row) -> dict:
     return {"audit_id": row["audit_id"], "cases": row["cases"], "seed": row["seed"],
             "population_digest": row["population_digest"], "population_size": row["population_size"],
             "drawn_at": row["drawn_at"], "excluded": row["excluded"], "eligible_digest": row["eligible_digest"],
@@ -34,7 +34,7 @@ async def existing_sample(runtime: ServiceRuntime, audit_id: str) -> dict | None
     return sample_view(row) if row else None
 
 
-async def _exclusions(session, pool: set[str], today: date, within_months: int,  # noqa: ANN001
+async def _exclusions(session, pool: set[str], today: date, within_months: int,
                       named: list[str]) -> dict[str, str]:
     """Why each excluded reference of the population is left out."""
     reasons: dict[str, str] = {}
@@ -51,7 +51,7 @@ async def _exclusions(session, pool: set[str], today: date, within_months: int, 
     return reasons
 
 
-async def get_rules(runtime: ServiceRuntime, session=None) -> dict:  # noqa: ANN001
+async def get_rules(runtime: ServiceRuntime, session=None) -> dict:
     """The partnership's exclusions; until it sets them, the service's default window and no references."""
     if session is None:
         async with runtime.sessions() as own:

@@ -28,7 +28,7 @@ def _new_ids(n: int) -> list[str]:
     return [str(uuid.UUID(bytes=raw[i:i + 16], version=4)) for i in range(0, 16 * n, 16)]
 
 
-async def _already_imported(session, batch: list[Completion]) -> set[tuple]:  # noqa: ANN001
+async def _already_imported(session, batch: list[Completion]) -> set[tuple]:
     known: set[tuple] = set()
     keys = sorted({c.key for c in batch})
     t = training_completions
@@ -94,7 +94,7 @@ async def issue_due_surveys(runtime: ServiceRuntime, batch: int = 1000) -> int:
     return len(rows)
 
 
-def _survey_out(row) -> dict:  # noqa: ANN001
+def _survey_out(row) -> dict:
     return {k: row[k] for k in ("survey_id", "completion_id", "kind", "agency", "course", "due_on", "status",
                                 "sent_on", "answers", "answered_on")}
 

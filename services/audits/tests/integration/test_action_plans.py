@@ -13,14 +13,19 @@ from audits.adapters.orm import actions, inbox
 from audits.handlers.actions import when_review_recommendations_published_plan_actions
 from audits.handlers.ticker import tick
 from safeguard_shared.contracts.audits import (
-    ActionCompleted, ActionCreated, ActionDueDateSet, ActionEscalated, ActionOverdue, ActionProgressRecorded,
+    ActionCompleted,
+    ActionCreated,
+    ActionDueDateSet,
+    ActionEscalated,
+    ActionOverdue,
+    ActionProgressRecorded,
 )
 from safeguard_shared.contracts.referrals import Recommendation, RecommendationsPublished
 
 REVIEW_CASE = "5a1f0c3e-0000-4000-8000-0000000000aa"
 
 
-async def audit_action(desk, due_on: str = "2027-03-31", agency: str = "school") -> tuple[str, dict]:  # noqa: ANN001
+async def audit_action(desk, due_on: str = "2027-03-31", agency: str = "school") -> tuple[str, dict]:
     audit_id = await desk.through_findings()
     action = await desk.ok("POST", f"/v1/audits/{audit_id}/actions", json={
         "description": "=HYPERLINK(\"x\") Attendance below 90% prompts a conversation about neglect",
@@ -28,7 +33,7 @@ async def audit_action(desk, due_on: str = "2027-03-31", agency: str = "school")
     return audit_id, action
 
 
-async def tick_on(desk, day: str, hour: int = 9) -> int:  # noqa: ANN001
+async def tick_on(desk, day: str, hour: int = 9) -> int:
     desk.clock.set(at(day, hour))
     return await tick(desk.service.runtime, desk.service.settings)
 
@@ -112,7 +117,7 @@ async def test_a_new_due_date_takes_an_overdue_action_back_on_track(desk):
     assert await tick_on(desk, "2027-06-30", 20) == 0
 
 
-async def deliver(service, event: RecommendationsPublished) -> bool:  # noqa: ANN001
+async def deliver(service, event: RecommendationsPublished) -> bool:
     env = event.envelope(producer="referrals", occurred_at=service.runtime.clock.now(), event_id="evt-recs-1")
     handler = when_review_recommendations_published_plan_actions(service.runtime)
     return await service.runtime.inbox.handle_once("audits", env, handler)

@@ -10,7 +10,11 @@ from audits_desk import AGENCIES_OF, POPULATION
 
 from audits.adapters.orm import responses
 from safeguard_shared.contracts.audits import (
-    AuditMilestoneReached, AuditToolSent, ConcernRaised, ResponseSubmitted, ScopeAgreed,
+    AuditMilestoneReached,
+    AuditToolSent,
+    ConcernRaised,
+    ResponseSubmitted,
+    ScopeAgreed,
 )
 
 COMPLETE = {"answers": {"q1": "Records show repeated missed health appointments and poor school attendance.",
@@ -18,14 +22,14 @@ COMPLETE = {"answers": {"q1": "Records show repeated missed health appointments 
             "impact_evidence": "The referral led to an early help plan; attendance rose from 60% to 85%."}
 
 
-async def audit_sent_to_agencies(desk) -> tuple[str, list[str]]:  # noqa: ANN001
+async def audit_sent_to_agencies(desk) -> tuple[str, list[str]]:
     audit_id = await desk.plan()
     drawn = await desk.sample(audit_id, seed=42)
     await desk.send_tool(audit_id)
     return audit_id, drawn["cases"]
 
 
-async def police_response(desk, audit_id: str) -> dict:  # noqa: ANN001
+async def police_response(desk, audit_id: str) -> dict:
     [first, *_] = await desk.responses(audit_id, desk.agency("police"))
     return first
 

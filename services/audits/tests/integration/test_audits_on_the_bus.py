@@ -16,7 +16,7 @@ from safeguard_testing.apps import bearer, running
 CASE = "5a1f0c3e-0000-4000-8000-0000000000bb"
 
 
-async def eventually(check, timeout: float = 15.0):  # noqa: ANN001, ANN201
+async def eventually(check, timeout: float = 15.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = await check()

@@ -31,18 +31,18 @@ def qa_lead(issuer):
     return bearer(issuer, "partnership", "qa_lead")
 
 
-async def plan(service, headers, body=NEGLECT_AUDIT) -> str:  # noqa: ANN001
+async def plan(service, headers, body=NEGLECT_AUDIT) -> str:
     response = await service.client.post("/v1/audits", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["audit_id"]
 
 
-async def sample(service, audit_id: str, headers, population=POPULATION, seed=None):  # noqa: ANN001, ANN201
+async def sample(service, audit_id: str, headers, population=POPULATION, seed=None):
     body = {"population": population} if seed is None else {"population": population, "seed": seed}
     return await service.client.post(f"/v1/audits/{audit_id}/sample", json=body, headers=headers)
 
 
-async def owed(service) -> list:  # noqa: ANN001
+async def owed(service) -> list:
     return [parse(Envelope.model_validate_json(r["body"])) for r in await service.rows(outbox)]
 
 

@@ -7,8 +7,13 @@ from __future__ import annotations
 from audits_desk import at
 
 from safeguard_shared.contracts.audits import (
-    AuditMilestoneReached, AuditRatified, BriefingHeld, GoodPracticeAcknowledged, InvitationsSent,
-    LearningEventHeld, LearningPublished,
+    AuditMilestoneReached,
+    AuditRatified,
+    BriefingHeld,
+    GoodPracticeAcknowledged,
+    InvitationsSent,
+    LearningEventHeld,
+    LearningPublished,
 )
 
 LEARNING = {"summary": "Where school attendance was the only sign of neglect, help came late.",
@@ -17,7 +22,7 @@ LEARNING = {"summary": "Where school attendance was the only sign of neglect, he
             "identifying_details_removed": True}
 
 
-async def ratified(desk, kind: str = "children") -> str:  # noqa: ANN001
+async def ratified(desk, kind: str = "children") -> str:
     audit_id = await desk.through_findings(kind)
     first = "children_partnership_group" if kind == "children" else "safeguarding_adults_board"
     await desk.ok("POST", f"/v1/audits/{audit_id}/ratifications", json={"by": first, "ratified_on": "2027-02-10"})

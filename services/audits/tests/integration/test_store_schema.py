@@ -8,7 +8,7 @@ from audits.adapters.orm import metadata
 
 
 async def test_the_migrated_store_has_exactly_the_tables_and_columns_the_code_uses(service):
-    def differences(sync_conn) -> list:  # noqa: ANN001
+    def differences(sync_conn) -> list:
         context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
         return [d for d in compare_metadata(context, metadata) if not (d[0] == "remove_table" and d[1].name ==
                                                                          "alembic_version")]

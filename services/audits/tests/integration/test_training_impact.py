@@ -21,20 +21,20 @@ STAFF-0003,school,Core safeguarding adults,2026-10-05,
 """
 
 
-def business_unit(desk) -> dict:  # noqa: ANN001
+def business_unit(desk) -> dict:
     return desk.agency("partnership", "business_unit")
 
 
-async def import_csv(desk, text: str = COMPLETIONS):  # noqa: ANN001, ANN201
+async def import_csv(desk, text: str = COMPLETIONS):
     return await desk.client.post("/v1/training/completions", content=text.encode(),
                                   headers={**business_unit(desk), "Content-Type": "text/csv"})
 
 
-async def surveys(desk, **params) -> list[dict]:  # noqa: ANN001, ANN003
+async def surveys(desk, **params) -> list[dict]:
     return await desk.ok("GET", "/v1/training/surveys", params=params)
 
 
-async def tick_on(desk, day: str) -> int:  # noqa: ANN001
+async def tick_on(desk, day: str) -> int:
     desk.clock.set(at(day, 6))
     return await tick(desk.service.runtime, desk.service.settings)
 

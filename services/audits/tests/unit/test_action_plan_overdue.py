@@ -13,7 +13,7 @@ from safeguard_shared.contracts.audits import ActionEscalated, ActionOverdue
 DUE = date(2027, 3, 31)
 
 
-def action(**kwargs) -> Action:  # noqa: ANN003
+def action(**kwargs) -> Action:
     a = Action(action_id="x", source="audit", owning_agency="school", description="d", audit_id="a-1")
     a.set_due(kwargs.pop("due_on", DUE), date(2027, 1, 4))
     return a

@@ -10,7 +10,7 @@ TOOL = [{"id": "q1", "text": "What did your agency know of the child's daily lif
 EVIDENCE = "The school nurse's referral led to a dental plan; the child's pain stopped."
 
 
-def types(problems) -> list[tuple]:  # noqa: ANN001
+def types(problems) -> list[tuple]:
     return [(p.loc[-1], p.type) for p in problems]
 
 

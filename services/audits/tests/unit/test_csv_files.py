@@ -12,7 +12,7 @@ from audits.domain.errors import RuleBroken
 KNOWN = frozenset({"local_authority", "police", "icb", "school", "health_provider"})
 
 
-def problems(fn, *args) -> list[tuple]:  # noqa: ANN001
+def problems(fn, *args) -> list[tuple]:
     with pytest.raises(RuleBroken) as refused:
         fn(*args)
     return [(p.loc, p.msg) for p in refused.value.problems]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from audits.domain.training import add_months, survey_due, summarise
+from audits.domain.training import add_months, summarise, survey_due
 
 
 def test_months_are_calendar_months_ending_at_the_end_of_a_short_month():

@@ -67,7 +67,7 @@ attempts = Table(
     Column("detail", String(500), nullable=True),
 )
 
-# Who opened what was sent (DESIGN: every read of case detail is recorded).
+# Who opened what was sent (docs/architecture.md: every read of case detail is recorded).
 message_reads = Table(
     "message_reads", metadata,
     Column("read_id", String(36), primary_key=True),

@@ -68,7 +68,7 @@ class PdfRenderer:
                 pdf.ln(3)
         return bytes(pdf.output())
 
-    def _font(self, pdf: FPDF):  # noqa: ANN202
+    def _font(self, pdf: FPDF):
         if self.font_file and Path(self.font_file).is_file():
             pdf.add_font("letter", fname=self.font_file)
             return "letter", lambda s: s

@@ -60,7 +60,7 @@ class SmtpRelay:
             raise _by_code(exc.code, exc.message) from None
         except aiosmtplib.SMTPResponseException as exc:  # auth, HELO, greeting: the relay's set-up
             raise TemporaryFailure(f"{exc.code} {exc.message}", exc.code) from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}"[:480]) from None
 
 
@@ -69,7 +69,7 @@ def _by_code(code: int, text: str) -> DeliveryFailed:
     return cls(f"{code} {text}", code)
 
 
-def _worst(refusals: list) -> DeliveryFailed:  # noqa: ANN001
+def _worst(refusals: list) -> DeliveryFailed:
     # One recipient per message, but be exact if there were more: any temporary refusal means
     # the message as a whole is worth trying again.
     failures = [_by_code(r.code, r.message) for r in refusals] or [TemporaryFailure("recipients refused")]

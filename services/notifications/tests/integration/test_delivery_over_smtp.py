@@ -10,21 +10,32 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from notifications.adapters.orm import attempts, inbox, notifications, outbox
 from notifications.domain.messages import (
-    ROUTED_SUBJECTS, SUBJECTS, Invitee, Recipient, when_an_immediate_concern_is_found_escalate_it,
+    ROUTED_SUBJECTS,
+    SUBJECTS,
+    Invitee,
+    Recipient,
+    when_an_immediate_concern_is_found_escalate_it,
     when_the_audit_programme_is_due_send_it_to_each_invitee,
-    when_the_audit_template_is_due_send_it_to_each_agency_audit_lead, when_the_manager_survey_is_due_survey_the_manager,
+    when_the_audit_template_is_due_send_it_to_each_agency_audit_lead,
+    when_the_manager_survey_is_due_survey_the_manager,
     when_the_training_follow_up_is_due_survey_the_trainee,
 )
 from safeguard_shared.contracts import Envelope, parse
 from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
 from safeguard_shared.contracts.referrals import (
-    CaseOpened, FamilyContact, FamilyLetterOwed, FinalReportReady, RapidReviewDecided, ReferralReturned, SarScreened,
+    CaseOpened,
+    FamilyContact,
+    FamilyLetterOwed,
+    FinalReportReady,
+    RapidReviewDecided,
+    ReferralReturned,
+    SarScreened,
     ScopingRequested,
 )
 from safeguard_shared.contracts.scheduling import DeadlineDueSoon, DeadlineMissed
@@ -34,7 +45,7 @@ CHILD = "9e8d7c6b-0000-4000-8000-0000000000aa"
 HELD_CHILD = "9e8d7c6b-0000-4000-8000-0000000000bb"
 ADULT = "5a5a5a5a-0000-4000-8000-0000000000cc"
 AUDIT = "a0d17000-0000-4000-8000-0000000000dd"
-AT = datetime(2026, 12, 21, 10, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 21, 10, tzinfo=UTC)
 PANEL = "national-panel@recipients.invalid"
 BUSINESS_UNIT = "business-unit@recipients.invalid"
 # A family member whose address the relay does not know: the message ends failed, and alerted.
@@ -70,20 +81,20 @@ def notifier(service):
     return service.app.state.notifier
 
 
-async def deliver(service, envelope: Envelope, consumer_handler: str = "on_referrals_event") -> bool:  # noqa: ANN001
+async def deliver(service, envelope: Envelope, consumer_handler: str = "on_referrals_event") -> bool:
     notifier = service.app.state.notifier
     return await service.runtime.inbox.handle_once("notifications", envelope, getattr(notifier, consumer_handler))
 
 
-async def dispatch_all(notifier, rounds: int = 5) -> int:  # noqa: ANN001
+async def dispatch_all(notifier, rounds: int = 5) -> int:
     return sum([await notifier.dispatch_once() for _ in range(rounds)])
 
 
-async def published(service) -> list:  # noqa: ANN001
+async def published(service) -> list:
     return [parse(Envelope.model_validate_json(r["body"])) for r in await service.rows(outbox)]
 
 
-async def row_of(service, **where) -> dict:  # noqa: ANN001
+async def row_of(service, **where) -> dict:
     rows = [r for r in await service.rows(notifications) if all(r[k] == v for k, v in where.items())]
     assert len(rows) == 1, rows
     return rows[0]
@@ -97,7 +108,7 @@ def pdf_text(content: bytes) -> str:
 
 # --- every template ---------------------------------------------------------------------------------
 
-async def owe_every_message_the_framework_names(service) -> None:  # noqa: ANN001
+async def owe_every_message_the_framework_names(service) -> None:
     """Each framework moment, as its event arrives (or, where its event is not published yet, as
     its policy is called with plain arguments by the consumer that will handle it)."""
     notifier = service.app.state.notifier
@@ -386,7 +397,7 @@ async def test_a_claim_that_outlives_its_lease_records_nothing_when_another_disp
     clock = service.runtime.clock
     original_send = notifier.channel.deliver
 
-    async def slow_relay(notification_id, message):  # noqa: ANN001
+    async def slow_relay(notification_id, message):
         await original_send(notification_id, message)
         # Meanwhile the lease lapses and another dispatcher resends the message as in doubt.
         clock.set(AT + timedelta(seconds=301))
@@ -420,7 +431,7 @@ async def test_two_dispatchers_on_one_store_never_send_the_same_message_twice(
             await deliver(a, case_opened(f"9e8d7c6b-0000-4000-8000-{n:012d}", notices_owed=["national_panel", "ofsted",
                                                                                             "secretary_of_state"]))
 
-        async def replica(service) -> int:  # noqa: ANN001
+        async def replica(service) -> int:
             total = 0
             for _ in range(30):
                 try:
@@ -463,7 +474,7 @@ async def test_wrong_relay_credentials_are_not_the_messages_fault_and_are_retrie
     assert tls_relay.relay.received == []
 
 
-def _bu(issuer) -> dict:  # noqa: ANN001
+def _bu(issuer) -> dict:
     from safeguard_testing.apps import bearer
 
     return bearer(issuer, "partnership", "business_unit")

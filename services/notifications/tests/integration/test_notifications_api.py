@@ -6,7 +6,7 @@ import email
 import io
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 
 import pytest
@@ -20,7 +20,7 @@ from safeguard_testing.apps import bearer
 
 CASE = "5a5a5a5a-0000-4000-8000-0000000000cc"
 AUDIT = "a0d17000-0000-4000-8000-0000000000dd"
-AT = datetime(2026, 12, 21, 10, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 21, 10, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def letter_owed(channel: str = "post") -> FamilyLetterOwed:
                                                     postal_address="1 High Street\nExampletown\nEX1 1AA"))
 
 
-async def owe(service, event) -> None:  # noqa: ANN001
+async def owe(service, event) -> None:
     assert await service.runtime.inbox.handle_once(
         "notifications", event.envelope(producer="referrals", occurred_at=AT),
         service.app.state.notifier.on_referrals_event)

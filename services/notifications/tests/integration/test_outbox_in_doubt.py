@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import email
+from datetime import UTC, date, datetime
 from email import policy
-from datetime import date, datetime, timezone
 
 import pytest
 
@@ -17,7 +17,7 @@ from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, PanelNotificationConfirmed
 
 CASE = "9e8d7c6b-0000-4000-8000-0000000000aa"
-AT = datetime(2026, 12, 21, 10, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 21, 10, tzinfo=UTC)
 
 
 class Crash(Exception):
@@ -33,24 +33,24 @@ def case_opened(**changes) -> Envelope:
     return CaseOpened(**values).envelope(producer="referrals", occurred_at=AT)
 
 
-async def deliver(service, envelope: Envelope) -> bool:  # noqa: ANN001
+async def deliver(service, envelope: Envelope) -> bool:
     return await service.runtime.inbox.handle_once("notifications", envelope,
                                                    service.app.state.notifier.on_referrals_event)
 
 
-def emails(service) -> list:  # noqa: ANN001
+def emails(service) -> list:
     folder = service.data_dir / "outbox"
     return sorted(folder.glob("*.eml")) if folder.exists() else []
 
 
-async def crash_while_sending(service, *, after_the_file_landed: bool) -> dict:  # noqa: ANN001
+async def crash_while_sending(service, *, after_the_file_landed: bool) -> dict:
     notifier = service.app.state.notifier
     if after_the_file_landed:
         def crash(_notification_id: str) -> None:
             raise Crash()
         notifier.after_handover = crash
     else:
-        async def dies_mid_write(notification_id, message):  # noqa: ANN001
+        async def dies_mid_write(notification_id, message):
             raise asyncio.CancelledError()  # the process is stopped as it writes
         notifier.channel.deliver = dies_mid_write
     with pytest.raises((Crash, asyncio.CancelledError)):

@@ -22,14 +22,14 @@ async def service(sqlite_databases, tmp_path, issuer):
         yield s
 
 
-async def deliver(service, event) -> None:  # noqa: ANN001
+async def deliver(service, event) -> None:
     notifier = service.app.state.notifier
     env = event.envelope(producer="audits", occurred_at=notifier.runtime.clock.now())
     for _ in range(2):  # redelivered: still one message each
         await service.runtime.inbox.handle_once("notifications", env, notifier.on_audits_event)
 
 
-async def queued(service) -> list[dict]:  # noqa: ANN001
+async def queued(service) -> list[dict]:
     async with service.runtime.sessions() as session:
         rows = (await session.execute(select(notifications))).mappings().all()
     return [dict(r) for r in rows]

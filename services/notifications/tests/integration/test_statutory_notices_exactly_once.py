@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email import policy
 
 import pytest
@@ -26,14 +26,14 @@ CASE_REF = "RR-2026-9E8D7C"
 
 
 def case_opened(**changes) -> Envelope:
-    """What the referrals service publishes for DESIGN section 5's example: a serious incident."""
+    """What the referrals service publishes for the example referral in docs/architecture.md: a serious incident."""
     values = dict(case_id=CASE, case_ref=CASE_REF, pathway="child", referring_agency="police",
                   received_on=date(2026, 12, 21), became_aware_on=date(2026, 12, 21),
                   involved_agencies=["local_authority", "police", "icb", "school"], serious_incident=True,
                   rapid_review=True, notices_owed=["national_panel"])
     values.update(changes)
     return CaseOpened(**values).envelope(producer="referrals",
-                                         occurred_at=datetime(2026, 12, 21, 10, tzinfo=timezone.utc))
+                                         occurred_at=datetime(2026, 12, 21, 10, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -55,12 +55,12 @@ def mail_folder(service, notifier):
     return folder
 
 
-async def deliver(service, env: Envelope) -> bool:  # noqa: ANN001
+async def deliver(service, env: Envelope) -> bool:
     notifier = service.app.state.notifier
     return await service.runtime.inbox.handle_once("notifications", env, notifier.on_referrals_event)
 
 
-def emails(folder) -> list:  # noqa: ANN001
+def emails(folder) -> list:
     return sorted(folder.glob("*.eml")) if folder.exists() else []
 
 
@@ -204,7 +204,7 @@ async def test_a_dispatcher_woken_just_before_shutdown_still_stops(sqlite_databa
         await _woken_and_cancelled_at_once(service.app.state.notifier, monkeypatch)
 
 
-async def _woken_and_cancelled_at_once(notifier, monkeypatch) -> None:  # noqa: ANN001
+async def _woken_and_cancelled_at_once(notifier, monkeypatch) -> None:
     async def nothing_queued() -> int:
         return 0
 

@@ -3,7 +3,7 @@ the service refuses to start without."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
@@ -84,7 +84,7 @@ def test_the_channel_is_the_mail_folder_unless_a_relay_is_named(tmp_path):
 
 def test_a_letter_renders_as_a_pdf_that_opens_and_reads_back():
     pdf = PdfRenderer("Example safeguarding partnership")
-    at = datetime(2026, 12, 21, 10, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 21, 10, tzinfo=UTC)
     content = pdf.render("Dear Łucja Nowak,\n\nThe review — “in brief”.\n", title="A letter", dated=date(2026, 12, 21),
                          at=at, address_lines=("Łucja Nowak", "1 High Street", "Exampletown"))
     assert content.startswith(b"%PDF-")

@@ -10,15 +10,26 @@ from datetime import date
 import pytest
 
 from notifications.domain.messages import (
-    LETTERS, ROUTED_SUBJECTS, SUBJECTS, Invitee, MessageOwed, Recipient, kind_of, route_for,
-    when_a_letter_to_the_family_is_owed_write_it, when_a_message_fails_alert_the_business_unit,
-    when_a_referral_is_returned_send_it_back_with_the_reasons, when_a_sar_referral_is_screened_tell_the_referrer,
-    when_an_immediate_concern_is_found_escalate_it, when_case_opened_send_statutory_notices,
+    LETTERS,
+    ROUTED_SUBJECTS,
+    SUBJECTS,
+    Invitee,
+    MessageOwed,
+    Recipient,
+    kind_of,
+    route_for,
+    when_a_letter_to_the_family_is_owed_write_it,
+    when_a_message_fails_alert_the_business_unit,
+    when_a_referral_is_returned_send_it_back_with_the_reasons,
+    when_a_sar_referral_is_screened_tell_the_referrer,
+    when_an_immediate_concern_is_found_escalate_it,
+    when_case_opened_send_statutory_notices,
     when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies,
     when_the_audit_programme_is_due_send_it_to_each_invitee,
     when_the_audit_template_is_due_send_it_to_each_agency_audit_lead,
     when_the_local_authority_confirms_notify_the_panel,
-    when_the_manager_survey_is_due_survey_the_manager, when_the_training_follow_up_is_due_survey_the_trainee,
+    when_the_manager_survey_is_due_survey_the_manager,
+    when_the_training_follow_up_is_due_survey_the_trainee,
 )
 from safeguard_testing.apps import CANARIES
 

@@ -75,7 +75,7 @@ class ChildCase:
         return state
 
     @classmethod
-    def from_state(cls, state: dict) -> "ChildCase":
+    def from_state(cls, state: dict) -> ChildCase:
         values = dict(state)
         for k in ("received_on", "became_aware_on", "scoping_requested_on", "meeting_on", "meeting_held_on"):
             if values.get(k):

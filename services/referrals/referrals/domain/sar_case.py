@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from .child_case import Owed, OutOfOrder, RuleBroken
+from .child_case import OutOfOrder, Owed, RuleBroken
 
 # Each step: the stage it needs, the stage it leads to.
 STAGES = ("returned", "received", "screened", "scoping", "scoping_reviewed", "decided", "not_convened",
@@ -83,7 +83,7 @@ class SarCase:
         return state
 
     @classmethod
-    def from_state(cls, state: dict) -> "SarCase":
+    def from_state(cls, state: dict) -> SarCase:
         values = dict(state)
         values["received_on"] = date.fromisoformat(values["received_on"])
         return cls(**values)

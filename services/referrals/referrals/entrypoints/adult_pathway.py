@@ -115,14 +115,14 @@ class FindingsIn(Strict):
     not_implemented: list[NotImplementedIn] = []
 
 
-def _known(agencies: list[str], loc: list) -> None:  # noqa: ANN001
+def _known(agencies: list[str], loc: list) -> None:
     for a in agencies:
         if a not in AGENCIES:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                                 [{"loc": loc, "msg": f"unknown agency '{a}'", "type": "value_error"}])
 
 
-async def _step(request: Request, principal: Principal, case_id: str, action: str, fn, detail=None):  # noqa: ANN001, ANN202
+async def _step(request: Request, principal: Principal, case_id: str, action: str, fn, detail=None):
     try:
         case = await pathway.run_step(request.app.state.runtime, principal, case_id, action, fn, detail,
                                       pathway="adult")
@@ -140,10 +140,10 @@ async def _step(request: Request, principal: Principal, case_id: str, action: st
             "delayed": bool(case.delay and not case.delay.get("resumed_on"))}
 
 
-def route(path: str, model, roles: tuple, action: str, call, doc: str):  # noqa: ANN001, ANN201
+def route(path: str, model, roles: tuple, action: str, call, doc: str):
     """Declare one step: who may take it, what it records, and what the domain does with it."""
 
-    async def handler(case_id: str, body, request: Request, principal: CurrentPrincipal):  # noqa: ANN001
+    async def handler(case_id: str, body, request: Request, principal: CurrentPrincipal):
         require_roles(principal, *roles)
         return await _step(request, principal, case_id, action, lambda c, today: call(c, body, today),
                            body.model_dump(mode="json", exclude={"information", "chronology", "review_of_records",

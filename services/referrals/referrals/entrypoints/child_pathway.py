@@ -115,7 +115,7 @@ class PublishIn(Strict):
     recommendations: list[RecommendationIn] = []
 
 
-async def _step(request: Request, principal: Principal, case_id: str, action: str, fn, detail=None):  # noqa: ANN001, ANN202
+async def _step(request: Request, principal: Principal, case_id: str, action: str, fn, detail=None):
     try:
         case = await pathway.run_step(request.app.state.runtime, principal, case_id, action, fn, detail)
     except pathway.CaseNotFound as exc:
@@ -212,7 +212,7 @@ async def panel_response(case_id: str, body: PanelResponseIn, request: Request, 
         response=body.response, details=body.details, received_on=body.received_on), {"response": body.response})
 
 
-def _cspr_route(step: str, model: type[BaseModel], doc: str):  # noqa: ANN202
+def _cspr_route(step: str, model: type[BaseModel], doc: str):
     async def handler(case_id: str, body: model, request: Request, principal: CurrentPrincipal):  # type: ignore[valid-type]
         require_roles(principal, "business_unit", "reviewer")
         return await _step(request, principal, case_id, f"cspr_{step}",
@@ -252,7 +252,7 @@ async def cspr_publication(case_id: str, body: PublishIn, request: Request, prin
         {"published_on": body.published_on.isoformat(), "in_full": body.in_full})
 
 
-async def _case_row(request: Request, case_id: str):  # noqa: ANN202
+async def _case_row(request: Request, case_id: str):
     async with request.app.state.runtime.sessions() as session:
         row = (await session.execute(select(cases).where(cases.c.case_id == case_id))).mappings().first()
     if row is None:

@@ -27,7 +27,7 @@ async def refer_child(referral: ChildReferralIn, principal: CurrentPrincipal, re
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
 
 
-async def _adult(request: Request, principal, referral: AdultReferralIn, resubmission_of: str | None):  # noqa: ANN001, ANN202
+async def _adult(request: Request, principal, referral: AdultReferralIn, resubmission_of: str | None):
     require_roles(principal, *REFERRING_ROLES)
     try:
         return await handlers.open_adult_case(request.app.state.runtime, principal, referral, resubmission_of)

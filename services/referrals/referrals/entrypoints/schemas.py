@@ -1,4 +1,4 @@
-"""The intake API's request and response bodies (DESIGN section 5). Unknown fields are refused so a
+"""The intake API's request and response bodies (docs/architecture.md, "Stable interface"). Unknown fields are refused so a
 typo never silently drops a fact."""
 from __future__ import annotations
 

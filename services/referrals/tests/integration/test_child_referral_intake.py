@@ -2,7 +2,7 @@
 
 The referrals service runs in-process with its lifespan (migrations, broker, outbox relay) on the
 test's NATS server, over SQLite and over PostgreSQL. The business date is Monday 21 December 2026,
-the date of DESIGN section 5's example.
+the date of the example referral in docs/architecture.md.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from referrals.adapters.orm import case_history, case_reads, cases, outbox
 from safeguard_shared.contracts import Envelope
-from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, design_child_referral, migrated, running
+from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, example_child_referral, migrated, running
 from safeguard_testing.toy import eventually
 
 CHILD = "/v1/referrals/child"
@@ -46,11 +46,11 @@ def business_unit(issuer):
     return bearer(issuer, "partnership", "business_unit")
 
 
-async def nothing_written(service) -> bool:  # noqa: ANN001
+async def nothing_written(service) -> bool:
     return all([await service.count(table) == 0 for table in (cases, outbox, case_reads, case_history)])
 
 
-def locs(response) -> list[list]:  # noqa: ANN001
+def locs(response) -> list[list]:
     return [entry["loc"] for entry in response.json()["detail"]]
 
 
@@ -59,7 +59,7 @@ def locs(response) -> list[list]:  # noqa: ANN001
 
 async def test_the_police_refer_the_design_example_and_a_rapid_review_case_opens(referrals_on_the_bus, police_referrer):
     referrals = referrals_on_the_bus
-    response = await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)
+    response = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
 
     assert response.status_code == 201, response.text
     body = response.json()
@@ -73,7 +73,7 @@ async def test_the_police_refer_the_design_example_and_a_rapid_review_case_opens
 
 
 async def test_received_on_defaults_to_the_business_date(referrals, police_referrer):
-    referral = design_child_referral()
+    referral = example_child_referral()
     del referral["received_on"]
 
     response = await referrals.client.post(CHILD, json=referral, headers=police_referrer)
@@ -83,7 +83,7 @@ async def test_received_on_defaults_to_the_business_date(referrals, police_refer
 
 
 async def test_a_referral_writes_exactly_one_case_opened_event_in_its_outbox(referrals, police_referrer):
-    response = await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)
+    response = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
     assert response.status_code == 201
 
     [row] = await referrals.rows(outbox)
@@ -103,7 +103,7 @@ async def test_the_case_and_its_event_commit_together_or_not_at_all(referrals, p
     monkeypatch.setattr(referrals.runtime.outbox, "add", outbox_down)
 
     with pytest.raises(RuntimeError, match="outbox unavailable"):
-        await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)
+        await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
 
     assert await nothing_written(referrals)
 
@@ -111,7 +111,7 @@ async def test_the_case_and_its_event_commit_together_or_not_at_all(referrals, p
 async def test_the_case_opened_event_never_carries_the_childs_identifying_details(
         referrals_on_the_bus, police_referrer, nats_url):
     referrals = referrals_on_the_bus
-    response = await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)
+    response = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
     assert response.status_code == 201
     stream = referrals.runtime.names.stream("referrals")
 
@@ -139,7 +139,7 @@ async def test_the_case_opened_event_never_carries_the_childs_identifying_detail
 
 
 async def test_a_referral_without_a_token_is_refused_and_nothing_is_written(referrals):
-    response = await referrals.client.post(CHILD, json=design_child_referral())
+    response = await referrals.client.post(CHILD, json=example_child_referral())
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -150,7 +150,7 @@ async def test_a_token_from_another_issuer_is_refused(referrals, tmp_path):
     from safeguard_shared.auth import LocalIssuer
 
     stranger = LocalIssuer(tmp_path / "another-issuer")
-    response = await referrals.client.post(CHILD, json=design_child_referral(),
+    response = await referrals.client.post(CHILD, json=example_child_referral(),
                                            headers=bearer(stranger, "police", "referrer"))
 
     assert response.status_code == 401
@@ -174,7 +174,7 @@ INVALID = [
 
 async def test_an_invalid_referral_is_refused_naming_the_field_and_nothing_is_written(referrals, police_referrer):
     for change, field in INVALID:
-        response = await referrals.client.post(CHILD, json=design_child_referral(**change), headers=police_referrer)
+        response = await referrals.client.post(CHILD, json=example_child_referral(**change), headers=police_referrer)
 
         assert response.status_code == 422, (change, response.text)
         assert field in locs(response), (change, locs(response))
@@ -183,7 +183,7 @@ async def test_an_invalid_referral_is_refused_naming_the_field_and_nothing_is_wr
 
 async def test_a_refused_referral_does_not_echo_the_childs_details(referrals, police_referrer):
     response = await referrals.client.post(
-        CHILD, json=design_child_referral(child={"date_of_birth": "not a date"}), headers=police_referrer)
+        CHILD, json=example_child_referral(child={"date_of_birth": "not a date"}), headers=police_referrer)
 
     assert response.status_code == 422
     for canary in CANARIES + ("not a date",):
@@ -193,7 +193,7 @@ async def test_a_refused_referral_does_not_echo_the_childs_details(referrals, po
 async def test_became_aware_before_the_incident_occurred_is_refused_naming_became_aware_on(
         referrals, police_referrer):
     response = await referrals.client.post(
-        CHILD, json=design_child_referral(incident={"occurred_on": "2026-12-19", "became_aware_on": "2026-12-18"}),
+        CHILD, json=example_child_referral(incident={"occurred_on": "2026-12-19", "became_aware_on": "2026-12-18"}),
         headers=police_referrer)
 
     assert response.status_code == 422
@@ -204,7 +204,7 @@ async def test_became_aware_before_the_incident_occurred_is_refused_naming_becam
 
 
 async def test_a_police_referrer_cannot_refer_on_behalf_of_a_school(referrals, police_referrer):
-    response = await referrals.client.post(CHILD, json=design_child_referral(referring_agency="school"),
+    response = await referrals.client.post(CHILD, json=example_child_referral(referring_agency="school"),
                                            headers=police_referrer)
 
     assert response.status_code == 403
@@ -213,7 +213,7 @@ async def test_a_police_referrer_cannot_refer_on_behalf_of_a_school(referrals, p
 
 
 async def test_a_panel_member_cannot_make_a_referral(referrals, issuer):
-    response = await referrals.client.post(CHILD, json=design_child_referral(),
+    response = await referrals.client.post(CHILD, json=example_child_referral(),
                                            headers=bearer(issuer, "police", "panel_member"))
 
     assert response.status_code == 403
@@ -221,7 +221,7 @@ async def test_a_panel_member_cannot_make_a_referral(referrals, issuer):
 
 
 async def test_the_business_unit_may_key_in_a_referral_on_an_agencys_behalf(referrals, business_unit):
-    response = await referrals.client.post(CHILD, json=design_child_referral(referring_agency="school"),
+    response = await referrals.client.post(CHILD, json=example_child_referral(referring_agency="school"),
                                            headers=business_unit)
 
     assert response.status_code == 201
@@ -233,7 +233,7 @@ async def test_the_business_unit_may_key_in_a_referral_on_an_agencys_behalf(refe
 
 async def test_the_business_unit_reads_the_case_detail_and_the_read_is_recorded(
         referrals, police_referrer, business_unit):
-    case_id = (await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)).json()["case_id"]
+    case_id = (await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)).json()["case_id"]
 
     response = await referrals.client.get(f"/v1/cases/{case_id}", headers=business_unit)
 
@@ -248,7 +248,7 @@ async def test_the_business_unit_reads_the_case_detail_and_the_read_is_recorded(
 
 async def test_a_referrer_of_another_agency_cannot_read_the_case_and_no_read_is_recorded(
         referrals, police_referrer, issuer):
-    case_id = (await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)).json()["case_id"]
+    case_id = (await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)).json()["case_id"]
 
     response = await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "school", "referrer"))
 
@@ -258,7 +258,7 @@ async def test_a_referrer_of_another_agency_cannot_read_the_case_and_no_read_is_
 
 
 async def test_the_referring_agency_sees_its_referrals_progress_without_the_detail(referrals, police_referrer):
-    case_id = (await referrals.client.post(CHILD, json=design_child_referral(), headers=police_referrer)).json()["case_id"]
+    case_id = (await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)).json()["case_id"]
 
     response = await referrals.client.get(f"/v1/cases/{case_id}", headers=police_referrer)
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable
 
 from . import stages
 from .timescales import DAYS_ELAPSED, describe, sort_key
@@ -79,13 +79,13 @@ class Year:
     last: date
 
     @classmethod
-    def of(cls, year: int, start_month: int = 4) -> "Year":
+    def of(cls, year: int, start_month: int = 4) -> Year:
         first = date(year, start_month, 1)
         nxt = date(year + 1, start_month, 1)
         return cls(first, nxt - timedelta(days=1))
 
     @classmethod
-    def containing(cls, day: date, start_month: int = 4) -> "Year":
+    def containing(cls, day: date, start_month: int = 4) -> Year:
         return cls.of(day.year if day.month >= start_month else day.year - 1, start_month)
 
     @property

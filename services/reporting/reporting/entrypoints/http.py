@@ -58,7 +58,7 @@ def _context(request: Request, year: int | None = None) -> reports.Context:
                            year_start_month=getattr(runtime.settings, "year_start_month", 4))
 
 
-async def _snapshot(request: Request):  # noqa: ANN202
+async def _snapshot(request: Request):
     async with request.app.state.runtime.sessions() as session:
         return await queries.snapshot(session)
 

@@ -8,13 +8,13 @@ directly, as a rebuild of the read models replays them. Store: SQLite and Postgr
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
 
-from reporting.adapters.orm import inbox, metadata, rm_cases
 from reporting import queries
+from reporting.adapters.orm import inbox, metadata, rm_cases
 from reporting.domain import figures as F
 from reporting.projections import project
 from safeguard_shared.contracts import Envelope
@@ -24,14 +24,14 @@ from safeguard_shared.contracts.referrals import CaseOpened
 from safeguard_shared.contracts.scheduling import DeadlineMet, DeadlineScheduled
 from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, migrated
 
-AT = datetime(2026, 12, 21, 10, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 21, 10, tzinfo=UTC)
 SERIOUS = "11111111-0000-4000-8000-000000000001"
 NOT_SERIOUS = "11111111-0000-4000-8000-000000000002"
 AUDIT = "22222222-0000-4000-8000-000000000001"
 COMPLETE = "33333333-0000-4000-8000-000000000001"
 
 
-def env(event, producer: str) -> Envelope:  # noqa: ANN001
+def env(event, producer: str) -> Envelope:
     return event.envelope(producer=producer, occurred_at=AT)
 
 
@@ -70,23 +70,23 @@ async def service(databases, tmp_path, issuer):
         yield running
 
 
-async def consume(service, envelopes: list[Envelope]) -> list[bool]:  # noqa: ANN001
+async def consume(service, envelopes: list[Envelope]) -> list[bool]:
     return [await service.runtime.inbox.handle_once("reporting", e, project) for e in envelopes]
 
 
-async def rebuild(service, envelopes: list[Envelope]) -> None:  # noqa: ANN001
+async def rebuild(service, envelopes: list[Envelope]) -> None:
     """Replay straight into the read models, past the inbox, as rebuilding them from the streams does."""
     for e in envelopes:
         async with service.runtime.sessions() as session, session.begin():
             await project(session, e)
 
 
-async def figures(service) -> dict:  # noqa: ANN001
+async def figures(service) -> dict:
     async with service.runtime.sessions() as session:
         return F.summary(await queries.snapshot(session), service.runtime.clock.today())
 
 
-async def every_stored_value(service) -> str:  # noqa: ANN001
+async def every_stored_value(service) -> str:
     out = []
     for table in metadata.sorted_tables:
         out.extend(json.dumps(row, default=str) for row in await service.rows(table))

@@ -18,7 +18,7 @@ from safeguard_shared.clock import FixedDateClock
 from safeguard_testing.apps import bearer, running
 
 
-async def publish(nats_url: str, namespace: str, events) -> None:  # noqa: ANN001
+async def publish(nats_url: str, namespace: str, events) -> None:
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
@@ -30,7 +30,7 @@ async def publish(nats_url: str, namespace: str, events) -> None:  # noqa: ANN00
         await nc.close()
 
 
-async def figures(service, reader) -> dict:  # noqa: ANN001
+async def figures(service, reader) -> dict:
     out = {}
     for name in reports.FIGURES:
         response = await service.client.get(f"/v1/reports/{name}", headers=reader)

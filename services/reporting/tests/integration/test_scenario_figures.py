@@ -31,12 +31,12 @@ def reader(issuer):
     return bearer(issuer, "partnership", "reporting_reader")
 
 
-async def consume(service, events) -> None:  # noqa: ANN001
+async def consume(service, events) -> None:
     for e in events:
         await service.runtime.inbox.handle_once("reporting", e, project)
 
 
-async def get(service, reader, path: str):  # noqa: ANN001, ANN201
+async def get(service, reader, path: str):
     response = await service.client.get(path, headers=reader)
     assert response.status_code == 200, (path, response.text)
     return response

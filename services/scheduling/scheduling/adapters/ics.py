@@ -6,20 +6,20 @@ timescale and the case id's first characters only — never a child's or adult's
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
 PRODID = "-//Safeguarding partnership//learning reviews//EN"
 
 
-def feed(rows, name: str, rules) -> bytes:  # noqa: ANN001
+def feed(rows, name: str, rules) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     for row in rows:
         event = Event()
         event.add("uid", f"{row['deadline_id']}@safeguard.local")

@@ -1,4 +1,4 @@
-"""The working-day calendar behind every statutory clock (DESIGN section 2).
+"""The working-day calendar behind every statutory clock (docs/framework.md).
 
 A working day is Monday to Friday that is not a bank holiday in England and Wales and not a local
 closure day the partnership configures. "N working days after D" is the N-th working day strictly

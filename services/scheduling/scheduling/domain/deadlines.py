@@ -7,7 +7,7 @@ of the due day (the start of the next calendar day), escalations every N working
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar import WorkingDayCalendar
@@ -24,7 +24,7 @@ class ReminderPolicy:
 
 def start_of_day(d: date) -> datetime:
     """The instant a London calendar day begins, in UTC (handles the clocks changing)."""
-    return datetime.combine(d, time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(d, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 def london_date(instant: datetime) -> date:

@@ -1,4 +1,4 @@
-"""The timescale rules of DESIGN section 2, loaded from data, and the due dates they give.
+"""The timescale rules of docs/framework.md, loaded from data, and the due dates they give.
 
 Every rule is data (rules/timescales.yaml, bundled with the package), so a partnership changes a
 local default (L) or a timescale that guidance later changes by configuration: a local override

@@ -74,7 +74,7 @@ class OptionalReason(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-async def _command(request: Request, principal: Principal, action: str, deadline_id: str, **kwargs):  # noqa: ANN202
+async def _command(request: Request, principal: Principal, action: str, deadline_id: str, **kwargs):
     require_roles(principal, *CHANGE_ROLES)
     scheduler = request.app.state.scheduler
     try:
@@ -119,7 +119,7 @@ async def rule(key: str, request: Request, _principal: CurrentPrincipal):
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc).strip('"')) from None
 
 
-def _rule_out(r) -> dict:  # noqa: ANN001
+def _rule_out(r) -> dict:
     return {"key": r.key, "what": r.what, "source": list(r.source), "anchor": r.anchor, "offset": r.offset.describe(),
             "window_from": r.window_from.describe() if r.window_from else None,
             "target": r.target.describe() if r.target else None, "per_agency": r.per_agency, "met_by": r.met_by,

@@ -7,7 +7,7 @@ no broker, relay or ticker runs, so nothing but the test moves the clock.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -23,14 +23,14 @@ RAPID_REVIEW_KEYS = {"rr.panel_notified", "rr.scoping_sent", "rr.meeting", "rr.c
 
 
 def case_opened(**changes) -> Envelope:
-    """What the referrals service publishes for DESIGN section 5's example referral."""
+    """What the referrals service publishes for the example referral in docs/architecture.md referral."""
     values = dict(case_id=CASE, case_ref="RR-2026-7C1D2E", pathway="child", referring_agency="police",
                   received_on=MONDAY_21_DECEMBER_2026, became_aware_on=MONDAY_21_DECEMBER_2026,
                   involved_agencies=["local_authority", "police", "icb", "school"], serious_incident=True,
                   rapid_review=True, notices_owed=["national_panel"])
     values.update(changes)
     return CaseOpened(**values).envelope(producer="referrals",
-                                         occurred_at=datetime(2026, 12, 21, 10, tzinfo=timezone.utc))
+                                         occurred_at=datetime(2026, 12, 21, 10, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -45,12 +45,12 @@ def business_unit(issuer):
     return bearer(issuer, "partnership", "business_unit")
 
 
-async def deliver(service, env: Envelope) -> bool:  # noqa: ANN001
+async def deliver(service, env: Envelope) -> bool:
     scheduler = service.app.state.scheduler
     return await service.runtime.inbox.handle_once("scheduling", env, scheduler.on_referrals_event)
 
 
-async def deadlines_of(service, headers, case_id: str = CASE) -> dict[str, dict]:  # noqa: ANN001
+async def deadlines_of(service, headers, case_id: str = CASE) -> dict[str, dict]:
     response = await service.client.get("/v1/deadlines", params={"case_id": case_id}, headers=headers)
     assert response.status_code == 200, response.text
     return {d["key"]: d for d in response.json()}

@@ -27,7 +27,7 @@ async def scheduling(databases, tmp_path, issuer):
         yield service
 
 
-def _problem_fields(response) -> list[list]:  # noqa: ANN001
+def _problem_fields(response) -> list[list]:
     return [item["loc"] for item in response.json()["detail"]]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
@@ -32,10 +32,10 @@ CASE = "5a1f0c3e-0000-4000-8000-000000000001"
 
 def at(day: str, hour: int = 9) -> datetime:
     """An instant in London on a business day."""
-    return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=LONDON).astimezone(UTC)
 
 
-async def make_scheduler(db_url: str, clock: ManualClock, tmp_path) -> Scheduler:  # noqa: ANN001
+async def make_scheduler(db_url: str, clock: ManualClock, tmp_path) -> Scheduler:
     settings = load_settings(database_url=db_url, data_dir=tmp_path, nats_url="nats://127.0.0.1:1")
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox, migrations=MIGRATIONS,
                              clock=clock)
@@ -45,7 +45,7 @@ async def make_scheduler(db_url: str, clock: ManualClock, tmp_path) -> Scheduler
                                                                        escalate_every_working_days=2))
 
 
-def envelope(event, clock: ManualClock) -> Envelope:  # noqa: ANN001
+def envelope(event, clock: ManualClock) -> Envelope:
     return event.envelope(producer="referrals", occurred_at=clock.now())
 
 
@@ -250,7 +250,7 @@ async def test_an_audit_is_planned_backward_from_the_qa_sub_group_meeting(clock_
     clock, scheduler = clock_and_scheduler
     audit_id = "a0d17000-0000-4000-8000-000000000001"
 
-    async def deliver_audit(event) -> None:  # noqa: ANN001
+    async def deliver_audit(event) -> None:
         env = event.envelope(producer="audits", occurred_at=clock.now())
         await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_audits_event)
 

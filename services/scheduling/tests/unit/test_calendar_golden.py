@@ -220,11 +220,11 @@ def test_five_and_a_half_months_is_five_months_then_fifteen_days():
     assert result.description == "5 months and 15 calendar days after 2027-01-29 (Fri)"
 
 
-# --- Every rule row of DESIGN section 2, on a concrete date --------------------------------------
+# --- Every rule row of docs/framework.md, on a concrete date --------------------------------------
 
 RULES = load_rules()
 RCAL = RULES.calendar()
-CHILD = {"became_aware_on": D(2026, 12, 21), "received_on": D(2026, 12, 21)}  # Mon, DESIGN example
+CHILD = {"became_aware_on": D(2026, 12, 21), "received_on": D(2026, 12, 21)}  # Mon, the example referral
 
 
 def due(key, anchors):

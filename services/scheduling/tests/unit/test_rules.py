@@ -10,8 +10,8 @@ import pytest
 from scheduling.domain.calendar import Offset
 from scheduling.domain.rules import MissingAnchorError, RulesError, load_rules
 
-# Every key of DESIGN.md section 2, copied from its tables.
-DESIGN_KEYS = {
+# Every key of docs/framework.md, copied from its tables.
+FRAMEWORK_KEYS = {
     "rr.panel_notified", "rr.lac_death_notified", "rr.scoping_sent", "rr.scoping_returned",
     "rr.meeting", "rr.complete", "rr.outcome_sent", "cspr.published", "cspr.final_to_panel",
     "sar.scoping_returned", "sar.decision", "sar.agreed", "sar.family_notified",
@@ -19,12 +19,12 @@ DESIGN_KEYS = {
     "sar.committee", "sar.signed_off", "sar.family_shared", "sar.published", "sar.learning_event",
     "macfa.audit_date", "macfa.scope_agreed", "macfa.cases_sampled", "macfa.template_sent",
     "macfa.programme_sent", "macfa.report", "training.follow_up", "training.manager_survey",
-    # Not a row of DESIGN section 2: the local (L) interval at which a delayed SAR's adult or
+    # Not a row of docs/framework.md: the local (L) interval at which a delayed SAR's adult or
     # advocate is kept updated, which the framework leaves to the partnership.
     "sar.delay_update",
 }
-# The sources DESIGN gives each row ("WT (verify)" is WT with a note).
-DESIGN_SOURCES = {
+# The sources docs/framework.md gives each row ("WT (verify)" is WT with a note).
+FRAMEWORK_SOURCES = {
     "rr.lac_death_notified": ("F", "WT"), "rr.complete": ("F", "WT"), "rr.panel_notified": ("WT",),
     "cspr.published": ("WT",), "cspr.final_to_panel": ("WT",), "sar.family_notified": ("F", "L"),
     "sar.committee": ("F", "L"), "training.manager_survey": ("F", "L"), "sar.delay_update": ("L",),
@@ -45,11 +45,11 @@ def override(tmp_path: Path):
 
 def test_the_bundled_rules_hold_every_row_of_the_design_and_nothing_else():
     assert BUNDLED.version == 1
-    assert {rule.key for rule in BUNDLED.all()} == DESIGN_KEYS
+    assert {rule.key for rule in BUNDLED.all()} == FRAMEWORK_KEYS
     for rule in BUNDLED.all():
         assert rule.anchor in BUNDLED.anchors, rule.key
         assert rule.met_by and rule.what and rule.who_acts.role, rule.key
-        assert rule.source == DESIGN_SOURCES.get(rule.key, ("F",)), rule.key
+        assert rule.source == FRAMEWORK_SOURCES.get(rule.key, ("F",)), rule.key
 
 
 def test_the_timescales_read_as_the_design_says():
@@ -62,7 +62,7 @@ def test_the_timescales_read_as_the_design_says():
     assert get("cspr.final_to_panel").offset == Offset(working_days=-7)
     assert get("macfa.audit_date").offset == Offset(weeks=-4)
     assert get("macfa.audit_date").provides == "audit_on"
-    assert {get(k).anchor for k in DESIGN_KEYS if k.startswith("macfa.")} == {"qa_meeting_on",
+    assert {get(k).anchor for k in FRAMEWORK_KEYS if k.startswith("macfa.")} == {"qa_meeting_on",
                                                                               "audit_on"}
     assert get("rr.scoping_returned").per_agency and get("sar.scoping_returned").per_agency
     assert get("rr.scoping_returned").who_acts.agency == "each_involved_agency"
