@@ -18,6 +18,11 @@ class _DeadlineEvent(Event):
     key: str
     case_id: str | None = None
     audit_id: str | None = None
+    # A training follow-up's clock belongs to a training completion, not to an audit.
+    completion_id: str | None = None
+    # The duty in plain words, from the rule itself, so a partnership's override of a rule changes the
+    # wording everywhere it is shown (reports, letters) and nobody reads a rule key.
+    description: str | None = None
     agency: str | None = None
     due: date
     who_agency: str | None = None
