@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from safeguard_shared.clock import ManualClock
-from safeguard_testing.apps import ReadsTheClock, bearer, design_child_referral, running
+from safeguard_testing.apps import ReadsTheClock, bearer, example_child_referral, running
 from safeguard_testing.toy import eventually
 
 LONDON = ZoneInfo("Europe/London")
@@ -43,7 +43,7 @@ class Partnership(ReadsTheClock):
         self.clock.set(morning(day))
 
     async def refer(self, **changes) -> str:
-        response = await self.s["referrals"].client.post("/v1/referrals/child", json=design_child_referral(**changes),
+        response = await self.s["referrals"].client.post("/v1/referrals/child", json=example_child_referral(**changes),
                                                          headers=self.police)
         assert response.status_code == 201, response.text
         return response.json()["case_id"]

@@ -11,7 +11,7 @@ import time
 
 from referrals.adapters.orm import outbox
 from safeguard_shared.bus.outbox import OutboxRelay
-from safeguard_testing.apps import SERVICES, bearer, design_child_referral, migrated, running
+from safeguard_testing.apps import SERVICES, bearer, example_child_referral, migrated, running
 
 
 async def _publish_nothing(_subject: str, _body: bytes, _event_id: str) -> None:
@@ -49,7 +49,7 @@ async def test_all_five_services_stop_within_seconds_of_taking_a_referral(sqlite
     ticker and the mail dispatcher are all busy or just woken, and every one of them still stops."""
     async with running(SERVICES, databases=sqlite_databases, nats_url=nats_url, bus_namespace=bus_namespace,
                        data_dir=tmp_path, issuer=issuer) as services:
-        created = await services["referrals"].client.post("/v1/referrals/child", json=design_child_referral(),
+        created = await services["referrals"].client.post("/v1/referrals/child", json=example_child_referral(),
                                                           headers=bearer(issuer, "police", "referrer"))
         assert created.status_code == 201
         told_to_stop = time.monotonic()
