@@ -87,7 +87,7 @@ class Offset:
 
     def __post_init__(self) -> None:
         parts = (self.working_days, self.weeks, self.months, self.calendar_days)
-        for name, value in zip(("working_days", "weeks", "months", "calendar_days"), parts):
+        for name, value in zip(("working_days", "weeks", "months", "calendar_days"), parts, strict=True):
             if type(value) is not int:
                 raise TypeError(f"Offset.{name} must be an int, got {value!r}")
         if self.working_days and (self.weeks or self.months or self.calendar_days):
@@ -288,7 +288,8 @@ class WorkingDayCalendar:
     def __repr__(self) -> str:
         return f"WorkingDayCalendar(closures={dict(self._closures)!r})"
 
-    def __reduce__(self):  # a lock does not pickle; the closures are all that define a calendar
+    def __reduce__(self) -> tuple[type[WorkingDayCalendar], tuple[dict[dt.date, str]]]:
+        # A lock does not pickle; the closures are all that define a calendar.
         return (WorkingDayCalendar, (dict(self._closures),))
 
     @property
