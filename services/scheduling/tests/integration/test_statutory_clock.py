@@ -338,3 +338,49 @@ async def test_core_training_starts_the_follow_up_and_manager_survey_clocks(cloc
     assert rows["training.follow_up"]["due"] == date(2027, 4, 15)
     assert rows["training.follow_up"]["status"] == "met" and rows["training.follow_up"]["on_time"] is True
     assert rows["training.manager_survey"]["due"] == date(2027, 5, 14)
+
+
+async def test_training_clocks_carry_the_completion_id_and_every_deadline_event_the_duty_in_words(databases,
+                                                                                                    tmp_path):
+    from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveySent
+
+    local = tmp_path / "local-timescales.yaml"
+    local.write_text("version: 1\nrules:\n  training.manager_survey:\n    what: the team-impact survey goes to the "
+                     "trainee's manager\n", encoding="utf-8")
+    clock = ManualClock(at("2027-01-15"))
+    scheduler = await make_scheduler(await databases.anew("scheduling"), clock, tmp_path)
+    rules = load_rules(override_path=local)
+    scheduler.tk = Timekeeping(rules, rules.calendar(), scheduler.tk.policy)
+    completion = "7a1e0000-0000-4000-8000-000000000002"
+    try:
+        for event in (TrainingCompleted(completion_id=completion, agency="school", course="core",
+                                        training_completed_on=date(2027, 1, 15)),
+                      TrainingSurveySent(survey_id="s2", completion_id=completion, survey="follow_up",
+                                         fact="follow_up_survey_sent", agency="school", course="core",
+                                         sent_on=date(2027, 4, 14))):
+            await scheduler.runtime.inbox.handle_once(
+                "scheduling", event.envelope(producer="audits", occurred_at=clock.now()), scheduler.dispatch)
+        events = [e for e in await owed_events(scheduler) if e["event_type"].startswith("scheduling.deadline.")]
+        assert {e["event_type"] for e in events} == {"scheduling.deadline.scheduled", "scheduling.deadline.met"}
+        for e in events:
+            assert e["payload"]["completion_id"] == completion and e["payload"]["audit_id"] is None
+            assert e["payload"]["description"] == rules.get(e["payload"]["key"]).what
+        [survey] = [e["payload"] for e in events if e["payload"]["key"] == "training.manager_survey"]
+        assert survey["description"] == "the team-impact survey goes to the trainee's manager", "the local wording"
+        # Listed by the completion's id; an audit id finds nothing of it.
+        assert {d["key"] for d in await list_deadlines(scheduler.runtime, completion_id=completion)} == {
+            "training.follow_up", "training.manager_survey"}
+        assert await list_deadlines(scheduler.runtime, audit_id=completion) == []
+    finally:
+        await scheduler.runtime.engine.dispose()
+
+
+async def test_the_timer_s_events_say_what_the_duty_is(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    clock.set(at("2027-01-08", 10))
+    assert await tick(scheduler) > 0
+    fired = [e["payload"] for e in await owed_events(scheduler) if e["event_type"] in (
+        "scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")]
+    assert fired and all(p["description"] == scheduler.tk.rules.get(p["key"]).what for p in fired)
+    assert all(p["case_id"] == CASE and p["completion_id"] is None for p in fired)
