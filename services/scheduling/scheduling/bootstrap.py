@@ -16,7 +16,7 @@ from .application.ticker import run_ticker
 from .application.timekeeping import Timekeeping
 from .config import SchedulingSettings, load_settings
 from .domain.deadlines import ReminderPolicy
-from .domain.rules import load_rules
+from .domain.rules_file import load_rules
 from .entrypoints.http import router
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"

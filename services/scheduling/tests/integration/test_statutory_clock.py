@@ -28,7 +28,7 @@ from scheduling.application.timekeeping import Conflict, Timekeeping
 from scheduling.bootstrap import MIGRATIONS
 from scheduling.config import load_settings
 from scheduling.domain.deadlines import LONDON, ReminderPolicy, start_of_day
-from scheduling.domain.rules import load_rules
+from scheduling.domain.rules_file import load_rules
 
 CASE = "5a1f0c3e-0000-4000-8000-000000000001"
 
