@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,9 +34,8 @@ def _locking(session: AsyncSession, query: Select[Any], *, skip_locked: bool = F
 async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, Any], unique: list[str]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; whether a row was written (a redelivered event writes none)."""
     dialect_insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
-    result = await session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=unique))
-    assert isinstance(result, CursorResult)
+    result = cast(CursorResult[Any], await session.execute(
+        dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)))
     return bool(result.rowcount)
 
 
