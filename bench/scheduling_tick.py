@@ -23,12 +23,12 @@ from sqlalchemy import insert
 from safeguard_shared.clock import ManualClock
 from safeguard_shared.service import ServiceRuntime
 from scheduling.adapters import orm
+from scheduling.application.ticker import tick
+from scheduling.application.timekeeping import Timekeeping
 from scheduling.bootstrap import MIGRATIONS
 from scheduling.config import load_settings
 from scheduling.domain.deadlines import ReminderPolicy
-from scheduling.domain.rules import load_rules
-from scheduling.handlers import Scheduler
-from scheduling.ticker import tick
+from scheduling.domain.rules_file import load_rules
 
 
 async def main(n: int, due_now: int, postgres: str | None) -> None:
@@ -50,7 +50,7 @@ async def main(n: int, due_now: int, postgres: str | None) -> None:
                              inbox_table=orm.inbox, migrations=MIGRATIONS, clock=clock)
     await runtime.migrate()
     rules = load_rules()
-    scheduler = Scheduler(runtime, rules.calendar(), rules, ReminderPolicy())
+    tk = Timekeeping(rules, rules.calendar(), ReminderPolicy())
     t0 = time.perf_counter()
     chunk = 20_000
     async with runtime.engine.begin() as conn:
@@ -76,7 +76,8 @@ async def main(n: int, due_now: int, postgres: str | None) -> None:
         else:
             clock.set(now)
         t = time.perf_counter()
-        fired = await tick(scheduler)
+        async with runtime.unit_of_work() as uow:
+            fired = await tick(uow, tk)
         timings[label] = ((time.perf_counter() - t) * 1000, fired)
     print(f"store: {'PostgreSQL' if postgres else 'SQLite'}, {n:,} open deadlines (filled in {fill:.0f} s)")
     for label, (ms, fired) in timings.items():

@@ -6,14 +6,18 @@ timescale and the case id's first characters only — never a child's or adult's
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from icalendar import Calendar, Event
+
+from ..domain.rules import RuleBook
 
 PRODID = "-//Safeguarding partnership//learning reviews//EN"
 
 
-def feed(rows, name: str, rules) -> bytes:
+def feed(rows: Iterable[Any], name: str, rules: RuleBook) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -31,7 +35,7 @@ def feed(rows, name: str, rules) -> bytes:
             what = rules.get(row["key"]).what
         except KeyError:
             what = row["key"]
-        occasion = (row["case_id"] or row["audit_id"] or "")[:8]
+        occasion = (row["case_id"] or row["audit_id"] or row["completion_id"] or "")[:8]
         agency = f" ({row['agency'].replace('_', ' ')})" if row["agency"] else ""
         event.add("summary", f"{row['key']}{agency}: {what} [{row['status'].replace('_', ' ')}] {occasion}")
         event.add("description", row["explanation"])
@@ -39,4 +43,5 @@ def feed(rows, name: str, rules) -> bytes:
         if row["status"] == "met":
             event.add("status", "CONFIRMED")
         cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical

@@ -9,7 +9,7 @@ metadata, outbox, inbox = metadata_with_bus_tables()
 # What the clock knows of each case or audit: its process, involved agencies and recorded anchors.
 occasions = Table(
     "occasions", metadata,
-    Column("occasion", String(50), primary_key=True),  # "case:<id>" or "audit:<id>"
+    Column("occasion", String(50), primary_key=True),  # "case:<id>", "audit:<id>" or "training:<id>"
     Column("process", String(20), nullable=False),  # child | adult | audit | training
     Column("involved_agencies", JSON, nullable=False),
     Column("anchors", JSON, nullable=False),  # anchor name -> ISO date
@@ -22,7 +22,9 @@ deadlines = Table(
     Column("key", String(80), nullable=False),
     Column("case_id", String(36), nullable=True),
     Column("audit_id", String(36), nullable=True),
-    # "case:<id>" or "audit:<id>": never NULL, so the uniqueness below holds on every database.
+    Column("completion_id", String(36), nullable=True),  # a training completion's clocks
+    # "case:<id>", "audit:<id>" or "training:<completion id>": never NULL, so the uniqueness below
+    # holds on every database.
     Column("occasion", String(50), nullable=False),
     Column("agency", String(60), nullable=False, default=""),
     # 1 for most duties; the n-th occurrence of a recurring one (the monthly SAR panel).
@@ -53,6 +55,7 @@ deadlines = Table(
 )
 Index("ix_deadlines_case", deadlines.c.case_id)
 Index("ix_deadlines_audit", deadlines.c.audit_id)
+Index("ix_deadlines_completion", deadlines.c.completion_id)
 Index("ix_deadlines_next", deadlines.c.next_transition_at)
 Index("ix_deadlines_status_due", deadlines.c.status, deadlines.c.due)
 

@@ -6,7 +6,8 @@ after D: D is day 0 even when it is a working day. A date reached by weeks, mont
 that is not a working day moves back to the preceding working day, so a deadline is never later
 than the rule allows.
 
-Pure domain: no I/O. Bank holidays come from the pinned `holidays` package, which is data.
+Pure domain: no I/O. Bank holidays come from the pinned `holidays` package, which is data. An
+offset ("5 working days", "4 weeks before") is a value of its own, in offsets.py.
 
 Speed: deadlines are recomputed in bulk (every open case, every tick, every report), so the hot
 path is a bisect over a precomputed list of working-day ordinals. Which days were skipped, and the
@@ -18,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from bisect import bisect_left, bisect_right
-from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -26,6 +26,8 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 import holidays
+
+from .offsets import NO_OFFSET, Offset, plural, shift_months, working_day_offset
 
 __all__ = ["ComputedDate", "Offset", "SkippedDay", "WorkingDayCalendar"]
 
@@ -40,10 +42,6 @@ _MIN_ORDINAL, _MAX_ORDINAL = dt.date.min.toordinal(), dt.date.max.toordinal()
 def _fmt(day: dt.date) -> str:
     """How every explanation writes a date: ISO, so it sorts and parses, plus the weekday."""
     return f"{day.isoformat()} ({_DAY_NAMES[day.weekday()][:3]})"
-
-
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _listing(items: list[str]) -> str:
@@ -63,91 +61,6 @@ def _as_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return dt.date(value.year, value.month, value.day)
     raise TypeError(f"expected a datetime.date, got {type(value).__name__}: {value!r}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Offsets
-
-
-@dataclass(frozen=True, slots=True)
-class Offset:
-    """How far a date lies from its anchor: "5 working days", "4 weeks before", "5 months and 15
-    days".
-
-    Months are applied first, then weeks and calendar days (the way people count "five and a half
-    months": five calendar months, then the days). Working days stand alone: a count of working
-    days has no fixed length, so adding it to a month would make the order of operations matter.
-    All parts point the same way; a negative offset counts backward ("7 working days before").
-    """
-
-    working_days: int = 0
-    weeks: int = 0
-    months: int = 0
-    calendar_days: int = 0
-
-    def __post_init__(self) -> None:
-        parts = (self.working_days, self.weeks, self.months, self.calendar_days)
-        for name, value in zip(("working_days", "weeks", "months", "calendar_days"), parts):
-            if type(value) is not int:
-                raise TypeError(f"Offset.{name} must be an int, got {value!r}")
-        if self.working_days and (self.weeks or self.months or self.calendar_days):
-            raise ValueError("working days cannot be combined with weeks, months or calendar days")
-        if len({value > 0 for value in parts if value}) > 1:
-            raise ValueError("an offset cannot count forward and backward at once")
-
-    @property
-    def sign(self) -> int:
-        """1 for "after", -1 for "before", 0 for "on the anchor date itself"."""
-        for value in (self.working_days, self.months, self.weeks, self.calendar_days):
-            if value:
-                return 1 if value > 0 else -1
-        return 0
-
-    @property
-    def is_zero(self) -> bool:
-        return self.sign == 0
-
-    def __add__(self, other: Offset) -> Offset:
-        if not isinstance(other, Offset):
-            return NotImplemented
-        return Offset(self.working_days + other.working_days, self.weeks + other.weeks,
-                      self.months + other.months, self.calendar_days + other.calendar_days)
-
-    def times(self, k: int) -> Offset:
-        """This offset k times over (the k-th occurrence of a recurring duty)."""
-        return Offset(self.working_days * k, self.weeks * k, self.months * k,
-                      self.calendar_days * k)
-
-    def approx_days(self) -> float:
-        """Rough length in calendar days; only for sanity checks such as "target before latest"."""
-        return (self.working_days * 7 / 5 + self.weeks * 7 + self.months * 30.44
-                + self.calendar_days)
-
-    def describe(self) -> str:
-        """The size of the offset in words, without direction: "5 months and 15 calendar days"."""
-        words = [_plural(abs(n), unit) for n, unit in (
-            (self.working_days, "working day"), (self.months, "month"), (self.weeks, "week"),
-            (self.calendar_days, "calendar day")) if n]
-        return " and ".join(words) if words else "0 days"
-
-
-_NO_OFFSET = Offset()
-# add_working_days builds its Offset on the hot path; reuse the few that real rules use.
-_WORKING_DAY_OFFSETS: dict[int, Offset] = {n: Offset(working_days=n) for n in range(-400, 401)}
-
-
-def _working_day_offset(n: int) -> Offset:
-    offset = _WORKING_DAY_OFFSETS.get(n)
-    return offset if offset is not None else Offset(working_days=n)
-
-
-def _shift_months(start: dt.date, months: int) -> dt.date:
-    """Calendar months: the same day of the month, or the month's last day if it has no such day
-    (31 Jan + 1 month = 28 Feb, or 29 Feb in a leap year)."""
-    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
-    if not 1 <= year <= 9999:
-        raise OverflowError(f"{start} + {months} months is outside the supported dates")
-    return dt.date(year, month0 + 1, min(start.day, monthrange(year, month0 + 1)[1]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +131,7 @@ class ComputedDate:
             return (f"{_fmt(self.date)} is the start date itself: an offset of 0 counts and moves "
                     f"nothing{note}.")
         if self.offset.working_days:
-            count = _plural(len(self.skipped), "non-working day")
+            count = plural(len(self.skipped), "non-working day")
             passed = (f"counting passed over {count}: {days}"
                       if self.skipped else "no non-working day fell in between")
             return f"{_fmt(self.date)} is {self.description}; {passed}."
@@ -288,7 +201,8 @@ class WorkingDayCalendar:
     def __repr__(self) -> str:
         return f"WorkingDayCalendar(closures={dict(self._closures)!r})"
 
-    def __reduce__(self):  # a lock does not pickle; the closures are all that define a calendar
+    def __reduce__(self) -> tuple[type[WorkingDayCalendar], tuple[dict[dt.date, str]]]:
+        # A lock does not pickle; the closures are all that define a calendar.
         return (WorkingDayCalendar, (dict(self._closures),))
 
     @property
@@ -333,8 +247,8 @@ class WorkingDayCalendar:
             if s > last or i < 0:
                 return self._add_working_days_extending(start, n)
         else:
-            return ComputedDate(start, start, _NO_OFFSET, None, self)
-        return ComputedDate(dates[i], start, _working_day_offset(n), None, self)
+            return ComputedDate(start, start, NO_OFFSET, None, self)
+        return ComputedDate(dates[i], start, working_day_offset(n), None, self)
 
     def add_calendar_days(self, start: dt.date, n: int) -> ComputedDate:
         return self.apply(start, Offset(calendar_days=n))
@@ -354,7 +268,7 @@ class WorkingDayCalendar:
             result = self.add_working_days(start, offset.working_days)
             return result if result.offset == offset else ComputedDate(
                 result.date, start, offset, None, self)
-        landed = _shift_months(start, offset.months) + dt.timedelta(
+        landed = shift_months(start, offset.months) + dt.timedelta(
             days=7 * offset.weeks + offset.calendar_days)
         o = landed.toordinal()
         span = 31
@@ -383,11 +297,11 @@ class WorkingDayCalendar:
             if n > 0:
                 i = bisect_right(table.ordinals, s) + n - 1
                 if i < len(table.ordinals):
-                    return ComputedDate(table.dates[i], start, _working_day_offset(n), None, self)
+                    return ComputedDate(table.dates[i], start, working_day_offset(n), None, self)
             else:
                 i = bisect_left(table.ordinals, s) + n
                 if i >= 0:
-                    return ComputedDate(table.dates[i], start, _working_day_offset(n), None, self)
+                    return ComputedDate(table.dates[i], start, working_day_offset(n), None, self)
             reach *= 2  # long closures: the estimate was short
 
     def _covering(self, lo: int, hi: int) -> _Table:

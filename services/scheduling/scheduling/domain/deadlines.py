@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+
+from safeguard_shared.partnership import LONDON
 
 from .calendar import WorkingDayCalendar
 
-LONDON = ZoneInfo("Europe/London")
 OPEN_STATUSES = ("pending", "due_soon", "overdue")
 
 
@@ -41,7 +41,8 @@ class Transition:
 def next_transition(status: str, due: date, escalations: int, calendar: WorkingDayCalendar,
                     policy: ReminderPolicy) -> Transition | None:
     if status == "pending":
-        reminder_day = calendar.add_working_days(due, -policy.lead_working_days).date if policy.lead_working_days else due
+        lead = policy.lead_working_days
+        reminder_day = calendar.add_working_days(due, -lead).date if lead else due
         return Transition("due_soon", start_of_day(reminder_day), "due_soon")
     if status == "due_soon":
         return Transition("missed", start_of_day(due + timedelta(days=1)), "overdue")
@@ -77,7 +78,7 @@ def assess_met(calendar: WorkingDayCalendar, *, met_on: date, due: date, target:
                window_start: date | None) -> Outcome:
     late = max(0, working_days_between(calendar, due, met_on))
     # A duty with a window (the rapid review meeting: 7 to 13 working days) is on time only inside it.
-    early = bool(window_start) and met_on < window_start
+    early = window_start is not None and met_on < window_start
     return Outcome(on_time=met_on <= due and not early, working_days_late=late,
                    target_met=(met_on <= target) if target else None,
-                   outside_window=bool(window_start) and (met_on < window_start or met_on > due))
+                   outside_window=window_start is not None and (met_on < window_start or met_on > due))

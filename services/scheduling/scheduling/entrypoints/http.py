@@ -1,16 +1,32 @@
-"""HTTP routes of the scheduling service (prefix /v1)."""
+"""HTTP routes of the scheduling service (prefix /v1): parse, authorise, call a use case or a query,
+map its errors."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from safeguard_shared.auth import AGENCIES, CurrentPrincipal, Principal, require_roles
+from safeguard_shared.auth import CurrentPrincipal, Principal, require_roles
+from safeguard_shared.partnership import Agency
+from safeguard_shared.service import ServiceRuntime
+from safeguard_shared.unit_of_work import UnitOfWork
 
-from .. import handlers, queries
 from ..adapters import ics
+from ..application import commands, queries
+from ..application.timekeeping import Conflict, NotFound, Timekeeping
+from .schemas import (
+    DeadlineOut,
+    DeadlineWithHistory,
+    OptionalReason,
+    Reason,
+    RuleOut,
+    RulesOut,
+    ThisWeekOut,
+    WorkingDaysOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["scheduling"])
 
@@ -19,107 +35,111 @@ CHANGE_ROLES = ("business_unit",)
 MAX_DAYS = 2000  # about eight years of working days: anything larger is a typo, not a timescale
 
 
+class CalendarResponse(Response):
+    """An iCalendar (RFC 5545) feed."""
+
+    media_type = "text/calendar"
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _timekeeping(request: Request) -> Timekeeping:
+    tk: Timekeeping = request.app.state.timekeeping
+    return tk
+
+
 def _agency_scope(principal: Principal) -> str | None:
     # Agency staff see only the deadlines their own agency must meet.
     return None if principal.has_any(SEE_ALL_ROLES) else principal.agency
 
 
-def _problem(loc: list[str], msg: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": loc, "msg": msg, "type": "value_error"}])
+def _only_own(scope: str | None, agency: str) -> None:
+    if scope is not None and scope != agency:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "agencies see only their own deadlines")
 
 
-@router.get("/deadlines")
+@router.get("/deadlines", response_model=list[DeadlineOut], response_model_exclude_unset=True)
 async def deadlines(request: Request, principal: CurrentPrincipal, case_id: str | None = None,
-                    audit_id: str | None = None):
-    """Deadlines of one case or one audit, each with its due date and how it was counted."""
-    if not case_id and not audit_id:
-        raise _problem(["query", "case_id"], "give case_id or audit_id")
-    return await queries.list_deadlines(request.app.state.runtime, case_id=case_id, audit_id=audit_id,
-                                        agency=_agency_scope(principal))
+                    audit_id: str | None = None, completion_id: str | None = None) -> list[dict[str, Any]]:
+    """Deadlines of one case, one audit or one training completion, each with its due date and how
+    it was counted."""
+    if not case_id and not audit_id and not completion_id:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
+            {"loc": ["query", "case_id"], "msg": "give case_id, audit_id or completion_id", "type": "value_error"}])
+    async with _runtime(request).unit_of_work() as uow:
+        return await queries.list_deadlines(uow, case_id=case_id, audit_id=audit_id, completion_id=completion_id,
+                                            agency=_agency_scope(principal))
 
 
-@router.get("/deadlines/this-week")
-async def this_week(request: Request, principal: CurrentPrincipal, agency: str | None = None):
+@router.get("/deadlines/this-week", response_model=ThisWeekOut, response_model_exclude_unset=True)
+async def this_week(request: Request, principal: CurrentPrincipal, agency: Agency | None = None) -> dict[str, Any]:
     """What is due this week (Monday–Sunday of the business date) and what is overdue now."""
     scope = _agency_scope(principal)
     if agency is not None:
-        if agency not in AGENCIES:
-            raise _problem(["query", "agency"], f"unknown agency '{agency}'")
-        if scope is not None and agency != scope:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "agencies see only their own deadlines")
+        _only_own(scope, agency)
         scope = agency
-    return await queries.due_this_week(request.app.state.runtime, agency=scope)
+    async with _runtime(request).unit_of_work() as uow:
+        return await queries.due_this_week(uow, agency=scope)
 
 
-@router.get("/deadlines/{deadline_id}")
-async def one_deadline(deadline_id: str, request: Request, principal: CurrentPrincipal):
-    """One deadline with its history: scheduled, reminders, moves, pauses, met."""
+async def _one(request: Request, deadline_id: str) -> dict[str, Any]:
     try:
-        item = await request.app.state.scheduler.one(deadline_id)
-    except handlers.NotFound as exc:
+        async with _runtime(request).unit_of_work() as uow:
+            return await queries.one_deadline(uow, deadline_id)
+    except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+
+@router.get("/deadlines/{deadline_id}", response_model=DeadlineWithHistory, response_model_exclude_unset=True)
+async def one_deadline(deadline_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    """One deadline with its history: scheduled, reminders, moves, pauses, met."""
+    item = await _one(request, deadline_id)
     scope = _agency_scope(principal)
     if scope is not None and scope not in (item.get("agency"), item["who_acts"]["agency"]):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "agencies see only their own deadlines")
     return item
 
 
-class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = Field(min_length=3, max_length=2000, description="why, in words the board will read")
-
-
-class OptionalReason(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-async def _command(request: Request, principal: Principal, action: str, deadline_id: str, **kwargs):
+async def _command(request: Request, principal: Principal, deadline_id: str,
+                   run: Callable[[UnitOfWork, Timekeeping], Awaitable[None]]) -> dict[str, Any]:
     require_roles(principal, *CHANGE_ROLES)
-    scheduler = request.app.state.scheduler
     try:
-        return await getattr(scheduler, action)(deadline_id, by=principal.subject, **kwargs)
-    except handlers.NotFound as exc:
+        async with _runtime(request).unit_of_work() as uow:
+            await run(uow, _timekeeping(request))
+    except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except handlers.Conflict as exc:
+    except Conflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return await _one(request, deadline_id)
 
 
-@router.post("/deadlines/{deadline_id}/pause")
-async def pause(deadline_id: str, body: Reason, request: Request, principal: CurrentPrincipal):
+@router.post("/deadlines/{deadline_id}/pause", response_model=DeadlineWithHistory, response_model_exclude_unset=True)
+async def pause(deadline_id: str, body: Reason, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """Stop the clock (e.g. parallel court proceedings); the reason is required."""
-    return await _command(request, principal, "pause", deadline_id, reason=body.reason)
+    command = commands.PauseDeadline(deadline_id, reason=body.reason, by=principal.subject)
+    return await _command(request, principal, deadline_id, lambda uow, tk: commands.pause(command, uow, tk))
 
 
-@router.post("/deadlines/{deadline_id}/resume")
-async def resume(deadline_id: str, body: OptionalReason, request: Request, principal: CurrentPrincipal):
+@router.post("/deadlines/{deadline_id}/resume", response_model=DeadlineWithHistory,
+             response_model_exclude_unset=True)
+async def resume(deadline_id: str, body: OptionalReason, request: Request,
+                 principal: CurrentPrincipal) -> dict[str, Any]:
     """Restart the clock; the due date moves by the working days it stood still."""
-    return await _command(request, principal, "resume", deadline_id, reason=body.reason)
+    command = commands.ResumeDeadline(deadline_id, by=principal.subject, reason=body.reason)
+    return await _command(request, principal, deadline_id, lambda uow, tk: commands.resume(command, uow, tk))
 
 
-@router.post("/deadlines/{deadline_id}/waive")
-async def waive(deadline_id: str, body: Reason, request: Request, principal: CurrentPrincipal):
+@router.post("/deadlines/{deadline_id}/waive", response_model=DeadlineWithHistory, response_model_exclude_unset=True)
+async def waive(deadline_id: str, body: Reason, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """Waive a deadline, with the reason and who decided."""
-    return await _command(request, principal, "waive", deadline_id, reason=body.reason)
+    command = commands.WaiveDeadline(deadline_id, reason=body.reason, by=principal.subject)
+    return await _command(request, principal, deadline_id, lambda uow, tk: commands.waive(command, uow, tk))
 
 
-@router.get("/rules")
-async def rules(request: Request, _principal: CurrentPrincipal):
-    """The effective timescale rules, after the partnership's local changes."""
-    book = request.app.state.rules
-    return {"version": book.version, "rules": [_rule_out(r) for r in book.all(include_disabled=True)]}
-
-
-@router.get("/rules/{key}")
-async def rule(key: str, request: Request, _principal: CurrentPrincipal):
-    """One timescale rule."""
-    try:
-        return _rule_out(request.app.state.rules.get(key))
-    except KeyError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc).strip('"')) from None
-
-
-def _rule_out(r) -> dict:
+def _rule_out(r: Any) -> dict[str, Any]:
     return {"key": r.key, "what": r.what, "source": list(r.source), "anchor": r.anchor, "offset": r.offset.describe(),
             "window_from": r.window_from.describe() if r.window_from else None,
             "target": r.target.describe() if r.target else None, "per_agency": r.per_agency, "met_by": r.met_by,
@@ -127,29 +147,42 @@ def _rule_out(r) -> dict:
             "locally_changed": sorted(r.locally_changed), "note": r.note}
 
 
-@router.get("/calendar/add-working-days")
+@router.get("/rules", response_model=RulesOut)
+async def rules(request: Request, _principal: CurrentPrincipal) -> dict[str, Any]:
+    """The effective timescale rules, after the partnership's local changes."""
+    book = _timekeeping(request).rules
+    return {"version": book.version, "rules": [_rule_out(r) for r in book.all(include_disabled=True)]}
+
+
+@router.get("/rules/{key}", response_model=RuleOut)
+async def rule(key: str, request: Request, _principal: CurrentPrincipal) -> dict[str, Any]:
+    """One timescale rule."""
+    try:
+        return _rule_out(_timekeeping(request).rules.get(key))
+    except KeyError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc).strip('"')) from None
+
+
+@router.get("/calendar/add-working-days", response_model=WorkingDaysOut)
 async def add_working_days(request: Request, _principal: CurrentPrincipal, start: date,
-                           days: int = Query(ge=-MAX_DAYS, le=MAX_DAYS)):
+                           days: int = Query(ge=-MAX_DAYS, le=MAX_DAYS)) -> dict[str, Any]:
     """The N-th working day strictly after ``start`` (England and Wales bank holidays and local closures skipped)."""
-    return handlers.add_working_days(request.app.state.calendar, start, days)
+    return queries.add_working_days(_timekeeping(request).calendar, start, days)
 
 
-@router.get("/calendar/cases/{case_id}.ics")
-async def case_feed(case_id: str, request: Request, principal: CurrentPrincipal):
+@router.get("/calendar/cases/{case_id}.ics", response_class=CalendarResponse)
+async def case_feed(case_id: str, request: Request, principal: CurrentPrincipal) -> CalendarResponse:
     """iCalendar feed of one case's deadlines and meeting window."""
-    rows = await queries.calendar_rows(request.app.state.runtime, case_id=case_id, agency=_agency_scope(principal))
-    return Response(ics.feed(rows, "Safeguarding case deadlines", request.app.state.rules),
-                    media_type="text/calendar")
+    async with _runtime(request).unit_of_work() as uow:
+        rows = await queries.calendar_rows(uow, case_id=case_id, agency=_agency_scope(principal))
+    return CalendarResponse(ics.feed(rows, "Safeguarding case deadlines", _timekeeping(request).rules))
 
 
-@router.get("/calendar/agencies/{agency}.ics")
-async def agency_feed(agency: str, request: Request, principal: CurrentPrincipal):
+@router.get("/calendar/agencies/{agency}.ics", response_class=CalendarResponse)
+async def agency_feed(agency: Agency, request: Request, principal: CurrentPrincipal) -> CalendarResponse:
     """iCalendar feed of every deadline an agency must meet."""
-    if agency not in AGENCIES:
-        raise _problem(["path", "agency"], f"unknown agency '{agency}'")
-    scope = _agency_scope(principal)
-    if scope is not None and scope != agency:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "agencies see only their own deadlines")
-    rows = await queries.calendar_rows(request.app.state.runtime, agency=agency)
-    return Response(ics.feed(rows, f"Safeguarding deadlines: {agency.replace('_', ' ')}", request.app.state.rules),
-                    media_type="text/calendar")
+    _only_own(_agency_scope(principal), agency)
+    async with _runtime(request).unit_of_work() as uow:
+        rows = await queries.calendar_rows(uow, agency=agency)
+    return CalendarResponse(ics.feed(rows, f"Safeguarding deadlines: {agency.replace('_', ' ')}",
+                                     _timekeeping(request).rules))

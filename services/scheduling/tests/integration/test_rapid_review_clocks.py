@@ -1,8 +1,8 @@
 """The rapid review clocks a serious incident starts, as the business unit reads them through the API,
 and the promise that a CaseOpened delivered more than once starts each clock once.
 
-The Scheduler is the one the service's bootstrap wires; each CaseOpened reaches it through the
-service's own Inbox, as the consumer hands it over. The store is migrated on SQLite and PostgreSQL;
+The event handlers are the ones the service's bootstrap wires; each CaseOpened reaches them through
+the service's own Inbox and dispatcher, as the consumer hands it over. The store is migrated on SQLite and PostgreSQL;
 no broker, relay or ticker runs, so nothing but the test moves the clock.
 """
 from __future__ import annotations
@@ -46,8 +46,8 @@ def business_unit(issuer):
 
 
 async def deliver(service, env: Envelope) -> bool:
-    scheduler = service.app.state.scheduler
-    return await service.runtime.inbox.handle_once("scheduling", env, scheduler.on_referrals_event)
+    dispatcher = service.runtime.subscriptions[0].handle  # one dispatcher answers every stream
+    return await service.runtime.inbox.handle_once("scheduling", env, dispatcher)
 
 
 async def deadlines_of(service, headers, case_id: str = CASE) -> dict[str, dict]:

@@ -17,13 +17,13 @@ CASE = "5a1f0c3e-0000-4000-8000-0000000000aa"
 async def scheduling(databases, tmp_path, issuer):
     async with migrated("scheduling", database_url=await databases.anew("scheduling"), data_dir=tmp_path,
                         issuer=issuer) as service:
-        scheduler = service.app.state.scheduler
+        runtime = service.runtime
         event = CaseOpened(case_id=CASE, case_ref="RR-2026-5A1F0C", pathway="child", referring_agency="police",
                            received_on=date(2026, 12, 21), became_aware_on=date(2026, 12, 21),
                            involved_agencies=["local_authority", "police", "icb"], serious_incident=True,
                            rapid_review=True, notices_owed=["national_panel"])
-        env = event.envelope(producer="referrals", occurred_at=scheduler.runtime.clock.now())
-        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_referrals_event)
+        env = event.envelope(producer="referrals", occurred_at=runtime.clock.now())
+        await runtime.inbox.handle_once("scheduling", env, runtime.subscriptions[0].handle)
         yield service
 
 

@@ -2,30 +2,33 @@
 met by what happens on the case, moved when an anchor moves, paused for court proceedings, and
 fired by a durable timer that survives restarts and never fires twice — even with two schedulers.
 
-The ticker and handlers run on the service's own database; the events they owe are read back from
-its outbox (the relay that publishes them is proved in shared/tests/integration).
+The ticker and the event handlers run on the service's own database, each in a unit of work; the
+events they owe are read back from its outbox (the relay that publishes them is proved in
+shared/tests/integration).
 """
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
 
+from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import ManualClock
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
 from safeguard_shared.service import ServiceRuntime
 from scheduling.adapters import orm
+from scheduling.application import commands, queries, ticker
+from scheduling.application.event_handlers import EVENT_HANDLERS, bind
+from scheduling.application.timekeeping import Conflict, Timekeeping
 from scheduling.bootstrap import MIGRATIONS
 from scheduling.config import load_settings
 from scheduling.domain.deadlines import LONDON, ReminderPolicy, start_of_day
-from scheduling.domain.rules import load_rules
-from scheduling.handlers import Conflict, Scheduler
-from scheduling.queries import due_this_week, list_deadlines
-from scheduling.ticker import tick
+from scheduling.domain.rules_file import load_rules
 
 CASE = "5a1f0c3e-0000-4000-8000-000000000001"
 
@@ -35,14 +38,60 @@ def at(day: str, hour: int = 9) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=LONDON).astimezone(UTC)
 
 
+@dataclass
+class Scheduler:
+    """The service's use cases on one store, as bootstrap wires them (without broker or relay)."""
+
+    runtime: ServiceRuntime
+    tk: Timekeeping
+
+    @property
+    def calendar(self):
+        return self.tk.calendar
+
+    @property
+    def dispatch(self) -> EventDispatcher:
+        return EventDispatcher(bind(self.tk, EVENT_HANDLERS), self.runtime.outbox, self.runtime.clock)
+
+    async def _command(self, use_case, command) -> dict:
+        async with self.runtime.unit_of_work() as uow:
+            await use_case(command, uow, self.tk)
+        async with self.runtime.unit_of_work() as uow:
+            return await queries.one_deadline(uow, command.deadline_id)
+
+    async def pause(self, deadline_id: str, *, reason: str, by: str) -> dict:
+        return await self._command(commands.pause, commands.PauseDeadline(deadline_id, reason=reason, by=by))
+
+    async def resume(self, deadline_id: str, *, by: str, reason: str | None = None) -> dict:
+        return await self._command(commands.resume, commands.ResumeDeadline(deadline_id, by=by, reason=reason))
+
+    async def waive(self, deadline_id: str, *, reason: str, by: str) -> dict:
+        return await self._command(commands.waive, commands.WaiveDeadline(deadline_id, reason=reason, by=by))
+
+
 async def make_scheduler(db_url: str, clock: ManualClock, tmp_path) -> Scheduler:
     settings = load_settings(database_url=db_url, data_dir=tmp_path, nats_url="nats://127.0.0.1:1")
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox, migrations=MIGRATIONS,
                              clock=clock)
     await runtime.migrate()
     rules = load_rules()
-    return Scheduler(runtime, rules.calendar(), rules, ReminderPolicy(lead_working_days=2,
-                                                                       escalate_every_working_days=2))
+    return Scheduler(runtime, Timekeeping(rules, rules.calendar(), ReminderPolicy(lead_working_days=2,
+                                                                                  escalate_every_working_days=2)))
+
+
+async def tick(scheduler: Scheduler) -> int:
+    async with scheduler.runtime.unit_of_work() as uow:
+        return await ticker.tick(uow, scheduler.tk)
+
+
+async def list_deadlines(runtime: ServiceRuntime, **criteria) -> list[dict]:
+    async with runtime.unit_of_work() as uow:
+        return await queries.list_deadlines(uow, **criteria)
+
+
+async def due_this_week(runtime: ServiceRuntime, **criteria) -> dict:
+    async with runtime.unit_of_work() as uow:
+        return await queries.due_this_week(uow, **criteria)
 
 
 def envelope(event, clock: ManualClock) -> Envelope:
@@ -50,7 +99,7 @@ def envelope(event, clock: ManualClock) -> Envelope:
 
 
 async def deliver(scheduler: Scheduler, env: Envelope) -> None:
-    await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_referrals_event)
+    await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.dispatch)
 
 
 async def owed_events(scheduler: Scheduler, event_type: str | None = None) -> list[dict]:
@@ -100,8 +149,8 @@ async def test_scoping_sent_to_every_agency_meets_the_deadline_and_starts_each_a
     clock, scheduler = clock_and_scheduler
     await deliver(scheduler, envelope(serious_incident(), clock))
     for agency, day in (("local_authority", "2026-12-22"), ("police", "2026-12-22"), ("icb", "2026-12-24")):
-        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date.fromisoformat(day),
-                                                           agency=agency), clock))
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent",
+                                                           on=date.fromisoformat(day), agency=agency), clock))
     deadlines = await by_key(scheduler)
     # The last agency had it on Thursday 24th: one working day after the 2-day limit (23rd).
     assert deadlines["rr.scoping_sent"]["status"] == "met"
@@ -119,7 +168,8 @@ async def test_scoping_sent_to_every_agency_meets_the_deadline_and_starts_each_a
 async def test_a_police_user_sees_only_the_deadlines_the_police_must_meet(clock_and_scheduler):
     clock, scheduler = clock_and_scheduler
     await deliver(scheduler, envelope(serious_incident(), clock))
-    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22)), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22)),
+                                      clock))
     mine = await list_deadlines(scheduler.runtime, case_id=CASE, audit_id=None, agency="police")
     assert {d["key"] for d in mine} == {"rr.scoping_returned"}
     assert {d["agency"] for d in mine} == {"police"}
@@ -168,7 +218,7 @@ async def test_two_schedulers_on_one_postgresql_database_never_fire_the_same_tra
     for n in range(40):
         case = serious_incident()
         case = case.model_copy(update={"case_id": f"5a1f0c3e-0000-4000-8000-{n:012d}"})
-        await first.runtime.inbox.handle_once("scheduling", envelope(case, clock), first.on_referrals_event)
+        await first.runtime.inbox.handle_once("scheduling", envelope(case, clock), first.dispatch)
     clock.set(at("2027-01-20", 10))
     counts = await asyncio.gather(*(tick(s) for s in (first, second, first, second)))
     while sum(await asyncio.gather(tick(first), tick(second))):
@@ -252,7 +302,7 @@ async def test_an_audit_is_planned_backward_from_the_qa_sub_group_meeting(clock_
 
     async def deliver_audit(event) -> None:
         env = event.envelope(producer="audits", occurred_at=clock.now())
-        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_audits_event)
+        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.dispatch)
 
     await deliver_audit(AuditPlanned(audit_id=audit_id, theme="Neglect", kind="children",
                                      qa_meeting_on=date(2027, 3, 10)))
@@ -280,11 +330,57 @@ async def test_core_training_starts_the_follow_up_and_manager_survey_clocks(cloc
                                      fact="follow_up_survey_sent", agency="school", course="core",
                                      sent_on=date(2027, 4, 14))):
         env = event.envelope(producer="audits", occurred_at=clock.now())
-        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.on_audits_event)
-    rows = {r["key"]: r for r in await list_deadlines(scheduler.runtime, case_id=None, audit_id=completion,
+        await scheduler.runtime.inbox.handle_once("scheduling", env, scheduler.dispatch)
+    rows = {r["key"]: r for r in await list_deadlines(scheduler.runtime, case_id=None, completion_id=completion,
                                                       agency=None)}
     # Completed Friday 15 January 2027: follow-up 3 months later (Thursday 15 April), manager survey
     # 4 months later (Saturday 15 May → Friday 14 May, the preceding working day).
     assert rows["training.follow_up"]["due"] == date(2027, 4, 15)
     assert rows["training.follow_up"]["status"] == "met" and rows["training.follow_up"]["on_time"] is True
     assert rows["training.manager_survey"]["due"] == date(2027, 5, 14)
+
+
+async def test_training_clocks_carry_the_completion_id_and_every_deadline_event_the_duty_in_words(databases,
+                                                                                                    tmp_path):
+    from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveySent
+
+    local = tmp_path / "local-timescales.yaml"
+    local.write_text("version: 1\nrules:\n  training.manager_survey:\n    what: the team-impact survey goes to the "
+                     "trainee's manager\n", encoding="utf-8")
+    clock = ManualClock(at("2027-01-15"))
+    scheduler = await make_scheduler(await databases.anew("scheduling"), clock, tmp_path)
+    rules = load_rules(override_path=local)
+    scheduler.tk = Timekeeping(rules, rules.calendar(), scheduler.tk.policy)
+    completion = "7a1e0000-0000-4000-8000-000000000002"
+    try:
+        for event in (TrainingCompleted(completion_id=completion, agency="school", course="core",
+                                        training_completed_on=date(2027, 1, 15)),
+                      TrainingSurveySent(survey_id="s2", completion_id=completion, survey="follow_up",
+                                         fact="follow_up_survey_sent", agency="school", course="core",
+                                         sent_on=date(2027, 4, 14))):
+            await scheduler.runtime.inbox.handle_once(
+                "scheduling", event.envelope(producer="audits", occurred_at=clock.now()), scheduler.dispatch)
+        events = [e for e in await owed_events(scheduler) if e["event_type"].startswith("scheduling.deadline.")]
+        assert {e["event_type"] for e in events} == {"scheduling.deadline.scheduled", "scheduling.deadline.met"}
+        for e in events:
+            assert e["payload"]["completion_id"] == completion and e["payload"]["audit_id"] is None
+            assert e["payload"]["description"] == rules.get(e["payload"]["key"]).what
+        [survey] = [e["payload"] for e in events if e["payload"]["key"] == "training.manager_survey"]
+        assert survey["description"] == "the team-impact survey goes to the trainee's manager", "the local wording"
+        # Listed by the completion's id; an audit id finds nothing of it.
+        assert {d["key"] for d in await list_deadlines(scheduler.runtime, completion_id=completion)} == {
+            "training.follow_up", "training.manager_survey"}
+        assert await list_deadlines(scheduler.runtime, audit_id=completion) == []
+    finally:
+        await scheduler.runtime.engine.dispose()
+
+
+async def test_the_timer_s_events_say_what_the_duty_is(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    clock.set(at("2027-01-08", 10))
+    assert await tick(scheduler) > 0
+    fired = [e["payload"] for e in await owed_events(scheduler) if e["event_type"] in (
+        "scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")]
+    assert fired and all(p["description"] == scheduler.tk.rules.get(p["key"]).what for p in fired)
+    assert all(p["case_id"] == CASE and p["completion_id"] is None for p in fired)

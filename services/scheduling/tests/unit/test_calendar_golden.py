@@ -14,7 +14,7 @@ import holidays
 import pytest
 
 from scheduling.domain.calendar import Offset, WorkingDayCalendar
-from scheduling.domain.rules import load_rules
+from scheduling.domain.rules_file import load_rules
 
 D = date
 CAL = WorkingDayCalendar()

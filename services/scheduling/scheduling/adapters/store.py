@@ -1,0 +1,131 @@
+"""The clock's store: what it knows of each occasion, its deadlines and their history.
+
+Every function takes the unit of work's session and runs inside its transaction; none commits.
+Rows come back as mappings keyed by column name (the `deadlines` table's columns).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .orm import deadline_history, deadlines, occasions
+
+Row = RowMapping
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else ""
+
+
+def _locking(session: AsyncSession, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+    # SQLite serialises writers by itself; PostgreSQL needs the rows locked (replicas run side by side).
+    if _dialect(session) == "postgresql":
+        return query.with_for_update(skip_locked=skip_locked)
+    return query
+
+
+async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, Any], unique: list[str]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; whether a row was written (a redelivered event writes none)."""
+    dialect_insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+    result = cast(CursorResult[Any], await session.execute(
+        dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)))
+    return bool(result.rowcount)
+
+
+# --- occasions ---------------------------------------------------------------------------------------
+async def occasion(session: AsyncSession, name: str, *, lock: bool = False) -> dict[str, Any] | None:
+    query = select(occasions).where(occasions.c.occasion == name)
+    if lock:
+        query = _locking(session, query)  # facts about one case are recorded one after another
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def remember_occasion(session: AsyncSession, name: str, process: str, agencies: Iterable[str],
+                            anchors: Mapping[str, date], now: datetime) -> None:
+    await _insert_once(session, occasions, dict(
+        occasion=name, process=process, involved_agencies=list(agencies),
+        anchors={k: v.isoformat() for k, v in anchors.items()}, updated_at=now), ["occasion"])
+
+
+async def set_anchors(session: AsyncSession, name: str, anchors: Mapping[str, str], now: datetime) -> None:
+    await session.execute(update(occasions).where(occasions.c.occasion == name).values(
+        anchors=dict(anchors), updated_at=now))
+
+
+# --- deadlines ---------------------------------------------------------------------------------------
+async def add_deadline(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    """The new deadline, unless this clock already runs for this occasion (and agency, occurrence)."""
+    return await _insert_once(session, deadlines, values, ["key", "occasion", "agency", "occurrence"])
+
+
+async def deadline(session: AsyncSession, deadline_id: str, *, lock: bool = False) -> Row | None:
+    query = select(deadlines).where(deadlines.c.deadline_id == deadline_id)
+    if lock:
+        query = _locking(session, query)
+    return (await session.execute(query)).mappings().first()
+
+
+async def deadlines_where(session: AsyncSession, *conditions: ColumnElement[bool],
+                          lock: bool = False) -> Sequence[Row]:
+    query = select(deadlines).where(*conditions)
+    if lock:
+        query = _locking(session, query)
+    return (await session.execute(query)).mappings().all()
+
+
+async def change_deadline(session: AsyncSession, deadline_id: str, **values: Any) -> None:
+    await session.execute(update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(**values))
+
+
+async def record_history(session: AsyncSession, deadline_id: str, at: datetime, change: str, detail: str) -> None:
+    await session.execute(insert(deadline_history).values(deadline_id=deadline_id, at=at, change=change,
+                                                          detail=detail))
+
+
+async def history_of(session: AsyncSession, deadline_id: str) -> Sequence[Row]:
+    return (await session.execute(select(deadline_history).where(
+        deadline_history.c.deadline_id == deadline_id).order_by(deadline_history.c.id))).mappings().all()
+
+
+# --- the ticker's round ------------------------------------------------------------------------------
+async def transitions_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Row]:
+    """Deadlines whose next transition has come, oldest first; on PostgreSQL rows another replica is
+    ticking are skipped, so no transition fires twice. Reads only the ``next_transition_at`` index."""
+    query = select(deadlines).where(deadlines.c.next_transition_at <= now).order_by(
+        deadlines.c.next_transition_at).limit(limit)
+    rows: Sequence[Row] = (await session.execute(_locking(session, query, skip_locked=True))).mappings().all()
+    return rows
+
+
+async def record_round(session: AsyncSession, now: datetime, history: list[dict[str, Any]],
+                       changes: list[dict[str, Any]]) -> None:
+    """A round's history and new states in two statements, however many deadlines it moved."""
+    if history:
+        await session.execute(insert(deadline_history), history)
+    if changes:
+        await session.execute(
+            update(deadlines).where(deadlines.c.deadline_id == bindparam("b_id")).values(
+                status=bindparam("b_status"), escalations=bindparam("b_escalations"),
+                next_transition_at=bindparam("b_next"), updated_at=now)
+            .execution_options(synchronize_session=False), changes)
+
+
+# --- reads -------------------------------------------------------------------------------------------
+def for_agency(query: Select[Any], agency: str | None) -> Select[Any]:
+    """Agency staff see the deadlines their own agency must meet, nothing else."""
+    if agency is None:
+        return query
+    return query.where(or_(deadlines.c.agency == agency, deadlines.c.who_agency == agency))
+
+
+async def read(session: AsyncSession, query: Select[Any]) -> Sequence[Row]:
+    rows: Sequence[Row] = (await session.execute(query)).mappings().all()
+    return rows

@@ -1,0 +1,63 @@
+"""Which use case answers which event. The clock listens to referrals (cases open, milestones, a
+SAR's delay), audits (audits planned, their milestones, training completions and surveys) and
+notifications (a statutory message that went out meets its clock).
+
+Each handler takes the partnership's ``Timekeeping`` too; ``bind`` gives it to them once, at start.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from functools import partial
+from typing import Any, Protocol
+
+from safeguard_shared.bus.dispatch import EventHandler, EventHandlers
+from safeguard_shared.contracts.audits import (
+    AuditMilestoneReached,
+    AuditPlanned,
+    CasesSampled,
+    TrainingCompleted,
+    TrainingSurveySent,
+)
+from safeguard_shared.contracts.envelope import Event
+from safeguard_shared.contracts.notifications import NotificationSent
+from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached, SarDelayChanged
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from .commands import when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks
+from .facts import (
+    when_a_case_milestone_is_reached_record_it,
+    when_a_statutory_message_is_sent_record_it,
+    when_a_training_survey_is_sent_record_it,
+    when_an_audit_milestone_is_reached_record_it,
+    when_cases_are_sampled_record_it,
+)
+from .starting import (
+    when_a_case_opens_start_its_clocks,
+    when_an_audit_is_planned_start_its_clocks,
+    when_training_is_completed_start_its_follow_ups,
+)
+from .timekeeping import Timekeeping
+
+
+class ClockHandler(Protocol):
+    def __call__(self, event: Any, uow: UnitOfWork, tk: Timekeeping) -> Awaitable[None]: ...
+
+
+EVENT_HANDLERS: Mapping[type[Event], Sequence[ClockHandler]] = {
+    CaseOpened: [when_a_case_opens_start_its_clocks],
+    MilestoneReached: [when_a_case_milestone_is_reached_record_it],
+    SarDelayChanged: [when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks],
+    AuditPlanned: [when_an_audit_is_planned_start_its_clocks],
+    CasesSampled: [when_cases_are_sampled_record_it],
+    AuditMilestoneReached: [when_an_audit_milestone_is_reached_record_it],
+    TrainingCompleted: [when_training_is_completed_start_its_follow_ups],
+    TrainingSurveySent: [when_a_training_survey_is_sent_record_it],
+    NotificationSent: [when_a_statutory_message_is_sent_record_it],
+}
+
+
+def bind(tk: Timekeeping, table: Mapping[type[Event], Sequence[ClockHandler]] = EVENT_HANDLERS) -> EventHandlers:
+    """The table with the partnership's timekeeping given to every handler, as the dispatcher calls them."""
+    bound: dict[type[Event], list[EventHandler]] = {
+        contract: [partial(handler, tk=tk) for handler in handlers] for contract, handlers in table.items()}
+    return bound

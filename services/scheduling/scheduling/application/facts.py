@@ -1,0 +1,143 @@
+"""Facts recorded on a case, an audit or a training completion: a fact meets the clocks waiting for
+it, and a fact that is also an anchor starts the clocks counted from it, or moves them if it moved."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from safeguard_shared.contracts.audits import AuditMilestoneReached, CasesSampled, TrainingSurveySent
+from safeguard_shared.contracts.notifications import NotificationSent
+from safeguard_shared.contracts.referrals import MilestoneReached
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import store
+from ..adapters.orm import deadlines
+from ..domain.deadlines import OPEN_STATUSES
+from ..domain.policies import ClockStart
+from ..domain.rules import Rule
+from .changes import mark_met, reschedule
+from .starting import start_clock
+from .timekeeping import OccasionNotYetKnown, Timekeeping, occasion_of
+
+# Which fact a sent message establishes: the clock is met when the message actually left.
+FACT_OF_MESSAGE = {
+    "serious_incident_notification": "panel_notified",
+    "looked_after_child_death_notice": "lac_death_notified",
+    "scoping_request": "scoping_sent",
+    "rapid_review_outcome_to_panel": "outcome_sent",
+    "final_report_to_panel": "final_report_sent",
+}
+
+
+async def record_fact(uow: UnitOfWork, tk: Timekeeping, occasion: str, *, fact: str, on: date,
+                      agency: str | None = None, anchor: str | None = None, reason: str | None = None) -> None:
+    occ = await store.occasion(uow.session, occasion, lock=True)
+    if occ is None:
+        # The event that opens the case is still on its way (or being retried): try again later
+        # rather than lose the fact. The consumer retries with back-off, then dead-letters.
+        raise OccasionNotYetKnown(f"{occasion} is not known to the clock yet")
+    anchors = dict(occ["anchors"])
+    anchors[f"{fact}@{agency}" if agency else fact] = on.isoformat()
+    anchor_name = anchor or (f"{fact}_on" if f"{fact}_on" in tk.rules.anchors else None)
+    previous = None
+    if anchor_name:
+        slot = f"{anchor_name}@{agency}" if agency else anchor_name
+        previous = anchors.get(slot)
+        anchors[slot] = on.isoformat()
+    await store.set_anchors(uow.session, occasion, anchors, uow.now())
+    await _meet(uow, tk, occ, anchors, fact=fact, on=on, agency=agency)
+    if anchor_name:
+        if previous and previous != on.isoformat():
+            await _move(uow, tk, occ, anchor_name, agency, on,
+                        reason or f"{anchor_name} changed from {previous} to {on.isoformat()}")
+        elif not previous:
+            await _start_from(uow, tk, occ, anchor_name, agency, on)
+
+
+def _known_anchors(tk: Timekeeping, anchors: dict[str, str]) -> dict[str, date]:
+    return {k: date.fromisoformat(v) for k, v in anchors.items() if "@" not in k and k in tk.rules.anchors}
+
+
+async def _meet(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: dict[str, str], *, fact: str,
+                on: date, agency: str | None) -> None:
+    for rule in tk.rules.met_by(fact):
+        conditions = [deadlines.c.occasion == occ["occasion"], deadlines.c.key == rule.key,
+                      deadlines.c.status.in_((*OPEN_STATUSES, "paused"))]
+        if rule.per_agency:
+            conditions.append(deadlines.c.agency == (agency or ""))
+        for row in await store.deadlines_where(uow.session, *conditions):
+            met_on = on
+            if agency and not rule.per_agency:
+                # "sent to every involved agency": met when the last of them has it, on that date.
+                dates = [anchors.get(f"{fact}@{a}") for a in occ["involved_agencies"]]
+                if not all(dates):
+                    continue
+                met_on = max(date.fromisoformat(d) for d in dates if d)
+            await mark_met(uow, tk, row, met_on)
+            if rule.repeats is not None:
+                await _next_occurrence(uow, tk, anchors, rule, row)
+
+
+async def _next_occurrence(uow: UnitOfWork, tk: Timekeeping, anchors: dict[str, str], rule: Rule, row: Any) -> None:
+    """A recurring duty met: the next occurrence starts (until the rule's `until` date)."""
+    await start_clock(uow, tk, ClockStart(rule.key, _known_anchors(tk, anchors), agency=row["agency"]),
+                      occasion=row["occasion"], occurrence=row["occurrence"] + 1)
+
+
+async def _start_from(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchor_name: str,
+                      agency: str | None, on: date) -> None:
+    known = _known_anchors(tk, occ["anchors"])
+    known[anchor_name] = on
+    for rule in tk.rules_of(occ["process"]):
+        if rule.anchor != anchor_name:
+            continue
+        if rule.per_agency:
+            for each in [agency] if agency else list(occ["involved_agencies"]):
+                await start_clock(uow, tk, ClockStart(rule.key, known, agency=each), occasion=occ["occasion"])
+        else:
+            await start_clock(uow, tk, ClockStart(rule.key, known), occasion=occ["occasion"])
+
+
+async def _move(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchor_name: str, agency: str | None,
+                on: date, reason: str) -> None:
+    conditions = [deadlines.c.occasion == occ["occasion"], deadlines.c.anchor_name == anchor_name,
+                  deadlines.c.status.in_(OPEN_STATUSES)]
+    if agency:
+        conditions.append(deadlines.c.agency == agency)
+    for row in await store.deadlines_where(uow.session, *conditions):
+        due = tk.rules.due_for(row["key"], {anchor_name: on}, tk.calendar)
+        await reschedule(uow, tk, row, due.due.date, f"Moved: {reason}. {due.explanation}", reason,
+                         window_start=due.window_start.date if due.window_start else None)
+
+
+# --- the events that record facts --------------------------------------------------------------------
+async def when_a_case_milestone_is_reached_record_it(event: MilestoneReached, uow: UnitOfWork,
+                                                     tk: Timekeeping) -> None:
+    await record_fact(uow, tk, occasion_of("case", event.case_id), fact=event.fact, on=event.on,
+                      agency=event.agency, anchor=event.anchor, reason=event.reason)
+
+
+async def when_cases_are_sampled_record_it(event: CasesSampled, uow: UnitOfWork, tk: Timekeeping) -> None:
+    # The event carries no date of its own: the cases were sampled on the business day it is handled.
+    await record_fact(uow, tk, occasion_of("audit", event.audit_id), fact="cases_sampled", on=uow.clock.today())
+
+
+async def when_an_audit_milestone_is_reached_record_it(event: AuditMilestoneReached, uow: UnitOfWork,
+                                                       tk: Timekeeping) -> None:
+    await record_fact(uow, tk, occasion_of("audit", event.audit_id), fact=event.fact, on=event.on)
+
+
+async def when_a_training_survey_is_sent_record_it(event: TrainingSurveySent, uow: UnitOfWork,
+                                                   tk: Timekeeping) -> None:
+    await record_fact(uow, tk, occasion_of("training", event.completion_id), fact=event.fact, on=event.sent_on)
+
+
+async def when_a_statutory_message_is_sent_record_it(event: NotificationSent, uow: UnitOfWork,
+                                                     tk: Timekeeping) -> None:
+    """A statutory message that went out meets the clock that asked for it, on the day it went."""
+    fact = FACT_OF_MESSAGE.get(event.template)
+    if not event.case_id or fact is None:
+        return  # not a message any clock waits for
+    agency = event.agency if fact == "scoping_sent" else None
+    await record_fact(uow, tk, occasion_of("case", event.case_id), fact=fact, on=event.sent_on or uow.clock.today(),
+                      agency=agency)

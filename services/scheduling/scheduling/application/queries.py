@@ -1,0 +1,94 @@
+"""Read side of the scheduling service: deadlines of a case, an audit or a training completion, one
+deadline with its history, what is due this week, the rows of a calendar feed, working-day sums."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import store
+from ..adapters.orm import deadlines
+from ..domain.calendar import WorkingDayCalendar
+from ..domain.deadlines import OPEN_STATUSES
+from .timekeeping import NotFound
+
+
+def deadline_out(row: Any) -> dict[str, Any]:
+    """A deadline as the API shows it: optional fields only when they have a value."""
+    item: dict[str, Any] = {
+        "deadline_id": row["deadline_id"], "key": row["key"], "due": row["due"], "status": row["status"],
+        "explanation": row["explanation"], "skipped": row["skipped"], "case_id": row["case_id"],
+        "audit_id": row["audit_id"], "who_acts": {"agency": row["who_agency"], "role": row["who_role"]}}
+    for optional in ("completion_id", "window_start", "target", "met_on", "working_days_late", "status_reason",
+                     "paused_on"):
+        if row[optional] is not None:
+            item[optional] = row[optional]
+    if row["on_time"] is not None:
+        item["on_time"] = bool(row["on_time"])
+    if row["agency"]:
+        item["agency"] = row["agency"]
+    if row["escalations"]:
+        item["escalations"] = row["escalations"]
+    if row["occurrence"] > 1:
+        item["occurrence"] = row["occurrence"]
+    return item
+
+
+async def list_deadlines(uow: UnitOfWork, *, case_id: str | None = None, audit_id: str | None = None,
+                         completion_id: str | None = None, agency: str | None = None) -> list[dict[str, Any]]:
+    query = select(deadlines).order_by(deadlines.c.due, deadlines.c.key, deadlines.c.agency)
+    if case_id:
+        query = query.where(deadlines.c.case_id == case_id)
+    if audit_id:
+        query = query.where(deadlines.c.audit_id == audit_id)
+    if completion_id:
+        query = query.where(deadlines.c.completion_id == completion_id)
+    return [deadline_out(r) for r in await store.read(uow.session, store.for_agency(query, agency))]
+
+
+async def one_deadline(uow: UnitOfWork, deadline_id: str) -> dict[str, Any]:
+    """One deadline with its history: scheduled, reminders, moves, pauses, met."""
+    row = await store.deadline(uow.session, deadline_id)
+    if row is None:
+        raise NotFound("no deadline with that deadline_id")
+    out = deadline_out(row)
+    out["history"] = [{"at": h["at"], "change": h["change"], "detail": h["detail"]}
+                      for h in await store.history_of(uow.session, deadline_id)]
+    return out
+
+
+def week_of(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+async def due_this_week(uow: UnitOfWork, *, agency: str | None, today: date | None = None) -> dict[str, Any]:
+    """Open deadlines due this week (Monday to Sunday of the business date) and everything overdue."""
+    today = today or uow.clock.today()
+    start, end = week_of(today)
+    base = select(deadlines).where(deadlines.c.status.in_((*OPEN_STATUSES, "paused")))
+    due = await store.read(uow.session, store.for_agency(base.where(
+        deadlines.c.due >= start, deadlines.c.due <= end, deadlines.c.status != "overdue"), agency).order_by(
+        deadlines.c.due, deadlines.c.key))
+    overdue = await store.read(uow.session, store.for_agency(base.where(deadlines.c.status == "overdue"),
+                                                             agency).order_by(deadlines.c.due, deadlines.c.key))
+    return {"business_date": today, "week_start": start, "week_end": end,
+            "due": [deadline_out(r) for r in due], "overdue": [deadline_out(r) for r in overdue]}
+
+
+async def calendar_rows(uow: UnitOfWork, *, case_id: str | None = None, agency: str | None = None) -> list[Any]:
+    """The deadlines a calendar feed shows (all but the waived)."""
+    query = select(deadlines).where(deadlines.c.status != "waived").order_by(deadlines.c.due)
+    if case_id:
+        query = query.where(deadlines.c.case_id == case_id)
+    return list(await store.read(uow.session, store.for_agency(query, agency)))
+
+
+def add_working_days(calendar: WorkingDayCalendar, start: date, days: int) -> dict[str, Any]:
+    result = calendar.add_working_days(start, days)
+    return {"start": start, "days": days, "date": result.date,
+            "skipped": [{"date": s.date, "reason": s.reason} for s in result.skipped],
+            "explanation": result.explanation}

@@ -1,0 +1,88 @@
+"""Starting clocks: an anchor event starts the clocks its rules count from, each once per occasion."""
+from __future__ import annotations
+
+import uuid
+
+from safeguard_shared.contracts.audits import AuditPlanned, TrainingCompleted
+from safeguard_shared.contracts.referrals import CaseOpened
+from safeguard_shared.contracts.scheduling import DeadlineScheduled
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import store
+from ..domain.deadlines import next_transition
+from ..domain.policies import ClockStart, when_child_case_opened_start_the_rapid_review_clocks
+from ..domain.rules import DueDate, MissingAnchorError
+from .timekeeping import Timekeeping, identity, note, occasion_of, owner_of
+
+
+async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, occasion: str,
+                      occurrence: int = 1) -> str | None:
+    """Create the deadline unless this clock already runs for this occasion; returns its id."""
+    rule = tk.rules.get(start.key)
+    try:
+        due = tk.rules.due_for(rule, start.anchors, tk.calendar)
+        if occurrence > 1:
+            # The n-th occurrence of a recurring duty, counted from the anchor (so no drift).
+            occurrences = tk.rules.occurrences(rule, start.anchors, tk.calendar)
+            if occurrence > len(occurrences):
+                return None  # the duty has run its course (its `until` date has passed)
+            due = DueDate(rule=rule, anchor_date=due.anchor_date, due=occurrences[occurrence - 1])
+    except MissingAnchorError:
+        return None  # starts when its anchor is recorded
+    owner = {"case_id": None, "audit_id": None, "completion_id": None, **owner_of(occasion)}
+    deadline_id = str(uuid.uuid4())
+    now = uow.now()
+    who_agency = start.agency or rule.who_acts.agency
+    if who_agency == "each_involved_agency":
+        who_agency = start.agency or None
+    transition = next_transition("pending", due.due.date, 0, tk.calendar, tk.policy)
+    values = dict(
+        deadline_id=deadline_id, key=rule.key, **owner, occasion=occasion, agency=start.agency,
+        occurrence=occurrence, anchor_name=rule.anchor, anchor_on=due.anchor_date, due=due.due.date,
+        window_start=due.window_start.date if due.window_start else None,
+        target=due.target.date if due.target else None, status="pending", explanation=due.explanation,
+        skipped=[{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped],
+        who_agency=who_agency, who_role=rule.who_acts.role, escalations=0,
+        next_transition_at=transition.at if transition else None, created_at=now, updated_at=now)
+    if not await store.add_deadline(uow.session, values):
+        return None
+    await note(uow, deadline_id, "scheduled", due.explanation)
+    await uow.publish(DeadlineScheduled(**identity(values, tk), window_start=values["window_start"],
+                                        target=values["target"], status="pending"))
+    return deadline_id
+
+
+async def when_a_case_opens_start_its_clocks(event: CaseOpened, uow: UnitOfWork, tk: Timekeeping) -> None:
+    anchors = {"received_on": event.received_on}
+    if event.became_aware_on:
+        anchors["became_aware_on"] = event.became_aware_on
+    occasion = occasion_of("case", event.case_id)
+    await store.remember_occasion(uow.session, occasion, event.pathway, event.involved_agencies, anchors, uow.now())
+    if event.pathway == "child":
+        starts = when_child_case_opened_start_the_rapid_review_clocks(
+            received_on=event.received_on, became_aware_on=event.became_aware_on,
+            rapid_review=event.rapid_review, notices_owed=list(event.notices_owed),
+            panel_notice_awaiting_confirmation=event.panel_notice_awaiting_confirmation)
+    else:
+        starts = [ClockStart(r.key, anchors) for r in tk.rules_of("adult") if r.anchor in anchors]
+    for start in starts:
+        await start_clock(uow, tk, start, occasion=occasion)
+
+
+async def when_an_audit_is_planned_start_its_clocks(event: AuditPlanned, uow: UnitOfWork, tk: Timekeeping) -> None:
+    """A multi-agency case file audit is planned backward from its QA sub-group meeting."""
+    anchors = {"qa_meeting_on": event.qa_meeting_on}
+    occasion = occasion_of("audit", event.audit_id)
+    await store.remember_occasion(uow.session, occasion, "audit", [], anchors, uow.now())
+    for rule in tk.rules_of("audit"):
+        await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion)
+
+
+async def when_training_is_completed_start_its_follow_ups(event: TrainingCompleted, uow: UnitOfWork,
+                                                          tk: Timekeeping) -> None:
+    """A training completion starts its own clocks (the follow-up and the manager's survey)."""
+    anchors = {"training_completed_on": event.training_completed_on}
+    occasion = occasion_of("training", event.completion_id)
+    await store.remember_occasion(uow.session, occasion, "training", [event.agency], anchors, uow.now())
+    for rule in tk.rules_of("training"):
+        await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion)
