@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession] | None, outbox: Outbox, clock: Clock, *,
                  on_commit: Callable[[], None] | None = None, session: AsyncSession | None = None,
-                 correlation_id: str | None = None, causation_id: str | None = None):
+                 correlation_id: str | None = None, causation_id: str | None = None,
+                 cause: Envelope | None = None):
         self._sessions = sessions
         self._session = session
         self._owns_transaction = session is None
@@ -42,13 +43,16 @@ class UnitOfWork:
         # Inside an event handler every event it owes is caused by the event being handled.
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+        # The event being handled, if any: a handler may need when it happened, not only what.
+        self.cause = cause
         self.published: list[Envelope] = []
+        self._published_many = 0
 
     @classmethod
     def joining(cls, session: AsyncSession, outbox: Outbox, clock: Clock, *,
                 cause: Envelope | None = None) -> UnitOfWork:
         """A unit of work inside a transaction someone else began and will commit (the inbox's)."""
-        return cls(None, outbox, clock, session=session,
+        return cls(None, outbox, clock, session=session, cause=cause,
                    correlation_id=cause.correlation_id if cause else None,
                    causation_id=cause.event_id if cause else None)
 
@@ -75,6 +79,11 @@ class UnitOfWork:
         self.published.append(env)
         return env
 
+    async def publish_many(self, events: list[tuple[Event, datetime]]) -> None:
+        """Many events in one statement, each with its own time (the ticker fires many per round)."""
+        await self.outbox.add_many(self.session, events)
+        self._published_many += len(events)
+
     async def publish_all(self, events: list[Event], *, correlation_id: str | None = None) -> None:
         for event in events:
             await self.publish(event, correlation_id=correlation_id)
@@ -100,5 +109,5 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
-        if exc_type is None and self.published and self._on_commit is not None:
+        if exc_type is None and (self.published or self._published_many) and self._on_commit is not None:
             self._on_commit()

@@ -8,6 +8,7 @@ from typing import Any
 from safeguard_shared.contracts.audits import AuditMilestoneReached, CasesSampled, TrainingSurveySent
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import MilestoneReached
+from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import store
@@ -119,7 +120,9 @@ async def when_a_case_milestone_is_reached_record_it(event: MilestoneReached, uo
 
 async def when_cases_are_sampled_record_it(event: CasesSampled, uow: UnitOfWork, tk: Timekeeping) -> None:
     # The event carries no date of its own: the cases were sampled on the business day it is handled.
-    await record_fact(uow, tk, occasion_of("audit", event.audit_id), fact="cases_sampled", on=uow.clock.today())
+    await record_fact(uow, tk, occasion_of("audit", event.audit_id), fact="cases_sampled",
+                      # The day the audit drew its sample, not the day this event happened to be handled.
+                      on=uow.cause.occurred_at.astimezone(LONDON).date() if uow.cause else uow.clock.today())
 
 
 async def when_an_audit_milestone_is_reached_record_it(event: AuditMilestoneReached, uow: UnitOfWork,

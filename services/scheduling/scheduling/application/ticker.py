@@ -69,7 +69,7 @@ async def tick(uow: UnitOfWork, tk: Timekeeping, now: datetime | None = None) ->
                             b_next=transition.at if transition else None))
     if changes:
         # One INSERT for the round's events (each stamped with the instant its transition fell due).
-        await uow.outbox.add_many(uow.session, events)
+        await uow.publish_many(events)
         await store.record_round(uow.session, now, history, changes)
     return fired
 
