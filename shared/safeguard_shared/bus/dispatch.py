@@ -4,8 +4,13 @@ The table maps a contract class to the handlers that answer it. ``EventDispatche
 durable subscription calls for each envelope: it finds the contract, validates the payload (a payload
 that does not fit its contract raises ``ValidationError``, which the consumer dead-letters with the
 reason) and runs each handler inside the inbox's transaction, through a unit of work that joins it.
-An event type that no handler in the table answers is not this service's business and is passed over;
-so is a contract this build does not know yet.
+An event type that no handler in the table answers is not this service's business and is passed over.
+
+Versions: a handler answers one version of a contract (the newest this build knows). An older version
+is carried up to it by the upcasters registered in ``contracts/envelope.py``; a newer version than this
+build knows (a producer upgraded before this consumer) raises ``UnknownSchemaVersion``, so the message
+is retried and then dead-lettered with that reason, to be redriven once this service is upgraded —
+never acknowledged and dropped.
 """
 from __future__ import annotations
 
@@ -15,13 +20,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..clock import Clock
-from ..contracts.envelope import Envelope, Event, contract_for
+from ..contracts.envelope import Envelope, Event, contract_for, upcast
 from ..unit_of_work import UnitOfWork
 from .outbox import Outbox
 
 # A use case answering an event: ``async def when_x_do_y(event: X, uow: UnitOfWork) -> None``.
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
 EventHandlers = Mapping[type[Event], Sequence[EventHandler]]
+
+
+class UnknownSchemaVersion(Exception):
+    """An event of a type this service handles, at a version this build cannot read."""
 
 
 def producer_of(contract: type[Event]) -> str:
@@ -38,15 +47,33 @@ class EventDispatcher:
         self.table = table
         self.outbox = outbox
         self.clock = clock
+        # Per event type, the newest version the table answers.
+        self.answered: dict[str, type[Event]] = {}
+        for contract in sorted(table, key=lambda c: c.schema_version):
+            self.answered[contract.event_type] = contract
+
+    def read(self, env: Envelope) -> Event | None:
+        """The typed event, carried to the version the handlers answer; None if not this service's."""
+        contract = self.answered.get(env.event_type)
+        if contract is None:
+            return None
+        if env.schema_version == contract.schema_version:
+            return contract.model_validate(env.payload)
+        payload = None
+        if env.schema_version < contract.schema_version:
+            payload = upcast(env.event_type, env.schema_version, env.payload, contract.schema_version)
+        if payload is None:
+            known = contract_for(env.event_type, env.schema_version)
+            raise UnknownSchemaVersion(
+                f"{env.event_type} version {env.schema_version} cannot be read by this build, which answers "
+                f"version {contract.schema_version}" + ("" if known else " (upgrade this service, then redrive)"))
+        return contract.model_validate(payload)
 
     async def __call__(self, session: AsyncSession, env: Envelope) -> None:
-        contract = contract_for(env.event_type, env.schema_version)
-        if contract is None:
+        event = self.read(env)
+        if event is None:
             return
-        handlers = self.table.get(contract)
-        if not handlers:
-            return
-        event = contract.model_validate(env.payload)
+        handlers = self.table[type(event)]
         uow = UnitOfWork.joining(session, self.outbox, self.clock, cause=env)
         for handler in handlers:
             await handler(event, uow)

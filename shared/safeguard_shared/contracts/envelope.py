@@ -7,6 +7,7 @@ used — the version travels in the envelope, so consumers can upcast old events
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -85,6 +86,9 @@ class Event(BaseModel):
 
 
 _REGISTRY: dict[tuple[str, int], type[Event]] = {}
+# Upcasters turn an older version's payload into the next version's, in one place for every service:
+# (event_type, from_version) -> function(payload) -> payload of from_version + 1.
+_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def register(cls: type[Event]) -> type[Event]:
@@ -97,6 +101,33 @@ def register(cls: type[Event]) -> type[Event]:
 
 def contract_for(event_type: str, schema_version: int) -> type[Event] | None:
     return _REGISTRY.get((event_type, schema_version))
+
+
+def register_upcaster(event_type: str, from_version: int,
+                      ) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]],
+                                    Callable[[dict[str, Any]], dict[str, Any]]]:
+    """Decorator: ``fn(payload)`` turns version ``from_version`` of ``event_type`` into the next one."""
+    def decorate(fn: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        key = (event_type, from_version)
+        if key in _UPCASTERS and _UPCASTERS[key] is not fn:
+            raise RuntimeError(f"two upcasters claim {key}")
+        _UPCASTERS[key] = fn
+        return fn
+    return decorate
+
+
+def upcast(event_type: str, schema_version: int, payload: dict[str, Any],
+           target: int) -> dict[str, Any] | None:
+    """``payload`` carried from ``schema_version`` up to ``target`` through the registered upcasters,
+    or None where a step is missing."""
+    version = schema_version
+    while version < target:
+        step = _UPCASTERS.get((event_type, version))
+        if step is None:
+            return None
+        payload = step(payload)
+        version += 1
+    return payload
 
 
 def all_contracts() -> list[type[Event]]:
