@@ -1,16 +1,19 @@
 """HTTP routes for the steps of the children's pathway after intake (prefix /v1/cases/{case_id})."""
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from safeguard_shared.auth import CurrentPrincipal, require_roles
+from safeguard_shared.auth import CurrentPrincipal, Principal, require_roles
 from safeguard_shared.partnership import Agency
+from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..application import child_steps as steps
 from ..application import queries
+from ..application.commands import Command
 from ..application.commands.child import (
     AddDraft,
     AgreeTerms,
@@ -29,120 +32,71 @@ from ..application.queries import DocumentPack, HistoryEntry
 from ..domain.child_case import ChildCase, Draft
 from .errors import answer, own_agency, runtime
 from .schemas import ChildCaseProgress
+from .steps import declare_step, progress
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["children's pathway"])
 
 BUSINESS_UNIT = ("business_unit",)
 DECIDERS = ("business_unit", "independent_chair")
 CSPR_ROLES = ("business_unit", "reviewer")
-Progress = ChildCaseProgress | JSONResponse
+AGENCY_ROLES = ("referrer", "safeguarding_lead", "business_unit")
 
 
-async def _progress(step: Awaitable[ChildCase]) -> Progress:
-    case = await answer(step)
-    return case if isinstance(case, JSONResponse) else ChildCaseProgress.of(case)
+def route(path: str, command: type[Command], roles: tuple[str, ...],
+          use_case: Callable[[str, Any, Principal, UnitOfWork], Awaitable[ChildCase]], doc: str, name: str) -> None:
+    declare_step(router, path, command, roles, use_case, ChildCaseProgress.of, ChildCaseProgress, doc, name)
 
 
 @router.post("/panel-notification/confirm", response_model=ChildCaseProgress)
-async def confirm_panel_notification(case_id: str, request: Request, principal: CurrentPrincipal) -> Progress:
+async def confirm_panel_notification(case_id: str, request: Request,
+                                     principal: CurrentPrincipal) -> ChildCaseProgress | JSONResponse:
     """The local authority confirms the serious incident notification, which then goes to the national Panel
     (only where the partnership holds it for confirmation)."""
     require_roles(principal, "safeguarding_lead", "business_unit")
     own_agency(principal, "local_authority", "the local authority confirms the Panel notification")
-    return await _progress(steps.confirm_panel_notification(case_id, principal, runtime(request).unit_of_work()))
+    uow = runtime(request).unit_of_work()
+    return await progress(steps.confirm_panel_notification(case_id, principal, uow), ChildCaseProgress.of)
 
 
-@router.post("/scoping", response_model=ChildCaseProgress)
-async def request_scoping(case_id: str, body: RequestScoping, request: Request,
-                          principal: CurrentPrincipal) -> Progress:
-    """Confirm the involved agencies, send each the scoping template, letter and records-securing
-    request, and set the rapid review meeting in its window (7–13 working days after receipt)."""
-    require_roles(principal, *BUSINESS_UNIT)
-    return await _progress(steps.request_scoping(case_id, body, principal, runtime(request).unit_of_work()))
+route("/scoping", RequestScoping, BUSINESS_UNIT, steps.request_scoping,
+      """Confirm the involved agencies, send each the scoping template, letter and records-securing
+    request, and set the rapid review meeting in its window (7–13 working days after receipt).""", "request_scoping")
 
 
 @router.post("/scoping-returns/{agency}", response_model=ChildCaseProgress)
 async def return_scoping(case_id: str, agency: Agency, body: ReturnScoping, request: Request,
-                         principal: CurrentPrincipal) -> Progress:
+                         principal: CurrentPrincipal) -> ChildCaseProgress | JSONResponse:
     """An agency returns its own scoping (or says no information is held) and confirms its records are secured."""
-    require_roles(principal, "referrer", "safeguarding_lead", "business_unit")
+    require_roles(principal, *AGENCY_ROLES)
     own_agency(principal, agency, "an agency returns only its own scoping")
-    return await _progress(steps.return_scoping(case_id, agency, body, principal, runtime(request).unit_of_work()))
+    uow = runtime(request).unit_of_work()
+    return await progress(steps.return_scoping(case_id, agency, body, principal, uow), ChildCaseProgress.of)
 
 
-@router.post("/meeting/attendance", response_model=ChildCaseProgress)
-async def attendance(case_id: str, body: RecordAttendance, request: Request, principal: CurrentPrincipal) -> Progress:
-    """Who attends the rapid review meeting; it is quorate only with the local authority, police and ICB."""
-    require_roles(principal, *BUSINESS_UNIT)
-    return await _progress(steps.record_attendance(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/meeting/held", response_model=ChildCaseProgress)
-async def meeting_held(case_id: str, body: RecordMeetingHeld, request: Request,
-                       principal: CurrentPrincipal) -> Progress:
-    """Record the date the rapid review meeting was held."""
-    require_roles(principal, *BUSINESS_UNIT)
-    return await _progress(steps.record_meeting_held(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/decision", response_model=ChildCaseProgress)
-async def decision(case_id: str, body: DecideRapidReview, request: Request, principal: CurrentPrincipal) -> Progress:
-    """The meeting's one decision (CSPR, alternative learning review, or no review), the immediate
-    safety actions and the learning identified. Refused at an inquorate meeting."""
-    require_roles(principal, *DECIDERS)
-    return await _progress(steps.decide(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/panel-response", response_model=ChildCaseProgress)
-async def panel_response(case_id: str, body: RecordPanelResponse, request: Request,
-                         principal: CurrentPrincipal) -> Progress:
-    """The national Panel's response: endorsed, challenged (with what it asked), or accepted as a completed review."""
-    require_roles(principal, *BUSINESS_UNIT)
-    return await _progress(steps.record_panel_response(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/cspr/reviewers", response_model=ChildCaseProgress)
-async def cspr_reviewers(case_id: str, body: CommissionCsprReviewers, request: Request,
-                         principal: CurrentPrincipal) -> Progress:
-    """Commission the reviewers of the child safeguarding practice review."""
-    require_roles(principal, *CSPR_ROLES)
-    return await _progress(steps.commission_reviewers(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/cspr/terms", response_model=ChildCaseProgress)
-async def cspr_terms(case_id: str, body: AgreeTerms, request: Request, principal: CurrentPrincipal) -> Progress:
-    """Agree the methodology and terms of reference (drawn from the rapid review)."""
-    require_roles(principal, *CSPR_ROLES)
-    return await _progress(steps.agree_terms(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/cspr/involvement", response_model=ChildCaseProgress)
-async def cspr_involvement(case_id: str, body: RecordInvolvement, request: Request,
-                           principal: CurrentPrincipal) -> Progress:
-    """Record how practitioners and the family were involved."""
-    require_roles(principal, *CSPR_ROLES)
-    return await _progress(steps.record_involvement(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/cspr/draft", response_model=ChildCaseProgress)
-async def cspr_draft(case_id: str, body: AddDraft, request: Request, principal: CurrentPrincipal) -> Progress:
-    """Add a draft, marked 'unpublished draft — strictly confidential'."""
-    require_roles(principal, *CSPR_ROLES)
-    return await _progress(steps.add_draft(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/cspr/final", response_model=ChildCaseProgress)
-async def cspr_final(case_id: str, body: SendFinalReport, request: Request, principal: CurrentPrincipal) -> Progress:
-    """Send the final report to the Panel and the Secretary of State, with the planned publication date."""
-    require_roles(principal, *BUSINESS_UNIT)
-    return await _progress(steps.send_final_report(case_id, body, principal, runtime(request).unit_of_work()))
-
-
-@router.post("/cspr/publication", response_model=ChildCaseProgress)
-async def cspr_publication(case_id: str, body: PublishCspr, request: Request, principal: CurrentPrincipal) -> Progress:
-    """Record publication (in full, or the reasons why not) and publish the recommendations."""
-    require_roles(principal, *BUSINESS_UNIT)
-    return await _progress(steps.publish(case_id, body, principal, runtime(request).unit_of_work()))
+route("/meeting/attendance", RecordAttendance, BUSINESS_UNIT, steps.record_attendance,
+      "Who attends the rapid review meeting; it is quorate only with the local authority, police and ICB.",
+      "attendance")
+route("/meeting/held", RecordMeetingHeld, BUSINESS_UNIT, steps.record_meeting_held,
+      "Record the date the rapid review meeting was held.", "meeting_held")
+route("/decision", DecideRapidReview, DECIDERS, steps.decide,
+      """The meeting's one decision (CSPR, alternative learning review, or no review), the immediate
+    safety actions and the learning identified. Refused at an inquorate meeting.""", "decision")
+route("/panel-response", RecordPanelResponse, BUSINESS_UNIT, steps.record_panel_response,
+      "The national Panel's response: endorsed, challenged (with what it asked), or accepted as a completed review.",
+      "panel_response")
+route("/cspr/reviewers", CommissionCsprReviewers, CSPR_ROLES, steps.commission_reviewers,
+      "Commission the reviewers of the child safeguarding practice review.", "cspr_reviewers")
+route("/cspr/terms", AgreeTerms, CSPR_ROLES, steps.agree_terms,
+      "Agree the methodology and terms of reference (drawn from the rapid review).", "cspr_terms")
+route("/cspr/involvement", RecordInvolvement, CSPR_ROLES, steps.record_involvement,
+      "Record how practitioners and the family were involved.", "cspr_involvement")
+route("/cspr/draft", AddDraft, CSPR_ROLES, steps.add_draft,
+      "Add a draft, marked 'unpublished draft — strictly confidential'.", "cspr_draft")
+route("/cspr/final", SendFinalReport, BUSINESS_UNIT, steps.send_final_report,
+      "Send the final report to the Panel and the Secretary of State, with the planned publication date.",
+      "cspr_final")
+route("/cspr/publication", PublishCspr, BUSINESS_UNIT, steps.publish,
+      "Record publication (in full, or the reasons why not) and publish the recommendations.", "cspr_publication")
 
 
 @router.get("/history", response_model=list[HistoryEntry])
