@@ -1,21 +1,20 @@
-"""Wires the referrals service: settings → runtime (store, bus, relay) → HTTP app."""
+"""Wires the referrals service: settings → runtime (store, bus, relay) → event handlers → HTTP app."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from safeguard_shared.bus import Subscription
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 from safeguard_shared.settings import ServiceSettings
 
 from .adapters import orm
+from .application.event_handlers import EVENT_HANDLERS
 from .config import load_settings
 from .entrypoints.adult_pathway import router as adult_pathway_router
 from .entrypoints.child_pathway import router as child_pathway_router
 from .entrypoints.http import router
-from .pathway import on_scheduling_event
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -24,6 +23,7 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
     settings = settings or load_settings()
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
-    runtime.subscribe(Subscription(consumer="referrals", producer="scheduling", handle=on_scheduling_event))
+    # The durable consumer "referrals" on the scheduling stream, as before: the clock's rr.meeting window.
+    runtime.handle_events(EVENT_HANDLERS)
     return runtime.app(title="Safeguarding referrals", routers=[router, child_pathway_router, adult_pathway_router],
                        description="Intake for partner agencies; the children's and adults' review pathways.")

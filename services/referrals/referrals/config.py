@@ -13,5 +13,6 @@ class ReferralsSettings(ServiceSettings):
         default=False, validation_alias="REFERRALS_PANEL_NOTICE_AWAITS_LA_CONFIRMATION")
 
 
-def load_settings(**overrides) -> ReferralsSettings:
-    return ReferralsSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+def load_settings(**overrides: object) -> ReferralsSettings:
+    settings: ReferralsSettings = ReferralsSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+    return settings

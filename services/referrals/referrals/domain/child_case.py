@@ -1,6 +1,6 @@
 """The children's pathway as a state machine: rapid review, then a CSPR, an alternative learning
-review, or no review. No I/O: each step checks the rules, changes the state and says which events
-it owes; the handler stores both in one transaction.
+review, or no review. No I/O: each step checks the rules, changes the state and returns the events
+it owes (contract events); the application stores both in one unit of work.
 
 The framework's order: initial scoping (templates to every involved agency, meeting date set in its
 window) → scoping returns → rapid review meeting (quorate only with the local authority, police and
@@ -10,39 +10,112 @@ publication, recommendations.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Literal
 
-STATUTORY_PARTNERS = ("local_authority", "police", "icb")
-DECISIONS = ("cspr", "alternative_review", "no_review")
-PANEL_RESPONSES = ("endorsed", "challenged", "accepted_as_completed_review")
+from pydantic import Field
+
+from safeguard_shared.contracts import Event
+from safeguard_shared.contracts.referrals import (
+    FinalReportReady,
+    MilestoneReached,
+    PanelNotificationConfirmed,
+    PanelResponded,
+    RapidReviewDecided,
+    Recommendation,
+    RecommendationsPublished,
+    ReviewPublished,
+    ScopingRequested,
+)
+from safeguard_shared.partnership import STATUTORY_PARTNERS
+
+from .errors import OutOfOrder, RuleBroken
+from .state import Aggregate, Value
+
+__all__ = ["ChildCase", "OutOfOrder", "RuleBroken"]
+
+Decision = Literal["cspr", "alternative_review", "no_review"]
+PanelResponse = Literal["endorsed", "challenged", "accepted_as_completed_review"]
+DECISIONS: tuple[Decision, ...] = ("cspr", "alternative_review", "no_review")
 DRAFT_MARKING = "unpublished draft — strictly confidential"
 
 
-class OutOfOrder(Exception):
-    """A step the case is not ready for (409), with the reason in the framework's words."""
+class ScopingReturn(Value):
+    returned_on: date
+    records_secured: bool
+    no_information_held: bool
+    involvement: str
 
 
-class RuleBroken(Exception):
-    """Well-formed input that breaks a framework rule (422), naming the field."""
-
-    def __init__(self, field_path: list[str], msg: str):
-        super().__init__(msg)
-        self.loc = field_path
-        self.msg = msg
+class Attendee(Value):
+    agency: str
+    name: str
+    role: str
 
 
-@dataclass
-class Owed:
-    """An event the step owes: its contract name and payload (the handler builds the contract)."""
+class RapidReviewDecision(Value):
+    decision: Decision
+    safety_actions: list[str]
+    learning: list[str]
+    rationale: str
+    decided_on: date
+    recorded_on: date
 
-    kind: str
-    data: dict[str, Any]
+
+class PanelResponseRecord(Value):
+    response: PanelResponse
+    details: str
+    received_on: date
 
 
-@dataclass
-class ChildCase:
+class Reviewers(Value):
+    reviewers: list[str]
+    recorded_on: date
+
+
+class Terms(Value):
+    methodology: str
+    terms_of_reference: str
+    recorded_on: date
+
+
+class Involvement(Value):
+    practitioners: str
+    family: str
+    recorded_on: date
+
+
+class Draft(Value):
+    version: int
+    marking: str
+    added_on: date
+    text: str
+
+
+class FinalReport(Value):
+    planned_publication_on: date
+    sent_on: date
+
+
+class Cspr(Value):
+    """The child safeguarding practice review, once decided; every part is recorded in its order."""
+
+    reviewers: Reviewers | None = None
+    terms: Terms | None = None
+    involvement: Involvement | None = None
+    drafts: list[Draft] = Field(default_factory=list)
+    final: FinalReport | None = None
+    published_on: date | None = None
+    in_full: bool | None = None
+    reasons_not_in_full: str | None = None
+    recommendations: list[Recommendation] | None = None
+
+    @property
+    def started(self) -> bool:
+        return bool(self.model_dump(exclude_defaults=True))
+
+
+class ChildCase(Aggregate):
     case_id: str
     case_ref: str
     referring_agency: str
@@ -52,56 +125,39 @@ class ChildCase:
     involved_agencies: list[str]
     stage: str = "received"
     meeting_window: tuple[date, date] | None = None  # learnt from the clock's rr.meeting deadline
-    scoping_agencies: list[str] = field(default_factory=list)
+    scoping_agencies: list[str] = Field(default_factory=list)
     scoping_requested_on: date | None = None
     meeting_on: date | None = None
     meeting_outside_window_reason: str | None = None
-    scoping_returns: dict[str, dict] = field(default_factory=dict)
-    attendance: list[dict] = field(default_factory=list)
+    scoping_returns: dict[str, ScopingReturn] = Field(default_factory=dict)
+    attendance: list[Attendee] = Field(default_factory=list)
     meeting_held_on: date | None = None
-    decision: dict | None = None
-    panel_response: dict | None = None
-    cspr: dict = field(default_factory=dict)
-    panel_notice: str = "not_owed"  # not_owed | awaiting_confirmation | sent
-
-    # --- persistence of the state (a JSON column) ----------------------------------------------
-    def to_state(self) -> dict:
-        state = asdict(self)
-        for k, v in list(state.items()):
-            if isinstance(v, date):
-                state[k] = v.isoformat()
-        if self.meeting_window:
-            state["meeting_window"] = [d.isoformat() for d in self.meeting_window]
-        return state
-
-    @classmethod
-    def from_state(cls, state: dict) -> ChildCase:
-        values = dict(state)
-        for k in ("received_on", "became_aware_on", "scoping_requested_on", "meeting_on", "meeting_held_on"):
-            if values.get(k):
-                values[k] = date.fromisoformat(values[k])
-        if values.get("meeting_window"):
-            values["meeting_window"] = tuple(date.fromisoformat(d) for d in values["meeting_window"])
-        return cls(**values)
+    decision: RapidReviewDecision | None = None
+    panel_response: PanelResponseRecord | None = None
+    cspr: Cspr = Field(default_factory=Cspr)
+    panel_notice: Literal["not_owed", "awaiting_confirmation", "sent"] = "not_owed"
 
     # --- steps ------------------------------------------------------------------------------------
     def _require_rapid_review(self) -> None:
         if not self.rapid_review:
             raise OutOfOrder("only a notified serious incident leads to a rapid review")
 
-    def confirm_panel_notification(self, *, today: date) -> list[Owed]:
+    def confirm_panel_notification(self, *, today: date) -> list[Event]:
         """The local authority confirms the serious incident notification to the national Panel."""
         if self.panel_notice != "awaiting_confirmation":
             raise OutOfOrder("there is no Panel notification awaiting the local authority's confirmation"
                              if self.panel_notice == "not_owed" else "the Panel notification has already gone")
         self.panel_notice = "sent"
-        return [Owed("panel_notification_confirmed", {"confirmed_on": today})]
+        return [PanelNotificationConfirmed(case_id=self.case_id, case_ref=self.case_ref,
+                                           referring_agency=self.referring_agency, received_on=self.received_on,
+                                           became_aware_on=self.became_aware_on,
+                                           involved_agencies=self.involved_agencies)]
 
     def learn_meeting_window(self, start: date, end: date) -> None:
         self.meeting_window = (start, end)
 
     def request_scoping(self, *, agencies: list[str], meeting_on: date, today: date,
-                        outside_window_reason: str | None) -> list[Owed]:
+                        outside_window_reason: str | None) -> list[Event]:
         """The business unit confirms the involved agencies; the scoping template, letter and
         records-securing request go to each, and the meeting date is set in its window."""
         self._require_rapid_review()
@@ -113,7 +169,8 @@ class ChildCase:
             raise RuleBroken(["body", "meeting_on"], "the meeting cannot be set in the past")
         start, end = self.meeting_window
         inside = start <= meeting_on <= end
-        if not inside and not (outside_window_reason and outside_window_reason.strip()):
+        reason = (outside_window_reason or "").strip()
+        if not inside and not reason:
             raise RuleBroken(["body", "outside_window_reason"],
                              f"the meeting must be between {start.isoformat()} and {end.isoformat()} "
                              "(7 to 13 working days after the referral was received), or give the reason it cannot be")
@@ -121,50 +178,49 @@ class ChildCase:
         self.involved_agencies = sorted(set(self.involved_agencies) | set(agencies))
         self.scoping_requested_on = today
         self.meeting_on = meeting_on
-        self.meeting_outside_window_reason = None if inside else outside_window_reason.strip()
+        self.meeting_outside_window_reason = None if inside else reason
         self.stage = "scoping"
-        return [Owed("scoping_requested", {"agencies": list(agencies), "meeting_on": meeting_on,
-                                           "window_start": start, "window_end": end,
-                                           "outside_window": not inside})]
+        return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
+                                 agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
+                                 outside_window=not inside)]
 
     def return_scoping(self, *, agency: str, returned_on: date, records_secured: bool,
-                       no_information_held: bool, involvement: str | None) -> list[Owed]:
+                       no_information_held: bool, involvement: str | None) -> list[Event]:
         self._require_rapid_review()
         if self.stage == "received":
             raise OutOfOrder("scoping has not been requested yet")
         if agency not in self.scoping_agencies:
             raise OutOfOrder(f"{agency} was not asked for scoping on this case")
         if agency in self.scoping_returns:
-            raise OutOfOrder(f"{agency} already returned its scoping on {self.scoping_returns[agency]['returned_on']}")
+            raise OutOfOrder(f"{agency} already returned its scoping on {self.scoping_returns[agency].returned_on}")
         if not no_information_held and not (involvement and involvement.strip()):
             raise RuleBroken(["body", "involvement"],
                              "describe the agency's involvement, or state no_information_held")
-        self.scoping_returns[agency] = {"returned_on": returned_on.isoformat(), "records_secured": records_secured,
-                                        "no_information_held": no_information_held,
-                                        "involvement": (involvement or "").strip()}
-        return [Owed("milestone", {"fact": "scoping_returned", "on": returned_on, "agency": agency})]
+        self.scoping_returns[agency] = ScopingReturn(returned_on=returned_on, records_secured=records_secured,
+                                                     no_information_held=no_information_held,
+                                                     involvement=(involvement or "").strip())
+        return [MilestoneReached(case_id=self.case_id, fact="scoping_returned", on=returned_on, agency=agency)]
 
-    def record_attendance(self, *, attendees: list[dict]) -> list[Owed]:
+    def record_attendance(self, *, attendees: list[Attendee]) -> list[Event]:
         """Who attended; it may be corrected until the decision (e.g. a representative left off)."""
         self._require_rapid_review()
         if self.stage == "received":
             raise OutOfOrder("set the meeting (request scoping) before recording who attends it")
         if self.stage not in ("scoping", "meeting_held"):
             raise OutOfOrder("the meeting has decided; its attendance can no longer change")
-        self.attendance = [dict(a) for a in attendees]
+        self.attendance = [a.model_copy() for a in attendees]
         return []
 
     @property
     def quorate(self) -> bool:
-        present = {a["agency"] for a in self.attendance}
-        return all(p in present for p in STATUTORY_PARTNERS)
+        return not self.missing_partners
 
     @property
     def missing_partners(self) -> list[str]:
-        present = {a["agency"] for a in self.attendance}
+        present = {a.agency for a in self.attendance}
         return [p for p in STATUTORY_PARTNERS if p not in present]
 
-    def hold_meeting(self, *, held_on: date, today: date) -> list[Owed]:
+    def hold_meeting(self, *, held_on: date, today: date) -> list[Event]:
         self._require_rapid_review()
         if self.stage not in ("scoping", "meeting_held"):
             raise OutOfOrder("the meeting can be held once scoping has been requested, and before its decision")
@@ -177,99 +233,114 @@ class ChildCase:
             raise RuleBroken(["body", "held_on"], "the meeting cannot be before scoping was requested")
         self.meeting_held_on = held_on
         self.stage = "meeting_held"
-        return [Owed("milestone", {"fact": "meeting_held", "on": held_on})]
+        return [MilestoneReached(case_id=self.case_id, fact="meeting_held", on=held_on)]
 
     def decide(self, *, decision: str, safety_actions: list[str], learning: list[str], rationale: str,
-               today: date) -> list[Owed]:
+               today: date) -> list[Event]:
         self._require_rapid_review()
-        if self.stage != "meeting_held":
+        if self.stage != "meeting_held" or self.meeting_held_on is None:
             raise OutOfOrder("a decision is recorded at the rapid review meeting, after it is held")
         if not self.quorate:
             raise OutOfOrder("the meeting was not quorate: no representative of "
                              + ", ".join(p.replace("_", " ") for p in self.missing_partners)
                              + "; no decision can be recorded. Correct the attendance, or reconvene the "
                                "meeting and record the new date (meeting/held)")
-        if decision not in DECISIONS:
+        chosen = next((d for d in DECISIONS if d == decision), None)
+        if chosen is None:
             raise RuleBroken(["body", "decision"], f"one of {', '.join(DECISIONS)}")
-        self.decision = {"decision": decision, "safety_actions": safety_actions, "learning": learning,
-                         "rationale": rationale, "decided_on": self.meeting_held_on.isoformat(),
-                         "recorded_on": today.isoformat()}
+        held_on = self.meeting_held_on
+        self.decision = RapidReviewDecision(decision=chosen, safety_actions=safety_actions, learning=learning,
+                                            rationale=rationale, decided_on=held_on, recorded_on=today)
         self.stage = "decided"
-        owed = [Owed("milestone", {"fact": "rapid_review_completed", "on": self.meeting_held_on}),
-                Owed("rapid_review_decided", {"decision": decision, "decided_on": self.meeting_held_on,
-                                              "safety_actions": len(safety_actions), "learning": len(learning)})]
-        if decision == "cspr":
-            owed.append(Owed("milestone", {"fact": "cspr_decided", "on": self.meeting_held_on,
-                                           "anchor": "decision_on"}))
+        owed: list[Event] = [
+            MilestoneReached(case_id=self.case_id, fact="rapid_review_completed", on=held_on),
+            RapidReviewDecided(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
+                               agencies=self.involved_agencies, decision=chosen, decided_on=held_on,
+                               safety_actions=len(safety_actions), learning=len(learning))]
+        if chosen == "cspr":
+            owed.append(MilestoneReached(case_id=self.case_id, fact="cspr_decided", on=held_on, anchor="decision_on"))
         return owed
 
-    def record_panel_response(self, *, response: str, details: str | None, received_on: date) -> list[Owed]:
-        if self.stage not in ("decided",) and not self.cspr:
-            raise OutOfOrder("the Panel responds to a completed rapid review")
-        if self.decision is None:
+    def record_panel_response(self, *, response: PanelResponse, details: str | None,
+                              received_on: date) -> list[Event]:
+        if (self.stage != "decided" and not self.cspr.started) or self.decision is None:
             raise OutOfOrder("the Panel responds to a completed rapid review")
         if response == "challenged" and not (details and details.strip()):
             raise RuleBroken(["body", "details"], "record what the Panel asked when it challenges the decision")
-        self.panel_response = {"response": response, "details": (details or "").strip(),
-                               "received_on": received_on.isoformat()}
-        return [Owed("panel_responded", {"response": response})]
+        self.panel_response = PanelResponseRecord(response=response, details=(details or "").strip(),
+                                                  received_on=received_on)
+        return [PanelResponded(case_id=self.case_id, response=response)]
 
     # --- CSPR ----------------------------------------------------------------------------------
     def _require_cspr(self) -> None:
-        if not self.decision or self.decision["decision"] != "cspr":
+        if not self.decision or self.decision.decision != "cspr":
             raise OutOfOrder("this step belongs to a child safeguarding practice review, which was not decided")
-        if self.cspr.get("published_on"):
+        if self.cspr.published_on:
             raise OutOfOrder("the review is already published")
 
-    def cspr_step(self, step: str, data: dict, today: date) -> list[Owed]:
-        """Commission reviewers, agree terms, record involvement, add a draft."""
-        self._require_cspr()
-        order = ["reviewers", "terms", "involvement"]
-        if step in order:
-            for earlier in order[: order.index(step)]:
-                if earlier not in self.cspr:
-                    raise OutOfOrder(f"record the {earlier} before the {step}")
-            self.cspr[step] = {**data, "recorded_on": today.isoformat()}
-            return []
-        if step == "draft":
-            if "terms" not in self.cspr:
-                raise OutOfOrder("agree the methodology and terms of reference before drafts")
-            drafts = self.cspr.setdefault("drafts", [])
-            drafts.append({"version": len(drafts) + 1, "marking": DRAFT_MARKING, "added_on": today.isoformat(),
-                           "text": data["text"]})
-            return []
-        raise OutOfOrder(f"unknown CSPR step {step}")
+    def _in_order(self, step: str) -> None:
+        # reviewers, then terms, then involvement; each may be recorded again to correct it.
+        order = ("reviewers", "terms", "involvement")
+        for earlier in order[: order.index(step)]:
+            if getattr(self.cspr, earlier) is None:
+                raise OutOfOrder(f"record the {earlier} before the {step}")
 
-    def send_final_report(self, *, planned_publication_on: date, today: date) -> list[Owed]:
+    def commission_reviewers(self, *, reviewers: list[str], today: date) -> list[Event]:
         self._require_cspr()
-        if not self.cspr.get("drafts"):
+        self.cspr.reviewers = Reviewers(reviewers=reviewers, recorded_on=today)
+        return []
+
+    def agree_terms(self, *, methodology: str, terms_of_reference: str, today: date) -> list[Event]:
+        self._require_cspr()
+        self._in_order("terms")
+        self.cspr.terms = Terms(methodology=methodology, terms_of_reference=terms_of_reference, recorded_on=today)
+        return []
+
+    def record_involvement(self, *, practitioners: str, family: str, today: date) -> list[Event]:
+        self._require_cspr()
+        self._in_order("involvement")
+        self.cspr.involvement = Involvement(practitioners=practitioners, family=family, recorded_on=today)
+        return []
+
+    def add_draft(self, *, text: str, today: date) -> list[Event]:
+        self._require_cspr()
+        if self.cspr.terms is None:
+            raise OutOfOrder("agree the methodology and terms of reference before drafts")
+        self.cspr.drafts.append(Draft(version=len(self.cspr.drafts) + 1, marking=DRAFT_MARKING, added_on=today,
+                                      text=text))
+        return []
+
+    def send_final_report(self, *, planned_publication_on: date, today: date) -> list[Event]:
+        self._require_cspr()
+        if not self.cspr.drafts:
             raise OutOfOrder("there is no draft report to finalise")
         if planned_publication_on <= today:
             raise RuleBroken(["body", "planned_publication_on"], "publication must be planned after today")
-        self.cspr["final"] = {"planned_publication_on": planned_publication_on.isoformat(),
-                              "sent_on": today.isoformat()}
-        return [Owed("milestone", {"fact": "publication_planned", "on": planned_publication_on,
-                                   "anchor": "planned_publication_on"}),
-                Owed("final_report_ready", {"planned_publication_on": planned_publication_on})]
+        self.cspr.final = FinalReport(planned_publication_on=planned_publication_on, sent_on=today)
+        return [MilestoneReached(case_id=self.case_id, fact="publication_planned", on=planned_publication_on,
+                                 anchor="planned_publication_on"),
+                FinalReportReady(case_id=self.case_id, case_ref=self.case_ref, pathway="child",
+                                 planned_publication_on=planned_publication_on)]
 
     def publish(self, *, published_on: date, in_full: bool, reasons_not_in_full: str | None,
-                recommendations: list[dict], today: date) -> list[Owed]:
+                recommendations: list[Recommendation], today: date) -> list[Event]:
         self._require_cspr()
-        if "final" not in self.cspr:
+        if self.cspr.final is None:
             raise OutOfOrder("the final report goes to the Panel and the Secretary of State before publication")
         if published_on > today:
             raise RuleBroken(["body", "published_on"], "record publication once it has happened")
         if not in_full and not (reasons_not_in_full and reasons_not_in_full.strip()):
             raise RuleBroken(["body", "reasons_not_in_full"],
                              "reports are published in full as far as possible: give the reasons why not")
-        self.cspr["published_on"] = published_on.isoformat()
-        self.cspr["in_full"] = in_full
-        self.cspr["reasons_not_in_full"] = (reasons_not_in_full or "").strip() or None
-        self.cspr["recommendations"] = recommendations
+        self.cspr.published_on = published_on
+        self.cspr.in_full = in_full
+        self.cspr.reasons_not_in_full = (reasons_not_in_full or "").strip() or None
+        self.cspr.recommendations = list(recommendations)
         self.stage = "published"
-        return [Owed("milestone", {"fact": "cspr_published", "on": published_on}),
-                Owed("review_published", {"published_on": published_on, "in_full": in_full,
-                                           "recommendations": recommendations})]
-
-    def drafts_visible_to(self, roles: set[str]) -> bool:
-        return bool(roles & {"business_unit", "reviewer", "panel_member", "independent_chair", "admin"})
+        owed: list[Event] = [
+            MilestoneReached(case_id=self.case_id, fact="cspr_published", on=published_on),
+            ReviewPublished(case_id=self.case_id, pathway="child", published_on=published_on, in_full=in_full)]
+        if recommendations:
+            owed.append(RecommendationsPublished(case_id=self.case_id, pathway="child",
+                                                 recommendations=list(recommendations)))
+        return owed

@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from safeguard_shared.contracts.referrals import RecipientKind
+
 CARE_LEAVER_AGE_LIMIT = 24
 
 
@@ -31,7 +33,7 @@ class ChildReferralAssessment:
     serious_incident: bool
     looked_after_death: bool
     rapid_review: bool
-    notices_owed: tuple[str, ...]
+    notices_owed: tuple[RecipientKind, ...]
 
 
 def age_on(born: date, on: date) -> int:
@@ -41,9 +43,10 @@ def age_on(born: date, on: date) -> int:
 def assess_child_referral(facts: ChildReferralFacts) -> ChildReferralAssessment:
     serious_incident = facts.abuse_or_neglect in ("known", "suspected") and facts.outcome in (
         "died", "seriously_harmed")
-    care_leaver_in_scope = facts.care_leaver and age_on(facts.date_of_birth, facts.became_aware_on) <= CARE_LEAVER_AGE_LIMIT
+    care_leaver_in_scope = (facts.care_leaver
+                            and age_on(facts.date_of_birth, facts.became_aware_on) <= CARE_LEAVER_AGE_LIMIT)
     looked_after_death = facts.outcome == "died" and (facts.looked_after or care_leaver_in_scope)
-    notices: list[str] = []
+    notices: list[RecipientKind] = []
     if serious_incident:
         notices.append("national_panel")
     if looked_after_death:

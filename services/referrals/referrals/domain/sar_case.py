@@ -1,6 +1,6 @@
 """The adults' pathway as a state machine: a safeguarding adult review from referral to learning
-event. No I/O: each step checks the framework's rules, changes the state and says which events it
-owes (the handler stores both in one transaction).
+event. No I/O: each step checks the framework's rules, changes the state and returns the events it
+owes (contract events); the application stores both in one unit of work.
 
 The framework's order: referral (authorised by the agency's safeguarding lead or a senior manager;
 incomplete ones are returned with the reasons) → screening by the business manager and the SAR
@@ -14,17 +14,37 @@ publication (7) → learning event (9). A SAR that will run past six months is d
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
 from datetime import date
+from typing import Literal
 
-from .child_case import OutOfOrder, Owed, RuleBroken
+from pydantic import Field
 
-# Each step: the stage it needs, the stage it leads to.
+from safeguard_shared.contracts import Event
+from safeguard_shared.contracts.referrals import (
+    FamilyContact,
+    FamilyLetterOwed,
+    FindingsRecorded,
+    MilestoneReached,
+    Recommendation,
+    RecommendationsPublished,
+    ReviewPublished,
+    SarDecided,
+    SarDelayChanged,
+    SarScreened,
+)
+
+from .errors import OutOfOrder, RuleBroken
+from .state import Aggregate, Value
+
+Letter = Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
+ScreeningOutcome = Literal["proceed_to_scoping", "not_proceeding"]
+
 STAGES = ("returned", "received", "screened", "scoping", "scoping_reviewed", "decided", "not_convened",
           "commissioned", "signed_off", "published", "learning_event_held")
 
 
-def care_act_criteria(criteria: dict) -> str | None:
+def care_act_criteria(criteria: Mapping[str, object]) -> str | None:
     """Which Care Act s44 duty the referral meets: mandatory (died / alive), discretionary, or None."""
     suspected = criteria.get("abuse_or_neglect") in ("known", "suspected")
     if criteria.get("died") and suspected and criteria.get("concern_agencies_could_have_worked_better"):
@@ -48,8 +68,87 @@ def reasons_incomplete(*, authorised: bool, agencies: list[str], summary: str | 
     return reasons
 
 
-@dataclass
-class SarCase:
+class Screening(Value):
+    business_manager_agrees: bool
+    panel_chair_agrees: bool
+    outcome: ScreeningOutcome
+    reasons: str
+    screened_on: date
+
+
+class SarScopingReturn(Value):
+    returned_on: date
+    no_information_held: bool
+
+
+class SarDecision(Value):
+    convene: bool
+    decided_on: date
+    reasons: str
+
+
+class FamilyNotified(Value):
+    on: date
+    by: str
+    method: str
+
+
+class SarReviewers(Value):
+    names: list[str]
+    commissioned_on: date
+
+
+class Imr(Value):
+    """An individual management review, by a manager independent of the case."""
+
+    author_name: str
+    author_role: str
+    author_independent_of_case: bool
+    chronology: str = ""
+    review_of_records: str = ""
+    interviews: str = ""
+    submitted_on: date | None = None
+
+
+class PanelMeeting(Value):
+    held_on: date
+    progress: str
+    immediate_risks: str
+    learning_to_share: str
+    guidance_to_reviewer: str
+    drafts_reviewed: str
+    communications: str
+
+
+class BoardSignOff(Value):
+    on: date
+    publish: Literal["full", "summary"]
+
+
+class Delay(Value):
+    reason: str
+    since: date
+    expected_sign_off_on: date | None = None
+    resumed_on: date | None = None
+
+
+class DelayUpdate(Value):
+    on: date
+    update: str
+
+
+class UnimplementedRecommendation(Value):
+    recommendation: str
+    reason: str = ""
+
+
+class Findings(Value):
+    findings: list[str]
+    actions_taken: list[str]
+    not_implemented: list[UnimplementedRecommendation]
+
+
+class SarCase(Aggregate):
     case_id: str
     case_ref: str
     referring_agency: str
@@ -57,36 +156,29 @@ class SarCase:
     involved_agencies: list[str]
     criteria_met: str | None
     stage: str = "received"
-    screening: dict | None = None
-    scoping_agencies: list[str] = field(default_factory=list)
-    scoping_returns: dict[str, dict] = field(default_factory=dict)
-    scoping_reviewed_on: str | None = None
-    decision: dict | None = None
-    agreed_on: str | None = None
-    family_notified: dict | None = None
-    reviewers: dict | None = None
-    imrs_requested: list[str] = field(default_factory=list)
-    imrs: dict[str, dict] = field(default_factory=dict)
-    initial_meeting_on: str | None = None
-    panel_meetings: list[dict] = field(default_factory=list)
-    milestones: dict[str, str] = field(default_factory=dict)
-    board_sign_off: dict | None = None
-    delay: dict | None = None
-    delay_updates: list[dict] = field(default_factory=list)
-    findings: dict | None = None
+    screening: Screening | None = None
+    scoping_agencies: list[str] = Field(default_factory=list)
+    scoping_returns: dict[str, SarScopingReturn] = Field(default_factory=dict)
+    scoping_reviewed_on: date | None = None
+    decision: SarDecision | None = None
+    agreed_on: date | None = None
+    family_notified: FamilyNotified | None = None
+    reviewers: SarReviewers | None = None
+    imrs_requested: list[str] = Field(default_factory=list)
+    imrs: dict[str, Imr] = Field(default_factory=dict)
+    initial_meeting_on: date | None = None
+    panel_meetings: list[PanelMeeting] = Field(default_factory=list)
+    milestones: dict[str, date] = Field(default_factory=dict)
+    board_sign_off: BoardSignOff | None = None
+    delay: Delay | None = None
+    delay_updates: list[DelayUpdate] = Field(default_factory=list)
+    findings: Findings | None = None
     # The adult, family member or advocate the partnership writes to (recorded by the business unit).
-    family_contact: dict | None = None
+    family_contact: FamilyContact | None = None
 
-    def to_state(self) -> dict:
-        state = asdict(self)
-        state["received_on"] = self.received_on.isoformat()
-        return state
-
-    @classmethod
-    def from_state(cls, state: dict) -> SarCase:
-        values = dict(state)
-        values["received_on"] = date.fromisoformat(values["received_on"])
-        return cls(**values)
+    @property
+    def delayed(self) -> bool:
+        return bool(self.delay and not self.delay.resumed_on)
 
     # --- helpers --------------------------------------------------------------------------------
     def _need(self, *stages: str, doing: str) -> None:
@@ -99,22 +191,32 @@ class SarCase:
         if value > today:
             raise RuleBroken(["body", field_name], "record it once it has happened (the date is in the future)")
 
-    def _milestone(self, fact: str, on: date, anchor: str | None = None, agency: str | None = None) -> Owed:
-        return Owed("milestone", {"fact": fact, "on": on, "anchor": anchor, "agency": agency})
+    def _milestone(self, fact: str, on: date, anchor: str | None = None, agency: str | None = None) -> Event:
+        return MilestoneReached(case_id=self.case_id, fact=fact, on=on, anchor=anchor, agency=agency)
+
+    def _letter(self, letter: Letter, *, reason: str | None = None, update: str | None = None,
+                expected_sign_off_on: date | None = None) -> list[Event]:
+        if self.family_contact is None:  # without a recorded contact there is nobody to write to yet
+            return []
+        return [FamilyLetterOwed(case_id=self.case_id, case_ref=self.case_ref, letter=letter,
+                                 recipient=self.family_contact, reason=reason, update=update,
+                                 expected_sign_off_on=expected_sign_off_on)]
 
     # --- screening and scoping -------------------------------------------------------------------
-    def screen(self, *, business_manager_agrees: bool, panel_chair_agrees: bool, outcome: str, reasons: str,
-               today: date) -> list[Owed]:
+    def screen(self, *, business_manager_agrees: bool, panel_chair_agrees: bool, outcome: ScreeningOutcome,
+               reasons: str, today: date) -> list[Event]:
         self._need("received", doing="screening")
         if outcome == "proceed_to_scoping" and not (business_manager_agrees and panel_chair_agrees):
             raise RuleBroken(["body", "outcome"], "the business manager and the SAR panel chair both screen the "
                                                   "referral before it goes to scoping")
-        self.screening = {"business_manager_agrees": business_manager_agrees, "panel_chair_agrees": panel_chair_agrees,
-                          "outcome": outcome, "reasons": reasons, "screened_on": today.isoformat()}
+        self.screening = Screening(business_manager_agrees=business_manager_agrees,
+                                   panel_chair_agrees=panel_chair_agrees, outcome=outcome, reasons=reasons,
+                                   screened_on=today)
         self.stage = "screened" if outcome == "proceed_to_scoping" else "not_convened"
-        return [Owed("sar_screened", {"outcome": outcome})]
+        return [SarScreened(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
+                            outcome=outcome)]
 
-    def sign_off_for_scoping(self, *, agencies: list[str], today: date) -> list[Owed]:
+    def sign_off_for_scoping(self, *, agencies: list[str], today: date) -> list[Event]:
         self._need("screened", doing="the independent chair's sign-off for scoping")
         self.scoping_agencies = list(agencies)
         self.involved_agencies = sorted(set(self.involved_agencies) | set(agencies))
@@ -122,7 +224,7 @@ class SarCase:
         return [self._milestone("scoping_requested", today, anchor="scoping_requested_on", agency=a) for a in agencies]
 
     def return_scoping(self, *, agency: str, returned_on: date, information: str | None,
-                       no_information_held: bool) -> list[Owed]:
+                       no_information_held: bool) -> list[Event]:
         self._need("scoping", doing="a scoping return")
         if agency not in self.scoping_agencies:
             raise OutOfOrder(f"{agency} was not asked for scoping on this SAR")
@@ -130,163 +232,166 @@ class SarCase:
             raise OutOfOrder(f"{agency} already returned its scoping")
         if not no_information_held and not (information and information.strip()):
             raise RuleBroken(["body", "information"], "give the agency's information, or state no_information_held")
-        self.scoping_returns[agency] = {"returned_on": returned_on.isoformat(), "no_information_held": no_information_held}
+        self.scoping_returns[agency] = SarScopingReturn(returned_on=returned_on,
+                                                        no_information_held=no_information_held)
         return [self._milestone("scoping_returned", returned_on, agency=agency)]
 
-    def review_scoping(self, *, reviewed_on: date, today: date) -> list[Owed]:
+    def review_scoping(self, *, reviewed_on: date, today: date) -> list[Event]:
         self._need("scoping", doing="the scoping review")
         self._not_future(reviewed_on, today, "reviewed_on")
-        self.scoping_reviewed_on = reviewed_on.isoformat()
+        self.scoping_reviewed_on = reviewed_on
         self.stage = "scoping_reviewed"
         return [self._milestone("scoping_reviewed", reviewed_on, anchor="scoping_reviewed_on")]
 
-    def decide(self, *, convene: bool, decided_on: date, reasons: str, today: date) -> list[Owed]:
+    def decide(self, *, convene: bool, decided_on: date, reasons: str, today: date) -> list[Event]:
         self._need("scoping_reviewed", doing="the decision whether to convene a SAR")
         self._not_future(decided_on, today, "decided_on")
-        self.decision = {"convene": convene, "decided_on": decided_on.isoformat(), "reasons": reasons}
+        self.decision = SarDecision(convene=convene, decided_on=decided_on, reasons=reasons)
         self.stage = "decided" if convene else "not_convened"
         return [self._milestone("sar_decision_made", decided_on),
-                Owed("sar_decided", {"convene": convene, "decided_on": decided_on})]
+                SarDecided(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
+                           convene=convene, decided_on=decided_on)]
 
-    def agree(self, *, agreed_on: date, today: date) -> list[Owed]:
+    def agree(self, *, agreed_on: date, today: date) -> list[Event]:
         """The independent chair agrees the SAR; agreeing it commissions it."""
         self._need("decided", doing="the chair's agreement")
         self._not_future(agreed_on, today, "agreed_on")
-        self.agreed_on = agreed_on.isoformat()
+        self.agreed_on = agreed_on
         self.stage = "commissioned"
         return [self._milestone("sar_agreed", agreed_on, anchor="agreed_on"),
                 self._milestone("sar_commissioned", agreed_on, anchor="commissioned_on")]
 
     # --- the review --------------------------------------------------------------------------------
-    def _review_step(self, fact: str, on: date, today: date, field_name: str, anchor: str | None = None) -> list[Owed]:
+    def _review_step(self, fact: str, on: date, today: date, field_name: str, anchor: str | None = None) -> list[Event]:
         self._need("commissioned", "signed_off", doing=fact.replace("_", " "))
         self._not_future(on, today, field_name)
-        self.milestones[fact] = on.isoformat()
+        self.milestones[fact] = on
         return [self._milestone(fact, on, anchor=anchor)]
 
-    def tell_family(self, *, notified_on: date, by: str, method: str, today: date) -> list[Owed]:
+    def tell_family(self, *, notified_on: date, by: str, method: str, today: date) -> list[Event]:
         owed = self._review_step("family_notified", notified_on, today, "notified_on")
-        self.family_notified = {"on": notified_on.isoformat(), "by": by, "method": method}
-        return owed + [Owed("family_letter", {"letter": "family_told_of_commission"})]
+        self.family_notified = FamilyNotified(on=notified_on, by=by, method=method)
+        return owed + self._letter("family_told_of_commission")
 
-    def commission_reviewers(self, *, reviewers: list[str], commissioned_on: date, today: date) -> list[Owed]:
+    def commission_reviewers(self, *, reviewers: list[str], commissioned_on: date, today: date) -> list[Event]:
         owed = self._review_step("reviewers_commissioned", commissioned_on, today, "commissioned_on",
                                  anchor="reviewers_commissioned_on")
-        self.reviewers = {"names": reviewers, "commissioned_on": commissioned_on.isoformat()}
+        self.reviewers = SarReviewers(names=reviewers, commissioned_on=commissioned_on)
         return owed
 
-    def hold_initial_meeting(self, *, held_on: date, today: date) -> list[Owed]:
+    def hold_initial_meeting(self, *, held_on: date, today: date) -> list[Event]:
         if not self.reviewers:
             raise OutOfOrder("the initial scoping meeting is held by the reviewers and the SAR panel: commission "
                              "the reviewers first")
-        self.initial_meeting_on = held_on.isoformat()
+        self.initial_meeting_on = held_on
         return self._review_step("initial_meeting_held", held_on, today, "held_on")
 
-    def request_imrs(self, *, agencies: list[str]) -> list[Owed]:
+    def request_imrs(self, *, agencies: list[str]) -> list[Event]:
         self._need("commissioned", doing="requesting IMRs")
         self.imrs_requested = sorted(set(self.imrs_requested) | set(agencies))
         return []
 
-    def submit_imr(self, *, agency: str, imr: dict, today: date) -> list[Owed]:
+    def submit_imr(self, *, agency: str, imr: Imr, today: date) -> list[Event]:
         self._need("commissioned", doing="an IMR")
         if agency not in self.imrs_requested:
             raise OutOfOrder(f"no IMR was requested from {agency}")
         problems = []
-        if not imr.get("author_independent_of_case"):
+        if not imr.author_independent_of_case:
             problems.append(RuleBroken(["body", "author_independent_of_case"],
                                        "an IMR is written by a manager independent of the case"))
         for part in ("chronology", "review_of_records", "interviews"):
-            if not (imr.get(part) or "").strip():
+            if not str(getattr(imr, part)).strip():
                 problems.append(RuleBroken(["body", part], f"the IMR needs its {part.replace('_', ' ')}"))
         if problems:
             raise ExceptionGroup("the IMR breaks the framework's rules", problems)
-        self.imrs[agency] = {**imr, "submitted_on": today.isoformat()}
+        self.imrs[agency] = imr.model_copy(update={"submitted_on": today})
         return []
 
-    def hold_panel_meeting(self, *, meeting: dict, held_on: date, today: date) -> list[Owed]:
-        owed = self._review_step("panel_meeting_held", held_on, today, "held_on")
-        self.panel_meetings.append({**meeting, "held_on": held_on.isoformat()})
+    def hold_panel_meeting(self, *, meeting: PanelMeeting, today: date) -> list[Event]:
+        owed = self._review_step("panel_meeting_held", meeting.held_on, today, "held_on")
+        self.panel_meetings.append(meeting)
         return owed
 
-    def present_draft(self, *, presented_on: date, today: date) -> list[Owed]:
+    def present_draft(self, *, presented_on: date, today: date) -> list[Event]:
         return self._review_step("draft_report_presented", presented_on, today, "presented_on")
 
-    def present_to_committee(self, *, held_on: date, today: date) -> list[Owed]:
+    def present_to_committee(self, *, held_on: date, today: date) -> list[Event]:
         if "draft_report_presented" not in self.milestones:
             raise OutOfOrder("the SAR committee sees the report after the draft has gone to the SAR panel")
         return self._review_step("committee_presentation_held", held_on, today, "held_on")
 
-    def sign_off(self, *, signed_off_on: date, publish: str, today: date) -> list[Owed]:
+    def sign_off(self, *, signed_off_on: date, publish: Literal["full", "summary"], today: date) -> list[Event]:
         self._need("commissioned", doing="the board's sign-off")
         if "committee_presentation_held" not in self.milestones:
             raise OutOfOrder("the board signs off after the presentation to the SAR committee")
         self._not_future(signed_off_on, today, "signed_off_on")
-        self.board_sign_off = {"on": signed_off_on.isoformat(), "publish": publish}
+        self.board_sign_off = BoardSignOff(on=signed_off_on, publish=publish)
         self.stage = "signed_off"
         return [self._milestone("signed_off", signed_off_on, anchor="signed_off_on")]
 
-    def share_with_family(self, *, shared_on: date, today: date) -> list[Owed]:
+    def share_with_family(self, *, shared_on: date, today: date) -> list[Event]:
         self._need("signed_off", doing="sharing the report with the family")
         self._not_future(shared_on, today, "shared_on")
-        self.milestones["report_shared_with_family"] = shared_on.isoformat()
-        return [self._milestone("report_shared_with_family", shared_on),
-                Owed("family_letter", {"letter": "report_shared_with_family"})]
+        self.milestones["report_shared_with_family"] = shared_on
+        return [self._milestone("report_shared_with_family", shared_on), *self._letter("report_shared_with_family")]
 
-    def publish(self, *, published_on: date, recommendations: list[dict], today: date) -> list[Owed]:
+    def publish(self, *, published_on: date, recommendations: list[Recommendation], today: date) -> list[Event]:
         self._need("signed_off", doing="publication")
         self._not_future(published_on, today, "published_on")
-        in_full = bool(self.board_sign_off and self.board_sign_off["publish"] == "full")
-        self.milestones["sar_published"] = published_on.isoformat()
+        in_full = bool(self.board_sign_off and self.board_sign_off.publish == "full")
+        self.milestones["sar_published"] = published_on
         self.stage = "published"
-        return [self._milestone("sar_published", published_on),
-                Owed("review_published", {"published_on": published_on, "in_full": in_full,
-                                           "recommendations": recommendations})]
+        owed: list[Event] = [
+            self._milestone("sar_published", published_on),
+            ReviewPublished(case_id=self.case_id, pathway="adult", published_on=published_on, in_full=in_full)]
+        if recommendations:
+            owed.append(RecommendationsPublished(case_id=self.case_id, pathway="adult",
+                                                 recommendations=list(recommendations)))
+        return owed
 
-    def hold_learning_event(self, *, held_on: date, today: date) -> list[Owed]:
+    def hold_learning_event(self, *, held_on: date, today: date) -> list[Event]:
         self._need("published", doing="the learning event")
         self._not_future(held_on, today, "held_on")
-        self.milestones["learning_event_held"] = held_on.isoformat()
+        self.milestones["learning_event_held"] = held_on
         self.stage = "learning_event_held"
         return [self._milestone("learning_event_held", held_on)]
 
     # --- delay ------------------------------------------------------------------------------------
-    def delay_review(self, *, reason: str, expected_sign_off_on: date | None, today: date) -> list[Owed]:
+    def delay_review(self, *, reason: str, expected_sign_off_on: date | None, today: date) -> list[Event]:
         """The SAR will run past six months: the clock stops, and the adult or advocate is told why."""
         self._need("commissioned", doing="delaying the SAR")
-        if self.delay and not self.delay.get("resumed_on"):
+        if self.delayed:
             raise OutOfOrder("the SAR is already delayed")
-        self.delay = {"reason": reason, "since": today.isoformat(),
-                      "expected_sign_off_on": expected_sign_off_on.isoformat() if expected_sign_off_on else None}
-        return [Owed("sar_delay", {"change": "delayed", "reason": reason}),
-                Owed("family_letter", {"letter": "delay", "reason": reason,
-                                       "expected_sign_off_on": self.delay["expected_sign_off_on"]})]
+        self.delay = Delay(reason=reason, since=today, expected_sign_off_on=expected_sign_off_on)
+        return [SarDelayChanged(case_id=self.case_id, change="delayed", reason=reason),
+                *self._letter("delay", reason=reason, expected_sign_off_on=expected_sign_off_on)]
 
-    def update_on_delay(self, *, update: str, today: date) -> list[Owed]:
-        if not self.delay or self.delay.get("resumed_on"):
+    def update_on_delay(self, *, update: str, today: date) -> list[Event]:
+        if self.delay is None or self.delay.resumed_on:
             raise OutOfOrder("updates are sent while the SAR is delayed")
-        self.delay_updates.append({"on": today.isoformat(), "update": update})
+        self.delay_updates.append(DelayUpdate(on=today, update=update))
         return [self._milestone("delay_update_sent", today),
-                Owed("family_letter", {"letter": "delay_update", "reason": self.delay["reason"], "update": update})]
+                *self._letter("delay_update", reason=self.delay.reason, update=update)]
 
-    def resume(self, *, today: date) -> list[Owed]:
-        if not self.delay or self.delay.get("resumed_on"):
+    def resume(self, *, today: date) -> list[Event]:
+        if self.delay is None or self.delay.resumed_on:
             raise OutOfOrder("the SAR is not delayed")
-        self.delay["resumed_on"] = today.isoformat()
-        return [Owed("sar_delay", {"change": "resumed", "reason": f"resumed after: {self.delay['reason']}"})]
+        self.delay.resumed_on = today
+        return [SarDelayChanged(case_id=self.case_id, change="resumed", reason=f"resumed after: {self.delay.reason}")]
 
-    def record_family_contact(self, *, contact: dict) -> list[Owed]:
-        self.family_contact = dict(contact)
+    def record_family_contact(self, *, contact: FamilyContact) -> list[Event]:
+        self.family_contact = contact
         return []
 
     # --- for the annual report ---------------------------------------------------------------------
     def record_findings(self, *, findings: list[str], actions_taken: list[str],
-                        not_implemented: list[dict]) -> list[Owed]:
+                        not_implemented: list[UnimplementedRecommendation]) -> list[Event]:
         self._need("signed_off", "published", "learning_event_held", doing="recording findings")
         for i, item in enumerate(not_implemented):
-            if not (item.get("reason") or "").strip():
+            if not item.reason.strip():
                 raise RuleBroken(["body", "not_implemented", str(i), "reason"],
                                  "give the reason a recommendation was not implemented")
-        self.findings = {"findings": findings, "actions_taken": actions_taken, "not_implemented": not_implemented}
-        return [Owed("findings_recorded", {"findings": len(findings), "actions_taken": len(actions_taken),
-                                           "not_implemented": [i.get("reason", "") for i in not_implemented]})]
-
+        self.findings = Findings(findings=findings, actions_taken=actions_taken, not_implemented=not_implemented)
+        return [FindingsRecorded(case_id=self.case_id, pathway="adult", findings=len(findings),
+                                 actions_taken=len(actions_taken),
+                                 not_implemented_reasons=[i.reason for i in not_implemented])]

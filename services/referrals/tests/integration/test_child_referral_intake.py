@@ -233,7 +233,8 @@ async def test_the_business_unit_may_key_in_a_referral_on_an_agencys_behalf(refe
 
 async def test_the_business_unit_reads_the_case_detail_and_the_read_is_recorded(
         referrals, police_referrer, business_unit):
-    case_id = (await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)).json()["case_id"]
+    referred = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
+    case_id = referred.json()["case_id"]
 
     response = await referrals.client.get(f"/v1/cases/{case_id}", headers=business_unit)
 
@@ -248,7 +249,8 @@ async def test_the_business_unit_reads_the_case_detail_and_the_read_is_recorded(
 
 async def test_a_referrer_of_another_agency_cannot_read_the_case_and_no_read_is_recorded(
         referrals, police_referrer, issuer):
-    case_id = (await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)).json()["case_id"]
+    referred = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
+    case_id = referred.json()["case_id"]
 
     response = await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "school", "referrer"))
 
@@ -258,7 +260,8 @@ async def test_a_referrer_of_another_agency_cannot_read_the_case_and_no_read_is_
 
 
 async def test_the_referring_agency_sees_its_referrals_progress_without_the_detail(referrals, police_referrer):
-    case_id = (await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)).json()["case_id"]
+    referred = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
+    case_id = referred.json()["case_id"]
 
     response = await referrals.client.get(f"/v1/cases/{case_id}", headers=police_referrer)
 

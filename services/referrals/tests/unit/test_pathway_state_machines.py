@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from referrals.domain.child_case import ChildCase, OutOfOrder, RuleBroken
-from referrals.domain.sar_case import SarCase, care_act_criteria, reasons_incomplete
+from referrals.domain.child_case import Attendee, ChildCase, OutOfOrder, RuleBroken
+from referrals.domain.sar_case import Imr, SarCase, care_act_criteria, reasons_incomplete
+from safeguard_shared.contracts.referrals import MilestoneReached, ScopingRequested
 
 
 def a_rapid_review() -> ChildCase:
@@ -25,7 +26,7 @@ def test_the_meeting_date_must_fall_in_its_window_unless_a_reason_is_recorded():
     assert broken.value.loc == ["body", "outside_window_reason"]
     [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 13), today=date(2026, 12, 22),
                                   outside_window_reason="chair unavailable")
-    assert owed.kind == "scoping_requested" and owed.data["outside_window"] is True
+    assert isinstance(owed, ScopingRequested) and owed.outside_window is True
 
 
 def test_scoping_cannot_be_requested_before_the_clock_has_counted_the_window():
@@ -40,7 +41,7 @@ def test_an_inquorate_meeting_cannot_decide_and_names_who_was_missing():
     case = a_rapid_review()
     case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
                          outside_window_reason=None)
-    case.record_attendance(attendees=[{"agency": "police", "name": "DI", "role": "DI"}])
+    case.record_attendance(attendees=[Attendee(agency="police", name="DI", role="DI")])
     case.hold_meeting(held_on=date(2027, 1, 5), today=date(2027, 1, 5))
     with pytest.raises(OutOfOrder) as refused:
         case.decide(decision="cspr", safety_actions=[], learning=[], rationale="x", today=date(2027, 1, 5))
@@ -51,10 +52,11 @@ def test_a_cspr_decision_owes_the_completion_and_starts_the_six_month_clock():
     case = a_rapid_review()
     case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
                          outside_window_reason=None)
-    case.record_attendance(attendees=[{"agency": a, "name": a, "role": "rep"} for a in ("local_authority", "police", "icb")])
+    case.record_attendance(attendees=[Attendee(agency=a, name=a, role="rep")
+                                      for a in ("local_authority", "police", "icb")])
     case.hold_meeting(held_on=date(2027, 1, 5), today=date(2027, 1, 5))
     owed = case.decide(decision="cspr", safety_actions=["plan"], learning=[], rationale="x", today=date(2027, 1, 5))
-    facts = [(o.data.get("fact"), o.data.get("anchor")) for o in owed if o.kind == "milestone"]
+    facts = [(o.fact, o.anchor) for o in owed if isinstance(o, MilestoneReached)]
     assert ("rapid_review_completed", None) in facts and ("cspr_decided", "decision_on") in facts
 
 
@@ -79,7 +81,8 @@ def test_an_imr_by_a_manager_involved_in_the_case_is_refused_with_every_reason()
                   involved_agencies=["police"], criteria_met="mandatory_died", stage="commissioned")
     sar.request_imrs(agencies=["police"])
     with pytest.raises(ExceptionGroup) as group:
-        sar.submit_imr(agency="police", imr={"author_independent_of_case": False, "chronology": "c"},
+        sar.submit_imr(agency="police", imr=Imr(author_name="M. Manager", author_role="team manager",
+                                                    author_independent_of_case=False, chronology="c"),
                        today=date(2027, 3, 1))
     assert {tuple(e.loc) for e in group.value.exceptions} == {
         ("body", "author_independent_of_case"), ("body", "review_of_records"), ("body", "interviews")}

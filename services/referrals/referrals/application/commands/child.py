@@ -1,0 +1,85 @@
+"""The steps of the children's pathway after intake, as the business unit, agencies and reviewers
+record them."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from safeguard_shared.partnership import Agency
+
+from . import Command
+
+
+class RequestScoping(Command):
+    involved_agencies: list[Agency] = Field(min_length=1, description="the agencies confirmed as involved")
+    meeting_on: date
+    outside_window_reason: str | None = Field(default=None, max_length=2000)
+
+
+class ReturnScoping(Command):
+    records_secured: bool
+    no_information_held: bool = False
+    involvement: str | None = Field(default=None, max_length=20000)
+
+
+class Attendee(Command):
+    agency: Agency
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+
+
+class RecordAttendance(Command):
+    attendees: list[Attendee] = Field(min_length=1)
+
+
+class RecordMeetingHeld(Command):
+    held_on: date
+
+
+class DecideRapidReview(Command):
+    decision: Literal["cspr", "alternative_review", "no_review"]
+    immediate_safety_actions: list[str] = []
+    learning: list[str] = []
+    rationale: str = Field(min_length=1, max_length=20000)
+
+
+class RecordPanelResponse(Command):
+    response: Literal["endorsed", "challenged", "accepted_as_completed_review"]
+    details: str | None = Field(default=None, max_length=20000)
+    received_on: date
+
+
+class CommissionCsprReviewers(Command):
+    reviewers: list[str] = Field(min_length=1)
+
+
+class AgreeTerms(Command):
+    methodology: str = Field(min_length=1)
+    terms_of_reference: str = Field(min_length=1)
+
+
+class RecordInvolvement(Command):
+    practitioners: str = Field(min_length=1, description="how practitioners were involved")
+    family: str = Field(min_length=1, description="how the family was involved, or why not")
+
+
+class AddDraft(Command):
+    text: str = Field(min_length=1, max_length=500_000)
+
+
+class SendFinalReport(Command):
+    planned_publication_on: date
+
+
+class NewRecommendation(Command):
+    text: str = Field(min_length=1, max_length=5000)
+    owning_agency: Agency
+
+
+class PublishCspr(Command):
+    published_on: date
+    in_full: bool
+    reasons_not_in_full: str | None = None
+    recommendations: list[NewRecommendation] = []

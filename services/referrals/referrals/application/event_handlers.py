@@ -1,0 +1,25 @@
+"""What the referrals service does when another service's event arrives: ``EVENT_HANDLERS``."""
+from __future__ import annotations
+
+from safeguard_shared.bus.dispatch import EventHandlers
+from safeguard_shared.contracts.scheduling import DeadlineScheduled
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import repository
+from ..domain.child_case import ChildCase
+
+
+async def when_the_meeting_window_is_counted_keep_it(event: DeadlineScheduled, uow: UnitOfWork) -> None:
+    """The clock counts the rapid review meeting's window (one calendar, in scheduling); the case
+    keeps it to check the meeting date the business unit sets."""
+    if event.key != "rr.meeting" or not event.case_id or event.window_start is None:
+        return
+    row = await repository.case_row(uow.session, event.case_id, for_update=True)
+    if row is None or row["pathway"] != "child":
+        return
+    case = ChildCase.from_state(row["state"])
+    case.learn_meeting_window(event.window_start, event.due)
+    await repository.update_case(uow.session, event.case_id, state=case.to_state())
+
+
+EVENT_HANDLERS: EventHandlers = {DeadlineScheduled: [when_the_meeting_window_is_counted_keep_it]}

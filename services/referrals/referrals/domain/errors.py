@@ -1,0 +1,15 @@
+"""What a pathway step answers when it cannot go ahead, in the framework's words."""
+from __future__ import annotations
+
+
+class OutOfOrder(Exception):
+    """A step the case is not ready for (409), with the reason in the framework's words."""
+
+
+class RuleBroken(Exception):
+    """Well-formed input that breaks a framework rule (422), naming the field."""
+
+    def __init__(self, field_path: list[str], msg: str):
+        super().__init__(msg)
+        self.loc = field_path
+        self.msg = msg
