@@ -9,11 +9,13 @@ import asyncio
 from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import MetaData, Table, text
 
 from . import logging as slog
@@ -32,6 +34,18 @@ from .unit_of_work import UnitOfWork
 
 log = slog.get("service")
 SHUTDOWN_STEP_SECONDS = 5.0
+
+
+class Health(BaseModel):
+    service: str
+    database: Literal["ok", "unavailable"]
+    broker: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded"]
+
+
+class Alive(BaseModel):
+    service: str
+    status: Literal["alive"]
 
 
 class ServiceRuntime:
@@ -128,13 +142,14 @@ class ServiceRuntime:
             app.include_router(router)
         runtime = self
 
-        @app.get("/health", tags=["operations"])
+        @app.get("/health", tags=["operations"], response_model=Health,
+                 responses={503: {"model": Health, "description": "the database or the broker is unreachable"}})
         async def health() -> JSONResponse:
             """Database and broker reachability; 503 when either is down."""
             body = await runtime.health()
             return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
-        @app.get("/livez", tags=["operations"])
+        @app.get("/livez", tags=["operations"], response_model=Alive)
         async def livez() -> dict:
             """The process is alive and serving (for a liveness probe: no database or broker check)."""
             return {"service": runtime.name, "status": "alive"}
