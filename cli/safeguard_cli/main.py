@@ -13,6 +13,7 @@ from pathlib import Path
 
 from safeguard_shared.auth import AGENCIES, ROLES, LocalIssuer
 
+from . import dead_letters
 from .nats_server import EmbeddedNats
 from .supervisor import SERVICES, ServiceProcess, Supervisor, service_env
 
@@ -141,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
                      help="the data folder of the stack whose read models to rebuild (default ./var)")
     rep.add_argument("--quiet", action="store_true", help="no progress display")
     rep.set_defaults(func=cmd_replay)
+    dead_letters.add_parser(sub, EMBEDDED_NATS_PORT)
     return p
 
 
