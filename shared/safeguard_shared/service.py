@@ -20,7 +20,7 @@ from . import logging as slog
 from .auth import LocalIssuer, TokenVerifier
 from .bus import metrics
 from .bus.consumer import Inbox, Subscription
-from .bus.dispatch import EventDispatcher, EventHandlers, producers
+from .bus.dispatch import EventDispatcher, EventHandlers, producer_of, producers
 from .bus.names import BusNames
 from .bus.nats import NatsBus
 from .bus.outbox import Outbox, OutboxRelay
@@ -63,8 +63,11 @@ class ServiceRuntime:
         events ``table`` answers. ``filter_subjects`` narrows one producer's stream to one subject."""
         dispatcher = EventDispatcher(table, self.outbox, self.clock)
         for producer in producers(table):
+            answered = sorted((c for c in table if producer_of(c) == producer),
+                              key=lambda c: (c.event_type, c.schema_version))
             self.subscribe(Subscription(consumer=self.name, producer=producer, handle=dispatcher,
-                                        filter_subject=(filter_subjects or {}).get(producer)))
+                                        filter_subject=(filter_subjects or {}).get(producer),
+                                        contracts=tuple(answered)))
 
     def unit_of_work(self) -> UnitOfWork:
         """A transaction on this service's store with the events it owes (see unit_of_work.py)."""
