@@ -6,11 +6,12 @@ subscriptions and routes; nothing else is shared between services.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -50,7 +51,8 @@ class ServiceRuntime:
         self.inbox = Inbox(self.sessions, inbox_table)
         self.migrations = migrations
         self.subscriptions: list[Subscription] = []
-        self.background: list = []  # coroutine factories run for the life of the service
+        # Coroutine factories run for the life of the service (a ticker, a dispatcher).
+        self.background: list[Callable[[], Coroutine[Any, Any, Any]]] = []
 
     def subscribe(self, sub: Subscription) -> None:
         # Events a handler recorded in the outbox leave as soon as the handler commits.
@@ -86,7 +88,7 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await upgrade(self.engine, self.migrations)
 
-    async def health(self) -> dict:
+    async def health(self) -> dict[str, str]:
         db_ok = True
         try:
             async with self.engine.connect() as conn:
@@ -98,7 +100,7 @@ class ServiceRuntime:
                 "status": "ok" if db_ok and self.bus.connected else "degraded"}
 
     @asynccontextmanager
-    async def lifespan(self, app: FastAPI):
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         await self.migrate()
         await self.bus.start()
         self.relay.start()
@@ -114,7 +116,8 @@ class ServiceRuntime:
                 _, lingering = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
                 if lingering:
                     log.warning("background loops did not stop in time", extra={"count": len(lingering)})
-            for step, call in (("relay", self.relay.stop), ("broker", self.bus.stop), ("database", self.engine.dispose)):
+            steps = (("relay", self.relay.stop), ("broker", self.bus.stop), ("database", self.engine.dispose))
+            for step, call in steps:
                 try:
                     async with asyncio.timeout(SHUTDOWN_STEP_SECONDS * 2):
                         await call()
@@ -123,7 +126,7 @@ class ServiceRuntime:
                                                                                "error_type": type(exc).__name__})
             log.info("service stopped")
 
-    def app(self, *, title: str, routers: Iterable = (), description: str = "") -> FastAPI:
+    def app(self, *, title: str, routers: Iterable[APIRouter] = (), description: str = "") -> FastAPI:
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
         app.state.runtime = self
         app.state.verifier = self.verifier()
@@ -138,7 +141,7 @@ class ServiceRuntime:
             return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
         @app.get("/livez", tags=["operations"])
-        async def livez() -> dict:
+        async def livez() -> dict[str, str]:
             """The process is alive and serving (for a liveness probe: no database or broker check)."""
             return {"service": runtime.name, "status": "alive"}
 
@@ -161,7 +164,7 @@ class ServiceRuntime:
         return app
 
 
-def _readable(error: dict) -> str:
+def _readable(error: Mapping[str, Any]) -> str:
     msg = str(error.get("msg", ""))
     if msg.startswith("Value error, "):  # pydantic's prefix on our own validators' messages
         msg = msg[len("Value error, "):]

@@ -111,9 +111,10 @@ def envelope_of(contract: type[Event]) -> type[Envelope]:
     # Literal[...] of a value known only at run time: the constants the schema documents.
     event_type: Any = Literal.__getitem__(contract.event_type)
     schema_version: Any = Literal.__getitem__(contract.schema_version)
+    # e.g. "SchedulingDeadlineMetV1": unique per contract, and a valid name for a schema component.
+    name = "".join(word.title().replace("_", "") for word in contract.event_type.split("."))
     model: type[Envelope] = create_model(
-        # e.g. "SchedulingDeadlineMetV1": unique per contract, and a valid name for a schema component.
-        "".join(word.title().replace("_", "") for word in contract.event_type.split(".")) + f"V{contract.schema_version}",
+        f"{name}V{contract.schema_version}",
         __base__=Envelope,
         __doc__=(contract.__doc__ or "").strip() or None,
         event_type=(event_type, ...),
