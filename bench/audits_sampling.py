@@ -53,8 +53,9 @@ async def main(n: int, postgres: str | None) -> None:
                 ("CSV upload, exclusions on, stored", dict(content=csv_text.encode(),
                                                           headers={**qa, "Content-Type": "text/csv"},
                                                           params={"seed": 42})),
-                ("JSON body (docs/architecture.md, "Stable interface"), stored", dict(content=json.dumps({"population": refs, "seed": 42}),
-                                                             headers={**qa, "Content-Type": "application/json"}))):
+                ("JSON body (docs/architecture.md, Stable interface), stored",
+                 dict(content=json.dumps({"population": refs, "seed": 42}),
+                      headers={**qa, "Content-Type": "application/json"}))):
             audit = (await client.post("/v1/audits", headers=qa, json={
                 "theme": label, "kind": "children", "qa_meeting_on": "2027-03-10"})).json()["audit_id"]
             t = time.perf_counter()
