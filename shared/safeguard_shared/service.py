@@ -9,12 +9,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import MetaData, Table, text
 
 from . import logging as slog
@@ -33,6 +34,22 @@ from .unit_of_work import UnitOfWork
 
 log = slog.get("service")
 SHUTDOWN_STEP_SECONDS = 5.0
+
+
+class Health(BaseModel):
+    """What ``GET /health`` answers (200 when both are reachable, else 503)."""
+
+    service: str
+    database: Literal["ok", "unavailable"]
+    broker: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded"]
+
+
+class Alive(BaseModel):
+    """What ``GET /livez`` answers while the process serves."""
+
+    service: str
+    status: Literal["alive"]
 
 
 class ServiceRuntime:
@@ -134,16 +151,17 @@ class ServiceRuntime:
             app.include_router(router)
         runtime = self
 
-        @app.get("/health", tags=["operations"])
+        @app.get("/health", tags=["operations"], response_model=Health,
+                 responses={503: {"model": Health, "description": "The database or the broker is unreachable"}})
         async def health() -> JSONResponse:
             """Database and broker reachability; 503 when either is down."""
             body = await runtime.health()
             return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
         @app.get("/livez", tags=["operations"])
-        async def livez() -> dict[str, str]:
+        async def livez() -> Alive:
             """The process is alive and serving (for a liveness probe: no database or broker check)."""
-            return {"service": runtime.name, "status": "alive"}
+            return Alive(service=runtime.name, status="alive")
 
         @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
         async def prometheus() -> PlainTextResponse:
