@@ -3,7 +3,7 @@
 Times the draw itself (canonical order, exclusions, seeded sample, digests), then the whole request
 through the audits service's HTTP app on a fresh store: a 100,000-line CSV upload with the agencies
 involved in each case, with the partnership's 12-month exclusion on and 1,000 recently audited cases
-in the store; and the same population as docs/architecture.md's JSON body.
+in the store; and the same population as the JSON body of docs/architecture.md, "Stable interface".
 
     .venv/bin/python bench/audits_sampling.py                     # SQLite
     .venv/bin/python bench/audits_sampling.py --postgres postgresql://postgres@127.0.0.1:5432/postgres

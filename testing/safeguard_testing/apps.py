@@ -27,7 +27,7 @@ from safeguard_shared.settings import ServiceSettings
 
 SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
 
-# The business date of the example referral in docs/architecture.md referral: Monday 21 December 2026.
+# The business date of the example child referral in docs/architecture.md: Monday 21 December 2026.
 EXAMPLE_DATE = date(2026, 12, 21)
 
 # Identifying values that must never leave the referrals store (events, e-mails, reports, logs).
@@ -37,7 +37,7 @@ CANARY_SUMMARY = "CANARY-SUMMARY found unresponsive at home"
 CANARY_LEAD = "A. Canary-Lead"
 CANARIES = (CANARY_REFERENCE, CANARY_DATE_OF_BIRTH, CANARY_SUMMARY, CANARY_LEAD)
 
-# the example referral in docs/architecture.md child referral, with the identifying values replaced by canaries.
+# The example child referral of docs/architecture.md, with the identifying values replaced by canaries.
 _EXAMPLE_CHILD_REFERRAL = {
     "referring_agency": "police",
     "safeguarding_lead": {"name": CANARY_LEAD, "agreed_on": "2026-12-21"},
