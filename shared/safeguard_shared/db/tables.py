@@ -32,7 +32,8 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, inbox
 
 
-def bus_tables_migration_ops(op: Operations, sa: ModuleType) -> None:
+def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> None:
+    # Migrations pass Alembic's `op` module, a proxy of Operations.
     """The first migration of every service creates these two tables with this helper."""
     op.create_table(
         "outbox",
