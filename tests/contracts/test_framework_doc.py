@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-RULES = ROOT / "services" / "scheduling" / "scheduling" / "rules" / "timescales.yaml"
+# The scheduling service's bundled rules, wherever its layout keeps them.
+(RULES,) = sorted((ROOT / "services" / "scheduling" / "scheduling").rglob("timescales.yaml"))
 ROW = re.compile(r"^\| `(?P<key>[a-z]+\.[a-z_]+)` \|.*\| (?P<source>[A-Z, ]+?)(?: \(verify\))? \|$")
 
 
