@@ -3,7 +3,7 @@
 Times the draw itself (canonical order, exclusions, seeded sample, digests), then the whole request
 through the audits service's HTTP app on a fresh store: a 100,000-line CSV upload with the agencies
 involved in each case, with the partnership's 12-month exclusion on and 1,000 recently audited cases
-in the store; and the same population as docs/architecture.md's JSON body.
+in the store; and the same population as the JSON body of docs/architecture.md, "Stable interface".
 
     .venv/bin/python bench/audits_sampling.py                     # SQLite
     .venv/bin/python bench/audits_sampling.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
@@ -53,8 +53,9 @@ async def main(n: int, postgres: str | None) -> None:
                 ("CSV upload, exclusions on, stored", dict(content=csv_text.encode(),
                                                           headers={**qa, "Content-Type": "text/csv"},
                                                           params={"seed": 42})),
-                ("JSON body (docs/architecture.md, "Stable interface"), stored", dict(content=json.dumps({"population": refs, "seed": 42}),
-                                                             headers={**qa, "Content-Type": "application/json"}))):
+                ("JSON body (docs/architecture.md, Stable interface), stored",
+                 dict(content=json.dumps({"population": refs, "seed": 42}),
+                      headers={**qa, "Content-Type": "application/json"}))):
             audit = (await client.post("/v1/audits", headers=qa, json={
                 "theme": label, "kind": "children", "qa_meeting_on": "2027-03-10"})).json()["audit_id"]
             t = time.perf_counter()

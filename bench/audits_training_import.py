@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -56,7 +57,8 @@ async def main(n: int, batch: int, postgres: str | None) -> None:
               f"({totals['imported'] / total:,.0f} completions/s)")
         print(f"  stored: {totals['imported']:,} completions, {surveys:,} surveys, {events:,} events owed")
         t = time.perf_counter()
-        again = await send(completions, client, token, batch_size=batch, stream=open("/dev/null", "w"))
+        with open(os.devnull, "w") as quiet:
+            again = await send(completions, client, token, batch_size=batch, stream=quiet)
         print(f"  the same file again: {again['already_imported']:,} already there, {again['imported']} imported, "
               f"{time.perf_counter() - t:5.2f} s")
 

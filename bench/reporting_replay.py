@@ -124,7 +124,7 @@ async def publish(nats_url: str, names: BusNames, n: int) -> float:
         events = _case_events(rng, start, at)
         if rng.random() < 0.05:
             events += _extras(rng, at)
-        for producer, env in events[: n - sent]:
+        for _producer, env in events[: n - sent]:
             await nc.publish(names.subject(env.event_type), env.to_json(), headers={"Nats-Msg-Id": env.event_id})
             sent += 1
             if sent % 20_000 == 0:

@@ -83,7 +83,8 @@ async def main(n: int, due_now: int, postgres: str | None) -> None:
     for label, (ms, fired) in timings.items():
         print(f"  {label:<18} {ms:8.1f} ms   transitions fired: {fired}")
     await runtime.engine.dispose()
-    print(f"  the scheduling service itself on this store, idle after its ticks: {await service_rss(url, tmp):.0f} MB RSS")
+    rss = await service_rss(url, tmp)
+    print(f"  the scheduling service itself on this store, idle after its ticks: {rss:.0f} MB RSS")
     if dbname:
         conn = await asyncpg.connect(postgres)
         await conn.execute(f'DROP DATABASE "{dbname}" WITH (FORCE)')

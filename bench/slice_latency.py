@@ -45,7 +45,7 @@ def main() -> None:
     ports = {s: free_port() for s in SERVICES}
     for s, p in ports.items():
         env[f"{s.upper()}_PORT"] = str(p)
-    out = open(tmp / "up.out", "w")
+    out = open(tmp / "up.out", "w")  # noqa: SIM115 - the stack writes to it until it is stopped
     proc = subprocess.Popen([str(bindir / "safeguard"), "up", "--data-dir", str(tmp / "var"), "--today",
                              "2026-12-21", "--nats-port", str(free_port())], env=env, stdout=out,
                             stderr=subprocess.STDOUT)
@@ -70,7 +70,8 @@ def main() -> None:
                                  "outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "summary": "x"},
                     "involved_agencies": ["local_authority", "police", "icb"]}
             t0 = time.perf_counter()
-            case_id = client.post(url("referrals", "/v1/referrals/child"), json=body, headers=referrer).json()["case_id"]
+            opened = client.post(url("referrals", "/v1/referrals/child"), json=body, headers=referrer)
+            case_id = opened.json()["case_id"]
             pending = {"scheduling", "notifications", "reporting"}
             while pending:
                 if "scheduling" in pending and any(d["key"] == "rr.complete" for d in client.get(

@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from types import FrameType
 
 from safeguard_shared.auth import AGENCIES, ROLES, LocalIssuer
 
@@ -52,7 +53,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     supervisor = Supervisor(processes)
     stopping = False
 
-    def _stop(_signum, _frame):
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
@@ -148,7 +149,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    code: int = args.func(args)
+    return code
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ class EmbeddedNats:
         self.directory = Path(directory)
         self.port = port
         self.host = host
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -57,9 +57,9 @@ class EmbeddedNats:
         self.directory.mkdir(parents=True, exist_ok=True)
         config = self.directory / "nats.conf"
         config.write_text(self.config_text())
-        log = open(self.directory / "nats-server.log", "ab")
-        self.process = subprocess.Popen([find_binary(), "-c", str(config)], stdout=log, stderr=log,
-                                        start_new_session=True)
+        with open(self.directory / "nats-server.log", "ab") as log:  # the child keeps its own handle
+            self.process = subprocess.Popen([find_binary(), "-c", str(config)], stdout=log, stderr=log,
+                                            start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -85,5 +85,6 @@ class EmbeddedNats:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 
@@ -22,9 +24,9 @@ class ServiceProcess:
     name: str
     port: int
     log_file: Path
-    env: dict
+    env: dict[str, str]
     host: str = "127.0.0.1"
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)
 
     @property
@@ -37,10 +39,9 @@ class ServiceProcess:
 
     def start(self) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", self.name], env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()  # the child holds its own handle
+        with open(self.log_file, "ab") as log:  # the child holds its own handle
+            self.process = subprocess.Popen([sys.executable, "-m", self.name], env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         # Operators (and the end-to-end test) find each process here.
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.pid_file.write_text(str(self.process.pid))
@@ -55,7 +56,7 @@ class ServiceProcess:
             return False
 
     def stop(self) -> None:
-        if self.alive():
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
         self.pid_file.unlink(missing_ok=True)
 
@@ -75,8 +76,8 @@ class ServiceProcess:
             return "(no log)"
 
 
-def service_env(name: str, base: dict, *, data_dir: Path, nats_url: str, today: str | None,
-                public_key: Path | None) -> dict:
+def service_env(name: str, base: Mapping[str, str], *, data_dir: Path, nats_url: str, today: str | None,
+                public_key: Path | None) -> dict[str, str]:
     env = dict(base)
     env["SAFEGUARD_DATA_DIR"] = str(data_dir)
     env["NATS_URL"] = nats_url
@@ -89,7 +90,7 @@ def service_env(name: str, base: dict, *, data_dir: Path, nats_url: str, today: 
 
 
 class Supervisor:
-    def __init__(self, processes: list[ServiceProcess], out=sys.stdout):
+    def __init__(self, processes: list[ServiceProcess], out: TextIO = sys.stdout):
         self.processes = processes
         self.out = out
 
@@ -106,7 +107,8 @@ class Supervisor:
                 if proc.name not in pending:
                     continue
                 if not proc.alive():
-                    raise RuntimeError(f"{proc.name} exited while starting (code {proc.process.returncode}):\n"
+                    code = proc.process.returncode if proc.process else None
+                    raise RuntimeError(f"{proc.name} exited while starting (code {code}):\n"
                                        f"{proc.log_tail()}")
                 if proc.healthy():
                     pending.discard(proc.name)

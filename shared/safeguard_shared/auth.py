@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -34,7 +34,9 @@ class TokenVerifier:
         self.audience = audience
 
     def verify(self, token: str) -> Principal:
-        key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+        key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+        if key is None:  # unreachable: the constructor requires a key or a JWKS URL
+            raise jwt.InvalidTokenError("no key to verify tokens with")
         claims = jwt.decode(token, key, algorithms=["RS256", "ES256"], issuer=self.issuer,
                             audience=self.audience, options={"require": ["exp", "sub", "iss"]})
         roles = claims.get("roles") or []

@@ -6,12 +6,12 @@ subscriptions and routes; nothing else is shared between services.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -22,7 +22,7 @@ from . import logging as slog
 from .auth import LocalIssuer, TokenVerifier
 from .bus import metrics
 from .bus.consumer import Inbox, Subscription
-from .bus.dispatch import EventDispatcher, EventHandlers, producers
+from .bus.dispatch import EventDispatcher, EventHandlers, producer_of, producers
 from .bus.names import BusNames
 from .bus.nats import NatsBus
 from .bus.outbox import Outbox, OutboxRelay
@@ -37,6 +37,8 @@ SHUTDOWN_STEP_SECONDS = 5.0
 
 
 class Health(BaseModel):
+    """What ``GET /health`` answers (200 when both are reachable, else 503)."""
+
     service: str
     database: Literal["ok", "unavailable"]
     broker: Literal["ok", "unavailable"]
@@ -44,6 +46,8 @@ class Health(BaseModel):
 
 
 class Alive(BaseModel):
+    """What ``GET /livez`` answers while the process serves."""
+
     service: str
     status: Literal["alive"]
 
@@ -64,7 +68,8 @@ class ServiceRuntime:
         self.inbox = Inbox(self.sessions, inbox_table)
         self.migrations = migrations
         self.subscriptions: list[Subscription] = []
-        self.background: list = []  # coroutine factories run for the life of the service
+        # Coroutine factories run for the life of the service (a ticker, a dispatcher).
+        self.background: list[Callable[[], Coroutine[Any, Any, Any]]] = []
 
     def subscribe(self, sub: Subscription) -> None:
         # Events a handler recorded in the outbox leave as soon as the handler commits.
@@ -77,8 +82,11 @@ class ServiceRuntime:
         events ``table`` answers. ``filter_subjects`` narrows one producer's stream to one subject."""
         dispatcher = EventDispatcher(table, self.outbox, self.clock)
         for producer in producers(table):
+            answered = sorted((c for c in table if producer_of(c) == producer),
+                              key=lambda c: (c.event_type, c.schema_version))
             self.subscribe(Subscription(consumer=self.name, producer=producer, handle=dispatcher,
-                                        filter_subject=(filter_subjects or {}).get(producer)))
+                                        filter_subject=(filter_subjects or {}).get(producer),
+                                        contracts=tuple(answered)))
 
     def unit_of_work(self) -> UnitOfWork:
         """A transaction on this service's store with the events it owes (see unit_of_work.py)."""
@@ -97,7 +105,7 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await upgrade(self.engine, self.migrations)
 
-    async def health(self) -> dict:
+    async def health(self) -> dict[str, str]:
         db_ok = True
         try:
             async with self.engine.connect() as conn:
@@ -109,7 +117,7 @@ class ServiceRuntime:
                 "status": "ok" if db_ok and self.bus.connected else "degraded"}
 
     @asynccontextmanager
-    async def lifespan(self, app: FastAPI):
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         await self.migrate()
         await self.bus.start()
         self.relay.start()
@@ -125,7 +133,8 @@ class ServiceRuntime:
                 _, lingering = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
                 if lingering:
                     log.warning("background loops did not stop in time", extra={"count": len(lingering)})
-            for step, call in (("relay", self.relay.stop), ("broker", self.bus.stop), ("database", self.engine.dispose)):
+            steps = (("relay", self.relay.stop), ("broker", self.bus.stop), ("database", self.engine.dispose))
+            for step, call in steps:
                 try:
                     async with asyncio.timeout(SHUTDOWN_STEP_SECONDS * 2):
                         await call()
@@ -134,7 +143,7 @@ class ServiceRuntime:
                                                                                "error_type": type(exc).__name__})
             log.info("service stopped")
 
-    def app(self, *, title: str, routers: Iterable = (), description: str = "") -> FastAPI:
+    def app(self, *, title: str, routers: Iterable[APIRouter] = (), description: str = "") -> FastAPI:
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
         app.state.runtime = self
         app.state.verifier = self.verifier()
@@ -143,16 +152,16 @@ class ServiceRuntime:
         runtime = self
 
         @app.get("/health", tags=["operations"], response_model=Health,
-                 responses={503: {"model": Health, "description": "the database or the broker is unreachable"}})
+                 responses={503: {"model": Health, "description": "The database or the broker is unreachable"}})
         async def health() -> JSONResponse:
             """Database and broker reachability; 503 when either is down."""
             body = await runtime.health()
             return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
-        @app.get("/livez", tags=["operations"], response_model=Alive)
-        async def livez() -> dict:
+        @app.get("/livez", tags=["operations"])
+        async def livez() -> Alive:
             """The process is alive and serving (for a liveness probe: no database or broker check)."""
-            return {"service": runtime.name, "status": "alive"}
+            return Alive(service=runtime.name, status="alive")
 
         @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
         async def prometheus() -> PlainTextResponse:
@@ -173,7 +182,7 @@ class ServiceRuntime:
         return app
 
 
-def _readable(error: dict) -> str:
+def _readable(error: Mapping[str, Any]) -> str:
     msg = str(error.get("msg", ""))
     if msg.startswith("Value error, "):  # pydantic's prefix on our own validators' messages
         msg = msg[len("Value error, "):]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any, Self
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,10 +37,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
     @classmethod
-    def for_service(cls, name: str, default_port: int, **overrides):
+    def for_service(cls, name: str, default_port: int, **overrides: Any) -> Self:
         """Settings for one service: ``<NAME>_DATABASE_URL`` and ``<NAME>_PORT`` from the environment."""
         prefix = name.upper()
-        values: dict = {"service_name": name, "port": default_port}
+        values: dict[str, Any] = {"service_name": name, "port": default_port}
         if os.environ.get(f"{prefix}_DATABASE_URL"):
             values["database_url"] = os.environ[f"{prefix}_DATABASE_URL"]
         if os.environ.get(f"{prefix}_PORT"):

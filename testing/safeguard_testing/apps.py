@@ -14,17 +14,20 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import Table, func, select
 
+from safeguard_shared.auth import LocalIssuer
 from safeguard_shared.clock import Clock, FixedDateClock
+from safeguard_shared.service import ServiceRuntime
+from safeguard_shared.settings import ServiceSettings
 
 SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
 
-# The business date of the example referral in docs/architecture.md referral: Monday 21 December 2026.
+# The business date of the example child referral in docs/architecture.md: Monday 21 December 2026.
 EXAMPLE_DATE = date(2026, 12, 21)
 
 # Identifying values that must never leave the referrals store (events, e-mails, reports, logs).
@@ -34,7 +37,7 @@ CANARY_SUMMARY = "CANARY-SUMMARY found unresponsive at home"
 CANARY_LEAD = "A. Canary-Lead"
 CANARIES = (CANARY_REFERENCE, CANARY_DATE_OF_BIRTH, CANARY_SUMMARY, CANARY_LEAD)
 
-# the example referral in docs/architecture.md child referral, with the identifying values replaced by canaries.
+# The example child referral of docs/architecture.md, with the identifying values replaced by canaries.
 _EXAMPLE_CHILD_REFERRAL = {
     "referring_agency": "police",
     "safeguarding_lead": {"name": CANARY_LEAD, "agreed_on": "2026-12-21"},
@@ -59,7 +62,7 @@ def example_child_referral(**sections: dict[str, Any] | Any) -> dict:
     return body
 
 
-def bearer(issuer, agency: str, *roles: str) -> dict[str, str]:
+def bearer(issuer: LocalIssuer, agency: str, *roles: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.mint(agency=agency, roles=list(roles))}"}
 
 
@@ -74,20 +77,22 @@ class InProcess:
     data_dir: Path
 
     @property
-    def runtime(self):
-        return self.app.state.runtime
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
 
     async def count(self, table: Table) -> int:
         async with self.runtime.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(table))).scalar_one()
+            count: int = (await session.execute(select(func.count()).select_from(table))).scalar_one()
+            return count
 
-    async def rows(self, table: Table) -> list[dict]:
+    async def rows(self, table: Table) -> list[dict[str, Any]]:
         async with self.runtime.sessions() as session:
             return [dict(r) for r in (await session.execute(select(table))).mappings().all()]
 
 
 def settings_for(name: str, *, database_url: str, nats_url: str, bus_namespace: str, data_dir: Path,
-                 issuer, **extra: Any):
+                 issuer: LocalIssuer, **extra: Any) -> ServiceSettings:
     """The service's own ``load_settings`` with this test's store, broker, namespace and issuer."""
     config = importlib.import_module(f"{name}.config")
     values: dict[str, Any] = dict(database_url=database_url, nats_url=nats_url, bus_namespace=bus_namespace,
@@ -95,11 +100,19 @@ def settings_for(name: str, *, database_url: str, nats_url: str, bus_namespace: 
     if name == "notifications":
         values["outbox_dir"] = str(data_dir / "outbox")
     values.update(extra)
-    return config.load_settings(**values)
+    settings: ServiceSettings = config.load_settings(**values)
+    return settings
 
 
-def build(name: str, settings, clock: Clock) -> FastAPI:
-    return importlib.import_module(f"{name}.bootstrap").bootstrap(settings, clock=clock)
+def build(name: str, settings: ServiceSettings, clock: Clock) -> FastAPI:
+    app: FastAPI = importlib.import_module(f"{name}.bootstrap").bootstrap(settings, clock=clock)
+    return app
+
+
+class Databases(Protocol):
+    """What ``running`` needs of the ``databases`` fixture (conftest.py): a fresh database's URL."""
+
+    async def anew(self, label: str = "db") -> str: ...
 
 
 def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
@@ -107,8 +120,9 @@ def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
 
 
 @asynccontextmanager
-async def running(names: Iterable[str], *, databases, nats_url: str, bus_namespace: str, data_dir: Path,
-                  issuer, clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:
+async def running(names: Iterable[str], *, databases: Databases, nats_url: str, bus_namespace: str,
+                  data_dir: Path, issuer: LocalIssuer,
+                  clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:
     """Start the named services, each on a fresh database from ``databases``; stop them afterwards."""
     clock = clock or FixedDateClock(EXAMPLE_DATE)
     async with AsyncExitStack() as stack:
@@ -127,7 +141,7 @@ async def running(names: Iterable[str], *, databases, nats_url: str, bus_namespa
 
 
 @asynccontextmanager
-async def migrated(name: str, *, database_url: str, data_dir: Path, issuer,
+async def migrated(name: str, *, database_url: str, data_dir: Path, issuer: LocalIssuer,
                    clock: Clock | None = None) -> AsyncIterator[InProcess]:
     """One service's app with its store migrated, and no broker, relay, consumer or background loop."""
     service_dir = Path(data_dir) / name
@@ -147,15 +161,18 @@ class ReadsTheClock:
     """For scenario classes holding the running services (``self.s``) and a business-unit token
     (``self.bu``): the case's deadlines as the scheduling service lists them, and waiting for one."""
 
-    async def deadlines(self, case_id: str) -> dict[str, dict]:
+    s: dict[str, InProcess]
+    bu: dict[str, str]
+
+    async def deadlines(self, case_id: str) -> dict[str, dict[str, Any]]:
         """Keyed by rule, with ``@agency`` for a per-agency deadline (``rr.scoping_returned@police``)."""
         rows = (await self.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=self.bu)).json()
         return {r["key"] + (f"@{r['agency']}" if r.get("agency") else ""): r for r in rows}
 
-    async def deadline_settles(self, case_id: str, key: str, status: str = "met") -> dict:
+    async def deadline_settles(self, case_id: str, key: str, status: str = "met") -> dict[str, Any]:
         from .toy import eventually
 
-        async def check():
+        async def check() -> dict[str, Any] | None:
             d = (await self.deadlines(case_id)).get(key)
             return d if d and d["status"] == status else None
 

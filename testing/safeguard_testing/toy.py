@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.bus.consumer import Inbox, Subscription
 from safeguard_shared.bus.names import BusNames
 from safeguard_shared.bus.nats import NatsBus
 from safeguard_shared.bus.outbox import Outbox, OutboxRelay
-from safeguard_shared.contracts.envelope import Event
+from safeguard_shared.contracts.envelope import Envelope, Event
 from safeguard_shared.db import add_bus_tables, create_engine, is_postgres, session_factory
 
 
@@ -56,21 +59,19 @@ class Toy:
         return OutboxRelay(self.sessions, outbox_table, bus.publish_event,
                            postgres=is_postgres(self.engine), service=self.service, poll_seconds=0.05)
 
-    async def record_effect(self, session, env) -> None:
+    async def record_effect(self, session: AsyncSession, env: Envelope) -> None:
         label = env.payload.get("label", "")
         if label in self.poison_labels:
             raise RuntimeError(f"cannot handle {label}")
         await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id, label=label))
 
-    def subscription(self, **overrides) -> Subscription:
+    def subscription(self, **overrides: Any) -> Subscription:
         values = dict(consumer="toy", producer="referrals", handle=self.record_effect, max_deliver=3,
                       backoff_seconds=(0.1, 0.2), ack_wait_seconds=2.0)
         values.update(overrides)
         return Subscription(**values)
 
-    async def emit(self, label: str):
-        from datetime import datetime
-
+    async def emit(self, label: str) -> Envelope:
         async with self.sessions() as session, session.begin():
             return await self.outbox.add(session, CaseProbed(label=label), occurred_at=datetime.now(UTC))
 
@@ -86,7 +87,10 @@ class Toy:
         await self.engine.dispose()
 
 
-async def eventually(check, timeout: float = 15.0, interval: float = 0.05):
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 15.0, interval: float = 0.05) -> T:
     """Poll an async check until it returns something truthy; the last value is returned either way."""
     deadline = time.monotonic() + timeout
     value = await check()

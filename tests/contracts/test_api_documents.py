@@ -22,7 +22,7 @@ def test_the_committed_api_documents_match_the_code():
     assert not stale, f"docs/api is out of date: {stale}; run .venv/bin/python scripts/export_api.py"
 
 
-def test_the_stable_interface_of_design_section_5_is_in_the_openapi():
+def test_the_stable_interface_of_the_architecture_doc_is_in_the_openapi():
     paths = {name: set(json.loads((ROOT / "docs" / "api" / f"{name}.openapi.json").read_text())["paths"])
              for name in ("referrals", "scheduling", "notifications", "audits", "reporting")}
     assert {"/v1/referrals/child", "/v1/referrals/adult", "/v1/cases/{case_id}"} <= paths["referrals"]

@@ -117,8 +117,8 @@ def test_acknowledged_events_are_on_disk_and_on_three_nodes(containers):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_connects_to_the_cluster_with_one_url(containers, service):
-    """The settings hand NATS_URL to nats-py as one server (a comma-separated list does not parse);
-    one seed that resolves to the cluster is enough, the client learns the other members."""
+    """One seed that resolves to the cluster is enough (the client learns the other members), so the
+    compose file names one, the alias every node shares, rather than a comma-separated list."""
     url = _env(containers[service])["NATS_URL"]
     assert "," not in url
     host = urlparse(url).hostname

@@ -46,7 +46,7 @@ def stack(tmp_path):
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
     data_dir = tmp_path / "var"
-    out = open(tmp_path / "up.out", "w+")
+    out = open(tmp_path / "up.out", "w+")  # noqa: SIM115 - the stack writes to it until it is stopped
     proc = subprocess.Popen([_bin("safeguard"), "up", "--data-dir", str(data_dir), "--today", "2026-12-21",
                              "--nats-port", str(free_port())], cwd=tmp_path, env=env, stdout=out,
                             stderr=subprocess.STDOUT, text=True)

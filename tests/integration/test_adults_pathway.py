@@ -20,7 +20,7 @@ LONDON = ZoneInfo("Europe/London")
 SERVICES = ("referrals", "scheduling", "notifications")
 CANARY_ADULT = "A-CANARY-311"
 
-# the example referral in docs/architecture.md adult (SAR) referral, with a canary reference.
+# The example adult (SAR) referral of docs/architecture.md, with a canary reference.
 SAR_REFERRAL = {
     "referring_agency": "icb",
     "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2027-01-05"},

@@ -66,7 +66,8 @@ class Partnership(ReadsTheClock):
         return response.json()
 
     async def notifications(self, case_id: str) -> list[dict]:
-        return (await self.s["notifications"].client.get(f"/v1/notifications?case_id={case_id}", headers=self.bu)).json()
+        notices = await self.s["notifications"].client.get(f"/v1/notifications?case_id={case_id}", headers=self.bu)
+        return notices.json()
 
     async def sent(self, case_id: str, template: str, n: int) -> list[dict]:
         async def check():
@@ -149,7 +150,8 @@ async def test_a_serious_incident_goes_from_rapid_review_to_a_published_cspr(par
 
     await p.post(case_id, "/panel-response", {"response": "endorsed", "received_on": "2027-01-20"}, p.bu)
     await p.post(case_id, "/cspr/reviewers", {"reviewers": ["Independent reviewer"]}, p.bu)
-    await p.post(case_id, "/cspr/terms", {"methodology": "systems", "terms_of_reference": "from the rapid review"}, p.bu)
+    await p.post(case_id, "/cspr/terms",
+                 {"methodology": "systems", "terms_of_reference": "from the rapid review"}, p.bu)
     await p.post(case_id, "/cspr/involvement", {"practitioners": "workshops", "family": "mother met reviewer"}, p.bu)
     await p.post(case_id, "/cspr/draft", {"text": "Draft report text"}, p.bu)
     drafts = (await p.s["referrals"].client.get(f"/v1/cases/{case_id}/cspr/drafts", headers=p.bu)).json()
@@ -208,7 +210,8 @@ async def test_the_panel_challenges_the_decision_and_what_it_asked_is_recorded(p
                            p.bu, expect=422)
     assert problem["detail"][0]["loc"] == ["body", "details"]
     recorded = await p.post(case_id, "/panel-response", {
-        "response": "challenged", "details": "The Panel asks why a CSPR was not considered", "received_on": "2027-01-25"},
+        "response": "challenged", "details": "The Panel asks why a CSPR was not considered",
+        "received_on": "2027-01-25"},
         p.bu)
     assert recorded["panel_response"] == "challenged"
 

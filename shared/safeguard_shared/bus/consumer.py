@@ -14,19 +14,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from nats.aio.msg import Msg
 from pydantic import ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
-from ..contracts.envelope import Envelope
+from ..contracts.envelope import Envelope, Event
 from . import metrics
 from .names import BusNames
 
 log = slog.get("consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+# Publishes raw bytes with headers on a subject (NatsBus.publish_raw).
+PublishRaw = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
 
 
 class PermanentError(Exception):
@@ -45,6 +48,9 @@ class Subscription:
     backoff_seconds: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0)
     ack_wait_seconds: float = 30.0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The contracts this consumer answers on the stream: documented as its messages' payloads in the
+    # AsyncAPI document (messages are still parsed as plain envelopes and validated by the handler).
+    contracts: tuple[type[Event], ...] = ()
 
     def backoff(self, attempt: int) -> float:
         return self.backoff_seconds[min(attempt - 1, len(self.backoff_seconds) - 1)]
@@ -53,7 +59,7 @@ class Subscription:
 class Inbox:
     """Records handled event ids in the same transaction as the handler's effect."""
 
-    def __init__(self, sessions: async_sessionmaker, table: Table):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], table: Table):
         self.sessions = sessions
         self.table = table
 
@@ -79,12 +85,12 @@ def _is_inbox_conflict(exc: IntegrityError) -> bool:
 
 
 class DeadLetters:
-    def __init__(self, publish_raw, names: BusNames, service: str):
+    def __init__(self, publish_raw: PublishRaw, names: BusNames, service: str):
         self.publish_raw = publish_raw
         self.names = names
         self.service = service
 
-    async def send(self, consumer: str, raw_msg, reason: str) -> None:
+    async def send(self, consumer: str, raw_msg: Msg, reason: str) -> None:
         md = raw_msg.metadata
         headers = {
             # One dead letter per original message per consumer, however often we get here.
@@ -102,7 +108,7 @@ class DeadLetters:
                                                   "subject": raw_msg.subject})
 
 
-async def process(sub: Subscription, raw_msg, inbox: Inbox, dead_letters: DeadLetters,
+async def process(sub: Subscription, raw_msg: Msg, inbox: Inbox, dead_letters: DeadLetters,
                   service: str) -> str:
     """Handle one JetStream message (nats-py ``Msg``) and settle it: ack, nak with a delay, or
     dead-letter and ack. Returns the outcome, for metrics and tests: handled, duplicate, retry,

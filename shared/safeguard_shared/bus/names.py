@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 
 PRODUCERS = ("referrals", "scheduling", "notifications", "audits")
@@ -52,13 +53,13 @@ class BusNames:
         return configs
 
 
-async def ensure_streams(js, names: BusNames, replicas: int = 1) -> None:
+async def ensure_streams(js: JetStreamContext, names: BusNames, replicas: int = 1) -> None:
     """Create every stream if missing. Every service does this at start, so start order never matters."""
     from nats.js.errors import BadRequestError, NotFoundError
 
     for config in names.stream_configs(replicas):
         try:
-            await js.stream_info(config.name)
+            await js.stream_info(str(config.name))
         except NotFoundError:
             try:
                 await js.add_stream(config)

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsMessage
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import SkipValidation
 
+from ..contracts.envelope import envelope_of
 from .consumer import DeadLetters, Inbox, Subscription, process
 from .names import BusNames, ensure_streams
 
 
-async def _raw_body(msg) -> Any:
+async def _raw_body(msg: NatsMessage) -> Any:
     # Our wrapper parses the envelope itself, so a malformed body reaches it (and the dead letters)
     # instead of failing inside FastStream's JSON decoding.
     return msg.body
@@ -53,6 +56,13 @@ class NatsBus:
             await process(sub, msg.raw_message, inbox, self.dead_letters, self.service)
 
         on_message.__name__ = f"{sub.consumer}_on_{sub.producer}"
+        if sub.contracts:
+            # FastStream documents a message by its handler's body type: the envelopes of the contracts
+            # this consumer answers. SkipValidation keeps the body the raw bytes the wrapper parses itself.
+            # (Union and SkipValidation are type forms to mypy; here they apply to types known at run time.)
+            envelopes: Any = Union.__getitem__(tuple(envelope_of(contract) for contract in sub.contracts))
+            skip_validation: Any = SkipValidation
+            on_message.__annotations__["body"] = skip_validation[envelopes]
         self.broker.subscriber(
             subject, stream=stream, durable=config.durable_name, config=config, decoder=_raw_body,
             # One message per fetch, handled before the next is fetched: FastStream runs a fetched batch
@@ -66,9 +76,12 @@ class NatsBus:
         await self.broker.connect()
         await ensure_streams(self.jetstream(), self.names, self.replicas)
 
-    def jetstream(self):
+    def jetstream(self) -> JetStreamContext:
         # FastStream 0.7 keeps the nats-py client here; pinned in requirements.txt.
-        return self.broker._connection.jetstream()  # noqa: SLF001
+        connection = self.broker._connection  # noqa: SLF001
+        if connection is None:
+            raise RuntimeError("the broker is not connected")
+        return connection.jetstream()
 
     @property
     def connected(self) -> bool:

@@ -7,6 +7,7 @@ JetStream drops it inside the duplicate window and the consumers' inbox drops it
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -45,13 +46,13 @@ class Outbox:
             rows = [self._row(e.envelope(producer=self.producer, occurred_at=at)) for e, at in events]
             await session.execute(insert(self.table), rows)
 
-    def _row(self, env: Envelope) -> dict:
+    def _row(self, env: Envelope) -> dict[str, object]:
         return dict(event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
                     created_at=datetime.now(UTC), attempts=0)
 
 
 class OutboxRelay:
-    def __init__(self, sessions: async_sessionmaker, table: Table, publish: Publish, *,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], table: Table, publish: Publish, *,
                  postgres: bool, service: str, batch_size: int = 100, poll_seconds: float = 0.25):
         self.sessions = sessions
         self.table = table
@@ -61,7 +62,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
+        # Replicas of a service share its outbox; this key names the lock that lets one publish at a time.
+        self._lock_key = zlib.crc32(f"safeguard-outbox:{table.name}".encode())
         # Tests set this to simulate a crash between the broker's ack and the outbox mark.
         self.after_publish: Callable[[str], None] | None = None
 
@@ -73,11 +76,10 @@ class OutboxRelay:
         t = self.table
         marked = 0
         async with self.sessions() as session, session.begin():
+            if self.postgres and not await self._only_relay_publishing(session):
+                return 0
             query = select(t.c.seq, t.c.event_id, t.c.subject, t.c.body).where(
                 t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
-            if self.postgres:
-                # Replicas share the table: each row is taken by one relay at a time, never skipped.
-                query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).all()
             for row in rows:
                 try:
@@ -97,10 +99,22 @@ class OutboxRelay:
             metrics.EVENTS_PUBLISHED.labels(self.service).inc(marked)
         return marked
 
+    async def _only_relay_publishing(self, session: AsyncSession) -> bool:
+        """Take the store's relay lock for this transaction, or say another replica's relay holds it.
+
+        One relay at a time publishes from a store. Rows taken with ``SKIP LOCKED`` instead would let a
+        second replica publish later events while the first still publishes earlier ones: a case's
+        milestone could overtake the event that opened it. The replica that finds the lock taken tries
+        again on its next round; the holder publishes what is there meanwhile.
+        """
+        got = await session.execute(select(func.pg_try_advisory_xact_lock(self._lock_key)))
+        return bool(got.scalar_one())
+
     async def backlog(self) -> int:
         async with self.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(self.table).where(
+            left: int = (await session.execute(select(func.count()).select_from(self.table).where(
                 self.table.c.published_at.is_(None)))).scalar_one()
+            return left
 
     async def run_forever(self) -> None:
         while True:

@@ -6,12 +6,13 @@ used — the version travels in the envelope, so consumers can upcast old events
 """
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 
 def new_id() -> str:
@@ -132,6 +133,26 @@ def upcast(event_type: str, schema_version: int, payload: dict[str, Any],
 
 def all_contracts() -> list[type[Event]]:
     return sorted(_REGISTRY.values(), key=lambda c: (c.event_type, c.schema_version))
+
+
+@functools.cache
+def envelope_of(contract: type[Event]) -> type[Envelope]:
+    """The envelope of one contract with its payload typed, for the documents (the AsyncAPI of each
+    consumer). Messages are still parsed as ``Envelope`` and validated by the dispatcher."""
+    # Literal[...] of a value known only at run time: the constants the schema documents.
+    event_type: Any = Literal.__getitem__(contract.event_type)
+    schema_version: Any = Literal.__getitem__(contract.schema_version)
+    # e.g. "SchedulingDeadlineMetV1": unique per contract, and a valid name for a schema component.
+    name = "".join(word.title().replace("_", "") for word in contract.event_type.split("."))
+    model: type[Envelope] = create_model(
+        f"{name}V{contract.schema_version}",
+        __base__=Envelope,
+        __doc__=(contract.__doc__ or "").strip() or None,
+        event_type=(event_type, ...),
+        schema_version=(schema_version, contract.schema_version),
+        payload=(contract, ...),
+    )
+    return model
 
 
 def parse(envelope: Envelope) -> Event:

@@ -1,8 +1,12 @@
 """Async engines for a service's own store: SQLite (embedded default) or PostgreSQL."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def normalise_url(url: str) -> str:
@@ -14,7 +18,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_postgres(engine_or_url) -> bool:
+def is_postgres(engine_or_url: AsyncEngine | str) -> bool:
     url = str(getattr(engine_or_url, "url", engine_or_url))
     return url.startswith("postgresql")
 
@@ -25,7 +29,7 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_conn, _record):
+        def _pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
             # WAL lets the outbox relay read while a request writes; synchronous=FULL keeps a
             # committed referral on disk before we answer 201.
             cur = dbapi_conn.cursor()
@@ -42,13 +46,13 @@ def create_engine(url: str) -> AsyncEngine:
         "server_settings": {"lock_timeout": "15000", "idle_in_transaction_session_timeout": "60000"}})
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def insert_for(session):
+def insert_for(session: AsyncSession) -> Callable[..., Any]:
     """The dialect's own INSERT (with ON CONFLICT support) for the session's database."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .engine import is_postgres
@@ -22,14 +24,15 @@ async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
         await conn.run_sync(_upgrade, str(script_location))
 
 
-def _upgrade(sync_conn, script_location: str) -> None:
+def _upgrade(sync_conn: Connection, script_location: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", script_location)
     cfg.attributes["connection"] = sync_conn
     command.upgrade(cfg, "head")
 
 
-def run_env(context, target_metadata=None) -> None:
+def run_env(context: EnvironmentContext | ModuleType, target_metadata: MetaData | None = None) -> None:
+    # Alembic hands env.py its context as the module ``alembic.context``, a proxy of EnvironmentContext.
     """Body of every service's ``migrations/env.py``: migrate on the connection we were handed."""
     connection = context.config.attributes.get("connection")
     if connection is None:

@@ -1,6 +1,9 @@
 """The outbox and inbox tables every service keeps in its own database."""
 from __future__ import annotations
 
+from types import ModuleType
+
+from alembic.operations import Operations
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 from .types import UTCDateTime
@@ -29,7 +32,8 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, inbox
 
 
-def bus_tables_migration_ops(op, sa) -> None:
+def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> None:
+    # Migrations pass Alembic's `op` module, a proxy of Operations.
     """The first migration of every service creates these two tables with this helper."""
     op.create_table(
         "outbox",
