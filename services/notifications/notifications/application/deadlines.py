@@ -1,0 +1,62 @@
+"""What the clock's (scheduling's) events mean here: reminders and escalations to whoever must act,
+and the audit dates the clock set, kept so that the audit template can say them."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from safeguard_shared.contracts.scheduling import (
+    DeadlineChanged,
+    DeadlineDueSoon,
+    DeadlineEscalated,
+    DeadlineMissed,
+    DeadlineScheduled,
+)
+from safeguard_shared.db import insert_for
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters.orm import audit_dates
+from ..domain import messages
+from .outgoing import Outgoing, queue_all
+
+AUDIT_DATE = "macfa.audit_date"  # the rule key of the audit itself (4 weeks before the QA sub-group)
+
+
+class AuditDateNotKnownYet(Exception):
+    """The clock has not told this service the audit's date yet. Raised from an event handler, it makes
+    the consumer try the event again later (with back-off), by when the date has normally arrived."""
+
+
+async def when_a_deadline_nears_or_passes_tell_whoever_must_act(
+        event: DeadlineDueSoon | DeadlineMissed | DeadlineEscalated, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    transition = {DeadlineDueSoon: "due_soon", DeadlineMissed: "missed", DeadlineEscalated: "escalated"}[type(event)]
+    escalation = event.escalation if isinstance(event, DeadlineEscalated) else 0
+    overdue = event.working_days_overdue if isinstance(event, DeadlineEscalated) else 0
+    context = {"key": event.key, "due": event.due.isoformat(), "agency": event.agency,
+               "occasion": f"case {event.case_id}" if event.case_id else f"audit {event.audit_id}",
+               "escalation": escalation, "working_days_overdue": overdue}
+    owed = messages.when_a_deadline_nears_or_passes_tell_whoever_must_act(
+        event.deadline_id, transition, event.who_agency, escalation)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, audit_id=event.audit_id, context=context)
+
+
+async def when_an_audit_date_is_set_remember_it(event: DeadlineScheduled | DeadlineChanged, uow: UnitOfWork) -> None:
+    """Keep the date the clock set for each audit (and its latest move), for the letters that name it."""
+    if event.key != AUDIT_DATE or event.audit_id is None:
+        return
+    session = uow.session
+    stmt = insert_for(session)(audit_dates).values(audit_id=event.audit_id, audit_on=event.due,
+                                                   deadline_id=event.deadline_id)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["audit_id"], set_={"audit_on": event.due, "deadline_id": event.deadline_id}))
+
+
+async def audit_date(uow: UnitOfWork, audit_id: str) -> date:
+    """The audit's date as the clock set it; ``AuditDateNotKnownYet`` until its deadline arrives."""
+    found = (await uow.session.execute(select(audit_dates.c.audit_on).where(
+        audit_dates.c.audit_id == audit_id))).scalar_one_or_none()
+    if found is None:
+        raise AuditDateNotKnownYet(f"no {AUDIT_DATE} deadline for audit {audit_id} yet")
+    return found
+
