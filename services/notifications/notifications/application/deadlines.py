@@ -54,7 +54,7 @@ async def when_an_audit_date_is_set_remember_it(event: DeadlineScheduled | Deadl
 
 async def audit_date(uow: UnitOfWork, audit_id: str) -> date:
     """The audit's date as the clock set it; ``AuditDateNotKnownYet`` until its deadline arrives."""
-    found = (await uow.session.execute(select(audit_dates.c.audit_on).where(
+    found: date | None = (await uow.session.execute(select(audit_dates.c.audit_on).where(
         audit_dates.c.audit_id == audit_id))).scalar_one_or_none()
     if found is None:
         raise AuditDateNotKnownYet(f"no {AUDIT_DATE} deadline for audit {audit_id} yet")

@@ -38,15 +38,18 @@ class Outgoing:
 
     def recipient(self, owed: MessageOwed) -> dict[str, Any]:
         """Name and address: the event's own recipient, else the directory's for the kind."""
+        entry: dict[str, Any]
         if owed.to is not None:
-            return {"name": owed.to.name, "address": owed.to.email}
-        if owed.recipient_kind in ("agency", "referrer"):
-            return self.directory["agencies"].get(owed.agency) or self.directory["business_unit"]
-        if owed.recipient_kind == "audit_lead":
-            return self.directory["audit_leads"].get(owed.agency) or self.directory["business_unit"]
-        if owed.recipient_kind in DIRECTORY_KINDS:
-            return self.directory[owed.recipient_kind]
-        raise PermanentError(f"a message to a {owed.recipient_kind} needs the recipient in the event that owes it")
+            entry = {"name": owed.to.name, "address": owed.to.email}
+        elif owed.recipient_kind in ("agency", "referrer"):
+            entry = self.directory["agencies"].get(owed.agency) or self.directory["business_unit"]
+        elif owed.recipient_kind == "audit_lead":
+            entry = self.directory["audit_leads"].get(owed.agency) or self.directory["business_unit"]
+        elif owed.recipient_kind in DIRECTORY_KINDS:
+            entry = self.directory[owed.recipient_kind]
+        else:
+            raise PermanentError(f"a message to a {owed.recipient_kind} needs the recipient in the event that owes it")
+        return entry
 
 
 async def queue_all(uow: UnitOfWork, owed: list[MessageOwed], outgoing: Outgoing, *,

@@ -192,7 +192,8 @@ async def test_notifications_are_not_for_agency_referrers_nor_anonymous_callers(
     path, params = "/v1/notifications", {"case_id": CASE}
 
     assert (await service.client.get(path, params=params)).status_code == 401
-    assert (await service.client.get(path, params=params, headers=bearer(issuer, "police", "referrer"))).status_code == 403
+    as_a_referrer = bearer(issuer, "police", "referrer")
+    assert (await service.client.get(path, params=params, headers=as_a_referrer)).status_code == 403
     neither = await service.client.get(path, headers=bearer(issuer, "partnership", "business_unit"))
     assert neither.status_code == 422 and neither.json()["detail"][0]["loc"] == ["query", "case_id"]
 
