@@ -34,7 +34,7 @@ async def when_a_deadline_nears_or_passes_tell_whoever_must_act(
     escalation = event.escalation if isinstance(event, DeadlineEscalated) else 0
     overdue = event.working_days_overdue if isinstance(event, DeadlineEscalated) else 0
     context = {"key": event.key, "due": event.due.isoformat(), "agency": event.agency,
-               "occasion": f"case {event.case_id}" if event.case_id else f"audit {event.audit_id}",
+               "occasion": _occasion(event),
                "escalation": escalation, "working_days_overdue": overdue}
     owed = messages.when_a_deadline_nears_or_passes_tell_whoever_must_act(
         event.deadline_id, transition, event.who_agency, escalation)
@@ -60,3 +60,12 @@ async def audit_date(uow: UnitOfWork, audit_id: str) -> date:
         raise AuditDateNotKnownYet(f"no {AUDIT_DATE} deadline for audit {audit_id} yet")
     return found
 
+
+def _occasion(event: DeadlineDueSoon | DeadlineMissed | DeadlineEscalated) -> str:
+    # A training follow-up's deadline names its completion (not an audit) since deadline events
+    # carry ``completion_id`` on its own.
+    if event.case_id:
+        return f"case {event.case_id}"
+    if event.audit_id or not event.completion_id:
+        return f"audit {event.audit_id}"
+    return f"training completion {event.completion_id}"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from notifications.adapters.orm import notifications
 from notifications.application.deadlines import AuditDateNotKnownYet
 from safeguard_shared.contracts.audits import ActionOverdue, AuditToolSent, ConcernRaised, InvitationsSent
-from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineScheduled
+from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineDueSoon, DeadlineScheduled
 from safeguard_testing.apps import migrated
 
 AUDIT = "a0d17000-0000-4000-8000-0000000000aa"
@@ -111,3 +111,14 @@ async def test_an_overdue_action_is_chased_with_its_owning_agency(service):
                                          due_on=date(2027, 4, 30), overdue_on=date(2027, 5, 1)))
     [row] = await queued(service)
     assert row["agency"] == "icb" and row["template"] == "deadline_overdue"
+
+
+async def test_a_training_follow_up_reminder_names_the_completion_not_an_audit(service):
+    # Deadline events carry a training completion's id in ``completion_id`` (no longer in ``audit_id``),
+    # and a ``description``: neither breaks the reminder.
+    await deliver(service, DeadlineDueSoon(deadline_id="d-tr", key="training.follow_up", completion_id="tc-1",
+                                           due=date(2027, 4, 6), who_agency="school",
+                                           description="follow-up survey to the trainee"), producer="scheduling")
+    [row] = await queued(service)
+    assert row["template"] == "deadline_reminder" and row["agency"] == "school"
+    assert "training completion tc-1" in row["body"] and "audit None" not in row["body"]
