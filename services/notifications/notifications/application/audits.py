@@ -51,12 +51,21 @@ async def when_an_immediate_concern_is_found_escalate_it(
 
 
 async def when_an_action_is_overdue_chase_its_owning_agency(
-        event: ActionOverdue | ActionEscalated, uow: UnitOfWork, outgoing: Outgoing) -> None:
-    escalation, overdue = (event.escalation, event.days_overdue) if isinstance(event, ActionEscalated) else (0, 0)
+        event: ActionOverdue, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    await _chase(event, uow, outgoing)
+
+
+async def when_an_action_is_escalated_chase_its_owning_agency(
+        event: ActionEscalated, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    await _chase(event, uow, outgoing, escalation=event.escalation, days_overdue=event.days_overdue)
+
+
+async def _chase(event: ActionOverdue | ActionEscalated, uow: UnitOfWork, outgoing: Outgoing, *,
+                 escalation: int = 0, days_overdue: int = 0) -> None:
     owed = messages.when_a_deadline_nears_or_passes_tell_whoever_must_act(
         event.action_id, "escalated" if escalation else "missed", event.owning_agency, escalation)
     context = {"key": "action plan action", "due": event.due_on.isoformat() if event.due_on else "not set",
                "agency": event.owning_agency,
                "occasion": f"audit {event.audit_id}" if event.audit_id else f"case {event.case_id}",
-               "escalation": escalation, "working_days_overdue": overdue}
+               "escalation": escalation, "working_days_overdue": days_overdue}
     await queue_all(uow, owed, outgoing, audit_id=event.audit_id, case_id=event.case_id, context=context)

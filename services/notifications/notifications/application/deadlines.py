@@ -28,14 +28,28 @@ class AuditDateNotKnownYet(Exception):
     the consumer try the event again later (with back-off), by when the date has normally arrived."""
 
 
-async def when_a_deadline_nears_or_passes_tell_whoever_must_act(
-        event: DeadlineDueSoon | DeadlineMissed | DeadlineEscalated, uow: UnitOfWork, outgoing: Outgoing) -> None:
-    transition = {DeadlineDueSoon: "due_soon", DeadlineMissed: "missed", DeadlineEscalated: "escalated"}[type(event)]
-    escalation = event.escalation if isinstance(event, DeadlineEscalated) else 0
-    overdue = event.working_days_overdue if isinstance(event, DeadlineEscalated) else 0
+async def when_a_deadline_is_due_soon_remind_whoever_must_act(
+        event: DeadlineDueSoon, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    await _tell_whoever_must_act(event, "due_soon", uow, outgoing)
+
+
+async def when_a_deadline_is_missed_tell_whoever_must_act(
+        event: DeadlineMissed, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    await _tell_whoever_must_act(event, "missed", uow, outgoing)
+
+
+async def when_a_deadline_is_escalated_tell_whoever_must_act(
+        event: DeadlineEscalated, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    await _tell_whoever_must_act(event, "escalated", uow, outgoing, escalation=event.escalation,
+                                 working_days_overdue=event.working_days_overdue)
+
+
+async def _tell_whoever_must_act(event: DeadlineDueSoon | DeadlineMissed | DeadlineEscalated, transition: str,
+                                 uow: UnitOfWork, outgoing: Outgoing, *, escalation: int = 0,
+                                 working_days_overdue: int = 0) -> None:
     context = {"key": event.key, "due": event.due.isoformat(), "agency": event.agency,
-               "occasion": _occasion(event),
-               "escalation": escalation, "working_days_overdue": overdue}
+               "occasion": _occasion(event), "escalation": escalation,
+               "working_days_overdue": working_days_overdue}
     owed = messages.when_a_deadline_nears_or_passes_tell_whoever_must_act(
         event.deadline_id, transition, event.who_agency, escalation)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, audit_id=event.audit_id, context=context)

@@ -47,15 +47,15 @@ EVENT_HANDLERS: dict[type, list[Any]] = {
     # scheduling (the clock)
     DeadlineScheduled: [deadlines.when_an_audit_date_is_set_remember_it],
     DeadlineChanged: [deadlines.when_an_audit_date_is_set_remember_it],
-    DeadlineDueSoon: [deadlines.when_a_deadline_nears_or_passes_tell_whoever_must_act],
-    DeadlineMissed: [deadlines.when_a_deadline_nears_or_passes_tell_whoever_must_act],
-    DeadlineEscalated: [deadlines.when_a_deadline_nears_or_passes_tell_whoever_must_act],
+    DeadlineDueSoon: [deadlines.when_a_deadline_is_due_soon_remind_whoever_must_act],
+    DeadlineMissed: [deadlines.when_a_deadline_is_missed_tell_whoever_must_act],
+    DeadlineEscalated: [deadlines.when_a_deadline_is_escalated_tell_whoever_must_act],
     # audits (quality assurance)
     AuditToolSent: [audits.when_the_audit_template_is_due_send_it_to_each_agency_audit_lead],
     InvitationsSent: [audits.when_the_audit_programme_is_due_send_it_to_each_invitee],
     ConcernRaised: [audits.when_an_immediate_concern_is_found_escalate_it],
     ActionOverdue: [audits.when_an_action_is_overdue_chase_its_owning_agency],
-    ActionEscalated: [audits.when_an_action_is_overdue_chase_its_owning_agency],
+    ActionEscalated: [audits.when_an_action_is_escalated_chase_its_owning_agency],
 }
 
 

@@ -14,6 +14,7 @@ router = APIRouter(prefix="/v1", tags=["notifications"])
 
 READ_ROLES = ("business_unit", "panel_member", "independent_chair", "qa_lead", "admin")
 BODY_ROLES = ("business_unit", "admin")
+BINARY = {"type": "string", "format": "binary"}  # the OpenAPI schema of a file's bytes
 
 
 @router.get("/notifications", response_model=list[NotificationOut], response_model_exclude_unset=True)
@@ -35,7 +36,7 @@ async def list_notifications(request: Request, principal: CurrentPrincipal, case
 
 
 @router.get("/notifications/{notification_id}/message.eml", response_class=Response,
-            responses={200: {"content": {"message/rfc822": {}}, "description": "The message as sent."}})
+            responses={200: {"content": {"message/rfc822": {"schema": BINARY}}, "description": "The message as sent."}})
 async def message_eml(notification_id: str, request: Request, principal: CurrentPrincipal) -> Response:
     """The message as an RFC 5322 file, to open in any mail program: what was (or will be) sent."""
     require_roles(principal, *BODY_ROLES)
@@ -52,7 +53,8 @@ async def message_eml(notification_id: str, request: Request, principal: Current
 
 
 @router.get("/notifications/{notification_id}/letter.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "The letter or document."}})
+            responses={200: {"content": {"application/pdf": {"schema": BINARY}},
+                                  "description": "The letter or document."}})
 async def letter_pdf(notification_id: str, request: Request, principal: CurrentPrincipal) -> Response:
     """The PDF that goes with the message: the letter (to a family or advocate, to print and post)
     or the document attached (the completed rapid review template to the Panel)."""
