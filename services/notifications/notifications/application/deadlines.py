@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
 from safeguard_shared.contracts.scheduling import (
     DeadlineChanged,
     DeadlineDueSoon,
@@ -13,10 +11,9 @@ from safeguard_shared.contracts.scheduling import (
     DeadlineMissed,
     DeadlineScheduled,
 )
-from safeguard_shared.db import insert_for
 from safeguard_shared.unit_of_work import UnitOfWork
 
-from ..adapters.orm import audit_dates
+from ..adapters import audit_dates
 from ..domain import messages
 from .outgoing import Outgoing, queue_all
 
@@ -59,17 +56,12 @@ async def when_an_audit_date_is_set_remember_it(event: DeadlineScheduled | Deadl
     """Keep the date the clock set for each audit (and its latest move), for the letters that name it."""
     if event.key != AUDIT_DATE or event.audit_id is None:
         return
-    session = uow.session
-    stmt = insert_for(session)(audit_dates).values(audit_id=event.audit_id, audit_on=event.due,
-                                                   deadline_id=event.deadline_id)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["audit_id"], set_={"audit_on": event.due, "deadline_id": event.deadline_id}))
+    await audit_dates.remember(uow.session, event.audit_id, event.due, event.deadline_id)
 
 
 async def audit_date(uow: UnitOfWork, audit_id: str) -> date:
     """The audit's date as the clock set it; ``AuditDateNotKnownYet`` until its deadline arrives."""
-    found: date | None = (await uow.session.execute(select(audit_dates.c.audit_on).where(
-        audit_dates.c.audit_id == audit_id))).scalar_one_or_none()
+    found = await audit_dates.find(uow.session, audit_id)
     if found is None:
         raise AuditDateNotKnownYet(f"no {AUDIT_DATE} deadline for audit {audit_id} yet")
     return found

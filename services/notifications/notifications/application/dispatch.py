@@ -21,22 +21,19 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, insert, select, update
 
 from safeguard_shared import logging as slog
 from safeguard_shared.aio import wait_for_wake
 from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
 from safeguard_shared.unit_of_work import UnitOfWork
 
+from ..adapters import message_log
 from ..adapters.channel import Channel
 from ..adapters.mime import compose
-from ..adapters.orm import attachments, attempts, notifications
 from ..domain.delivery import (
-    CLAIMABLE,
     FAILED,
     IN_DOUBT,
     QUEUED,
-    SENDING,
     SENT,
     DeliveryFailed,
     RetryPolicy,
@@ -83,33 +80,15 @@ class Dispatcher:
         embedded default) every claim found belongs to a process that died, so none waits for its
         lease; on PostgreSQL other replicas may be mid-send, so only lapsed leases count.
         """
-        n = notifications
-        recovered = 0
         async with self.unit_of_work() as uow:
             now = uow.now()
-            postgres = uow.dialect == "postgresql"
-            condition = n.c.status == SENDING
-            if not (at_startup and not postgres):
-                condition = and_(condition, n.c.sending_at < now - self.sending_lease)
-            query = select(n.c.notification_id, n.c.claim_token, n.c.attempts).where(condition)
-            if postgres:
-                query = query.with_for_update(skip_locked=True)
-            for row in (await uow.session.execute(query)).all():
-                done = await uow.session.execute(update(n).where(
-                    n.c.notification_id == row.notification_id, n.c.status == SENDING,
-                    n.c.claim_token == row.claim_token).values(
-                    status=IN_DOUBT, in_doubt_at=now, next_attempt_at=now, claim_token=None))
-                if done.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                await uow.session.execute(update(attempts).where(
-                    attempts.c.notification_id == row.notification_id, attempts.c.attempt == row.attempts).values(
-                    ended_at=now, outcome=IN_DOUBT,
-                    detail="the dispatcher stopped before recording the result"))
-                log.warning("notification in doubt", extra={"notification_id": row.notification_id,
-                                                            "status": IN_DOUBT})
-                DELIVERY_OUTCOMES.labels(self.channel.channel, IN_DOUBT).inc()
-                recovered += 1
-        return recovered
+            every_claim = at_startup and uow.dialect != "postgresql"
+            marked = await message_log.mark_lapsed_claims_in_doubt(
+                uow.session, now, claimed_before=None if every_claim else now - self.sending_lease)
+        for notification_id in marked:
+            log.warning("notification in doubt", extra={"notification_id": notification_id, "status": IN_DOUBT})
+            DELIVERY_OUTCOMES.labels(self.channel.channel, IN_DOUBT).inc()
+        return len(marked)
 
     async def dispatch_once(self) -> int:
         """Send what is due, one message at a time; how many went (or were found already delivered)."""
@@ -124,34 +103,13 @@ class Dispatcher:
             return sent
 
     async def _claim_next(self) -> tuple[Row, list[Row], str, int] | None:
-        n = notifications
         token = str(uuid.uuid4())
         async with self.unit_of_work() as uow:
-            now = uow.now()
-            session = uow.session
-            query = select(n).where(n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= now).order_by(
-                n.c.next_attempt_at, n.c.queued_at).limit(1)
-            if uow.dialect == "postgresql":
-                # Replicas share the table: each row is taken by one dispatcher at a time, never skipped.
-                query = query.with_for_update(skip_locked=True)
-            row = (await session.execute(query)).mappings().first()
-            if row is None:
-                return None
-            claimed = await session.execute(update(n).where(
-                n.c.notification_id == row["notification_id"], n.c.status == row["status"],
-                n.c.attempts == row["attempts"]).values(
-                status=SENDING, claim_token=token, sending_at=now, attempts=row["attempts"] + 1,
-                channel=self.channel.channel))
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return None  # another dispatcher (same SQLite file) got there first; next round
-            attempt = row["attempts"] + 1
-            await session.execute(insert(attempts).values(
-                notification_id=row["notification_id"], attempt=attempt, channel=self.channel.channel,
-                started_at=now))
-            docs = (await session.execute(select(attachments).where(
-                attachments.c.notification_id == row["notification_id"]).order_by(
-                attachments.c.filename))).mappings().all()
-        return dict(row), [dict(d) for d in docs], token, attempt
+            claimed = await message_log.claim_next(uow.session, uow.now(), token, self.channel.channel)
+        if claimed is None:
+            return None
+        row, docs, attempt = claimed
+        return row, docs, token, attempt
 
     async def _send(self, row: Row, docs: list[Row], token: str, attempt: int) -> int:
         notification_id = row["notification_id"]
@@ -170,25 +128,25 @@ class Dispatcher:
 
     async def _record(self, row: Row, token: str, attempt: int, failure: DeliveryFailed | None, *,
                       already: bool) -> int:
-        n = notifications
         notification_id = row["notification_id"]
         channel = self.channel.channel
-        mine = (n.c.notification_id == notification_id) & (n.c.claim_token == token) & (n.c.status == SENDING)
-        this_attempt = (attempts.c.notification_id == notification_id) & (attempts.c.attempt == attempt)
         in_doubt_before = row["status"] == IN_DOUBT
         async with self.unit_of_work() as uow:
             now = uow.now()
-            session = uow.session
+
+            async def record(status: str, outcome: str, **message: Any) -> bool:
+                return await message_log.record_attempt(
+                    uow.session, notification_id, token, attempt, now, status=status, outcome=outcome,
+                    code=failure.code if failure else None, detail=failure.detail if failure else None, **message)
+
             if failure is None:
-                done = await session.execute(update(n).where(mine).values(
-                    status=SENT, sent_at=now, claim_token=None))
-                if done.rowcount != 1:  # type: ignore[attr-defined]
+                detail = ("resolved in doubt: " if in_doubt_before else "") + (
+                    "the message was found delivered" if already else
+                    "sent again with the same Message-ID" if in_doubt_before else "accepted")
+                if not await message_log.record_attempt(
+                        uow.session, notification_id, token, attempt, now, status=SENT,
+                        outcome="already_delivered" if already else SENT, detail=detail, sent_at=now):
                     return self._taken_over(notification_id)
-                await session.execute(update(attempts).where(this_attempt).values(
-                    ended_at=now, outcome="already_delivered" if already else SENT,
-                    detail=("resolved in doubt: " if in_doubt_before else "") + (
-                        "the message was found delivered" if already else
-                        "sent again with the same Message-ID" if in_doubt_before else "accepted")))
                 await uow.publish(NotificationSent(
                     notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
                     recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
@@ -199,13 +157,9 @@ class Dispatcher:
                 return 1
             if outcome_of(failure, attempt, self.retry) == FAILED:
                 reason = "rejected" if failure.permanent else "attempts_exhausted"
-                done = await session.execute(update(n).where(mine).values(
-                    status=FAILED, failed_at=now, failure_reason=reason, last_error=failure.detail,
-                    last_code=failure.code, claim_token=None))
-                if done.rowcount != 1:  # type: ignore[attr-defined]
+                if not await record(FAILED, FAILED, failed_at=now, failure_reason=reason,
+                                    last_error=failure.detail, last_code=failure.code):
                     return self._taken_over(notification_id)
-                await session.execute(update(attempts).where(this_attempt).values(
-                    ended_at=now, outcome=FAILED, code=failure.code, detail=failure.detail))
                 await uow.publish(NotificationFailed(
                     notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
                     recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
@@ -220,13 +174,9 @@ class Dispatcher:
                                                         "template": row["template"], "attempt": attempt,
                                                         "status_code": failure.code})
             else:
-                done = await session.execute(update(n).where(mine).values(
-                    status=QUEUED, next_attempt_at=now + self.retry.delay_after(attempt), last_error=failure.detail,
-                    last_code=failure.code, claim_token=None))
-                if done.rowcount != 1:  # type: ignore[attr-defined]
+                if not await record(QUEUED, "retry", next_attempt_at=now + self.retry.delay_after(attempt),
+                                    last_error=failure.detail, last_code=failure.code):
                     return self._taken_over(notification_id)
-                await session.execute(update(attempts).where(this_attempt).values(
-                    ended_at=now, outcome="retry", code=failure.code, detail=failure.detail))
                 DELIVERY_OUTCOMES.labels(channel, "retry").inc()
                 log.warning("notification will be retried", extra={
                     "notification_id": notification_id, "template": row["template"], "attempt": attempt,

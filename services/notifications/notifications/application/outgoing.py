@@ -10,13 +10,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
-
 from safeguard_shared.bus import PermanentError
-from safeguard_shared.db import insert_for
 from safeguard_shared.unit_of_work import UnitOfWork
 
-from ..adapters.orm import attachments, notifications
+from ..adapters import message_log
 from ..adapters.pdf import PdfRenderer
 from ..adapters.templates import render
 from ..domain.delivery import QUEUED
@@ -68,10 +65,7 @@ async def queue_all(uow: UnitOfWork, owed: list[MessageOwed], outgoing: Outgoing
 async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, context: dict[str, Any],
                 case_id: str | None = None, audit_id: str | None = None) -> str | None:
     """Render and store one message unless its idempotency key is already stored; its id if queued."""
-    n = notifications
-    session = uow.session
-    if (await session.execute(select(n.c.notification_id).where(
-            n.c.idempotency_key == owed.idempotency_key))).first():
+    if await message_log.already_queued(uow.session, owed.idempotency_key):
         return None
     recipient = outgoing.recipient(owed)
     now = uow.now()
@@ -108,12 +102,6 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
         # One Message-ID for the life of the message, across every retry and an in-doubt resend.
         message_id=f"<{owed.idempotency_key}@safeguard.local>",
         channel=outgoing.channel, attempts=0, queued_at=now, next_attempt_at=now)
-    inserted = (await session.execute(insert_for(session)(n).values(**row).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]).returning(n.c.notification_id))).first()
-    if inserted is None:
+    if not await message_log.add_message(uow.session, row, documents):
         return None
-    for filename, kind, content in documents:
-        await session.execute(insert(attachments).values(
-            notification_id=notification_id, filename=filename, kind=kind, content_type="application/pdf",
-            content=content))
     return notification_id
