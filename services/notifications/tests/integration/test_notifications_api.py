@@ -150,3 +150,24 @@ def test_a_bad_setting_stops_the_service_without_echoing_the_password(tmp_path):
                                   "SAFEGUARD_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert started.returncode != 0 and "SMTP_HOST" in started.stderr
     assert "hunter2-relay-secret" not in started.stderr
+
+
+LISTED = ["notification_id", "case_id", "audit_id", "recipient_kind", "agency", "template", "status", "route",
+          "channel", "message_id", "attempts", "failure_reason", "queued_at", "next_attempt_at", "sending_at",
+          "sent_at", "failed_at", "in_doubt_at", "subject", "pdf"]
+WHAT_WAS_SENT = ["body", "recipient_name", "recipient_address", "last_error", "last_code", "attachments",
+                 "delivery_log"]
+
+
+async def test_the_listing_keeps_its_keys_and_documents_them(service, issuer):
+    # Outside tools read GET /v1/notifications?case_id=: the same keys, in the same order, for each reader.
+    await owe(service, letter_owed())
+    for role, keys in (("panel_member", LISTED), ("business_unit", LISTED + WHAT_WAS_SENT)):
+        [listed] = (await service.client.get("/v1/notifications", params={"case_id": CASE},
+                                             headers=bearer(issuer, "partnership", role))).json()
+        assert list(listed) == keys, role
+    [attachment] = listed["attachments"]
+    assert attachment == {"filename": "letter.pdf", "kind": "letter"}
+
+    schema = service.app.openapi()["paths"]["/v1/notifications"]["get"]["responses"]["200"]
+    assert schema["content"]["application/json"]["schema"]["items"]["$ref"].endswith("/NotificationOut")
