@@ -1,10 +1,10 @@
 """The national Panel hears of a serious incident once: however often the CaseOpened arrives, and
 even when the service dies between writing the e-mail and recording that it went.
 
-The Notifier is the one the service's bootstrap wires, its channel the embedded default's mail
-folder (one ``.eml`` file per message). Events reach it through the service's own Inbox, as the
-consumer hands them over; the store is migrated on SQLite and PostgreSQL and no background loop
-runs, so only the test dispatches.
+The event table and the dispatcher are the ones the bootstrap wires, the channel the embedded
+default's mail folder (one ``.eml`` file per message). Events reach the table through the service's
+own Inbox, as the consumer hands them over; the store is migrated on SQLite and PostgreSQL and no
+background loop runs, so only the test dispatches.
 """
 from __future__ import annotations
 
