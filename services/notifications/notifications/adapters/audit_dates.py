@@ -6,13 +6,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import insert_for
-
+from .message_log import dialect_insert
 from .orm import audit_dates
 
 
 async def remember(session: AsyncSession, audit_id: str, audit_on: date, deadline_id: str) -> None:
-    stmt = insert_for(session)(audit_dates).values(audit_id=audit_id, audit_on=audit_on, deadline_id=deadline_id)
+    stmt = dialect_insert(session)(audit_dates).values(audit_id=audit_id, audit_on=audit_on, deadline_id=deadline_id)
     await session.execute(stmt.on_conflict_do_update(
         index_elements=["audit_id"], set_={"audit_on": audit_on, "deadline_id": deadline_id}))
 
