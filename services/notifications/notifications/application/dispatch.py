@@ -134,18 +134,17 @@ class Dispatcher:
         async with self.unit_of_work() as uow:
             now = uow.now()
 
-            async def record(status: str, outcome: str, **message: Any) -> bool:
+            async def record(status: str, outcome: str, detail: str | None, **message: Any) -> bool:
+                # Only under our claim: False when it lapsed and another dispatcher took the message over.
                 return await message_log.record_attempt(
                     uow.session, notification_id, token, attempt, now, status=status, outcome=outcome,
-                    code=failure.code if failure else None, detail=failure.detail if failure else None, **message)
+                    code=failure.code if failure else None, detail=detail, **message)
 
             if failure is None:
                 detail = ("resolved in doubt: " if in_doubt_before else "") + (
                     "the message was found delivered" if already else
                     "sent again with the same Message-ID" if in_doubt_before else "accepted")
-                if not await message_log.record_attempt(
-                        uow.session, notification_id, token, attempt, now, status=SENT,
-                        outcome="already_delivered" if already else SENT, detail=detail, sent_at=now):
+                if not await record(SENT, "already_delivered" if already else SENT, detail, sent_at=now):
                     return self._taken_over(notification_id)
                 await uow.publish(NotificationSent(
                     notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
@@ -157,7 +156,7 @@ class Dispatcher:
                 return 1
             if outcome_of(failure, attempt, self.retry) == FAILED:
                 reason = "rejected" if failure.permanent else "attempts_exhausted"
-                if not await record(FAILED, FAILED, failed_at=now, failure_reason=reason,
+                if not await record(FAILED, FAILED, failure.detail, failed_at=now, failure_reason=reason,
                                     last_error=failure.detail, last_code=failure.code):
                     return self._taken_over(notification_id)
                 await uow.publish(NotificationFailed(
@@ -174,7 +173,8 @@ class Dispatcher:
                                                         "template": row["template"], "attempt": attempt,
                                                         "status_code": failure.code})
             else:
-                if not await record(QUEUED, "retry", next_attempt_at=now + self.retry.delay_after(attempt),
+                retry_at = now + self.retry.delay_after(attempt)
+                if not await record(QUEUED, "retry", failure.detail, next_attempt_at=retry_at,
                                     last_error=failure.detail, last_code=failure.code):
                     return self._taken_over(notification_id)
                 DELIVERY_OUTCOMES.labels(channel, "retry").inc()
