@@ -1,11 +1,12 @@
-"""Wires the notifications service: directory, channel, runtime, consumers, dispatcher, HTTP."""
+"""Wires the notifications service: settings → directory and channel → runtime → the event table →
+the dispatcher → HTTP."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from safeguard_shared.bus import Subscription
+from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 
@@ -14,16 +15,20 @@ from .adapters.directory import load_directory
 from .adapters.mailfolder import MailFolder
 from .adapters.pdf import PdfRenderer
 from .adapters.smtp import SmtpRelay
+from .application.dispatch import Dispatcher
+from .application.event_handlers import EVENT_HANDLERS, bind
+from .application.outgoing import Outgoing
 from .config import NotificationSettings, load_settings
 from .domain.delivery import RetryPolicy
 from .entrypoints.http import router
-from .handlers import Notifier
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 def channel_for(settings: NotificationSettings) -> MailFolder | SmtpRelay:
     if settings.resolved_channel == "smtp":
+        if settings.smtp_host is None:  # the settings refuse this already; said again for the type
+            raise ValueError("NOTIFICATIONS_CHANNEL=smtp needs SMTP_HOST")
         return SmtpRelay(settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
                          password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
                          starttls=settings.smtp_starttls, tls=settings.smtp_tls, timeout=settings.smtp_timeout,
@@ -37,20 +42,24 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
     directory = load_directory(settings.directory_file)
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
-    notifier = Notifier(runtime, channel_for(settings), directory, settings.sender,
-                        partnership=settings.partnership,
-                        retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
-                                          settings.retry_max_seconds),
-                        sending_lease_seconds=settings.sending_lease_seconds,
-                        pdf=PdfRenderer(settings.partnership, settings.pdf_font_file))
-    sub = Subscription(consumer="notifications", producer="referrals", handle=notifier.on_referrals_event)
-    reminders = Subscription(consumer="notifications", producer="scheduling", handle=notifier.on_scheduling_event)
-    quality = Subscription(consumer="notifications", producer="audits", handle=notifier.on_audits_event)
-    for s in (sub, reminders, quality):
-        s.after_commit.append(notifier.wake)
-        runtime.subscribe(s)
-    runtime.background.append(notifier.run_dispatcher)
+    channel = channel_for(settings)
+    outgoing = Outgoing(directory, settings.partnership, channel.channel,
+                        PdfRenderer(settings.partnership, settings.pdf_font_file))
+    dispatcher = Dispatcher(runtime.unit_of_work, channel, outgoing, settings.sender,
+                            retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
+                                              settings.retry_max_seconds),
+                            sending_lease_seconds=settings.sending_lease_seconds)
+    # Durable consumers named "notifications" on the referrals, scheduling and audits streams.
+    handlers = bind(EVENT_HANDLERS, outgoing=outgoing)
+    runtime.handle_events(handlers)
+    for subscription in runtime.subscriptions:
+        # A message queued by an event goes now, not at the dispatcher's next poll.
+        subscription.after_commit.append(dispatcher.wake)
+    runtime.background.append(dispatcher.run)
     app = runtime.app(title="Safeguarding notifications", routers=[router],
                       description="Every outbound message, delivered exactly once.")
-    app.state.notifier = notifier
+    app.state.dispatcher = dispatcher
+    app.state.outgoing = outgoing
+    # The consumers' handler, for tests that hand an envelope to the inbox themselves.
+    app.state.handle_event = EventDispatcher(handlers, runtime.outbox, runtime.clock)
     return app

@@ -1,4 +1,6 @@
-from typing import Literal
+from __future__ import annotations
+
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -36,7 +38,7 @@ class NotificationSettings(ServiceSettings):
     pdf_font_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_PDF_FONT_FILE")
 
     @model_validator(mode="after")
-    def _channel_is_usable(self):
+    def _channel_is_usable(self) -> NotificationSettings:
         if self.resolved_channel == "smtp" and not self.smtp_host:
             raise ValueError("NOTIFICATIONS_CHANNEL=smtp needs SMTP_HOST")
         if self.smtp_tls and self.smtp_starttls:
@@ -50,5 +52,6 @@ class NotificationSettings(ServiceSettings):
         return self.channel or ("smtp" if self.smtp_host else "outbox")
 
 
-def load_settings(**overrides) -> NotificationSettings:
-    return NotificationSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+def load_settings(**overrides: Any) -> NotificationSettings:
+    settings: NotificationSettings = NotificationSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+    return settings

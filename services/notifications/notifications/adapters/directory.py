@@ -7,6 +7,7 @@ be found undeliverable only on the day it is owed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -19,7 +20,7 @@ class DirectoryError(ValueError):
     """The recipient directory cannot be used as it is; the message names the key to fix."""
 
 
-def load_directory(path: str | Path | None) -> dict:
+def load_directory(path: str | Path | None) -> dict[str, Any]:
     source = Path(path or DEFAULT_DIRECTORY)
     try:
         data = yaml.safe_load(source.read_text())
@@ -30,7 +31,8 @@ def load_directory(path: str | Path | None) -> dict:
     problem = check_directory(data)
     if problem:
         raise DirectoryError(f"recipient directory {source}: {problem}")
-    return data
+    directory: dict[str, Any] = data  # a mapping: check_directory said so
+    return directory
 
 
 def check_directory(data: object) -> str | None:

@@ -1,5 +1,5 @@
 """The notifications service's own tables: every message, its delivery state and its attempts."""
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
@@ -78,3 +78,12 @@ message_reads = Table(
     Column("read_at", UTCDateTime(), nullable=False),
 )
 Index("ix_message_reads_notification", message_reads.c.notification_id)
+
+# The audit dates the clock (scheduling) set: ``macfa.audit_date`` deadlines, learnt from
+# scheduling.deadline.scheduled, so a letter says the date the clock keeps and this service computes none.
+audit_dates = Table(
+    "audit_dates", metadata,
+    Column("audit_id", String(36), primary_key=True),
+    Column("audit_on", Date, nullable=False),
+    Column("deadline_id", String(36), nullable=False),
+)

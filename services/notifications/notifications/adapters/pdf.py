@@ -8,6 +8,7 @@ where a plainer form exists.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -68,7 +69,7 @@ class PdfRenderer:
                 pdf.ln(3)
         return bytes(pdf.output())
 
-    def _font(self, pdf: FPDF):
+    def _font(self, pdf: FPDF) -> tuple[str, Callable[[str], str]]:
         if self.font_file and Path(self.font_file).is_file():
             pdf.add_font("letter", fname=self.font_file)
             return "letter", lambda s: s

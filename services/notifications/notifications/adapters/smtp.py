@@ -69,7 +69,7 @@ def _by_code(code: int, text: str) -> DeliveryFailed:
     return cls(f"{code} {text}", code)
 
 
-def _worst(refusals: list) -> DeliveryFailed:
+def _worst(refusals: list[aiosmtplib.SMTPRecipientRefused]) -> DeliveryFailed:
     # One recipient per message, but be exact if there were more: any temporary refusal means
     # the message as a whole is worth trying again.
     failures = [_by_code(r.code, r.message) for r in refusals] or [TemporaryFailure("recipients refused")]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 # Subject lines never carry a name, a reference or a date of birth: they are constants, and short
 # enough (68 characters) that no mail program folds them.
@@ -102,8 +102,8 @@ class MessageOwed:
     template: str
     occasion: str  # e.g. "case:<case_id>", "deadline:<id>:missed"
     agency: str | None = None
-    # What the template needs beyond what the Notifier adds (partnership, recipient_name, agency).
-    context: dict = field(default_factory=dict, compare=False, hash=False)
+    # What the template needs beyond what queueing adds (partnership, recipient_name, agency).
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     # An explicit recipient, carried by the event; else the directory's for the kind and agency.
     to: Recipient | None = None
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from notifications.adapters.orm import attempts, inbox, notifications, outbox
+from notifications.application.outgoing import queue_all
 from notifications.domain.messages import (
     ROUTED_SUBJECTS,
     SUBJECTS,
@@ -77,17 +78,16 @@ async def service(databases, tmp_path, issuer, smtp_server, make_service, over_s
 
 
 @pytest.fixture
-def notifier(service):
-    return service.app.state.notifier
+def dispatcher(service):
+    return service.app.state.dispatcher
 
 
-async def deliver(service, envelope: Envelope, consumer_handler: str = "on_referrals_event") -> bool:
-    notifier = service.app.state.notifier
-    return await service.runtime.inbox.handle_once("notifications", envelope, getattr(notifier, consumer_handler))
+async def deliver(service, envelope: Envelope) -> bool:
+    return await service.runtime.inbox.handle_once("notifications", envelope, service.app.state.handle_event)
 
 
-async def dispatch_all(notifier, rounds: int = 5) -> int:
-    return sum([await notifier.dispatch_once() for _ in range(rounds)])
+async def dispatch_all(dispatcher, rounds: int = 5) -> int:
+    return sum([await dispatcher.dispatch_once() for _ in range(rounds)])
 
 
 async def published(service) -> list:
@@ -111,7 +111,7 @@ def pdf_text(content: bytes) -> str:
 async def owe_every_message_the_framework_names(service) -> None:
     """Each framework moment, as its event arrives (or, where its event is not published yet, as
     its policy is called with plain arguments by the consumer that will handle it)."""
-    notifier = service.app.state.notifier
+    outgoing = service.app.state.outgoing
     daughter = FamilyContact(name=f"Jo {CANARY_LEAD}", relationship="daughter", channel="email",
                              email="jo@family.invalid")
     for envelope in [
@@ -145,8 +145,8 @@ async def owe_every_message_the_framework_names(service) -> None:
     for transition in (DeadlineDueSoon, DeadlineMissed):
         assert await deliver(service, transition(
             deadline_id="d-1", key="rr.scoping_returned", case_id=CHILD, agency="school", due=date(2026, 12, 30),
-            who_agency="school").envelope(producer="scheduling", occurred_at=AT), "on_scheduling_event")
-    async with service.runtime.sessions() as session, session.begin():
+            who_agency="school").envelope(producer="scheduling", occurred_at=AT))
+    async with service.runtime.unit_of_work() as uow:
         owed = [
             *when_the_audit_template_is_due_send_it_to_each_agency_audit_lead(
                 AUDIT, "Neglect", date(2027, 2, 10), date(2027, 2, 3), {"police": ["R2"], "icb": ["R1", "R3"]}),
@@ -157,22 +157,22 @@ async def owe_every_message_the_framework_names(service) -> None:
             *when_an_immediate_concern_is_found_escalate_it(AUDIT, "concern-1", "police", "R2", date(2027, 2, 10),
                                                             "Neglect"),
         ]
-        await notifier.queue_all(session, owed, audit_id=AUDIT)
-        await notifier.queue_all(session, [
+        await queue_all(uow, owed, outgoing, audit_id=AUDIT)
+        await queue_all(uow, [
             *when_the_training_follow_up_is_due_survey_the_trainee(
                 "tr-1", Recipient("T. Trainee", email="trainee@school.invalid"), "Core safeguarding",
                 date(2026, 9, 21), "https://survey.invalid/follow-up"),
             *when_the_manager_survey_is_due_survey_the_manager(
                 "tr-1", Recipient("M. Manager", email="manager@school.invalid"), "Core safeguarding",
                 date(2026, 8, 21), "https://survey.invalid/manager", trainee_name="T. Trainee"),
-        ])
+        ], outgoing)
 
 
-async def test_every_message_the_framework_names_renders_and_arrives_once(service, notifier, smtp_server):
+async def test_every_message_the_framework_names_renders_and_arrives_once(service, dispatcher, smtp_server):
     smtp_server.relay.refuse_always(UNKNOWN_MEMBER, "550 5.1.1 <no-such-person@family.invalid>: user unknown")
     await owe_every_message_the_framework_names(service)
 
-    await dispatch_all(notifier)
+    await dispatch_all(dispatcher)
 
     rows = await service.rows(notifications)
     by_id = {r["notification_id"]: r for r in rows}
@@ -197,10 +197,10 @@ async def test_every_message_the_framework_names_renders_and_arrives_once(servic
     assert alert["To"] == BUSINESS_UNIT and "the mail relay refused it" in alert.get_content()
 
 
-async def test_letters_to_families_carry_a_pdf_and_the_panel_gets_the_completed_template(service, notifier,
+async def test_letters_to_families_carry_a_pdf_and_the_panel_gets_the_completed_template(service, dispatcher,
                                                                                           smtp_server):
     await owe_every_message_the_framework_names(service)
-    await dispatch_all(notifier)
+    await dispatch_all(dispatcher)
     by_template: dict[str, list] = {}
     for message in smtp_server.relay.received:
         row = await row_of(service, notification_id=message["X-Safeguard-Notification"])
@@ -238,12 +238,12 @@ async def test_letters_to_families_carry_a_pdf_and_the_panel_gets_the_completed_
 
 # --- exactly once -----------------------------------------------------------------------------------
 
-async def test_the_same_triggering_event_delivered_three_times_gives_one_message(service, notifier, smtp_server):
+async def test_the_same_triggering_event_delivered_three_times_gives_one_message(service, dispatcher, smtp_server):
     envelope = case_opened()
     handled = [await deliver(service, envelope) for _ in range(3)]
     assert await deliver(service, case_opened()), "the same fact under a new event id"
 
-    assert await dispatch_all(notifier) == 1
+    assert await dispatch_all(dispatcher) == 1
 
     assert handled == [True, False, False]
     assert await service.count(inbox) == 2 and await service.count(notifications) == 1
@@ -253,18 +253,18 @@ async def test_the_same_triggering_event_delivered_three_times_gives_one_message
 
 
 async def test_a_relay_that_refuses_for_now_and_then_accepts_gives_one_message_after_a_back_off(
-        service, notifier, smtp_server):
+        service, dispatcher, smtp_server):
     smtp_server.relay.refuse_first(PANEL, "451 4.7.1 greylisted: try again later")
     await deliver(service, case_opened())
 
-    assert await notifier.dispatch_once() == 0
+    assert await dispatcher.dispatch_once() == 0
     row = await row_of(service)
     assert (row["status"], row["attempts"], row["last_code"]) == ("queued", 1, 451)
     assert row["next_attempt_at"] == AT + timedelta(seconds=60), "the first back-off"
-    assert await notifier.dispatch_once() == 0, "not before its time"
+    assert await dispatcher.dispatch_once() == 0, "not before its time"
 
     service.runtime.clock.set(AT + timedelta(seconds=61))
-    assert await notifier.dispatch_once() == 1
+    assert await dispatcher.dispatch_once() == 1
 
     [message] = smtp_server.relay.received
     row = await row_of(service)
@@ -277,24 +277,24 @@ async def test_a_relay_that_is_down_is_tried_again_when_it_is_back(
         databases, tmp_path, issuer, make_service, over_smtp, unstarted_smtp_server):
     async with make_service(await databases.anew("notifications"), tmp_path, issuer,
                             **over_smtp(unstarted_smtp_server, retry_base_seconds=30)) as service:
-        notifier = service.app.state.notifier
+        dispatcher = service.app.state.dispatcher
         await deliver(service, case_opened())
 
-        assert await notifier.dispatch_once() == 0  # connection refused
+        assert await dispatcher.dispatch_once() == 0  # connection refused
         row = await row_of(service)
         assert row["status"] == "queued" and row["last_code"] is None and "Connect" in row["last_error"]
 
         unstarted_smtp_server.start()
         service.runtime.clock.set(AT + timedelta(seconds=31))
-        assert await notifier.dispatch_once() == 1
+        assert await dispatcher.dispatch_once() == 1
         assert len(unstarted_smtp_server.relay.received) == 1
 
 
-async def test_a_permanently_refused_address_ends_failed_and_alerts_the_business_unit(service, notifier, smtp_server):
+async def test_a_permanently_refused_address_ends_failed_and_alerts_the_business_unit(service, dispatcher, smtp_server):
     smtp_server.relay.refuse_always(PANEL, "550 5.1.1 <national-panel@recipients.invalid>: mailbox unavailable")
     await deliver(service, case_opened())
 
-    await dispatch_all(notifier)
+    await dispatch_all(dispatcher)
 
     failed = await row_of(service, template="serious_incident_notification")
     assert (failed["status"], failed["failure_reason"], failed["last_code"], failed["attempts"]) == (
@@ -315,12 +315,12 @@ async def test_a_permanently_refused_address_ends_failed_and_alerts_the_business
 
 
 async def test_a_message_refused_for_now_every_time_ends_failed_when_the_attempts_run_out(
-        service, notifier, smtp_server):
+        service, dispatcher, smtp_server):
     smtp_server.relay.refuse_always(PANEL, "452 4.2.2 mailbox full")
     await deliver(service, case_opened())
     for attempt in range(4):  # max_attempts=4: 60, 120, 240 seconds between them
         service.runtime.clock.set(AT + timedelta(hours=attempt))
-        await notifier.dispatch_once()
+        await dispatcher.dispatch_once()
 
     failed = await row_of(service, template="serious_incident_notification")
     assert (failed["status"], failed["failure_reason"], failed["attempts"]) == ("failed", "attempts_exhausted", 4)
@@ -329,11 +329,11 @@ async def test_a_message_refused_for_now_every_time_ends_failed_when_the_attempt
     assert [m["To"] for m in smtp_server.relay.received] == [BUSINESS_UNIT]
 
 
-async def test_a_failed_alert_raises_no_alert_of_its_own(service, notifier, smtp_server):
+async def test_a_failed_alert_raises_no_alert_of_its_own(service, dispatcher, smtp_server):
     smtp_server.relay.refuse_always(PANEL, "550 no")
     smtp_server.relay.refuse_always(BUSINESS_UNIT, "550 no")
     await deliver(service, case_opened())
-    await dispatch_all(notifier)
+    await dispatch_all(dispatcher)
     statuses = sorted((r["template"], r["status"]) for r in await service.rows(notifications))
     assert statuses == [("notification_failed", "failed"), ("serious_incident_notification", "failed")]
 
@@ -357,24 +357,24 @@ async def test_killed_between_send_and_record_the_message_is_sent_again_with_the
         def crash(_notification_id: str) -> None:
             raise Crash()
 
-        first.app.state.notifier.after_handover = crash
+        first.app.state.dispatcher.after_handover = crash
         with pytest.raises(Crash):
-            await first.app.state.notifier.dispatch_once()
+            await first.app.state.dispatcher.dispatch_once()
         assert (await row_of(first))["status"] == "sending"
     assert len(smtp_server.relay.received) == 1, "the relay had it before the crash"
 
     async with make_service(url, tmp_path, issuer, **settings) as restarted:  # the same store, a new process
-        notifier = restarted.app.state.notifier
-        recovered = await notifier.recover_in_doubt(at_startup=True)
+        dispatcher = restarted.app.state.dispatcher
+        recovered = await dispatcher.recover_in_doubt(at_startup=True)
         if databases.kind == "postgresql":
             assert recovered == 0, "on a shared store a claim is in doubt only once its lease has lapsed"
-            assert await notifier.dispatch_once() == 0
+            assert await dispatcher.dispatch_once() == 0
             restarted.runtime.clock.set(AT + timedelta(seconds=301))
-            await notifier.recover_in_doubt()
+            await dispatcher.recover_in_doubt()
         row = await row_of(restarted)
         assert row["status"] == "in_doubt" and row["in_doubt_at"] is not None
 
-        assert await notifier.dispatch_once() == 1
+        assert await dispatcher.dispatch_once() == 1
 
         row = await row_of(restarted)
         assert row["status"] == "sent" and row["in_doubt_at"] is not None, "it records that it was in doubt"
@@ -392,24 +392,24 @@ async def test_killed_between_send_and_record_the_message_is_sent_again_with_the
 
 
 async def test_a_claim_that_outlives_its_lease_records_nothing_when_another_dispatcher_took_it_over(
-        service, notifier, smtp_server):
+        service, dispatcher, smtp_server):
     await deliver(service, case_opened())
     clock = service.runtime.clock
-    original_send = notifier.channel.deliver
+    original_send = dispatcher.channel.deliver
 
     async def slow_relay(notification_id, message):
         await original_send(notification_id, message)
         # Meanwhile the lease lapses and another dispatcher resends the message as in doubt.
         clock.set(AT + timedelta(seconds=301))
-        await notifier.recover_in_doubt()
+        await dispatcher.recover_in_doubt()
 
-    notifier.channel.deliver = slow_relay
-    first_round = notifier.dispatch_once()
+    dispatcher.channel.deliver = slow_relay
+    first_round = dispatcher.dispatch_once()
     try:
         # The late recorder stands back; the in-doubt message is claimed afresh and sent again.
         assert await first_round == 1
     finally:
-        notifier.channel.deliver = original_send
+        dispatcher.channel.deliver = original_send
 
     row = await row_of(service)
     assert row["status"] == "sent" and row["in_doubt_at"] is not None
@@ -435,7 +435,7 @@ async def test_two_dispatchers_on_one_store_never_send_the_same_message_twice(
             total = 0
             for _ in range(30):
                 try:
-                    total += await service.app.state.notifier.dispatch_once()
+                    total += await service.app.state.dispatcher.dispatch_once()
                 except Exception:  # noqa: BLE001  SQLite: "database is locked" when both write at once
                     await asyncio.sleep(0.01)
             return total
@@ -457,7 +457,7 @@ async def test_a_relay_that_requires_starttls_and_a_login_gets_both(
                          smtp_password="s3cret-relay-pass", smtp_ca_file=str(tls_relay.ca_file))
     async with make_service(sqlite_databases.new("notifications"), tmp_path, issuer, **settings) as service:
         await deliver(service, case_opened())
-        assert await service.app.state.notifier.dispatch_once() == 1
+        assert await service.app.state.dispatcher.dispatch_once() == 1
     [message] = tls_relay.relay.received
     assert message["To"] == PANEL
 
@@ -468,7 +468,7 @@ async def test_wrong_relay_credentials_are_not_the_messages_fault_and_are_retrie
                          smtp_password="wrong", smtp_ca_file=str(tls_relay.ca_file))
     async with make_service(sqlite_databases.new("notifications"), tmp_path, issuer, **settings) as service:
         await deliver(service, case_opened())
-        assert await service.app.state.notifier.dispatch_once() == 0
+        assert await service.app.state.dispatcher.dispatch_once() == 0
         row = await row_of(service)
         assert (row["status"], row["last_code"]) == ("queued", 535), row["last_error"]
     assert tls_relay.relay.received == []

@@ -14,6 +14,7 @@ import yaml
 
 from notifications.adapters.directory import DEFAULT_DIRECTORY, DirectoryError
 from notifications.adapters.orm import message_reads, notifications
+from notifications.application.outgoing import queue_all
 from notifications.domain.messages import when_the_audit_template_is_due_send_it_to_each_agency_audit_lead
 from safeguard_shared.contracts.referrals import CaseOpened, FamilyContact, FamilyLetterOwed
 from safeguard_testing.apps import bearer
@@ -39,7 +40,7 @@ def letter_owed(channel: str = "post") -> FamilyLetterOwed:
 async def owe(service, event) -> None:
     assert await service.runtime.inbox.handle_once(
         "notifications", event.envelope(producer="referrals", occurred_at=AT),
-        service.app.state.notifier.on_referrals_event)
+        service.app.state.handle_event)
 
 
 async def test_the_business_unit_sees_each_status_with_its_time_and_what_was_sent(service, issuer):
@@ -54,7 +55,7 @@ async def test_the_business_unit_sees_each_status_with_its_time_and_what_was_sen
     assert "1 High Street" in queued["body"] and queued["delivery_log"] == []
 
     service.runtime.clock.set(AT + timedelta(minutes=5))
-    assert await service.app.state.notifier.dispatch_once() == 1
+    assert await service.app.state.dispatcher.dispatch_once() == 1
     [sent] = (await service.client.get("/v1/notifications", params={"case_id": CASE}, headers=business_unit)).json()
     assert sent["status"] == "sent" and sent["sending_at"] == sent["sent_at"] == "2026-12-21T10:05:00+00:00"
     assert [(a["attempt"], a["outcome"]) for a in sent["delivery_log"]] == [(1, "sent")]
@@ -74,7 +75,7 @@ async def test_a_panel_member_sees_statuses_but_not_what_was_sent(service, issue
 
 async def test_the_message_opens_as_an_eml_and_the_letter_as_a_pdf(service, issuer):
     await owe(service, letter_owed(channel="email"))
-    await service.app.state.notifier.dispatch_once()
+    await service.app.state.dispatcher.dispatch_once()
     [row] = await service.rows(notifications)
     business_unit = bearer(issuer, "partnership", "business_unit")
     base = f"/v1/notifications/{row['notification_id']}"
@@ -112,10 +113,10 @@ async def test_a_message_without_a_pdf_says_so(service, issuer):
 
 
 async def test_an_audits_messages_are_listed_by_audit_id(service, issuer):
-    notifier = service.app.state.notifier
-    async with service.runtime.sessions() as session, session.begin():
-        await notifier.queue_all(session, when_the_audit_template_is_due_send_it_to_each_agency_audit_lead(
-            AUDIT, "Neglect", date(2027, 2, 10), date(2027, 2, 3), {"police": ["R2"]}), audit_id=AUDIT)
+    async with service.runtime.unit_of_work() as uow:
+        await queue_all(uow, when_the_audit_template_is_due_send_it_to_each_agency_audit_lead(
+            AUDIT, "Neglect", date(2027, 2, 10), date(2027, 2, 3), {"police": ["R2"]}), service.app.state.outgoing,
+            audit_id=AUDIT)
     listed = (await service.client.get("/v1/notifications", params={"audit_id": AUDIT},
                                        headers=bearer(issuer, "partnership", "qa_lead"))).json()
     assert [(m["recipient_kind"], m["agency"], m["template"]) for m in listed] == [
@@ -149,3 +150,24 @@ def test_a_bad_setting_stops_the_service_without_echoing_the_password(tmp_path):
                                   "SAFEGUARD_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert started.returncode != 0 and "SMTP_HOST" in started.stderr
     assert "hunter2-relay-secret" not in started.stderr
+
+
+LISTED = ["notification_id", "case_id", "audit_id", "recipient_kind", "agency", "template", "status", "route",
+          "channel", "message_id", "attempts", "failure_reason", "queued_at", "next_attempt_at", "sending_at",
+          "sent_at", "failed_at", "in_doubt_at", "subject", "pdf"]
+WHAT_WAS_SENT = ["body", "recipient_name", "recipient_address", "last_error", "last_code", "attachments",
+                 "delivery_log"]
+
+
+async def test_the_listing_keeps_its_keys_and_documents_them(service, issuer):
+    # Outside tools read GET /v1/notifications?case_id=: the same keys, in the same order, for each reader.
+    await owe(service, letter_owed())
+    for role, keys in (("panel_member", LISTED), ("business_unit", LISTED + WHAT_WAS_SENT)):
+        [listed] = (await service.client.get("/v1/notifications", params={"case_id": CASE},
+                                             headers=bearer(issuer, "partnership", role))).json()
+        assert list(listed) == keys, role
+    [attachment] = listed["attachments"]
+    assert attachment == {"filename": "letter.pdf", "kind": "letter"}
+
+    schema = service.app.openapi()["paths"]["/v1/notifications"]["get"]["responses"]["200"]
+    assert schema["content"]["application/json"]["schema"]["items"]["$ref"].endswith("/NotificationOut")

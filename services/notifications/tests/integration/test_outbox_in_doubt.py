@@ -35,7 +35,7 @@ def case_opened(**changes) -> Envelope:
 
 async def deliver(service, envelope: Envelope) -> bool:
     return await service.runtime.inbox.handle_once("notifications", envelope,
-                                                   service.app.state.notifier.on_referrals_event)
+                                                   service.app.state.handle_event)
 
 
 def emails(service) -> list:
@@ -44,17 +44,17 @@ def emails(service) -> list:
 
 
 async def crash_while_sending(service, *, after_the_file_landed: bool) -> dict:
-    notifier = service.app.state.notifier
+    dispatcher = service.app.state.dispatcher
     if after_the_file_landed:
         def crash(_notification_id: str) -> None:
             raise Crash()
-        notifier.after_handover = crash
+        dispatcher.after_handover = crash
     else:
         async def dies_mid_write(notification_id, message):
             raise asyncio.CancelledError()  # the process is stopped as it writes
-        notifier.channel.deliver = dies_mid_write
+        dispatcher.channel.deliver = dies_mid_write
     with pytest.raises((Crash, asyncio.CancelledError)):
-        await notifier.dispatch_once()
+        await dispatcher.dispatch_once()
     [row] = await service.rows(notifications)
     assert row["status"] == "sending"
     return row
@@ -73,8 +73,8 @@ async def test_a_message_in_doubt_after_a_crash_is_resolved_at_start_up_by_looki
         await asyncio.sleep(0.02)
 
     async with make_service(url, tmp_path, issuer) as restarted:  # same store, same folder, new process
-        notifier = restarted.app.state.notifier
-        dispatcher = asyncio.create_task(notifier.run_dispatcher())
+        dispatcher = restarted.app.state.dispatcher
+        loop = asyncio.create_task(dispatcher.run())
         try:
             for _ in range(100):
                 [now] = await restarted.rows(notifications)
@@ -82,8 +82,8 @@ async def test_a_message_in_doubt_after_a_crash_is_resolved_at_start_up_by_looki
                     break
                 await asyncio.sleep(0.05)
         finally:
-            dispatcher.cancel()
-            await asyncio.gather(dispatcher, return_exceptions=True)
+            loop.cancel()
+            await asyncio.gather(loop, return_exceptions=True)
 
         assert now["status"] == "sent" and now["in_doubt_at"] is not None
         [eml] = emails(restarted)
@@ -102,7 +102,7 @@ async def test_a_full_disk_is_a_temporary_failure(sqlite_databases, tmp_path, is
         (service.data_dir).mkdir(parents=True, exist_ok=True)
         (service.data_dir / "outbox").write_text("a file where the folder should be")
         await deliver(service, case_opened())
-        assert await service.app.state.notifier.dispatch_once() == 0
+        assert await service.app.state.dispatcher.dispatch_once() == 0
         [row] = await service.rows(notifications)
         assert row["status"] == "queued" and row["attempts"] == 1 and row["last_error"]
 
@@ -110,16 +110,16 @@ async def test_a_full_disk_is_a_temporary_failure(sqlite_databases, tmp_path, is
 async def test_the_panels_notice_held_for_the_local_authority_goes_once_it_is_confirmed(
         databases, tmp_path, issuer, make_service):
     async with make_service(await databases.anew("notifications"), tmp_path, issuer) as service:
-        notifier = service.app.state.notifier
+        dispatcher = service.app.state.dispatcher
         await deliver(service, case_opened(notices_owed=[], panel_notice_awaiting_confirmation=True))
-        assert await notifier.dispatch_once() == 0, "held: nothing to the Panel yet"
+        assert await dispatcher.dispatch_once() == 0, "held: nothing to the Panel yet"
 
         confirmed = PanelNotificationConfirmed(
             case_id=CASE, case_ref="RR-2026-9E8D7C", referring_agency="police", received_on=date(2026, 12, 21),
             became_aware_on=date(2026, 12, 21), involved_agencies=["local_authority", "police"])
         assert await deliver(service, confirmed.envelope(producer="referrals", occurred_at=AT))
         assert await deliver(service, case_opened()), "and were it also owed on opening, it is the same message"
-        assert await notifier.dispatch_once() == 1
+        assert await dispatcher.dispatch_once() == 1
 
         [row] = await service.rows(notifications)
         assert (row["template"], row["recipient_kind"], row["status"]) == (

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from notifications.adapters.orm import notifications
+from notifications.application.deadlines import AuditDateNotKnownYet
 from safeguard_shared.contracts.audits import ActionOverdue, AuditToolSent, ConcernRaised, InvitationsSent
+from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineDueSoon, DeadlineScheduled
 from safeguard_testing.apps import migrated
 
 AUDIT = "a0d17000-0000-4000-8000-0000000000aa"
@@ -22,11 +24,21 @@ async def service(sqlite_databases, tmp_path, issuer):
         yield s
 
 
-async def deliver(service, event) -> None:
-    notifier = service.app.state.notifier
-    env = event.envelope(producer="audits", occurred_at=notifier.runtime.clock.now())
+async def deliver(service, event, producer: str = "audits") -> None:
+    env = event.envelope(producer=producer, occurred_at=service.runtime.clock.now())
     for _ in range(2):  # redelivered: still one message each
-        await service.runtime.inbox.handle_once("notifications", env, notifier.on_audits_event)
+        await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
+
+
+def audit_date_scheduled(due: date, deadline_id: str = "d-audit") -> DeadlineScheduled:
+    """The clock's word on the audit's date, published when the audit was planned."""
+    return DeadlineScheduled(deadline_id=deadline_id, key="macfa.audit_date", audit_id=AUDIT, due=due,
+                             description="the audit itself, 4 weeks before the QA sub-group meeting")
+
+
+def tool_sent() -> AuditToolSent:
+    return AuditToolSent(audit_id=AUDIT, kind="children", agencies=["police", "school"], responses_owed=5,
+                         sent_on=date(2027, 1, 6), theme="Neglect", qa_meeting_on=date(2027, 3, 10))
 
 
 async def queued(service) -> list[dict]:
@@ -36,13 +48,44 @@ async def queued(service) -> list[dict]:
 
 
 async def test_the_audit_template_goes_to_each_agencys_audit_lead_once(service):
-    await deliver(service, AuditToolSent(audit_id=AUDIT, kind="children", agencies=["police", "school"],
-                                         responses_owed=5, sent_on=date(2027, 1, 6), theme="Neglect",
-                                         qa_meeting_on=date(2027, 3, 10)))
+    await deliver(service, audit_date_scheduled(date(2027, 2, 10)), producer="scheduling")
+    await deliver(service, tool_sent())
     rows = await queued(service)
     assert sorted((r["recipient_kind"], r["agency"], r["template"]) for r in rows) == [
         ("audit_lead", "police", "macfa_audit_template"), ("audit_lead", "school", "macfa_audit_template")]
     assert "Neglect" in rows[0]["body"] and "2027-02-10" in rows[0]["body"]  # the audit, 4 weeks before the QA meeting
+
+
+async def test_the_audit_template_names_the_date_the_clock_set_not_one_computed_here(service):
+    # The clock moved the audit off a non-working day (or the partnership changed the rule): the
+    # letter says the clock's date, whatever "4 weeks before the QA meeting" would give.
+    await deliver(service, audit_date_scheduled(date(2027, 2, 5)), producer="scheduling")
+    await deliver(service, DeadlineChanged(deadline_id="d-audit", key="macfa.audit_date", audit_id=AUDIT,
+                                           due=date(2027, 2, 9), change="moved", status="pending",
+                                           previous_due=date(2027, 2, 5), reason="QA meeting moved"),
+                  producer="scheduling")
+    await deliver(service, tool_sent())
+    rows = await queued(service)
+    assert len(rows) == 2 and all("2027-02-09" in r["body"] and "2027-02-10" not in r["body"] for r in rows)
+
+
+async def test_the_audit_template_waits_for_the_clock_to_say_the_audit_date(service):
+    env = tool_sent().envelope(producer="audits", occurred_at=service.runtime.clock.now())
+    with pytest.raises(AuditDateNotKnownYet):  # the consumer tries the event again later
+        await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
+    assert await queued(service) == [], "nothing half-done: no letter without its date"
+
+    await deliver(service, audit_date_scheduled(date(2027, 2, 10)), producer="scheduling")
+    assert await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
+    assert len(await queued(service)) == 2
+
+
+async def test_a_deadline_that_is_not_an_audit_date_is_not_taken_for_one(service):
+    await deliver(service, DeadlineScheduled(deadline_id="d-other", key="macfa.template_sent", audit_id=AUDIT,
+                                             due=date(2027, 1, 6)), producer="scheduling")
+    env = tool_sent().envelope(producer="audits", occurred_at=service.runtime.clock.now())
+    with pytest.raises(AuditDateNotKnownYet):
+        await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
 
 
 async def test_the_programme_gives_each_invitee_their_own_times(service):
@@ -68,3 +111,14 @@ async def test_an_overdue_action_is_chased_with_its_owning_agency(service):
                                          due_on=date(2027, 4, 30), overdue_on=date(2027, 5, 1)))
     [row] = await queued(service)
     assert row["agency"] == "icb" and row["template"] == "deadline_overdue"
+
+
+async def test_a_training_follow_up_reminder_names_the_completion_not_an_audit(service):
+    # Deadline events carry a training completion's id in ``completion_id`` (no longer in ``audit_id``),
+    # and a ``description``: neither breaks the reminder.
+    await deliver(service, DeadlineDueSoon(deadline_id="d-tr", key="training.follow_up", completion_id="tc-1",
+                                           due=date(2027, 4, 6), who_agency="school",
+                                           description="follow-up survey to the trainee"), producer="scheduling")
+    [row] = await queued(service)
+    assert row["template"] == "deadline_reminder" and row["agency"] == "school"
+    assert "training completion tc-1" in row["body"] and "audit None" not in row["body"]

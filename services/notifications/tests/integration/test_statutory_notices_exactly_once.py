@@ -1,10 +1,10 @@
 """The national Panel hears of a serious incident once: however often the CaseOpened arrives, and
 even when the service dies between writing the e-mail and recording that it went.
 
-The Notifier is the one the service's bootstrap wires, its channel the embedded default's mail
-folder (one ``.eml`` file per message). Events reach it through the service's own Inbox, as the
-consumer hands them over; the store is migrated on SQLite and PostgreSQL and no background loop
-runs, so only the test dispatches.
+The event table and the dispatcher are the ones the bootstrap wires, the channel the embedded
+default's mail folder (one ``.eml`` file per message). Events reach the table through the service's
+own Inbox, as the consumer hands them over; the store is migrated on SQLite and PostgreSQL and no
+background loop runs, so only the test dispatches.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from email import policy
 
 import pytest
 
+from notifications.adapters.mime import compose
 from notifications.adapters.orm import inbox, notifications, outbox
 from safeguard_shared.contracts import Envelope, parse
 from safeguard_shared.contracts.notifications import NotificationSent
@@ -44,20 +45,19 @@ async def service(databases, tmp_path, issuer):
 
 
 @pytest.fixture
-def notifier(service):
-    return service.app.state.notifier
+def dispatcher(service):
+    return service.app.state.dispatcher
 
 
 @pytest.fixture
-def mail_folder(service, notifier):
+def mail_folder(service, dispatcher):
     folder = service.data_dir / "outbox"
-    assert notifier.channel.directory == folder, "the test's own outbox folder, not ./var"
+    assert dispatcher.channel.directory == folder, "the test's own outbox folder, not ./var"
     return folder
 
 
 async def deliver(service, env: Envelope) -> bool:
-    notifier = service.app.state.notifier
-    return await service.runtime.inbox.handle_once("notifications", env, notifier.on_referrals_event)
+    return await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
 
 
 def emails(folder) -> list:
@@ -74,11 +74,11 @@ async def test_a_serious_incident_queues_one_notification_to_the_national_panel(
     assert row["status"] == "queued" and row["case_id"] == CASE
 
 
-async def test_the_same_case_opened_handled_three_times_sends_one_email(service, notifier, mail_folder):
+async def test_the_same_case_opened_handled_three_times_sends_one_email(service, dispatcher, mail_folder):
     env = case_opened()
 
     handled = [await deliver(service, env) for _ in range(3)]
-    sent = [await notifier.dispatch_once() for _ in range(2)]
+    sent = [await dispatcher.dispatch_once() for _ in range(2)]
 
     assert handled == [True, False, False], "the inbox recognises the redeliveries"
     assert sent == [1, 0]
@@ -89,18 +89,18 @@ async def test_the_same_case_opened_handled_three_times_sends_one_email(service,
     assert eml.name == f"{row['notification_id']}.eml"
 
 
-async def test_the_same_fact_under_a_new_event_id_still_sends_one_email(service, notifier, mail_folder):
+async def test_the_same_fact_under_a_new_event_id_still_sends_one_email(service, dispatcher, mail_folder):
     """Past the inbox: the message's idempotency key names what, to whom and for which case."""
     assert await deliver(service, case_opened()) and await deliver(service, case_opened())
 
-    assert await notifier.dispatch_once() == 1
+    assert await dispatcher.dispatch_once() == 1
     assert await service.count(notifications) == 1
     assert len(emails(mail_folder)) == 1
 
 
-async def test_the_email_is_a_readable_message_whose_subject_names_no_case(service, notifier, mail_folder):
+async def test_the_email_is_a_readable_message_whose_subject_names_no_case(service, dispatcher, mail_folder):
     await deliver(service, case_opened())
-    await notifier.dispatch_once()
+    await dispatcher.dispatch_once()
 
     [eml] = emails(mail_folder)
     raw = eml.read_bytes()
@@ -119,16 +119,16 @@ async def test_the_email_is_a_readable_message_whose_subject_names_no_case(servi
 
 
 async def test_a_crash_after_the_email_was_written_and_before_it_was_recorded_sends_no_second_copy(
-        service, notifier, mail_folder):
+        service, dispatcher, mail_folder):
     await deliver(service, case_opened())
     [row] = await service.rows(notifications)
     # The crash: the channel wrote the e-mail, then the process died before the row was marked sent.
-    await notifier.channel.deliver(row["notification_id"], notifier._message(row))
+    await dispatcher.channel.deliver(row["notification_id"], compose(row, sender=dispatcher.sender))
     [eml] = emails(mail_folder)
     written = eml.read_bytes(), eml.stat().st_mtime_ns
     await asyncio.sleep(0.05)  # a second write would now show a later modification time
 
-    assert await notifier.dispatch_once() == 1  # after the restart
+    assert await dispatcher.dispatch_once() == 1  # after the restart
 
     assert emails(mail_folder) == [eml]
     assert (eml.read_bytes(), eml.stat().st_mtime_ns) == written, "the file that went is the file that stays"
@@ -139,14 +139,14 @@ async def test_a_crash_after_the_email_was_written_and_before_it_was_recorded_se
     assert (sent.recipient_kind, sent.channel, sent.sent_on) == ("national_panel", "outbox", date(2026, 12, 21))
 
 
-async def test_a_half_written_email_is_not_taken_for_a_sent_one(service, notifier, mail_folder):
+async def test_a_half_written_email_is_not_taken_for_a_sent_one(service, dispatcher, mail_folder):
     await deliver(service, case_opened())
     [row] = await service.rows(notifications)
     mail_folder.mkdir(parents=True, exist_ok=True)
     # The crash came mid-write: only the temporary file exists, cut short.
     (mail_folder / f"{row['notification_id']}.eml.part").write_bytes(b"From: safeguarding-partnership@loc")
 
-    assert await notifier.dispatch_once() == 1
+    assert await dispatcher.dispatch_once() == 1
 
     [eml] = emails(mail_folder)
     assert email.message_from_bytes(eml.read_bytes())["To"] == "national-panel@recipients.invalid"
@@ -154,10 +154,10 @@ async def test_a_half_written_email_is_not_taken_for_a_sent_one(service, notifie
 
 
 async def test_a_looked_after_childs_death_is_notified_to_the_secretary_of_state_and_ofsted(
-        service, notifier, mail_folder):
+        service, dispatcher, mail_folder):
     await deliver(service, case_opened(serious_incident=False, looked_after_death=True, rapid_review=False,
                                        notices_owed=["secretary_of_state", "ofsted"]))
-    await notifier.dispatch_once()
+    await dispatcher.dispatch_once()
 
     rows = await service.rows(notifications)
     assert sorted((r["recipient_kind"], r["template"]) for r in rows) == [
@@ -166,21 +166,21 @@ async def test_a_looked_after_childs_death_is_notified_to_the_secretary_of_state
     assert recipients == ["dfe-notifications@recipients.invalid", "ofsted-notifications@recipients.invalid"]
 
 
-async def test_a_referral_that_owes_no_statutory_notice_sends_nothing(service, notifier, mail_folder):
+async def test_a_referral_that_owes_no_statutory_notice_sends_nothing(service, dispatcher, mail_folder):
     await deliver(service, case_opened(serious_incident=False, rapid_review=False, notices_owed=[]))
 
-    assert await notifier.dispatch_once() == 0
+    assert await dispatcher.dispatch_once() == 0
     assert await service.count(notifications) == 0 and emails(mail_folder) == []
 
 
-async def test_the_business_unit_lists_the_case_notifications_with_their_status(service, notifier, issuer):
+async def test_the_business_unit_lists_the_case_notifications_with_their_status(service, dispatcher, issuer):
     await deliver(service, case_opened())
     business_unit = bearer(issuer, "partnership", "business_unit")
     listed = lambda: service.client.get("/v1/notifications", params={"case_id": CASE}, headers=business_unit)  # noqa: E731
 
     [queued] = (await listed()).json()
     assert (queued["recipient_kind"], queued["status"]) == ("national_panel", "queued")
-    await notifier.dispatch_once()
+    await dispatcher.dispatch_once()
     [sent] = (await listed()).json()
     assert (sent["recipient_kind"], sent["template"], sent["status"]) == (
         "national_panel", "serious_incident_notification", "sent")
@@ -192,7 +192,8 @@ async def test_notifications_are_not_for_agency_referrers_nor_anonymous_callers(
     path, params = "/v1/notifications", {"case_id": CASE}
 
     assert (await service.client.get(path, params=params)).status_code == 401
-    assert (await service.client.get(path, params=params, headers=bearer(issuer, "police", "referrer"))).status_code == 403
+    as_a_referrer = bearer(issuer, "police", "referrer")
+    assert (await service.client.get(path, params=params, headers=as_a_referrer)).status_code == 403
     neither = await service.client.get(path, headers=bearer(issuer, "partnership", "business_unit"))
     assert neither.status_code == 422 and neither.json()["detail"][0]["loc"] == ["query", "case_id"]
 
@@ -201,27 +202,27 @@ async def test_a_dispatcher_woken_just_before_shutdown_still_stops(sqlite_databa
     """Regression: a wake and a cancel landing together once left the dispatcher running (Python 3.11)."""
     async with migrated("notifications", database_url=sqlite_databases.new("notifications"), data_dir=tmp_path,
                         issuer=issuer) as service:
-        await _woken_and_cancelled_at_once(service.app.state.notifier, monkeypatch)
+        await _woken_and_cancelled_at_once(service.app.state.dispatcher, monkeypatch)
 
 
-async def _woken_and_cancelled_at_once(notifier, monkeypatch) -> None:
+async def _woken_and_cancelled_at_once(dispatcher, monkeypatch) -> None:
     async def nothing_queued() -> int:
         return 0
 
     # The dispatcher spends its life waiting to be woken; only its waiting is under test here.
-    monkeypatch.setattr(notifier, "dispatch_once", nothing_queued)
-    dispatcher = asyncio.create_task(notifier.run_dispatcher())
+    monkeypatch.setattr(dispatcher, "dispatch_once", nothing_queued)
+    loop = asyncio.create_task(dispatcher.run())
     await asyncio.sleep(0.1)
 
-    notifier.wake()      # a consumer has just committed a message to send...
-    dispatcher.cancel()  # ...as the service is told to stop
-    done, _ = await asyncio.wait([dispatcher], timeout=1)
+    dispatcher.wake()      # a consumer has just committed a message to send...
+    loop.cancel()  # ...as the service is told to stop
+    done, _ = await asyncio.wait([loop], timeout=1)
 
     try:
-        assert dispatcher in done, "the dispatcher ignored its cancellation"
+        assert loop in done, "the dispatcher ignored its cancellation"
     finally:
         for _ in range(50):
-            if dispatcher.done():
+            if loop.done():
                 break
-            dispatcher.cancel()
-            await asyncio.wait([dispatcher], timeout=0.1)
+            loop.cancel()
+            await asyncio.wait([loop], timeout=0.1)

@@ -1,0 +1,120 @@
+"""The message log's SQL: a message stored once, claimed by one dispatcher, and how each attempt ended.
+
+Every state change is a conditional UPDATE that succeeds only from the state that was read (and, for
+a result, only under the claim's token), so two dispatchers never both claim or both record one
+message; on PostgreSQL the reads also lock with ``FOR UPDATE SKIP LOCKED`` so replicas share the work.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard_shared.db import insert_for
+
+from ..domain.delivery import CLAIMABLE, IN_DOUBT, SENDING
+from .orm import attachments, attempts, notifications
+
+Row = dict[str, Any]
+n = notifications
+# The dialect's own INSERT (ON CONFLICT on both stores). shared's insert_for has no annotations yet;
+# naming its type here keeps the calls below type-checked.
+dialect_insert: Callable[[AsyncSession], Any] = insert_for
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def _skip_locked(session: AsyncSession, query: Select[Any]) -> Select[Any]:
+    # Replicas share the table: each row is taken by one dispatcher at a time, never skipped.
+    return query.with_for_update(skip_locked=True) if _postgres(session) else query
+
+
+# --- queueing -------------------------------------------------------------------------------------
+
+async def already_queued(session: AsyncSession, idempotency_key: str) -> bool:
+    return (await session.execute(select(n.c.notification_id).where(
+        n.c.idempotency_key == idempotency_key))).first() is not None
+
+
+async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str, str, bytes]]) -> bool:
+    """Store a message and its PDFs unless its idempotency key is taken (then nothing, and False)."""
+    inserted = (await session.execute(dialect_insert(session)(n).values(**row).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]).returning(n.c.notification_id))).first()
+    if inserted is None:
+        return False
+    for filename, kind, content in documents:
+        await session.execute(insert(attachments).values(
+            notification_id=row["notification_id"], filename=filename, kind=kind, content_type="application/pdf",
+            content=content))
+    return True
+
+
+# --- dispatching ----------------------------------------------------------------------------------
+
+async def mark_lapsed_claims_in_doubt(session: AsyncSession, now: datetime, *,
+                                      claimed_before: datetime | None) -> list[str]:
+    """Each message left ``sending`` (claimed before ``claimed_before``, or any when it is None) is
+    marked ``in_doubt`` and its open attempt closed as such; their ids."""
+    condition: ColumnElement[bool] = n.c.status == SENDING
+    if claimed_before is not None:
+        condition = and_(condition, n.c.sending_at < claimed_before)
+    query = select(n.c.notification_id, n.c.claim_token, n.c.attempts).where(condition)
+    marked = []
+    for row in (await session.execute(_skip_locked(session, query))).all():
+        done = await session.execute(update(n).where(
+            n.c.notification_id == row.notification_id, n.c.status == SENDING,
+            n.c.claim_token == row.claim_token).values(
+            status=IN_DOUBT, in_doubt_at=now, next_attempt_at=now, claim_token=None))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        await session.execute(update(attempts).where(
+            attempts.c.notification_id == row.notification_id, attempts.c.attempt == row.attempts).values(
+            ended_at=now, outcome=IN_DOUBT, detail="the dispatcher stopped before recording the result"))
+        marked.append(row.notification_id)
+    return marked
+
+
+async def claim_next(session: AsyncSession, now: datetime, token: str,
+                     channel: str) -> tuple[Row, list[Row], int] | None:
+    """The next message due, marked ``sending`` under ``token`` with its attempt opened; with its
+    attachments and the attempt's number. None when nothing is due or another dispatcher got it first."""
+    query = select(n).where(n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= now).order_by(
+        n.c.next_attempt_at, n.c.queued_at).limit(1)
+    row = (await session.execute(_skip_locked(session, query))).mappings().first()
+    if row is None:
+        return None
+    attempt = row["attempts"] + 1
+    claimed = await session.execute(update(n).where(
+        n.c.notification_id == row["notification_id"], n.c.status == row["status"],
+        n.c.attempts == row["attempts"]).values(
+        status=SENDING, claim_token=token, sending_at=now, attempts=attempt, channel=channel))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None  # another dispatcher (same SQLite file) got there first; next round
+    await session.execute(insert(attempts).values(
+        notification_id=row["notification_id"], attempt=attempt, channel=channel, started_at=now))
+    docs = (await session.execute(select(attachments).where(
+        attachments.c.notification_id == row["notification_id"]).order_by(
+        attachments.c.filename))).mappings().all()
+    return dict(row), [dict(d) for d in docs], attempt
+
+
+async def record_attempt(session: AsyncSession, notification_id: str, token: str, attempt: int, now: datetime, *,
+                         status: str, outcome: str, code: int | None = None, detail: str | None = None,
+                         **message: Any) -> bool:
+    """The attempt's end and the message's new state, only under our claim; False if the claim lapsed
+    and another dispatcher took the message over (it records, not us)."""
+    done = await session.execute(update(n).where(
+        n.c.notification_id == notification_id, n.c.claim_token == token, n.c.status == SENDING).values(
+        status=status, claim_token=None, **message))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    await session.execute(update(attempts).where(
+        attempts.c.notification_id == notification_id, attempts.c.attempt == attempt).values(
+        ended_at=now, outcome=outcome, code=code, detail=detail))
+    return True
+

@@ -1,0 +1,218 @@
+"""Dispatching: each queued message through its states (domain/delivery.py), one at a time, once.
+
+1. claim: in one short transaction the row goes ``queued``/``in_doubt`` → ``sending`` under a fresh
+   claim token, and an attempt opens in the delivery log (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
+   and on every store the update only succeeds from the state that was read, so two dispatchers
+   never both claim it);
+2. hand the message to the channel, outside any transaction;
+3. record the result, only under the same claim token: ``sent`` (+ NotificationSent), ``queued``
+   again with an exponential back-off (temporary failure), or ``failed`` (+ NotificationFailed and a
+   ``notification_failed`` message to the business unit).
+
+A dispatcher that dies between 2 and 3 leaves the row ``sending``; ``recover_in_doubt`` turns it
+``in_doubt`` and the next claim resolves it by the channel's rule (service README).
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import Counter
+
+from safeguard_shared import logging as slog
+from safeguard_shared.aio import wait_for_wake
+from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import message_log
+from ..adapters.channel import Channel
+from ..adapters.mime import compose
+from ..domain.delivery import (
+    FAILED,
+    IN_DOUBT,
+    QUEUED,
+    SENT,
+    DeliveryFailed,
+    RetryPolicy,
+    TemporaryFailure,
+    outcome_of,
+)
+from ..domain.messages import when_a_message_fails_alert_the_business_unit
+from .outgoing import Outgoing, queue_all
+
+log = slog.get("notifications")
+
+MESSAGES_PER_ROUND = 100
+
+# outcome: sent | already_delivered | retry | failed | in_doubt (alert on failed and in_doubt).
+DELIVERY_OUTCOMES = Counter("safeguard_notification_attempts_total", "Delivery attempts by how they ended",
+                            ["channel", "outcome"])
+
+Row = dict[str, Any]
+
+
+class Dispatcher:
+    """The loop that sends what is queued: woken when a message is queued, else every half second."""
+
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork], channel: Channel, outgoing: Outgoing, sender: str,
+                 *, retry: RetryPolicy | None = None, sending_lease_seconds: float = 300.0):
+        self.unit_of_work = unit_of_work
+        self.channel = channel
+        self.outgoing = outgoing
+        self.sender = sender
+        self.retry = retry or RetryPolicy()
+        self.sending_lease = timedelta(seconds=sending_lease_seconds)
+        self._wake = asyncio.Event()
+        self._dispatching = asyncio.Lock()
+        # Tests set this to stand for a crash between handing a message over and recording it.
+        self.after_handover: Callable[[str], None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def recover_in_doubt(self, *, at_startup: bool = False) -> int:
+        """Mark ``in_doubt`` each message left ``sending`` by a dispatcher that never recorded the result.
+
+        A claim has lapsed when its lease has run out. At start-up on SQLite (one process, the
+        embedded default) every claim found belongs to a process that died, so none waits for its
+        lease; on PostgreSQL other replicas may be mid-send, so only lapsed leases count.
+        """
+        async with self.unit_of_work() as uow:
+            now = uow.now()
+            every_claim = at_startup and uow.dialect != "postgresql"
+            marked = await message_log.mark_lapsed_claims_in_doubt(
+                uow.session, now, claimed_before=None if every_claim else now - self.sending_lease)
+        for notification_id in marked:
+            log.warning("notification in doubt", extra={"notification_id": notification_id, "status": IN_DOUBT})
+            DELIVERY_OUTCOMES.labels(self.channel.channel, IN_DOUBT).inc()
+        return len(marked)
+
+    async def dispatch_once(self) -> int:
+        """Send what is due, one message at a time; how many went (or were found already delivered)."""
+        async with self._dispatching:
+            await self.recover_in_doubt()
+            sent = 0
+            for _ in range(MESSAGES_PER_ROUND):
+                claimed = await self._claim_next()
+                if claimed is None:
+                    break
+                sent += await self._send(*claimed)
+            return sent
+
+    async def _claim_next(self) -> tuple[Row, list[Row], str, int] | None:
+        token = str(uuid.uuid4())
+        async with self.unit_of_work() as uow:
+            claimed = await message_log.claim_next(uow.session, uow.now(), token, self.channel.channel)
+        if claimed is None:
+            return None
+        row, docs, attempt = claimed
+        return row, docs, token, attempt
+
+    async def _send(self, row: Row, docs: list[Row], token: str, attempt: int) -> int:
+        notification_id = row["notification_id"]
+        failure: DeliveryFailed | None = None
+        already = self.channel.already_delivered(notification_id)
+        if not already:
+            try:
+                await self.channel.deliver(notification_id, compose(row, docs, sender=self.sender))
+            except DeliveryFailed as exc:
+                failure = exc
+            except Exception as exc:  # a bug or an unforeseen error: not the message's fault, retry
+                failure = TemporaryFailure(type(exc).__name__)
+        if self.after_handover:
+            self.after_handover(notification_id)
+        return await self._record(row, token, attempt, failure, already=already)
+
+    async def _record(self, row: Row, token: str, attempt: int, failure: DeliveryFailed | None, *,
+                      already: bool) -> int:
+        notification_id = row["notification_id"]
+        channel = self.channel.channel
+        in_doubt_before = row["status"] == IN_DOUBT
+        async with self.unit_of_work() as uow:
+            now = uow.now()
+
+            async def record(status: str, outcome: str, detail: str | None, **message: Any) -> bool:
+                # Only under our claim: False when it lapsed and another dispatcher took the message over.
+                return await message_log.record_attempt(
+                    uow.session, notification_id, token, attempt, now, status=status, outcome=outcome,
+                    code=failure.code if failure else None, detail=detail, **message)
+
+            if failure is None:
+                detail = ("resolved in doubt: " if in_doubt_before else "") + (
+                    "the message was found delivered" if already else
+                    "sent again with the same Message-ID" if in_doubt_before else "accepted")
+                if not await record(SENT, "already_delivered" if already else SENT, detail, sent_at=now):
+                    return self._taken_over(notification_id)
+                await uow.publish(NotificationSent(
+                    notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
+                    recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
+                    channel=channel, sent_on=uow.clock.today(), route=row["route"]), occurred_at=now)
+                DELIVERY_OUTCOMES.labels(channel, "already_delivered" if already else SENT).inc()
+                log.info("notification sent", extra={"notification_id": notification_id, "template": row["template"],
+                                                     "recipient_kind": row["recipient_kind"], "attempt": attempt})
+                return 1
+            if outcome_of(failure, attempt, self.retry) == FAILED:
+                reason = "rejected" if failure.permanent else "attempts_exhausted"
+                if not await record(FAILED, FAILED, failure.detail, failed_at=now, failure_reason=reason,
+                                    last_error=failure.detail, last_code=failure.code):
+                    return self._taken_over(notification_id)
+                await uow.publish(NotificationFailed(
+                    notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
+                    recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
+                    channel=channel, reason=reason, smtp_code=failure.code, attempts=attempt,
+                    failed_on=uow.clock.today()), occurred_at=now)
+                await queue_all(uow, when_a_message_fails_alert_the_business_unit(
+                    notification_id, row["template"], row["recipient_kind"], row["agency"], reason, failure.detail,
+                    attempt, row["queued_at"].isoformat(timespec="seconds"), _occasion(row)), self.outgoing,
+                    case_id=row["case_id"], audit_id=row["audit_id"])
+                DELIVERY_OUTCOMES.labels(channel, FAILED).inc()
+                log.error("notification failed", extra={"notification_id": notification_id, "reason": reason,
+                                                        "template": row["template"], "attempt": attempt,
+                                                        "status_code": failure.code})
+            else:
+                retry_at = now + self.retry.delay_after(attempt)
+                if not await record(QUEUED, "retry", failure.detail, next_attempt_at=retry_at,
+                                    last_error=failure.detail, last_code=failure.code):
+                    return self._taken_over(notification_id)
+                DELIVERY_OUTCOMES.labels(channel, "retry").inc()
+                log.warning("notification will be retried", extra={
+                    "notification_id": notification_id, "template": row["template"], "attempt": attempt,
+                    "status_code": failure.code})
+                return 0
+        self.wake()  # the business unit's alert is queued: send it now, not at the next poll
+        return 0
+
+    def _taken_over(self, notification_id: str) -> int:
+        # Our claim lapsed and another dispatcher took the message over as in doubt: it records.
+        log.warning("notification claim lapsed before its result was recorded",
+                    extra={"notification_id": notification_id})
+        return 0
+
+    async def run(self) -> None:
+        """For the life of the service: recover what a crash left in doubt, then dispatch on every wake."""
+        try:
+            await self.recover_in_doubt(at_startup=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("in-doubt recovery failed", extra={"error_type": type(exc).__name__})
+        while True:
+            self._wake.clear()
+            try:
+                await self.dispatch_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("dispatch round failed", extra={"error_type": type(exc).__name__})
+            await wait_for_wake(self._wake, 0.5)
+
+
+def _occasion(row: Row) -> str | None:
+    if row["case_id"]:
+        return f"case {row['case_id']}"
+    if row["audit_id"]:
+        return f"audit {row['audit_id']}"
+    return None

@@ -1,0 +1,107 @@
+"""Queueing a message: render it, find its recipient, store it with its PDFs, once.
+
+A message is queued inside the transaction of the event that owes it (the consumer's inbox): the
+row (unique on its idempotency key), its rendered body and any PDF commit with the inbox row or not
+at all. Everything the message says is fixed here, so every attempt sends the same bytes.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from safeguard_shared.bus import PermanentError
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import message_log
+from ..adapters.pdf import PdfRenderer
+from ..adapters.templates import render
+from ..domain.delivery import QUEUED
+from ..domain.messages import ATTACHED_DOCUMENTS, MessageOwed
+
+# Recipient kinds the directory answers for; any other needs the event to carry the recipient.
+DIRECTORY_KINDS = ("national_panel", "ofsted", "secretary_of_state", "business_unit")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What every message is written with: the partnership's directory of recipients and its name,
+    the channel that will carry it, and the PDF renderer for letters and attached documents."""
+
+    directory: dict[str, Any]
+    partnership: str
+    channel: str
+    pdf: PdfRenderer
+
+    def recipient(self, owed: MessageOwed) -> dict[str, Any]:
+        """Name and address: the event's own recipient, else the directory's for the kind."""
+        entry: dict[str, Any]
+        if owed.to is not None:
+            entry = {"name": owed.to.name, "address": owed.to.email}
+        elif owed.recipient_kind in ("agency", "referrer"):
+            entry = self.directory["agencies"].get(owed.agency) or self.directory["business_unit"]
+        elif owed.recipient_kind == "audit_lead":
+            entry = self.directory["audit_leads"].get(owed.agency) or self.directory["business_unit"]
+        elif owed.recipient_kind in DIRECTORY_KINDS:
+            entry = self.directory[owed.recipient_kind]
+        else:
+            raise PermanentError(f"a message to a {owed.recipient_kind} needs the recipient in the event that owes it")
+        return entry
+
+
+async def queue_all(uow: UnitOfWork, owed: list[MessageOwed], outgoing: Outgoing, *,
+                    context: dict[str, Any] | None = None, case_id: str | None = None,
+                    audit_id: str | None = None) -> list[str]:
+    """Queue each message owed (once); the ids of those newly queued."""
+    queued = []
+    for message in owed:
+        notification_id = await queue(uow, message, outgoing, context=context or {}, case_id=case_id,
+                                      audit_id=audit_id)
+        if notification_id:
+            queued.append(notification_id)
+    return queued
+
+
+async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, context: dict[str, Any],
+                case_id: str | None = None, audit_id: str | None = None) -> str | None:
+    """Render and store one message unless its idempotency key is already stored; its id if queued."""
+    if await message_log.already_queued(uow.session, owed.idempotency_key):
+        return None
+    recipient = outgoing.recipient(owed)
+    now = uow.now()
+    today = uow.clock.today()
+    values = {**context, **owed.context, "partnership": outgoing.partnership, "recipient_name": recipient["name"],
+              "agency": owed.agency or context.get("agency")}
+    text = render(owed.template, **values)
+    route = owed.route
+    business_unit = outgoing.directory["business_unit"]
+    if route == "email" or owed.to is None:
+        to, body = recipient, text
+    else:
+        # Post, or a restriction to check: the business unit gets the letter to act on.
+        to = business_unit
+        body = render("letter_for_business_unit", partnership=outgoing.partnership,
+                      recipient_name=business_unit["name"], route=route, addressee=owed.to.name,
+                      restriction=owed.to.restriction, postal_address=list(owed.to.postal_address),
+                      letter_subject=owed.subject)
+    documents = []
+    if owed.is_letter:
+        documents.append(("letter.pdf", "letter", outgoing.pdf.render(
+            text, title=owed.subject, dated=today, at=now,
+            address_lines=(owed.to.name, *owed.to.postal_address) if owed.to and owed.to.postal_address else ())))
+    if owed.template in ATTACHED_DOCUMENTS:
+        document, filename = ATTACHED_DOCUMENTS[owed.template]
+        documents.append((filename, "document", outgoing.pdf.render(
+            render(document, **values), title=owed.subject, dated=today, at=now)))
+    notification_id = str(uuid.uuid4())
+    row = dict(
+        notification_id=notification_id, idempotency_key=owed.idempotency_key, case_id=case_id,
+        audit_id=audit_id, recipient_kind=owed.recipient_kind, recipient_name=recipient["name"],
+        recipient_address=to["address"], agency=owed.agency, template=owed.template,
+        subject=owed.delivered_subject, body=body, route=route, status=QUEUED,
+        # One Message-ID for the life of the message, across every retry and an in-doubt resend.
+        message_id=f"<{owed.idempotency_key}@safeguard.local>",
+        channel=outgoing.channel, attempts=0, queued_at=now, next_attempt_at=now)
+    if not await message_log.add_message(uow.session, row, documents):
+        return None
+    return notification_id

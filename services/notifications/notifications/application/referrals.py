@@ -1,0 +1,117 @@
+"""The messages the referrals service's events owe: statutory notices, scoping, the rapid review's
+outcome, the final report, returned referrals, the SAR's screening and the letters to families."""
+from __future__ import annotations
+
+from typing import Any
+
+from safeguard_shared.contracts.referrals import (
+    CaseOpened,
+    FamilyContact,
+    FamilyLetterOwed,
+    FinalReportReady,
+    PanelNotificationConfirmed,
+    RapidReviewDecided,
+    ReferralReturned,
+    SarScreened,
+    ScopingRequested,
+)
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..domain import messages
+from ..domain.messages import Recipient
+from .outgoing import Outgoing, queue_all
+
+DECISION_TEXT = {"cspr": "to hold a local child safeguarding practice review",
+                 "alternative_review": "to hold an alternative learning review (for example a table-top review)",
+                 "no_review": "that no further review is needed"}
+
+
+def _base(outgoing: Outgoing) -> dict[str, Any]:
+    return {"partnership": outgoing.partnership}
+
+
+async def when_case_opened_send_statutory_notices(event: CaseOpened, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    context = {**_base(outgoing), "case_ref": event.case_ref, "received_on": event.received_on.isoformat(),
+               "became_aware_on": event.became_aware_on.isoformat() if event.became_aware_on else "not recorded",
+               "referring_agency": event.referring_agency, "involved_agencies": event.involved_agencies}
+    owed = messages.when_case_opened_send_statutory_notices(event.case_id, list(event.notices_owed))
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+
+
+async def when_the_local_authority_confirms_notify_the_panel(
+        event: PanelNotificationConfirmed, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    # The same message (and key) CaseOpened owes when the partnership does not hold it back.
+    context = {**_base(outgoing), "case_ref": event.case_ref, "received_on": event.received_on.isoformat(),
+               "became_aware_on": event.became_aware_on.isoformat(),
+               "referring_agency": event.referring_agency, "involved_agencies": event.involved_agencies}
+    owed = messages.when_the_local_authority_confirms_notify_the_panel(event.case_id)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+
+
+async def when_a_referral_is_returned_send_it_back_with_the_reasons(
+        event: ReferralReturned, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    # A resubmitted referral returned again owes another letter: this return is this event (its id).
+    owed = messages.when_a_referral_is_returned_send_it_back_with_the_reasons(
+        event.case_id, event.pathway, event.referring_agency, event.reasons, returned=_this_event(uow))
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+
+
+async def when_a_sar_referral_is_screened_tell_the_referrer(
+        event: SarScreened, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    # The business date the event is handled on: the letter is written as the screening is recorded.
+    owed = messages.when_a_sar_referral_is_screened_tell_the_referrer(
+        event.case_id, event.case_ref, event.referring_agency, event.outcome, screened_on=uow.clock.today())
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+
+
+async def when_a_letter_to_the_family_is_owed_write_it(
+        event: FamilyLetterOwed, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    owed = messages.when_a_letter_to_the_family_is_owed_write_it(
+        event.case_id, event.letter, recipient_of(event.recipient), case_ref=event.case_ref,
+        reason=event.reason, update=event.update, expected_by=event.expected_sign_off_on)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+
+
+async def when_scoping_requested_write_to_each_agency(
+        event: ScopingRequested, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    context = {**_base(outgoing), "case_ref": event.case_ref, "case_id": event.case_id,
+               "meeting_on": event.meeting_on.isoformat(), "window_start": event.window_start.isoformat(),
+               "window_end": event.window_end.isoformat(), "outside_window": event.outside_window}
+    owed = messages.when_scoping_requested_write_to_each_agency(event.case_id, event.agencies)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+
+
+async def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
+        event: RapidReviewDecided, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    context = {**_base(outgoing), "case_ref": event.case_ref, "decision": event.decision,
+               "decision_text": DECISION_TEXT[event.decision], "decided_on": event.decided_on.isoformat(),
+               "safety_actions": event.safety_actions, "learning": event.learning, "agencies": event.agencies}
+    owed = messages.when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
+        event.case_id, event.referring_agency, event.agencies)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+
+
+async def when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state(
+        event: FinalReportReady, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    if event.pathway != "child":  # a CSPR's report goes to the Panel; a SAR's does not
+        return
+    context = {**_base(outgoing), "case_ref": event.case_ref,
+               "planned_publication_on": event.planned_publication_on.isoformat()}
+    owed = messages.when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state(event.case_id)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+
+
+def recipient_of(contact: FamilyContact) -> Recipient:
+    """The referrals service's family contact as a recipient; a postal address given on one line
+    is split at its commas."""
+    address = (contact.postal_address or "").strip()
+    lines = [part.strip() for part in (address.splitlines() if "\n" in address else address.split(","))]
+    return Recipient(name=contact.name, email=contact.email, postal_address=tuple(p for p in lines if p),
+                     contact_method=contact.channel, restriction=contact.restriction,
+                     relationship=contact.relationship)
+
+
+def _this_event(uow: UnitOfWork) -> str:
+    if uow.causation_id is None:
+        raise RuntimeError("an event handler's unit of work names the event it handles")
+    return uow.causation_id
