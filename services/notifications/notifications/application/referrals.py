@@ -15,6 +15,7 @@ from safeguard_shared.contracts.referrals import (
     SarScreened,
     ScopingRequested,
 )
+from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..domain import messages
@@ -58,9 +59,10 @@ async def when_a_referral_is_returned_send_it_back_with_the_reasons(
 
 async def when_a_sar_referral_is_screened_tell_the_referrer(
         event: SarScreened, uow: UnitOfWork, outgoing: Outgoing) -> None:
-    # The business date the event is handled on: the letter is written as the screening is recorded.
+    # The day the screening was recorded (in England), not the day this event happened to be handled.
+    screened_on = uow.cause.occurred_at.astimezone(LONDON).date() if uow.cause else uow.clock.today()
     owed = messages.when_a_sar_referral_is_screened_tell_the_referrer(
-        event.case_id, event.case_ref, event.referring_agency, event.outcome, screened_on=uow.clock.today())
+        event.case_id, event.case_ref, event.referring_agency, event.outcome, screened_on=screened_on)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
 
 
