@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from reporting import queries
 from reporting.adapters.orm import inbox, metadata, rm_cases
+from reporting.application import queries
+from reporting.application.event_handlers import projecting
 from reporting.domain import figures as F
-from reporting.projections import project
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.audits import AuditPlanned
 from safeguard_shared.contracts.notifications import NotificationSent
@@ -29,6 +29,11 @@ SERIOUS = "11111111-0000-4000-8000-000000000001"
 NOT_SERIOUS = "11111111-0000-4000-8000-000000000002"
 AUDIT = "22222222-0000-4000-8000-000000000001"
 COMPLETE = "33333333-0000-4000-8000-000000000001"
+
+
+def project_into(service):
+    """The live consumer's handler for this service: its projections, through EVENT_HANDLERS."""
+    return projecting(service.runtime.outbox, service.runtime.clock)
 
 
 def env(event, producer: str) -> Envelope:
@@ -71,14 +76,14 @@ async def service(databases, tmp_path, issuer):
 
 
 async def consume(service, envelopes: list[Envelope]) -> list[bool]:
-    return [await service.runtime.inbox.handle_once("reporting", e, project) for e in envelopes]
+    return [await service.runtime.inbox.handle_once("reporting", e, project_into(service)) for e in envelopes]
 
 
 async def rebuild(service, envelopes: list[Envelope]) -> None:
     """Replay straight into the read models, past the inbox, as rebuilding them from the streams does."""
     for e in envelopes:
         async with service.runtime.sessions() as session, session.begin():
-            await project(session, e)
+            await project_into(service)(session, e)
 
 
 async def figures(service) -> dict:

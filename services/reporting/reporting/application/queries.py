@@ -1,10 +1,15 @@
-"""Reads the read models into a snapshot for the figures (domain/figures.py)."""
+"""Reads: a snapshot of the read models, and the figures computed from it (domain/figures.py)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .adapters.orm import (
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters.orm import (
     rm_actions,
     rm_audit_concerns,
     rm_audit_responses,
@@ -20,18 +25,18 @@ from .adapters.orm import (
     rm_training,
     rm_training_surveys,
 )
-from .domain import stages
-from .domain.figures import Snapshot
+from ..domain import stages
+from ..domain.figures import Context, compute
+from ..domain.snapshot import Figure, Row, Snapshot
 
 
-async def _rows(session: AsyncSession, table, *columns) -> list[dict]:
-    query = select(*columns) if columns else select(table)
-    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+async def _rows(session: AsyncSession, table: Table) -> list[Row]:
+    return [dict(r) for r in (await session.execute(select(table))).mappings().all()]
 
 
 async def snapshot(session: AsyncSession) -> Snapshot:
     cases = await _rows(session, rm_cases)
-    dates: dict[str, dict] = {}
+    dates: dict[str, dict[str, Any]] = {}
     for r in await _rows(session, rm_case_dates):
         dates.setdefault(r["case_id"], {})[r["name"]] = r["on_date"]
     for c in cases:
@@ -57,3 +62,14 @@ async def snapshot(session: AsyncSession) -> Snapshot:
         training=await _rows(session, rm_training),
         surveys=await _rows(session, rm_training_surveys),
     )
+
+
+async def figures(uow: UnitOfWork, names: Iterable[str], ctx: Context) -> dict[str, Figure]:
+    """The named figures, from one snapshot of the read models."""
+    async with uow:
+        snap = await snapshot(uow.session)
+    return {name: compute(name, snap, ctx) for name in names}
+
+
+async def figure(uow: UnitOfWork, name: str, ctx: Context) -> Figure:
+    return (await figures(uow, [name], ctx))[name]
