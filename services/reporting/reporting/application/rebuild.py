@@ -26,17 +26,13 @@ def rows(event: Event, at: datetime) -> list[Change]:
     return [change for projection in EVENT_HANDLERS[type(event)] for change in projection.rows(event, at)]
 
 
-def counts(env: Envelope) -> bool:
-    contract = contract_for(env.event_type, env.schema_version)
-    return contract is not None and contract in EVENT_HANDLERS
-
-
-def rows_of(env: Envelope) -> list[Change]:
-    """The rows an envelope's event sets; none for an event reporting does not count. Raises
-    ValueError (pydantic's ValidationError is one) for an event that breaks its contract."""
+def rows_of(env: Envelope) -> list[Change] | None:
+    """The rows an envelope's event sets, or None when reporting does not count it (no projection
+    answers it, or this build does not know its contract). Raises ValueError (pydantic's
+    ValidationError is one) for an event that breaks its contract, as the live consumer does."""
     contract = contract_for(env.event_type, env.schema_version)
     if contract is None or contract not in EVENT_HANDLERS:
-        return []
+        return None
     return rows(contract.model_validate(env.payload), env.occurred_at)
 
 
@@ -74,7 +70,7 @@ def rows_from_json(raw: bytes) -> list[Change] | None:
         fast = _FAST.validate_json(raw)
     except ValueError:
         env = Envelope.from_json(raw)  # the general path: an unknown type, an old version, or an error
-        return rows_of(env) if counts(env) else None
+        return rows_of(env)
     projections = _FAST_PROJECTIONS[fast.event_type]
     if len(projections) == 1:
         return projections[0].rows(fast.payload, fast.occurred_at)
