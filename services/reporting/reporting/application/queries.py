@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,28 +25,30 @@ from ..adapters.orm import (
     rm_training,
     rm_training_surveys,
 )
+from ..domain import rows as R
 from ..domain import stages
 from ..domain.figures import Context, compute
-from ..domain.snapshot import Figure, Row, Snapshot
+from ..domain.snapshot import Figure, Snapshot
 
 
-async def _rows(session: AsyncSession, table: Table) -> list[Row]:
+async def _rows(session: AsyncSession, table: Table) -> list[Any]:
+    """Every row of a read model, as the typed dictionary the domain reads (domain/rows.py)."""
     return [dict(r) for r in (await session.execute(select(table))).mappings().all()]
 
 
 async def snapshot(session: AsyncSession) -> Snapshot:
-    cases = await _rows(session, rm_cases)
+    cases = cast(list[R.CaseRow], await _rows(session, rm_cases))
     dates: dict[str, dict[str, Any]] = {}
     for r in await _rows(session, rm_case_dates):
         dates.setdefault(r["case_id"], {})[r["name"]] = r["on_date"]
     for c in cases:
         c["dates"] = dates.get(c["case_id"], {})
-    audits = await _rows(session, rm_audits)
-    for a in audits:
-        a["stage"] = stages.audit_stage(a["stage_rank"])
-    actions = await _rows(session, rm_actions)
-    for a in actions:
-        a["status"] = stages.action_status(a["status_rank"])
+    audits = cast(list[R.AuditRow], await _rows(session, rm_audits))
+    for audit in audits:
+        audit["stage"] = stages.audit_stage(audit["stage_rank"])
+    actions = cast(list[R.ActionRow], await _rows(session, rm_actions))
+    for action in actions:
+        action["status"] = stages.action_status(action["status_rank"])
     return Snapshot(
         cases=cases,
         deadlines=await _rows(session, rm_deadlines),

@@ -4,13 +4,14 @@ from __future__ import annotations
 from collections import Counter
 
 from . import stages
-from .reviews import review_spans
-from .snapshot import Figure, Row, Snapshot, Year, median, tally
+from .reviews import Span, review_spans
+from .rows import CaseRow
+from .snapshot import Figure, Snapshot, Year, median, tally
 from .timeliness import timeliness
 from .work import survey_figures
 
 
-def _reasons(cases_: list[Row]) -> list[Row]:
+def _reasons(cases_: list[CaseRow]) -> list[Figure]:
     reasons = Counter(r.strip() for c in cases_ for r in (c.get("not_acted_on") or []) if r and r.strip())
     return [{"reason": r, "findings": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
 
@@ -21,15 +22,15 @@ def annual(snap: Snapshot, year: Year) -> Figure:
     returned = [c for c in snap.cases if (c.get("dates") or {}).get("returned_on") in year]
     spans = [s for c in snap.cases for s in review_spans(c)]
 
-    def kind(k: str) -> list[Row]:
+    def kind(k: str) -> list[Span]:
         return [s for s in spans if s["review"] == k]
 
-    def ongoing_at_end(s: Row) -> bool:
+    def ongoing_at_end(s: Span) -> bool:
         return s["started"] is not None and s["started"] <= year.last and (
             s["concluded"] is None or s["concluded"] > year.last)
 
-    def completion(done: list[Row]) -> float | int | None:
-        return median((s["concluded"] - s["started"]).days for s in done if s["started"])
+    def completion(done: list[Span]) -> float | int | None:
+        return median((end - start).days for s in done if (start := s["started"]) and (end := s["concluded"]))
 
     rr = kind("rapid_review")
     rr_done = [s for s in rr if s["concluded"] in year]
@@ -111,7 +112,7 @@ def annual(snap: Snapshot, year: Year) -> Figure:
     }
 
 
-def _findings(cases_: list[Row]) -> Figure:
+def _findings(cases_: list[CaseRow]) -> Figure:
     return {"reviews": len(cases_), "findings": sum(c.get("findings") or 0 for c in cases_),
             "actions_taken": sum(c.get("actions_taken") or 0 for c in cases_),
             "not_acted_on": sum(len(c.get("not_acted_on") or []) for c in cases_),

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
-from .snapshot import Figure, Row, Snapshot, median, tally
+from .rows import CaseRow
+from .snapshot import Figure, Snapshot, median, tally
 
 REVIEW_KINDS = ("rapid_review", "cspr", "sar")
 
@@ -15,33 +17,43 @@ def _first(dates: dict[str, date], *names: str) -> date | None:
     return None
 
 
-def review_spans(case: Row) -> list[Row]:
+class Span(TypedDict):
+    """One review of a case: its kind, when it started and concluded (None while ongoing)."""
+
+    review: str
+    started: date | None
+    concluded: date | None
+    outcome: str | None
+    referral_source: str
+    received: date | None
+    case: CaseRow
+
+
+def review_spans(case: CaseRow) -> list[Span]:
     """Each review a case holds: its kind, when it started and concluded (None while ongoing)."""
     d = case.get("dates") or {}
-    out: list[Row] = []
+    found: list[tuple[str, date | None, date | None, str | None]] = []
     if case.get("pathway") == "child" and case.get("rapid_review"):
-        out.append({"review": "rapid_review", "started": _first(d, "became_aware_on", "received_on"),
-                    "concluded": _first(d, "rapid_review_completed", "rr_decided_on"),
-                    "outcome": case.get("rr_decision")})
+        found.append(("rapid_review", _first(d, "became_aware_on", "received_on"),
+                      _first(d, "rapid_review_completed", "rr_decided_on"), case.get("rr_decision")))
     if case.get("pathway") == "child" and case.get("rr_decision") == "cspr":
-        out.append({"review": "cspr", "started": _first(d, "decision_on", "cspr_decided", "rr_decided_on"),
-                    "concluded": _first(d, "published_on", "cspr_published"),
-                    "outcome": "published" if _first(d, "published_on", "cspr_published") else None})
+        found.append(("cspr", _first(d, "decision_on", "cspr_decided", "rr_decided_on"),
+                      _first(d, "published_on", "cspr_published"),
+                      "published" if _first(d, "published_on", "cspr_published") else None))
     if case.get("pathway") == "adult" and _first(d, "commissioned_on", "sar_commissioned", "sar_agreed"):
-        out.append({"review": "sar", "started": _first(d, "commissioned_on", "sar_commissioned", "sar_agreed"),
-                    "concluded": _first(d, "signed_off_on", "signed_off"),
-                    "outcome": "signed_off" if _first(d, "signed_off_on", "signed_off") else None})
-    for r in out:
-        r["referral_source"] = case.get("referring_agency") or "unknown"
-        r["received"] = case.get("received_on") or d.get("received_on")
-        r["case"] = case
-    return out
+        found.append(("sar", _first(d, "commissioned_on", "sar_commissioned", "sar_agreed"),
+                      _first(d, "signed_off_on", "signed_off"),
+                      "signed_off" if _first(d, "signed_off_on", "signed_off") else None))
+    return [Span(review=review, started=started, concluded=concluded, outcome=outcome,
+                 referral_source=case.get("referring_agency") or "unknown",
+                 received=case.get("received_on") or d.get("received_on"), case=case)
+            for review, started, concluded, outcome in found]
 
 
 def reviews(snap: Snapshot) -> Figure:
     """Completion time and referral source for every review (one row each, with no identifier)."""
     spans = [s for c in snap.cases for s in review_spans(c)]
-    rows: list[Row] = []
+    rows: list[Figure] = []
     for s in spans:
         end, start, received = s["concluded"], s["started"], s["received"]
         rows.append({"review": s["review"], "referral_source": s["referral_source"],

@@ -20,9 +20,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-# One read-model row, by column name (a case row also carries its recorded ``dates``).
-Row = dict[str, Any]
-# A figure as it is published: JSON-ready values by name.
+from .rows import (
+    ActionRow,
+    AuditResponseRow,
+    AuditRow,
+    BriefingRow,
+    CaseRow,
+    ConcernRow,
+    DeadlineRow,
+    GoodPracticeRow,
+    NotificationRow,
+    RecommendationRow,
+    SurveyRow,
+    ThemeRow,
+    TrainingRow,
+)
+
+# A figure as it is published (and a row of one): JSON-ready values by name.
 Figure = dict[str, Any]
 
 PARTNERSHIP = "partnership"  # who acts when no single agency does
@@ -30,21 +44,21 @@ PARTNERSHIP = "partnership"  # who acts when no single agency does
 
 @dataclass
 class Snapshot:
-    """The read models as plain rows. ``cases`` rows carry their recorded dates under ``dates``."""
+    """The read models as rows (``rows.py``)."""
 
-    cases: list[Row] = field(default_factory=list)
-    deadlines: list[Row] = field(default_factory=list)
-    notifications: list[Row] = field(default_factory=list)
-    audits: list[Row] = field(default_factory=list)           # rows carry their ``stage``
-    recommendations: list[Row] = field(default_factory=list)
-    actions: list[Row] = field(default_factory=list)          # rows carry their ``status``
-    audit_responses: list[Row] = field(default_factory=list)
-    concerns: list[Row] = field(default_factory=list)
-    good_practice: list[Row] = field(default_factory=list)
-    themes: list[Row] = field(default_factory=list)           # published themes and published learning
-    briefings: list[Row] = field(default_factory=list)
-    training: list[Row] = field(default_factory=list)         # core training completed
-    surveys: list[Row] = field(default_factory=list)          # follow-up and manager surveys
+    cases: list[CaseRow] = field(default_factory=list)
+    deadlines: list[DeadlineRow] = field(default_factory=list)
+    notifications: list[NotificationRow] = field(default_factory=list)
+    audits: list[AuditRow] = field(default_factory=list)           # rows carry their ``stage``
+    recommendations: list[RecommendationRow] = field(default_factory=list)
+    actions: list[ActionRow] = field(default_factory=list)          # rows carry their ``status``
+    audit_responses: list[AuditResponseRow] = field(default_factory=list)
+    concerns: list[ConcernRow] = field(default_factory=list)
+    good_practice: list[GoodPracticeRow] = field(default_factory=list)
+    themes: list[ThemeRow] = field(default_factory=list)           # published themes and published learning
+    briefings: list[BriefingRow] = field(default_factory=list)
+    training: list[TrainingRow] = field(default_factory=list)         # core training completed
+    surveys: list[SurveyRow] = field(default_factory=list)          # follow-up and manager surveys
 
     def case_dates(self) -> dict[str, dict[str, date]]:
         return {c["case_id"]: c.get("dates") or {} for c in self.cases}
@@ -67,7 +81,7 @@ def tally(values: Iterable[str | None], missing: str = "unknown") -> dict[str, i
     return {k: counted[k] for k in sorted(counted)}
 
 
-def who(deadline: Row) -> str:
+def who(deadline: DeadlineRow) -> str:
     """The agency that must act on a deadline: its own agency, else the rule's, else the partnership."""
     return str(deadline.get("agency") or deadline.get("who_agency") or PARTNERSHIP)
 

@@ -9,10 +9,11 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from .measures import DAYS_ELAPSED, label, measured, sort_key
-from .snapshot import PARTNERSHIP, Figure, Row, Snapshot, median, share, who
+from .rows import DeadlineRow
+from .snapshot import PARTNERSHIP, Figure, Snapshot, median, share, who
 
 
-def descriptions(deadlines: list[Row]) -> dict[str, str]:
+def descriptions(deadlines: list[DeadlineRow]) -> dict[str, str]:
     """Each rule key's words: the description of its most recently scheduled deadline."""
     newest: dict[str, tuple[date, str]] = {}
     for d in deadlines:
@@ -25,16 +26,18 @@ def descriptions(deadlines: list[Row]) -> dict[str, str]:
     return {key: text for key, (_on, text) in newest.items()}
 
 
-def _elapsed(d: Row, dates: dict[str, dict[str, date]], counted_from: str | None) -> int | None:
-    if not counted_from or not d.get("met_on") or not d.get("case_id"):
+def _elapsed(d: DeadlineRow, dates: dict[str, dict[str, date]], counted_from: str | None) -> int | None:
+    met_on, case_id = d.get("met_on"), d.get("case_id")
+    if not counted_from or not met_on or not case_id:
         return None
-    known = dates.get(d["case_id"], {})
+    known = dates.get(case_id, {})
     start = known.get(f"{counted_from}@{d['agency']}") if d.get("agency") else None
     start = start or known.get(counted_from)
-    return (d["met_on"] - start).days if start else None
+    return (met_on - start).days if start else None
 
 
-def timeliness_row(key: str, rows: list[Row], dates: dict[str, dict[str, date]], what: str | None = None) -> Figure:
+def timeliness_row(key: str, rows: list[DeadlineRow], dates: dict[str, dict[str, date]],
+                   what: str | None = None) -> Figure:
     scale = measured(key)
     status = Counter(r.get("status") for r in rows)
     met = [r for r in rows if r.get("status") == "met"]
@@ -58,10 +61,10 @@ def timeliness_row(key: str, rows: list[Row], dates: dict[str, dict[str, date]],
     return out
 
 
-def timeliness(snap: Snapshot, deadlines: list[Row] | None = None) -> Figure:
+def timeliness(snap: Snapshot, deadlines: list[DeadlineRow] | None = None) -> Figure:
     dates = snap.case_dates()
     words = descriptions(snap.deadlines)
-    grouped: dict[str, list[Row]] = defaultdict(list)
+    grouped: dict[str, list[DeadlineRow]] = defaultdict(list)
     for d in snap.deadlines if deadlines is None else deadlines:
         grouped[d["key"]].append(d)
     rows = [timeliness_row(k, grouped[k], dates, words.get(k)) for k in sorted(grouped, key=sort_key)]
@@ -76,12 +79,12 @@ def overdue(snap: Snapshot, today: date) -> Figure:
     late = [d for d in snap.deadlines if d.get("status") == "overdue"]
     words = descriptions(snap.deadlines)
 
-    def days(rows: list[Row]) -> float | int | None:
+    def days(rows: list[DeadlineRow]) -> float | int | None:
         return median((today - r["due"]).days for r in rows)
 
-    by_agency: dict[str, list[Row]] = defaultdict(list)
-    by_step: dict[str, list[Row]] = defaultdict(list)
-    both: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    by_agency: dict[str, list[DeadlineRow]] = defaultdict(list)
+    by_step: dict[str, list[DeadlineRow]] = defaultdict(list)
+    both: dict[tuple[str, str], list[DeadlineRow]] = defaultdict(list)
     for d in late:
         by_agency[who(d)].append(d)
         by_step[d["key"]].append(d)
@@ -101,12 +104,12 @@ def overdue(snap: Snapshot, today: date) -> Figure:
 
 
 def scoping_returns(snap: Snapshot) -> Figure:
-    grouped: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[DeadlineRow]] = defaultdict(list)
     for d in snap.deadlines:
         if d["key"].endswith(".scoping_returned"):
             pathway = "adult" if d["key"].startswith("sar.") else "child"
             grouped[(d.get("agency") or PARTNERSHIP, pathway)].append(d)
-    rows: list[Row] = []
+    rows: list[Figure] = []
     for (agency, pathway), ds in sorted(grouped.items()):
         met = [d for d in ds if d.get("status") == "met"]
         on_time = sum(1 for d in met if d.get("on_time"))
@@ -116,7 +119,7 @@ def scoping_returns(snap: Snapshot) -> Figure:
                      "outstanding": sum(1 for d in ds if d.get("status") in ("pending", "due_soon", "paused")),
                      "share_on_time": share(on_time, len(met) + late_now),
                      "median_working_days_late": median((d.get("working_days_late") or 0) for d in met)})
-    totals: dict[str, Row] = {}
+    totals: dict[str, Figure] = {}
     for r in rows:
         t = totals.setdefault(r["agency"], {"agency": r["agency"], "requested": 0, "returned_on_time": 0,
                                             "returned_late": 0, "overdue": 0})

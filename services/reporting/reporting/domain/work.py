@@ -6,7 +6,8 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from . import stages
-from .snapshot import PARTNERSHIP, Figure, Row, Snapshot, median, share, tally
+from .rows import SurveyRow
+from .snapshot import PARTNERSHIP, Figure, Snapshot, median, share, tally
 from .timeliness import overdue, timeliness
 
 
@@ -79,33 +80,31 @@ def learning_themes(snap: Snapshot) -> Figure:
     examined, and the learning published from audits (review events carry no themes, only counts)."""
     count: dict[str, Counter[str]] = defaultdict(Counter)
     for a in snap.audits:
-        if a.get("theme"):
-            count[a["theme"].strip().lower()]["audits"] += 1
+        if theme := a.get("theme"):
+            count[theme.strip().lower()]["audits"] += 1
     for t in snap.themes:
         kind = "published_themes" if t.get("source") == "theme" else "learning_published"
         count[t["theme"].strip().lower()][kind] += 1
         count[t["theme"].strip().lower()]["learning_points"] += t.get("learning_points") or 0
-    rows: list[Row] = [{"theme": theme, "audits": c["audits"], "published_themes": c["published_themes"],
+    rows: list[Figure] = [{"theme": theme, "audits": c["audits"], "published_themes": c["published_themes"],
              "learning_published": c["learning_published"], "learning_points": c["learning_points"]}
             for theme, c in count.items()]
     rows.sort(key=lambda r: (-(r["audits"] + r["learning_published"]), r["theme"]))
     return {"themes": len(rows), "rows": rows}
 
 
-def survey_figures(rows: list[Row]) -> Figure:
+def survey_figures(rows: list[SurveyRow]) -> Figure:
     sent = [s for s in rows if s.get("sent_on")]
     answered = [s for s in rows if s.get("answered_on")]
-    out = {"sent": len(sent), "responses": len(answered), "response_rate": share(len(answered), len(sent))}
-    changed = [s["practice_changed"] for s in answered if s.get("practice_changed") is not None]
-    noticed = [s["change_noticed"] for s in answered if s.get("change_noticed") is not None]
+    out: Figure = {"sent": len(sent), "responses": len(answered), "response_rate": share(len(answered), len(sent))}
+    changed = [c for s in answered if (c := s.get("practice_changed")) is not None]
+    noticed = [n for s in answered if (n := s.get("change_noticed")) is not None]
     out.update({
         "practice_changed": share(sum(changed), len(changed)),
-        "median_confidence_before": median(s["confidence_before"] for s in answered
-                                           if s.get("confidence_before") is not None),
-        "median_confidence_after": median(s["confidence_after"] for s in answered
-                                          if s.get("confidence_after") is not None),
+        "median_confidence_before": median(b for s in answered if (b := s.get("confidence_before")) is not None),
+        "median_confidence_after": median(a for s in answered if (a := s.get("confidence_after")) is not None),
         "change_noticed_by_managers": share(sum(noticed), len(noticed)),
-        "median_team_impact": median(s["team_impact"] for s in answered if s.get("team_impact") is not None),
+        "median_team_impact": median(t for s in answered if (t := s.get("team_impact")) is not None),
     })
     return out
 
