@@ -156,7 +156,7 @@ async def cleanup(nats_url: str, names: BusNames) -> None:
 async def main(n: int, nats_url: str, postgres: str | None) -> None:
     import asyncpg
 
-    from reporting import queries
+    from reporting.application import queries
     from reporting.config import load_settings
     from reporting.domain import figures
     from reporting.replay import replay

@@ -1,3 +1,5 @@
+from typing import Any
+
 from pydantic import Field
 
 from safeguard_shared.settings import ServiceSettings
@@ -12,5 +14,6 @@ class ReportingSettings(ServiceSettings):
     partnership_name: str = Field(default="Safeguarding partnership", validation_alias="REPORTING_PARTNERSHIP_NAME")
 
 
-def load_settings(**overrides) -> ReportingSettings:
-    return ReportingSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+def load_settings(**overrides: Any) -> ReportingSettings:
+    settings: ReportingSettings = ReportingSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+    return settings

@@ -6,10 +6,11 @@ the tables, and commit. Readers keep seeing the old figures until the commit, an
 fails leaves them as they were.
 
 The fast path: an ordered JetStream consumer per stream (no acks, flow-controlled, restarted by
-nats-py from the last sequence if it ever misses one), events folded in memory by row
-(``projections.Batch``) and written in bulk while the next ones are read. Events a replay must not
-count the live consumer did not count either: a malformed one, or one that breaks its contract, is
-skipped and reported.
+nats-py from the last sequence if it ever misses one); each event's rows, from the projections the
+live consumer runs (``application/event_handlers.py``'s ``EVENT_HANDLERS``, via
+``application/rebuild.py``), folded in memory by row (``adapters/read_models.py``'s ``Batch``) and
+written in bulk while the next ones are read. Events a replay must not count the live consumer did
+not count either: a malformed one, or one that breaks its contract, is skipped and reported.
 
 The live consumer records what it handled in its inbox; a replay leaves the inbox alone, so the
 service carries on from where it was. Run it while the reporting service is stopped or quiet: an
@@ -23,9 +24,10 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,10 +35,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from safeguard_shared.bus.names import PRODUCERS, BusNames
 from safeguard_shared.db import create_engine
 from safeguard_shared.db.migrate import upgrade
+from safeguard_shared.settings import ServiceSettings
 
 from .adapters.orm import READ_MODELS
+from .adapters.read_models import Batch
+from .application.rebuild import rows_from_json
 from .config import load_settings
-from .projections import Batch, changes_from_json
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 FLUSH_ROWS = 20_000
@@ -60,7 +64,7 @@ class Stats:
 class Progress:
     """One line per stream on a terminal (redrawn in place), a line every few seconds elsewhere."""
 
-    def __init__(self, out: TextIO | None, total: int):
+    def __init__(self, out: TextIO | None, total: int) -> None:
         self.out = out
         self.total = total
         self.tty = bool(out and out.isatty())
@@ -87,10 +91,10 @@ class Progress:
 class _Writer:
     """Writes one batch while the next is being read (one connection: one write at a time)."""
 
-    def __init__(self, conn: AsyncConnection, stats: Stats):
+    def __init__(self, conn: AsyncConnection, stats: Stats) -> None:
         self.conn = conn
         self.stats = stats
-        self.pending: asyncio.Task | None = None
+        self.pending: asyncio.Future[None] | None = None
 
     async def flush(self, batch: Batch) -> Batch:
         await self.wait()
@@ -106,16 +110,18 @@ class _Writer:
             await task
 
 
-async def _stream_messages(js, stream: str) -> int:
+async def _stream_messages(js: Any, stream: str) -> int:  # a nats-py JetStreamContext
     from nats.js.errors import NotFoundError
 
     try:
-        return (await js.stream_info(stream)).state.messages
+        info = await js.stream_info(stream)
+        return int(info.state.messages)
     except NotFoundError:
         return 0
 
 
-async def _until_done_or_idle(done: asyncio.Future, progress_of, idle_seconds: float = 15.0) -> None:
+async def _until_done_or_idle(done: asyncio.Future[None], progress_of: Callable[[], int],
+                              idle_seconds: float = 15.0) -> None:
     """Wait for the stream's end; if nothing arrives for ``idle_seconds`` (messages removed by the
     stream's limits while we read), what was delivered is all there is."""
     last = -1
@@ -130,7 +136,7 @@ async def _until_done_or_idle(done: asyncio.Future, progress_of, idle_seconds: f
             last = progress_of()
 
 
-async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, stats: Stats,
+async def _replay_stream(js: Any, names: BusNames, producer: str, writer: _Writer, stats: Stats,
                          progress: Progress, flush_rows: int) -> None:
     from nats.js.api import DeliverPolicy
 
@@ -140,11 +146,11 @@ async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, st
     if not messages:
         progress.show(stream, 0, 0, stats.events, final=True)
         return
-    done = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     batch = Batch()
     seen = 0
 
-    async def on_message(msg) -> None:
+    async def on_message(msg: Any) -> None:  # a nats-py Msg
         nonlocal batch, seen
         if done.done():
             return
@@ -152,7 +158,7 @@ async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, st
             seen += 1
             stats.events += 1
             try:
-                found = changes_from_json(msg.data)
+                found = rows_from_json(msg.data)
                 if found is None:
                     stats.skipped += 1
                 else:
@@ -183,7 +189,7 @@ async def _replay_stream(js, names: BusNames, producer: str, writer: _Writer, st
     progress.show(stream, seen, messages, stats.events, final=True)
 
 
-async def replay(settings=None, *, out: TextIO | None = sys.stderr,
+async def replay(settings: ServiceSettings | None = None, *, out: TextIO | None = sys.stderr,
                  flush_rows: int = FLUSH_ROWS) -> Stats:
     """Empty the read models and project every stream into them again, in one transaction."""
     import nats
@@ -231,11 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(replay(out=None if args.quiet else sys.stderr, flush_rows=args.batch))
     except KeyboardInterrupt:
-        print("replay interrupted: the read models are as they were before it started", file=sys.stderr)
+        sys.stderr.write("replay interrupted: the read models are as they were before it started\n")
         return 130
     except Exception as exc:  # an operator's tool: say what failed, not a traceback
-        print(f"replay failed ({type(exc).__name__}: {exc}); the read models are as they were before it started",
-              file=sys.stderr)
+        sys.stderr.write(f"replay failed ({type(exc).__name__}: {exc}); the read models are as they were before "
+                         "it started\n")
         return 1
     return 0
 

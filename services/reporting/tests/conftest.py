@@ -47,6 +47,21 @@ CASES = {"A": A, "B": B, "C": C, "D": D, "E": E, "F": F, "G": G}
 CASE_REFS = {k: f"{'RR' if k in 'ABC' else 'SAR'}-2026-{v[:6].upper()}{k}" for k, v in CASES.items()}
 
 
+# Each rule's description as the scheduling service sends it on DeadlineScheduled (its plain words).
+RULE_WORDS = {
+    "rr.panel_notified": "National Panel notified of the serious incident",
+    "rr.scoping_sent": "Scoping template sent to every involved agency",
+    "rr.scoping_returned": "Scoping template returned by the agency",
+    "rr.complete": "Rapid review completed within 15 working days after becoming aware",
+    "rr.outcome_sent": "Rapid review outcome sent to the Panel, referrer and agencies",
+    "cspr.published": "CSPR completed and published",
+    "sar.scoping_returned": "SAR scoping returned by the agency",
+    "sar.decision": "Decision whether to convene a SAR",
+    "sar.reviewers_commissioned": "SAR reviewers commissioned",
+    "sar.signed_off": "SAR signed off by the board",
+}
+
+
 def d(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -69,7 +84,8 @@ class Scenario:
                  who: str | None = None, target: str | None = None, on: str | None = None) -> dict:
         ident = dict(deadline_id=f"dddddddd-0000-4000-8000-{name.encode().hex():0>12}"[:36], key=key,
                      case_id=CASES[case], agency=agency, due=d(due), who_agency=who or agency)
-        self.add("scheduling", on or "2026-04-01", DeadlineScheduled(**ident, target=d(target) if target else None))
+        self.add("scheduling", on or "2026-04-01", DeadlineScheduled(**ident, target=d(target) if target else None,
+                                                                     description=RULE_WORDS[key]))
         return ident
 
     def met(self, ident: dict, on: str, late: int = 0, **extra) -> None:
@@ -232,7 +248,7 @@ def _quality_assurance(s: Scenario) -> None:
     """The exploitation audit from scope to published learning; four actions; core training and its surveys."""
     from safeguard_shared.contracts import audits as Q
 
-    exploitation, neglect = "cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002"
+    exploitation = "cccccccc-0000-4000-8000-000000000001"
     s.add("audits", "2026-05-01", Q.ThemePublished(theme_id="tttttttt-0000-4000-8000-000000000001",
                                                    title="Neglect in adolescence", kinds=["children"],
                                                    published_on=d("2026-05-01")))
@@ -246,8 +262,9 @@ def _quality_assurance(s: Scenario) -> None:
             audit_id=exploitation, response_id=f"ssssssss-0000-4000-8000-00000000000{i}", agency=agency,
             case_no=1 + i % 2, submitted_on=d("2026-09-01")))
     s.add("audits", "2026-10-13", Q.AuditMilestoneReached(audit_id=exploitation, fact="audit_held", on=d("2026-10-13")))
-    s.add("audits", "2026-10-15", Q.ConcernRaised(concern_id="kkkkkkkk-0000-4000-8000-000000000001", audit_id=exploitation,
-                                                  kind="adults", raised_by_agency="icb", agency_concerned="housing",
+    s.add("audits", "2026-10-15", Q.ConcernRaised(concern_id="kkkkkkkk-0000-4000-8000-000000000001",
+                                                  audit_id=exploitation, kind="adults", raised_by_agency="icb",
+                                                  agency_concerned="housing",
                                                   raised_on=d("2026-10-15"), case_no=2))
     s.add("audits", "2026-10-13", Q.LearningEventHeld(audit_id=exploitation, kind="adults", held_on=d("2026-10-13"),
                                                       invited_agencies=["police", "icb", "housing", "probation"],
@@ -280,9 +297,10 @@ def _quality_assurance(s: Scenario) -> None:
                                                           agency=agency, course="Core safeguarding",
                                                           training_completed_on=d("2026-09-10")))
     police, school = "tttttttt-1111-4000-8000-000000000001", "tttttttt-1111-4000-8000-000000000002"
-    for sid, cid, agency, kind, fact in (("uuuuuuuu-0000-4000-8000-000000000001", police, "police", "follow_up", "follow_up_survey_sent"),
-                                         ("uuuuuuuu-0000-4000-8000-000000000002", school, "school", "follow_up", "follow_up_survey_sent"),
-                                         ("uuuuuuuu-0000-4000-8000-000000000003", police, "police", "manager", "manager_survey_sent")):
+    surveys = (("uuuuuuuu-0000-4000-8000-000000000001", police, "police", "follow_up", "follow_up_survey_sent"),
+               ("uuuuuuuu-0000-4000-8000-000000000002", school, "school", "follow_up", "follow_up_survey_sent"),
+               ("uuuuuuuu-0000-4000-8000-000000000003", police, "police", "manager", "manager_survey_sent"))
+    for sid, cid, agency, kind, fact in surveys:
         s.add("audits", "2026-12-10", Q.TrainingSurveySent(survey_id=sid, completion_id=cid, survey=kind, fact=fact,
                                                            agency=agency, course="Core safeguarding",
                                                            sent_on=d("2026-12-10")))

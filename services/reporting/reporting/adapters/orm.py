@@ -5,7 +5,7 @@ case reference (``case_ref``) that some events carry is never stored, and the ca
 kept to join one stream's facts to another's never leave the service (every figure is aggregate).
 Each table is written by one producer's events only, so streams can be replayed in any order.
 """
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
@@ -60,9 +60,13 @@ rm_deadlines = Table(
     Column("key", String(80), nullable=False),
     Column("case_id", String(36)),
     Column("audit_id", String(36)),
+    Column("completion_id", String(36)),  # a training follow-up's completion
     Column("agency", String(60)),
     Column("who_agency", String(60)),
     Column("due", Date, nullable=False),
+    # The duty in the scheduling rule's own words when the deadline was scheduled (a partnership's
+    # override included); empty for deadlines scheduled before events carried it.
+    Column("description", Text),
     Column("target", Date),
     Column("status", String(20)),
     Column("scheduled_on", Date),

@@ -6,6 +6,8 @@ never move a case backward. The stage's name comes from the rank and the decisio
 """
 from __future__ import annotations
 
+from .rows import CaseRow
+
 RETURNED = 0   # a referral returned to its sender as incomplete: no case opened (yet)
 OPENED = 10
 
@@ -56,7 +58,7 @@ CONCLUDED = frozenset({"no_review", "alternative_review", "published", "sar_not_
                        "sar_learning_event_held"})
 
 
-def stage_of(case: dict) -> str:
+def stage_of(case: CaseRow) -> str:
     """The stage's name for a read-model case row (pathway, stage_rank, rapid_review, decisions)."""
     rank = case.get("stage_rank") or 0
     if rank <= RETURNED:
@@ -76,7 +78,7 @@ def _floor(rank: int, ladder: dict[int, str]) -> int:
     return max((r for r in ladder if r <= rank), default=min(ladder))
 
 
-def is_open(case: dict) -> bool:
+def is_open(case: CaseRow) -> bool:
     stage = stage_of(case)
     return stage != "returned" and stage not in CONCLUDED
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reporting.projections import project
+from reporting.application.event_handlers import projecting
 from safeguard_shared.clock import FixedDateClock
 from safeguard_testing.apps import bearer, migrated
 
@@ -25,6 +25,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="no /usr/bin/chromium: apt-get install -y chromium (CI's .ci/run does)")
+
+
+def project_into(service):
+    """The live consumer's handler for this service: its projections, through EVENT_HANDLERS."""
+    return projecting(service.runtime.outbox, service.runtime.clock)
 
 
 def _free_port() -> int:
@@ -41,7 +46,7 @@ async def site(sqlite_databases, tmp_path, issuer, scenario):
     async with migrated("reporting", database_url=sqlite_databases.new("reporting"), data_dir=tmp_path,
                         issuer=issuer, clock=FixedDateClock(scenario.today)) as service:
         for e in scenario.events:
-            await service.runtime.inbox.handle_once("reporting", e, project)
+            await service.runtime.inbox.handle_once("reporting", e, project_into(service))
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(service.app, host="127.0.0.1", port=port, lifespan="off",
                                                log_level="warning"))

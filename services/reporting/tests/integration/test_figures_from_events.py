@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 
-from reporting import queries
-from reporting.adapters.orm import inbox, metadata, rm_cases
+from reporting.adapters.orm import inbox, metadata, rm_cases, rm_deadlines
+from reporting.application import queries
+from reporting.application.event_handlers import projecting
 from reporting.domain import figures as F
-from reporting.projections import project
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.audits import AuditPlanned
 from safeguard_shared.contracts.notifications import NotificationSent
@@ -29,6 +30,11 @@ SERIOUS = "11111111-0000-4000-8000-000000000001"
 NOT_SERIOUS = "11111111-0000-4000-8000-000000000002"
 AUDIT = "22222222-0000-4000-8000-000000000001"
 COMPLETE = "33333333-0000-4000-8000-000000000001"
+
+
+def project_into(service):
+    """The live consumer's handler for this service: its projections, through EVENT_HANDLERS."""
+    return projecting(service.runtime.outbox, service.runtime.clock)
 
 
 def env(event, producer: str) -> Envelope:
@@ -71,14 +77,14 @@ async def service(databases, tmp_path, issuer):
 
 
 async def consume(service, envelopes: list[Envelope]) -> list[bool]:
-    return [await service.runtime.inbox.handle_once("reporting", e, project) for e in envelopes]
+    return [await service.runtime.inbox.handle_once("reporting", e, project_into(service)) for e in envelopes]
 
 
 async def rebuild(service, envelopes: list[Envelope]) -> None:
     """Replay straight into the read models, past the inbox, as rebuilding them from the streams does."""
     for e in envelopes:
         async with service.runtime.sessions() as session, session.begin():
-            await project(session, e)
+            await project_into(service)(session, e)
 
 
 async def figures(service) -> dict:
@@ -168,3 +174,36 @@ async def test_a_deadline_met_counts_as_met_in_the_figures(service):
     await consume(service, events + [met])
 
     assert (await figures(service))["deadlines"]["by_status"] == {"met": 1, "pending": 1}
+
+
+async def test_each_rule_reads_in_the_words_scheduling_gave_it_newest_first(service, issuer):
+    # A partnership changed the rule's wording during the year: the newer deadline's words are shown.
+    # A deadline scheduled before events carried a description is shown under its key's label.
+    def scheduled(deadline_id: str, key: str, on: datetime, description: str | None) -> Envelope:
+        return DeadlineScheduled(deadline_id=deadline_id, key=key, case_id=SERIOUS, due=date(2027, 1, 14),
+                                 description=description).envelope(producer="scheduling", occurred_at=on)
+
+    await consume(service, [
+        scheduled("55555555-0000-4000-8000-000000000001", "rr.complete", AT, "the rapid review is completed"),
+        scheduled("55555555-0000-4000-8000-000000000002", "rr.complete", datetime(2027, 1, 4, 10, tzinfo=UTC),
+                  "the rapid review is completed within 20 working days of becoming aware"),
+        scheduled("55555555-0000-4000-8000-000000000003", "rr.meeting", AT, None)])
+
+    rows = (await service.client.get("/v1/reports/timeliness",
+                                     headers=bearer(issuer, "partnership", "reporting_reader"))).json()["rows"]
+    assert {r["key"]: r["what"] for r in rows} == {
+        "rr.meeting": "rr: meeting",
+        "rr.complete": "the rapid review is completed within 20 working days of becoming aware"}
+
+
+async def test_a_training_follow_up_keeps_its_completion_not_an_audit(service):
+    follow_up = env(DeadlineScheduled(deadline_id="66666666-0000-4000-8000-000000000001", key="training.follow_up",
+                                      completion_id="77777777-0000-4000-8000-000000000001", due=date(2027, 3, 10),
+                                      description="the follow-up survey is sent"), "scheduling")
+
+    await consume(service, [follow_up])
+
+    async with service.runtime.sessions() as session:
+        row = (await session.execute(select(rm_deadlines))).mappings().one()
+    assert (row["completion_id"], row["audit_id"]) == ("77777777-0000-4000-8000-000000000001", None)
+    assert row["description"] == "the follow-up survey is sent"

@@ -11,8 +11,8 @@ import sys
 import nats
 from sqlalchemy import insert
 
-from reporting import reports
 from reporting.adapters.orm import inbox, rm_cases
+from reporting.domain.figures import FIGURES
 from safeguard_shared.bus.names import BusNames
 from safeguard_shared.clock import FixedDateClock
 from safeguard_testing.apps import bearer, running
@@ -32,7 +32,7 @@ async def publish(nats_url: str, namespace: str, events) -> None:
 
 async def figures(service, reader) -> dict:
     out = {}
-    for name in reports.FIGURES:
+    for name in FIGURES:
         response = await service.client.get(f"/v1/reports/{name}", headers=reader)
         assert response.status_code == 200
         out[name] = response.json()

@@ -4,8 +4,7 @@ on every chart, and the same numbers in a data table beside it. Each bar carries
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from .domain.timescales import describe
+from typing import Any
 
 ROW = 34          # px per bar
 LABEL_WIDTH = 400  # px for the category labels
@@ -47,19 +46,19 @@ def _percent(value: float | None) -> str:
     return "no outcome yet" if value is None else f"{round(value * 100)}%"
 
 
-def timeliness_chart(timeliness: dict) -> Chart:
+def timeliness_chart(timeliness: dict[str, Any]) -> Chart:
     rows = [r for r in timeliness["rows"] if r["scheduled"]]
-    bars = [Bar(r["key"], describe(r["key"]).what, r["share_on_time"], _percent(r["share_on_time"])) for r in rows]
+    bars = [Bar(r["key"], r["what"], r["share_on_time"], _percent(r["share_on_time"])) for r in rows]
     known = [b for b in bars if b.value is not None]
-    best = max(known, key=lambda b: b.value, default=None)
-    worst = min(known, key=lambda b: b.value, default=None)
+    best = max(known, key=lambda b: b.value or 0, default=None)
+    worst = min(known, key=lambda b: b.value or 0, default=None)
     desc = (f"Share of deadlines met on time for {len(bars)} timescales. "
             + (f"Highest: {best.label}, {best.display}. Lowest: {worst.label}, {worst.display}."
-               if known else "No deadline has an outcome yet."))
+               if best and worst else "No deadline has an outcome yet."))
     return Chart("chart-timeliness", "Share met on time, by statutory timescale", desc, bars).layout(1.0)
 
 
-def overdue_chart(overdue: dict) -> Chart:
+def overdue_chart(overdue: dict[str, Any]) -> Chart:
     bars = [Bar(r["agency"], r["agency"].replace("_", " "), r["overdue"], str(r["overdue"]))
             for r in overdue["by_agency"]]
     desc = (f"{overdue['total']} deadlines overdue now across {len(bars)} agencies. "
@@ -67,8 +66,8 @@ def overdue_chart(overdue: dict) -> Chart:
     return Chart("chart-overdue", "Work overdue now, by agency", desc, bars).layout()
 
 
-def overdue_step_chart(overdue: dict) -> Chart:
-    bars = [Bar(r["key"], describe(r["key"]).what, r["overdue"], str(r["overdue"])) for r in overdue["by_step"]]
+def overdue_step_chart(overdue: dict[str, Any]) -> Chart:
+    bars = [Bar(r["key"], r["what"], r["overdue"], str(r["overdue"])) for r in overdue["by_step"]]
     desc = (f"{overdue['total']} deadlines overdue now across {len(bars)} steps. "
             + ", ".join(f"{b.label}: {b.display}" for b in bars[:5]) + ("." if bars else "Nothing is overdue."))
     return Chart("chart-overdue-steps", "Work overdue now, by step", desc, bars).layout()

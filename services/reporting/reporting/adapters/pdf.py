@@ -1,29 +1,31 @@
 """The annual report as a PDF (fpdf2): the same figures as the HTML report, tagged with a title and language."""
 from __future__ import annotations
 
+from typing import Any
+
 from fpdf import FPDF
 
 # The built-in PDF fonts speak Latin-1 only; these are the characters our own words use beyond it.
 _PLAIN = str.maketrans({"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "•": "-"})
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return "-"
     text = str(value).translate(_PLAIN)
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def _words(value) -> str:
+def _words(value: object) -> str:
     return _text(value).replace("_", " ")
 
 
-def _pct(value) -> str:
+def _pct(value: float | None) -> str:
     return "-" if value is None else f"{round(value * 100)}%"
 
 
 class _Report(FPDF):
-    def __init__(self, title: str):
+    def __init__(self, title: str) -> None:
         super().__init__(format="A4")
         self.title_text = title
         self.set_title(title)
@@ -48,7 +50,7 @@ class _Report(FPDF):
         self.multi_cell(0, 5, _text(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def grid(self, caption: str, header: list[str], rows: list[list]) -> None:
+    def grid(self, caption: str, header: list[str], rows: list[list[Any]]) -> None:
         self.set_font("Helvetica", "B", 10)
         self.cell(0, 6, _text(caption), new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", size=9)
@@ -62,7 +64,7 @@ class _Report(FPDF):
         self.ln(2)
 
 
-def annual_pdf(a: dict, partnership: str) -> bytes:
+def annual_pdf(a: dict[str, Any], partnership: str) -> bytes:
     year = a["year"]
     pdf = _Report(f"{partnership}: annual report {year['label']}")
     pdf.add_page()

@@ -1,0 +1,44 @@
+"""A projection: the read-model rows one event sets, and the use case that writes them.
+
+Each contract reporting counts has one projection (``event_handlers.EVENT_HANDLERS``). Its rows are
+a pure function of the event and the moment it happened, so the live consumer writes them one
+event at a time and a replay folds the same rows in memory and writes them in bulk.
+
+Some facts are dated by when their event happened (a scoping request went out the day it was
+published), which the envelope says, not the event: the consumer sets that moment for the
+handlers it runs (``EVENT_TIME``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from safeguard_shared.contracts import Event
+from safeguard_shared.partnership import LONDON
+from safeguard_shared.unit_of_work import UnitOfWork
+
+from ..adapters import read_models
+from ..adapters.read_models import Change
+
+E = TypeVar("E", bound=Event)
+
+# When the event being handled happened (its envelope's occurred_at): set by the consumer.
+EVENT_TIME: ContextVar[datetime] = ContextVar("reporting_event_time")
+
+
+def business_date(at: datetime) -> date:
+    """The partnership's day (Europe/London) an event happened on."""
+    return at.astimezone(LONDON).date()
+
+
+@dataclass(frozen=True, slots=True)
+class Projection(Generic[E]):
+    """The rows an event of one contract sets; called with a unit of work, it writes them."""
+
+    rows: Callable[[E, datetime], list[Change]]
+
+    async def __call__(self, event: E, uow: UnitOfWork) -> None:
+        await read_models.write(uow.session, self.rows(event, EVENT_TIME.get()))
