@@ -6,15 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from safeguard_shared.bus import Subscription
-from safeguard_shared.bus.dispatch import producers
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 from safeguard_shared.settings import ServiceSettings
 
 from .adapters import orm
-from .application.event_handlers import EVENT_HANDLERS, projecting
-from .config import SERVICE, load_settings
+from .application.event_handlers import EVENT_HANDLERS
+from .config import load_settings
 from .entrypoints.http import router
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -24,10 +22,6 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
     settings = settings or load_settings()
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
-    # What runtime.handle_events(EVENT_HANDLERS) does, but through ``projecting``, which tells the
-    # projections when each event happened (a unit of work does not carry its cause's time yet).
-    project = projecting(runtime.outbox, runtime.clock)
-    for producer in producers(EVENT_HANDLERS):
-        runtime.subscribe(Subscription(consumer=SERVICE, producer=producer, handle=project))
+    runtime.handle_events(EVENT_HANDLERS)
     return runtime.app(title="Safeguarding reporting", routers=[router],
                        description="Figures built only from events; the dashboard.")

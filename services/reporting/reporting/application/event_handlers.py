@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from safeguard_shared.bus.consumer import Handler
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.bus.outbox import Outbox
 from safeguard_shared.clock import Clock
-from safeguard_shared.contracts import Envelope, Event
+from safeguard_shared.contracts import Event
 from safeguard_shared.contracts import audits as A
 from safeguard_shared.contracts import notifications as N
 from safeguard_shared.contracts import referrals as R
@@ -27,7 +24,7 @@ from safeguard_shared.contracts import scheduling as S
 from . import audit_projections as audits
 from . import referral_projections as referrals
 from . import scheduling_projections as scheduling
-from .projection import EVENT_TIME, Projection
+from .projection import Projection
 
 EVENT_HANDLERS: Mapping[type[Event], Sequence[Projection[Any]]] = {
     R.CaseOpened: [Projection(referrals.case_opened)],
@@ -76,16 +73,7 @@ EVENT_HANDLERS: Mapping[type[Event], Sequence[Projection[Any]]] = {
 }
 
 
-def projecting(outbox: Outbox, clock: Clock) -> Handler:
-    """The live consumer's handler: ``EVENT_HANDLERS`` through the shared dispatcher, with the moment
-    each event happened set for its projections (the handlers see the event, not its envelope)."""
-    dispatch = EventDispatcher(EVENT_HANDLERS, outbox, clock)
-
-    async def project(session: AsyncSession, env: Envelope) -> None:
-        token = EVENT_TIME.set(env.occurred_at)
-        try:
-            await dispatch(session, env)
-        finally:
-            EVENT_TIME.reset(token)
-
-    return project
+def projecting(outbox: Outbox, clock: Clock) -> EventDispatcher:
+    """The live consumer's handler: ``EVENT_HANDLERS`` through the shared dispatcher (what
+    ``runtime.handle_events`` subscribes; tests feed envelopes to it directly)."""
+    return EventDispatcher(EVENT_HANDLERS, outbox, clock)

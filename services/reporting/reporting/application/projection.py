@@ -5,13 +5,12 @@ a pure function of the event and the moment it happened, so the live consumer wr
 event at a time and a replay folds the same rows in memory and writes them in bulk.
 
 Some facts are dated by when their event happened (a scoping request went out the day it was
-published), which the envelope says, not the event: the consumer sets that moment for the
-handlers it runs (``EVENT_TIME``).
+published), which the envelope says, not the event: the unit of work carries the envelope it is
+handling (``uow.cause``).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -25,10 +24,6 @@ from ..adapters.read_models import Change
 
 E = TypeVar("E", bound=Event)
 
-# When the event being handled happened (its envelope's occurred_at): set by the consumer.
-EVENT_TIME: ContextVar[datetime] = ContextVar("reporting_event_time")
-
-
 def business_date(at: datetime) -> date:
     """The partnership's day (Europe/London) an event happened on."""
     return at.astimezone(LONDON).date()
@@ -41,4 +36,5 @@ class Projection(Generic[E]):
     rows: Callable[[E, datetime], list[Change]]
 
     async def __call__(self, event: E, uow: UnitOfWork) -> None:
-        await read_models.write(uow.session, self.rows(event, EVENT_TIME.get()))
+        happened_at = uow.cause.occurred_at if uow.cause else uow.now()
+        await read_models.write(uow.session, self.rows(event, happened_at))
