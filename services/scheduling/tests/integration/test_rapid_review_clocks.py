@@ -23,7 +23,7 @@ RAPID_REVIEW_KEYS = {"rr.panel_notified", "rr.scoping_sent", "rr.meeting", "rr.c
 
 
 def case_opened(**changes) -> Envelope:
-    """What the referrals service publishes for the example referral in docs/architecture.md referral."""
+    """What the referrals service publishes for the example child referral in docs/architecture.md."""
     values = dict(case_id=CASE, case_ref="RR-2026-7C1D2E", pathway="child", referring_agency="police",
                   received_on=MONDAY_21_DECEMBER_2026, became_aware_on=MONDAY_21_DECEMBER_2026,
                   involved_agencies=["local_authority", "police", "icb", "school"], serious_incident=True,

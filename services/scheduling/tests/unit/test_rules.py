@@ -20,7 +20,7 @@ FRAMEWORK_KEYS = {
     "sar.committee", "sar.signed_off", "sar.family_shared", "sar.published", "sar.learning_event",
     "macfa.audit_date", "macfa.scope_agreed", "macfa.cases_sampled", "macfa.template_sent",
     "macfa.programme_sent", "macfa.report", "training.follow_up", "training.manager_survey",
-    # Not a row of docs/framework.md: the local (L) interval at which a delayed SAR's adult or
+    # A local (L) rule of docs/framework.md: the interval at which a delayed SAR's adult or
     # advocate is kept updated, which the framework leaves to the partnership.
     "sar.delay_update",
 }
