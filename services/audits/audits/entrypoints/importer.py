@@ -21,7 +21,7 @@ from typing import TextIO
 
 import httpx
 
-from safeguard_shared.auth import AGENCIES
+from safeguard_shared.partnership import AGENCIES
 
 from ..domain.csvfiles import Completion, parse_completions
 from ..domain.errors import RuleBroken
