@@ -10,19 +10,20 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import insert_for
+from safeguard_shared.db import insert_for as _untyped_insert_for
 
 from ..domain.actions import Action
 from ..domain.audit import Audit
 from .orm import actions, audits, samples
 
 Q = TypeVar("Q", bound=Select[Any])
+_insert_for: Any = _untyped_insert_for
 
 
 def dialect_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInsert:
     """The dialect's own INSERT, which knows ``on_conflict_do_nothing`` and ``on_conflict_do_update``."""
-    insert: Any = insert_for(session)
-    return insert(table)  # type: ignore[no-any-return]
+    insert: PgInsert | SqliteInsert = _insert_for(session)(table)
+    return insert
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -58,7 +59,7 @@ ACTION_FIELDS = ("action_id", "source", "owning_agency", "description", "status"
                  "completion_evidence", "completed_on")
 
 
-def action_from_row(row: Mapping[str, Any]) -> Action:
+def action_from_row(row: Mapping[Any, Any]) -> Action:
     return Action(**{k: row[k] for k in ACTION_FIELDS})
 
 

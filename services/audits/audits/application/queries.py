@@ -54,7 +54,7 @@ async def list_audits(uow: UnitOfWork, *, kind: str | None, status: str | None) 
     return [dict(r) for r in rows]
 
 
-def sample_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def sample_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {"audit_id": row["audit_id"], "cases": row["cases"], "seed": row["seed"],
             "population_digest": row["population_digest"], "population_size": row["population_size"],
             "drawn_at": row["drawn_at"], "excluded": row["excluded"], "eligible_digest": row["eligible_digest"],
@@ -151,7 +151,7 @@ def visible_responses(query: Select[Any], principal: Principal) -> Select[Any]:
     return query.where(responses.c.agency == principal.agency)
 
 
-def response_view(row: Mapping[str, Any], questions: list[dict[str, Any]]) -> dict[str, Any]:
+def response_view(row: Mapping[Any, Any], questions: list[dict[str, Any]]) -> dict[str, Any]:
     return {"response_id": row["response_id"], "audit_id": row["audit_id"], "case_no": row["case_no"],
             "case_ref": row["case_ref"], "agency": row["agency"], "status": row["status"],
             "questions": questions, "answers": row["answers"], "impact_evidence": row["impact_evidence"],
@@ -191,7 +191,7 @@ ACTION_COLUMNS = ("action_id", "source", "audit_id", "case_id", "recommendation_
                   "completed_on", "created_on")
 
 
-def action_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def action_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     out = {k: row[k] for k in ACTION_COLUMNS}
     out["overdue"] = row["overdue_since"] is not None and row["status"] == "open"
     return out
@@ -263,7 +263,7 @@ SURVEY_COLUMNS = ("survey_id", "completion_id", "kind", "agency", "course", "due
                   "answered_on")
 
 
-def survey_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def survey_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {k: row[k] for k in SURVEY_COLUMNS}
 
 

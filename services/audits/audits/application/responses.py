@@ -55,7 +55,7 @@ class RaiseConcern:
 
 
 async def _own_for_update(session: AsyncSession, principal: Principal, audit_id: str,
-                          response_id: str) -> tuple[Mapping[str, Any], Audit]:
+                          response_id: str) -> tuple[Mapping[Any, Any], Audit]:
     if not principal.has_any(AGENCY_ROLES + ("admin",)):
         raise Forbidden("an agency's response is written by that agency (roles referrer, safeguarding_lead)")
     query = select(responses).where(responses.c.audit_id == audit_id, responses.c.response_id == response_id,

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveyAnswered, TrainingSurveySent
 from safeguard_shared.contracts.scheduling import DeadlineScheduled
-from safeguard_shared.unit_of_work import UnitOfWork
 from safeguard_shared.partnership import Principal
+from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.orm import training_completions, training_surveys
 from ..adapters.repository import is_postgres, lock

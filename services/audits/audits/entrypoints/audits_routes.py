@@ -148,10 +148,10 @@ async def list_themes(principal: CurrentPrincipal, request: Request) -> list[dic
 async def plan_audit(body: AuditIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """Plan a multi-agency case file audit for a theme, backward from the QA sub-group meeting."""
     require_qa(principal)
-    return await use_cases.plan_audit(use_cases.PlanAudit(
-        theme=body.theme, kind=body.kind, qa_meeting_on=body.qa_meeting_on, theme_id=body.theme_id,
-        theme_lead=body.theme_lead, scope=body.scope,
-        questions=_questions(body.questions) if body.questions else None), principal, runtime_of(request).unit_of_work())
+    cmd = use_cases.PlanAudit(theme=body.theme, kind=body.kind, qa_meeting_on=body.qa_meeting_on,
+                              theme_id=body.theme_id, theme_lead=body.theme_lead, scope=body.scope,
+                              questions=_questions(body.questions) if body.questions else None)
+    return await use_cases.plan_audit(cmd, principal, runtime_of(request).unit_of_work())
 
 
 @router.get("/audits", response_model=list[AuditSummary])

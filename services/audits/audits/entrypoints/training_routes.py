@@ -69,6 +69,7 @@ async def import_completions(principal: CurrentPrincipal, request: Request) -> d
     today = runtime.clock.today()
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     raw = await request.body()
+    batch: list[Completion] = []
     try:
         if content_type in ("text/csv", "application/csv", "text/plain"):
             batch = parse_completions(raw.decode("utf-8-sig"), AGENCIES, today)
@@ -76,7 +77,6 @@ async def import_completions(principal: CurrentPrincipal, request: Request) -> d
                 raise RuleBroken.one(("body", "completions"), f"send at most {MAX_ROWS} lines at a time")
         else:
             body = CompletionsIn.model_validate_json(raw)
-            batch: list[Completion] = []
             problems: list[Problem] = []
             for n, item in enumerate(body.completions):
                 where = ("body", "completions", str(n))
