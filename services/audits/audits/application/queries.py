@@ -2,7 +2,7 @@
 unit of work for its session and changes nothing (a unit of work that publishes nothing wakes nothing)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..adapters.orm import (
 )
 from ..adapters.repository import load_audit
 from ..domain.audit import Audit
+from ..domain.audit_tool import Question
 from ..domain.training import summarise
 from .access import AGENCY_ROLES, is_qa, require_agency_or_qa
 from .audits import audit_view
@@ -151,10 +152,10 @@ def visible_responses(query: Select[Any], principal: Principal) -> Select[Any]:
     return query.where(responses.c.agency == principal.agency)
 
 
-def response_view(row: Mapping[Any, Any], questions: list[dict[str, Any]]) -> dict[str, Any]:
+def response_view(row: Mapping[Any, Any], questions: Sequence[Question]) -> dict[str, Any]:
     return {"response_id": row["response_id"], "audit_id": row["audit_id"], "case_no": row["case_no"],
             "case_ref": row["case_ref"], "agency": row["agency"], "status": row["status"],
-            "questions": questions, "answers": row["answers"], "impact_evidence": row["impact_evidence"],
+            "questions": list(questions), "answers": row["answers"], "impact_evidence": row["impact_evidence"],
             "submitted_on": row["submitted_on"]}
 
 

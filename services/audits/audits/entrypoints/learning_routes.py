@@ -1,6 +1,7 @@
 """HTTP routes for published learning: publishing it, and reading it as HTML or Markdown (prefix /v1)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -41,7 +42,7 @@ async def read_learning(audit_id: str, principal: CurrentPrincipal, request: Req
                         format: Literal["md", "html"] = "md") -> Response:  # noqa: A002
     """The published learning as Markdown (``format=md``) or an HTML page (``format=html``)."""
     audit = await queries.published_learning(runtime_of(request).unit_of_work(), audit_id)
-    learning = audit.learning or {}
+    learning: Mapping[str, Any] = audit.learning or {}
     if format == "html":
         return HTMLResponse(to_html(audit.theme, audit.kind, learning, audit.good_practice))
     return PlainTextResponse(to_markdown(audit.theme, audit.kind, learning, audit.good_practice),

@@ -1,9 +1,9 @@
 """HTTP routes for the draw of four cases and the table of audited cases (prefix /v1).
 
-The population comes as JSON (``{"population": [case references], "seed"?}``,
-docs/architecture.md,
-"Stable interface"), as a CSV body (``Content-Type: text/csv``), or as a CSV file in a form (``multipart/form-data``, field
-``population``); a CSV names the agencies involved in each case (``case_reference,agencies``).
+The population comes as JSON (``{"population": [case references], "seed"?}``, docs/architecture.md,
+"Stable interface"), as a CSV body (``Content-Type: text/csv``), or as a CSV file in a form
+(``multipart/form-data``, field ``population``); a CSV names the agencies involved in each case
+(``case_reference,agencies``).
 """
 from __future__ import annotations
 
