@@ -122,6 +122,15 @@ def _day(text: str | date) -> date:
     return text if isinstance(text, date) else date.fromisoformat(text)
 
 
+def _convert_dates(key: str, value: Any, convert: Any) -> Any:
+    """One section of the saved state with its dates converted (to ISO text, or back to dates)."""
+    if key in _TOP_DATES:
+        return convert(value) if value is not None else None
+    if key == "ratifications":
+        return {body: convert(on) for body, on in value.items()}
+    return _dates(value, _NESTED_DATES.get(key, ()), convert)
+
+
 @dataclass
 class Audit:
     audit_id: str
@@ -154,32 +163,13 @@ class Audit:
                     "report_presented_on", "learning", "briefings")
 
     def state(self) -> dict[str, Any]:
-        """The state as JSON holds it: dates as ISO 8601 text."""
-        out: dict[str, Any] = {}
-        for key in self.STATE_FIELDS:
-            value = getattr(self, key)
-            if key in _TOP_DATES:
-                value = _iso(value) if value is not None else None
-            elif key == "ratifications":
-                value = {body: _iso(on) for body, on in value.items()}
-            elif key in _NESTED_DATES:
-                value = _dates(value, _NESTED_DATES[key], _iso)
-            else:
-                value = _dates(value, (), _iso)  # a copy, as the saved state never shares the aggregate's lists
-            out[key] = value
-        return out
+        """The state as JSON holds it: dates as ISO 8601 text (a copy: it never shares the aggregate's lists)."""
+        return {key: _convert_dates(key, getattr(self, key), _iso) for key in self.STATE_FIELDS}
 
     def load_state(self, state: dict[str, Any] | None) -> Audit:
         for key, value in (state or {}).items():
-            if key not in self.STATE_FIELDS:
-                continue
-            if key in _TOP_DATES:
-                value = _day(value) if value is not None else None
-            elif key == "ratifications":
-                value = {body: _day(on) for body, on in value.items()}
-            elif key in _NESTED_DATES:
-                value = _dates(value, _NESTED_DATES[key], _day)
-            setattr(self, key, value)
+            if key in self.STATE_FIELDS:
+                setattr(self, key, _convert_dates(key, value, _day))
         return self
 
     def _milestone(self, fact: str, on: date) -> AuditMilestoneReached:

@@ -98,15 +98,9 @@ class Briefing(Out):
     agencies: list[str]
 
 
-class AuditOut(Out):
+class AuditOut(AuditSummary):
     """The audit as the QA sub-group sees it after a step."""
 
-    audit_id: str
-    theme: str
-    kind: str
-    qa_meeting_on: date
-    status: str
-    theme_id: str | None
     theme_lead: str | None
     scope: str | None
     questions: list[QuestionOut]
