@@ -33,6 +33,7 @@ from .access import AGENCY_ROLES, is_qa, require_agency_or_qa
 from .audits import audit_view
 from .errors import Forbidden, NotFound
 
+# The one row of the partnership's sampling exclusions.
 RULES = "partnership"
 
 

@@ -19,9 +19,7 @@ from ..domain.csvfiles import Population
 from ..domain.errors import RuleBroken
 from ..domain.sampling import audited_since, canonical, draw
 from .errors import NotFound
-from .queries import get_rules, sample_of, sample_view
-
-RULES = "partnership"
+from .queries import RULES, get_rules, sample_of, sample_view
 
 
 @dataclass(frozen=True)
