@@ -1,15 +1,18 @@
-"""Wires the audits service: runtime, the consumer of reviews' recommendations, the ticker, HTTP."""
+"""Wires the audits service: settings → runtime → the events it answers → the ticker → HTTP routes."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from safeguard_shared.bus import Subscription
+from safeguard_shared import logging as slog
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters import orm
+from .application.event_handlers import EVENT_HANDLERS, FILTER_SUBJECTS
+from .application.ticker import tick
 from .config import AuditsSettings, load_settings
 from .entrypoints import (
     actions_routes,
@@ -20,21 +23,31 @@ from .entrypoints import (
     training_routes,
 )
 from .entrypoints.common import install_error_handlers
-from .handlers.actions import when_review_recommendations_published_plan_actions
-from .handlers.ticker import run_ticker
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 ROUTERS = [audits_routes.router, sampling_routes.router, responses_routes.router, learning_routes.router,
            actions_routes.router, training_routes.router]
+
+log = slog.get("audits-ticker")
+
+
+async def run_ticker(runtime: ServiceRuntime, settings: AuditsSettings) -> None:
+    """A round of the durable timer (application/ticker.py) every ``tick_seconds``, for the service's life."""
+    while True:
+        try:
+            await tick(runtime.unit_of_work, settings.action_escalate_every_days)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database blinked; the next round retries
+            log.warning("audits tick failed", extra={"error_type": type(exc).__name__})
+        await asyncio.sleep(settings.tick_seconds)
 
 
 def bootstrap(settings: AuditsSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or load_settings()
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
-    runtime.subscribe(Subscription(consumer="audits", producer="referrals",
-                                   filter_subject="referrals.case.recommendations_published",
-                                   handle=when_review_recommendations_published_plan_actions(runtime)))
+    runtime.handle_events(EVENT_HANDLERS, filter_subjects=FILTER_SUBJECTS)
     runtime.background.append(lambda: run_ticker(runtime, settings))
     app = runtime.app(title="Safeguarding audits", routers=ROUTERS,
                       description="Multi-agency case file audits, action plans and training impact.")

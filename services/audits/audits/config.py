@@ -1,3 +1,7 @@
+"""The audits service's settings. When a training survey falls due is not one of them: that is the
+scheduling service's rule (training.follow_up, training.manager_survey)."""
+from typing import Any
+
 from pydantic import Field
 
 from safeguard_shared.settings import ServiceSettings
@@ -15,10 +19,9 @@ class AuditsSettings(ServiceSettings):
     # An overdue action is escalated again every so many days until it is completed or moved.
     action_escalate_every_days: int = Field(default=14, ge=1, le=365,
                                             validation_alias="AUDITS_ACTION_ESCALATE_EVERY_DAYS")
-    follow_up_survey_months: int = Field(default=3, ge=1, le=24, validation_alias="AUDITS_FOLLOW_UP_SURVEY_MONTHS")
-    manager_survey_months: int = Field(default=4, ge=1, le=24, validation_alias="AUDITS_MANAGER_SURVEY_MONTHS")
     tick_seconds: float = Field(default=60.0, gt=0, le=3600, validation_alias="AUDITS_TICK_SECONDS")
 
 
-def load_settings(**overrides) -> AuditsSettings:
-    return AuditsSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+def load_settings(**overrides: Any) -> AuditsSettings:
+    settings: AuditsSettings = AuditsSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+    return settings

@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 
 from audits.adapters.orm import outbox
+from audits.application.event_handlers import EVENT_HANDLERS
+from audits.application.ticker import tick
+from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import LONDON, ManualClock
 from safeguard_shared.contracts import Envelope, parse
 from safeguard_testing.apps import bearer
@@ -22,6 +25,18 @@ QUESTIONS = [
     {"id": "q2", "text": "Was a strategy discussion held?", "kind": "closed"},
     {"id": "q3", "text": "How did your agency share information with partners?", "kind": "open"},
 ]
+
+
+async def deliver_envelope(service, env: Envelope) -> bool:
+    """Deliver an event to the service as its consumer would: once, through its inbox and EVENT_HANDLERS."""
+    runtime = service.runtime
+    return await runtime.inbox.handle_once("audits", env, EventDispatcher(EVENT_HANDLERS, runtime.outbox,
+                                                                            runtime.clock))
+
+
+async def run_ticker_round(service) -> int:
+    """One round of the service's timer (overdue actions, due surveys), as the background loop runs it."""
+    return await tick(service.runtime.unit_of_work, service.settings.action_escalate_every_days)
 
 
 def at(day: date | str, hour: int = 9) -> datetime:

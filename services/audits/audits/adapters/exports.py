@@ -28,7 +28,7 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(columns: list[str], rows: list[dict]) -> bytes:
+def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
@@ -37,7 +37,7 @@ def to_csv(columns: list[str], rows: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
 
 
-def to_xlsx(columns: list[str], rows: list[dict], title: str = "Action plan") -> bytes:
+def to_xlsx(columns: list[str], rows: list[dict[str, Any]], title: str = "Action plan") -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     bold = Font(bold=True)
@@ -51,7 +51,7 @@ def to_xlsx(columns: list[str], rows: list[dict], title: str = "Action plan") ->
         cells = []
         for c in columns:
             value = row.get(c)
-            if isinstance(value, (bool, int)) or isinstance(value, date) or value is None:
+            if isinstance(value, (bool, int, date)) or value is None:
                 cells.append(_text(value) if isinstance(value, bool) else value)
                 continue
             cell = WriteOnlyCell(sheet, value=str(value))

@@ -161,7 +161,9 @@ training_surveys = Table(
     Column("kind", String(20), nullable=False),  # follow_up | manager
     Column("agency", String(60), nullable=False),
     Column("course", String(200), nullable=False),
-    Column("due_on", Date, nullable=False),
+    # The day the survey goes out, as the scheduling service's clock says (scheduling.deadline.scheduled);
+    # unknown until that event arrives.
+    Column("due_on", Date, nullable=True),
     Column("status", String(20), nullable=False),  # pending | sent | answered
     Column("sent_on", Date, nullable=True),
     Column("answers", JSON, nullable=True),

@@ -1,25 +1,38 @@
 """Loading and saving the audit aggregate and actions; the dialect-specific bits of SQL."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, Table, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import insert_for
+from safeguard_shared.db import insert_for as _untyped_insert_for
 
 from ..domain.actions import Action
 from ..domain.audit import Audit
 from .orm import actions, audits, samples
 
+Q = TypeVar("Q", bound=Select[Any])
+_insert_for: Any = _untyped_insert_for
 
-def insert_ignoring_conflicts(session: AsyncSession, table):
-    return insert_for(session)(table)
+
+def dialect_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInsert:
+    """The dialect's own INSERT, which knows ``on_conflict_do_nothing`` and ``on_conflict_do_update``."""
+    insert: PgInsert | SqliteInsert = _insert_for(session)(table)
+    return insert
 
 
-def lock(session: AsyncSession, query):
+def is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def lock(session: AsyncSession, query: Q) -> Q:
     # Steps on one audit or action run one after another on PostgreSQL; SQLite has one writer anyway.
-    return query.with_for_update() if session.bind.dialect.name == "postgresql" else query
+    return query.with_for_update() if is_postgres(session) else query
 
 
 async def load_audit(session: AsyncSession, audit_id: str, *, for_update: bool = False) -> Audit | None:
@@ -46,7 +59,7 @@ ACTION_FIELDS = ("action_id", "source", "owning_agency", "description", "status"
                  "completion_evidence", "completed_on")
 
 
-def action_from_row(row) -> Action:
+def action_from_row(row: Mapping[Any, Any]) -> Action:
     return Action(**{k: row[k] for k in ACTION_FIELDS})
 
 
@@ -56,7 +69,7 @@ async def load_action(session: AsyncSession, action_id: str, *, for_update: bool
     return action_from_row(row) if row else None
 
 
-def action_values(action: Action) -> dict:
+def action_values(action: Action) -> dict[str, Any]:
     return {k: getattr(action, k) for k in ACTION_FIELDS if k != "action_id"}
 
 

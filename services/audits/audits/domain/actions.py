@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from safeguard_shared.contracts.audits import (
     ActionCompleted,
@@ -40,7 +41,7 @@ class Action:
     completion_evidence: str | None = None
     completed_on: date | None = None
 
-    def _identity(self) -> dict:
+    def _identity(self) -> dict[str, Any]:
         return dict(action_id=self.action_id, source=self.source, audit_id=self.audit_id, case_id=self.case_id,
                     owning_agency=self.owning_agency, due_on=self.due_on)
 
@@ -75,7 +76,8 @@ class Action:
             raise RuleBroken.one(("body", "completed_on"), "completed_on is in the future")
         self.status, self.completion_evidence, self.completed_on = "completed", evidence, completed_on
         self.next_check_on = None
-        return [ActionCompleted(**self._identity(), completed_on=completed_on, on_time=completed_on <= self.due_on)]
+        on_time = self.due_on is not None and completed_on <= self.due_on  # an open action has a due date
+        return [ActionCompleted(**self._identity(), completed_on=completed_on, on_time=on_time)]
 
     def check_overdue(self, today: date, escalate_every_days: int) -> list[Event]:
         """The transitions that fell due by ``today``, each once, in order (also after days of downtime)."""

@@ -10,8 +10,18 @@ interventions on outcomes for the child or adult.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 from .errors import Problem
+
+
+class Question(TypedDict):
+    """One question of the audit tool: an open question wants what the records show, not yes or no."""
+
+    id: str
+    text: str
+    kind: str  # open | closed
 
 NO_INFORMATION = "no information available"
 QUESTION_KINDS = ("open", "closed")
@@ -31,9 +41,10 @@ def says_no_information(text: str) -> bool:
     return _plain(text) in (NO_INFORMATION, "no information held")
 
 
-def check_questions(questions: list[dict], loc: tuple[str, ...] = ("body", "questions")) -> list[Problem]:
+def check_questions(questions: Sequence[Mapping[str, str]],
+                    loc: tuple[str, ...] = ("body", "questions")) -> list[Problem]:
     """The audit tool: at least one question, each with a unique id, its text and its kind."""
-    problems = []
+    problems: list[Problem] = []
     if not questions:
         problems.append(Problem(loc, "the audit tool needs at least one question"))
     seen: set[str] = set()
@@ -52,14 +63,15 @@ def check_questions(questions: list[dict], loc: tuple[str, ...] = ("body", "ques
     return problems
 
 
-def check_draft(questions: list[dict], answers: dict[str, str]) -> list[Problem]:
+def check_draft(questions: Sequence[Question], answers: dict[str, str]) -> list[Problem]:
     """A draft may be incomplete, but it answers only the tool's questions."""
     known = {q["id"] for q in questions}
     return [Problem(("body", "answers", qid), f"the audit tool has no question {qid!r}", "unknown_question")
             for qid in answers if qid not in known]
 
 
-def check_submission(questions: list[dict], answers: dict[str, str], impact_evidence: str | None) -> list[Problem]:
+def check_submission(questions: Sequence[Question], answers: dict[str, str],
+                     impact_evidence: str | None) -> list[Problem]:
     """Every broken rule of a response, one problem per question or field (empty when it may be submitted)."""
     problems = check_draft(questions, answers)
     for q in questions:
@@ -86,5 +98,5 @@ def check_submission(questions: list[dict], answers: dict[str, str], impact_evid
     return problems
 
 
-def holds_no_information(questions: list[dict], answers: dict[str, str]) -> bool:
+def holds_no_information(questions: Sequence[Question], answers: dict[str, str]) -> bool:
     return bool(questions) and all(says_no_information(answers.get(q["id"]) or "") for q in questions)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NoReturn
 
 from .errors import Problem, RuleBroken
 
@@ -29,7 +30,7 @@ def _rows(text: str, loc: tuple[str, ...]) -> tuple[list[str], Iterable[list[str
     return [_norm(h) for h in header], reader
 
 
-def raise_problems(problems: list[Problem]) -> None:
+def raise_problems(problems: list[Problem]) -> NoReturn:
     if len(problems) > MAX_PROBLEMS:
         extra = len(problems) - MAX_PROBLEMS
         problems = problems[:MAX_PROBLEMS] + [Problem(problems[0].loc[:2], f"… and {extra} more problems")]
@@ -114,9 +115,9 @@ COMPLETION_COLUMNS = {"trainee": ("trainee", "trainee_ref", "staff_id", "email")
                       "manager": ("manager", "manager_ref", "manager_email")}
 
 
-def check_completion(values: dict, loc: tuple[str, ...], known_agencies: frozenset[str],
+def check_completion(values: Mapping[str, object], loc: tuple[str, ...], known_agencies: frozenset[str],
                      today: date | None = None) -> tuple[Completion | None, list[Problem]]:
-    problems = []
+    problems: list[Problem] = []
     for name in ("trainee", "agency", "course", "completed_on"):
         if not str(values.get(name) or "").strip():
             problems.append(Problem(loc + (name,), f"{name} is blank"))
@@ -124,7 +125,7 @@ def check_completion(values: dict, loc: tuple[str, ...], known_agencies: frozens
     if agency and agency not in known_agencies:
         problems.append(Problem(loc + ("agency",), f"unknown agency {agency!r}"))
     raw_date = values.get("completed_on")
-    completed_on = None
+    completed_on: date | None = None
     if isinstance(raw_date, date):
         completed_on = raw_date
     elif raw_date and str(raw_date).strip():
@@ -137,7 +138,7 @@ def check_completion(values: dict, loc: tuple[str, ...], known_agencies: frozens
     for name, limit in (("trainee", 200), ("course", 200), ("manager", 200)):
         if len(str(values.get(name) or "")) > limit:
             problems.append(Problem(loc + (name,), f"{name} is longer than {limit} characters"))
-    if problems:
+    if problems or completed_on is None:  # a blank date is one of the problems
         return None, problems
     manager = str(values.get("manager") or "").strip() or None
     return Completion(str(values["trainee"]).strip(), agency, str(values["course"]).strip(), completed_on,
@@ -162,7 +163,7 @@ def parse_completions(text: str, known_agencies: frozenset[str], today: date | N
         completion, found = check_completion(values, loc + (f"line {line_no}",), known_agencies, today)
         if found:
             problems.extend(found)
-        else:
+        elif completion is not None:
             out.append(completion)
     if problems:
         raise_problems(problems)

@@ -1,4 +1,4 @@
-"""What a rule says when it refuses. No I/O; the HTTP layer turns these into 422, 409, 404 and 403."""
+"""What a rule says when it refuses. No I/O; the HTTP layer turns these into 422 and 409."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ class Problem:
     msg: str
     type: str = "value_error"
 
-    def as_detail(self) -> dict:
+    def as_detail(self) -> dict[str, object]:
         return {"loc": list(self.loc), "msg": self.msg, "type": self.type}
 
 
@@ -30,12 +30,3 @@ class RuleBroken(Exception):
 
 class OutOfOrder(Exception):
     """A step the audit, action or survey is not ready for, or has already had (409)."""
-
-
-class NotFound(Exception):
-    """No such thing — or not one this caller may see (404: an agency never learns that another
-    agency's response exists)."""
-
-
-class Forbidden(Exception):
-    """The caller's role or agency may not do this (403)."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 _FULL_DATE = re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})\b")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
@@ -32,7 +33,8 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def to_markdown(theme: str, kind: str, learning: dict, good_practice: list[dict]) -> str:
+def to_markdown(theme: str, kind: str, learning: Mapping[str, Any],
+                good_practice: Sequence[Mapping[str, Any]]) -> str:
     lines = [f"# Learning from a multi-agency case file audit: {_md(theme)}", "",
              f"*A {KIND_NAMES[kind]} audit. Published {learning['published_on']}.*", "",
              _md(learning["summary"]), ""]
@@ -44,12 +46,13 @@ def to_markdown(theme: str, kind: str, learning: dict, good_practice: list[dict]
     return "\n".join(lines)
 
 
-def to_html(theme: str, kind: str, learning: dict, good_practice: list[dict]) -> str:
+def to_html(theme: str, kind: str, learning: Mapping[str, Any],
+            good_practice: Sequence[Mapping[str, Any]]) -> str:
     e = html.escape
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>Learning from a multi-agency case file audit: {e(theme)}</title></head><body>",
              f"<h1>Learning from a multi-agency case file audit: {e(theme)}</h1>",
-             f"<p><em>A {e(KIND_NAMES[kind])} audit. Published {e(learning['published_on'])}.</em></p>",
+             f"<p><em>A {e(KIND_NAMES[kind])} audit. Published {e(str(learning['published_on']))}.</em></p>",
              f"<p>{e(learning['summary'])}</p>"]
     if learning["learning_points"]:
         parts += ["<h2>What we learnt</h2>", "<ul>"] + [f"<li>{e(p)}</li>" for p in learning["learning_points"]]

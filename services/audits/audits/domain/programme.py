@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from .errors import Problem
 
@@ -12,7 +13,8 @@ def _time_ok(value: str) -> bool:
     return bool(_TIME.match(value or ""))
 
 
-def check_programme(programme: list[dict], invitees: list[dict]) -> list[Problem]:
+def check_programme(programme: Sequence[Mapping[str, str]],
+                    invitees: Sequence[Mapping[str, str]]) -> list[Problem]:
     """Times are "HH:MM" and run forward; every invitee is needed within the programme's span."""
     problems: list[Problem] = []
     if not programme:
@@ -37,7 +39,7 @@ def check_programme(programme: list[dict], invitees: list[dict]) -> list[Problem
             problems.append(Problem(where, "required_from and required_until are times of day, HH:MM"))
         elif start >= end:
             problems.append(Problem(where + ("required_until",), "an invitee's time ends after it starts"))
-        elif first and (start < first or end > last):
+        elif first and last and (start < first or end > last):
             problems.append(Problem(where, f"the invitee's time {start}–{end} falls outside the programme "
                                            f"({first}–{last})"))
     return problems

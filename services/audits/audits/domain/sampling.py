@@ -15,6 +15,9 @@ import random
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 
 SAMPLE_SIZE = 4
 
@@ -29,6 +32,13 @@ class Draw:
     excluded: tuple[str, ...] = field(default=())
     eligible_digest: str = ""
     eligible_size: int = 0
+
+
+def audited_since(today: date, months: int) -> date:
+    """The start of the window of recently audited cases: the same day of the month ``months`` back
+    (or that month's last day)."""
+    since: date = today - relativedelta(months=months)
+    return since
 
 
 def canonical(population: Iterable[str]) -> list[str]:

@@ -1,45 +1,19 @@
-"""Training impact: follow-up surveys three months after core training, and a survey to the trainee's
-manager (a local default of four months). No I/O.
+"""Training impact: a follow-up survey to the trainee after core training, and a survey to the
+trainee's manager on the impact for the team. No I/O.
 
-A survey falls due on the same day of the month that many months later (31 January + 1 month is the
-last day of February); on a weekend or a bank holiday in England it goes the working day before,
-never later than the framework allows — the same reading as the scheduling service's clock.
+When each survey falls due is the scheduling service's rule (``training.follow_up`` and
+``training.manager_survey``, started by ``audits.training.completed``): this service learns the day
+from ``scheduling.deadline.scheduled`` and computes no date itself.
 """
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
-from functools import lru_cache
+from typing import Any
 
-import holidays
-
+# The two surveys of a completion, and the fact a survey's sending records on its clock.
+SURVEYS = ("follow_up", "manager")
 SURVEY_FACT = {"follow_up": "follow_up_survey_sent", "manager": "manager_survey_sent"}
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def preceding_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day -= timedelta(days=1)
-    return day
-
-
-@lru_cache(maxsize=4096)  # an import of thousands of completions has a few hundred distinct dates
-def survey_due(completed_on: date, months: int) -> date:
-    return preceding_working_day(add_months(completed_on, months))
+# The scheduling service's rule that times each survey.
+SURVEY_OF_RULE = {"training.follow_up": "follow_up", "training.manager_survey": "manager"}
 
 
 def _mean(values: list[int]) -> float | None:
@@ -50,14 +24,14 @@ def _share(flags: list[bool]) -> float | None:
     return round(100 * sum(flags) / len(flags), 1) if flags else None
 
 
-def summarise(completions: int, surveys: list[dict]) -> dict:
+def summarise(completions: int, surveys: list[dict[str, Any]]) -> dict[str, Any]:
     """The impact figures for one group of completions: ``surveys`` are rows with kind, status, answers."""
-    out = {"completions": completions}
+    out: dict[str, Any] = {"completions": completions}
     for kind in ("follow_up", "manager"):
         rows = [s for s in surveys if s["kind"] == kind]
         sent = [s for s in rows if s["status"] in ("sent", "answered")]
         answered = [s["answers"] for s in rows if s["status"] == "answered"]
-        figures = {"sent": len(sent), "answered": len(answered),
+        figures: dict[str, Any] = {"sent": len(sent), "answered": len(answered),
                    "response_rate_percent": _share([s["status"] == "answered" for s in sent])}
         if kind == "follow_up":
             figures.update(

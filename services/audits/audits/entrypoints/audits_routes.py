@@ -1,18 +1,21 @@
 """HTTP routes for themes and the steps of a multi-agency case file audit (prefix /v1)."""
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
 from pydantic import Field, model_validator
 
 from safeguard_shared.auth import CurrentPrincipal
+from safeguard_shared.partnership import Agency
 
-from ..handlers import audits as handlers
-from ..handlers.common import require_qa
-from .common import Agency, Strict, runtime_of
+from ..application import audit_steps as steps
+from ..application import audits as use_cases
+from ..application import queries
+from ..application.access import require_qa
+from .common import Strict, runtime_of
+from .schemas import AuditDetail, AuditOut, AuditSummary, Theme
 
 router = APIRouter(prefix="/v1", tags=["audits"])
 
@@ -122,122 +125,128 @@ class BriefingIn(Strict):
     agencies: list[Agency] = []
 
 
-@router.post("/themes", status_code=status.HTTP_201_CREATED)
-async def publish_theme(body: ThemeIn, principal: CurrentPrincipal, request: Request):
+def _questions(questions: list[Question]) -> list[dict[str, str]]:
+    return [q.model_dump() for q in questions]
+
+
+@router.post("/themes", status_code=status.HTTP_201_CREATED, response_model=Theme)
+async def publish_theme(body: ThemeIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """The QA sub-group publishes a theme for multi-agency case file audits."""
     require_qa(principal)
-    return await handlers.publish_theme(runtime_of(request), principal, title=body.title, kinds=body.kinds,
-                                        description=body.description)
+    return await use_cases.publish_theme(
+        use_cases.PublishTheme(title=body.title, kinds=list(body.kinds), description=body.description),
+        principal, runtime_of(request).unit_of_work())
 
 
-@router.get("/themes")
-async def list_themes(principal: CurrentPrincipal, request: Request):
+@router.get("/themes", response_model=list[Theme])
+async def list_themes(principal: CurrentPrincipal, request: Request) -> list[dict[str, Any]]:
     """The published themes."""
-    return await handlers.list_themes(runtime_of(request))
+    return await queries.list_themes(runtime_of(request).unit_of_work())
 
 
-@router.post("/audits", status_code=status.HTTP_201_CREATED)
-async def plan_audit(body: AuditIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits", status_code=status.HTTP_201_CREATED, response_model=AuditOut)
+async def plan_audit(body: AuditIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """Plan a multi-agency case file audit for a theme, backward from the QA sub-group meeting."""
     require_qa(principal)
-    return await handlers.plan_audit(
-        runtime_of(request), principal, theme=body.theme, kind=body.kind, qa_meeting_on=body.qa_meeting_on,
-        theme_id=body.theme_id, theme_lead=body.theme_lead, scope=body.scope,
-        questions=[q.model_dump() for q in body.questions] if body.questions else None)
+    cmd = use_cases.PlanAudit(theme=body.theme, kind=body.kind, qa_meeting_on=body.qa_meeting_on,
+                              theme_id=body.theme_id, theme_lead=body.theme_lead, scope=body.scope,
+                              questions=_questions(body.questions) if body.questions else None)
+    return await use_cases.plan_audit(cmd, principal, runtime_of(request).unit_of_work())
 
 
-@router.get("/audits")
+@router.get("/audits", response_model=list[AuditSummary])
 async def list_audits(principal: CurrentPrincipal, request: Request,
-                      kind: Literal["children", "adults"] | None = None, status: str | None = None):
+                      kind: Literal["children", "adults"] | None = None,
+                      status: str | None = None) -> list[dict[str, Any]]:
     """The audits, by QA sub-group meeting date."""
     require_qa(principal)
-    return await handlers.list_audits(runtime_of(request), kind=kind, status=status)
+    return await queries.list_audits(runtime_of(request).unit_of_work(), kind=kind, status=status)
 
 
-@router.get("/audits/{audit_id}")
-async def get_audit(audit_id: str, principal: CurrentPrincipal, request: Request):
+@router.get("/audits/{audit_id}", response_model=AuditDetail)
+async def get_audit(audit_id: str, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """One audit: its scope and tool, draw, returns by agency, concerns, session, findings and ratification."""
     require_qa(principal)
-    return await handlers.get_audit(runtime_of(request), audit_id)
+    return await queries.get_audit(runtime_of(request).unit_of_work(), audit_id)
 
 
-def _step(request: Request, audit_id: str, step):
-    return handlers.run_step(runtime_of(request), audit_id, step)
+async def _step(request: Request, cmd: steps.AuditStep) -> dict[str, Any]:
+    return await steps.take_step(cmd, runtime_of(request).unit_of_work())
 
 
-@router.put("/audits/{audit_id}/scope")
-async def agree_scope(audit_id: str, body: ScopeIn, principal: CurrentPrincipal, request: Request):
+@router.put("/audits/{audit_id}/scope", response_model=AuditOut)
+async def agree_scope(audit_id: str, body: ScopeIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """Name the theme lead, agree the scope and devise the audit tool (fixed once it goes to the agencies)."""
     require_qa(principal)
-    questions = [q.model_dump() for q in body.questions]
-    return await _step(request, audit_id, lambda a, today: a.agree_scope(
-        theme_lead=body.theme_lead, scope=body.scope, questions=questions, today=today))
+    return await _step(request, steps.AgreeScope(audit_id, theme_lead=body.theme_lead, scope=body.scope,
+                                                 questions=_questions(body.questions)))
 
 
-@router.post("/audits/{audit_id}/tool")
-async def send_tool(audit_id: str, body: ToolIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/tool", response_model=AuditOut)
+async def send_tool(audit_id: str, body: ToolIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """Send the case file audit template to the leads of the agencies involved in the sampled cases."""
     require_qa(principal)
-    return await handlers.send_tool(runtime_of(request), audit_id, body.involved_agencies)
+    return await use_cases.send_tool(use_cases.SendTool(audit_id, {k: list(v) for k, v in
+                                                                   body.involved_agencies.items()}),
+                                     runtime_of(request).unit_of_work())
 
 
-@router.post("/audits/{audit_id}/invitations")
-async def send_invitations(audit_id: str, body: InvitationsIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/invitations", response_model=AuditOut)
+async def send_invitations(audit_id: str, body: InvitationsIn, principal: CurrentPrincipal,
+                           request: Request) -> dict[str, Any]:
     """Invite the agencies to the audit session and learning event: the programme and each invitee's times."""
     require_qa(principal)
-    programme = [p.model_dump() for p in body.programme]
-    invitees = [i.model_dump() for i in body.invitees]
-    return await _step(request, audit_id, lambda a, today: a.send_invitations(
-        held_on=body.held_on, venue=body.venue, programme=programme, invitees=invitees, today=today))
+    return await _step(request, steps.SendInvitations(
+        audit_id, held_on=body.held_on, venue=body.venue, programme=[p.model_dump() for p in body.programme],
+        invitees=[i.model_dump() for i in body.invitees]))
 
 
-@router.post("/audits/{audit_id}/attendance")
-async def record_attendance(audit_id: str, body: AttendanceIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/attendance", response_model=AuditOut)
+async def record_attendance(audit_id: str, body: AttendanceIn, principal: CurrentPrincipal,
+                            request: Request) -> dict[str, Any]:
     """Who attended the audit session, by agency; invited agencies that did not come are recorded absent."""
     require_qa(principal)
-    attended = [a.model_dump() for a in body.attended]
-    return await _step(request, audit_id, lambda a, today: a.record_attendance(
-        held_on=body.held_on, attended=attended, absence_reasons=body.absence_reasons, today=today))
+    return await _step(request, steps.RecordAttendance(
+        audit_id, held_on=body.held_on, attended=[a.model_dump() for a in body.attended],
+        absence_reasons=dict(body.absence_reasons)))
 
 
-@router.post("/audits/{audit_id}/findings")
-async def record_findings(audit_id: str, body: FindingsIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/findings", response_model=AuditOut)
+async def record_findings(audit_id: str, body: FindingsIn, principal: CurrentPrincipal,
+                          request: Request) -> dict[str, Any]:
     """The audit's findings and recommendations (they can change until ratification begins)."""
     require_qa(principal)
-    return await _step(request, audit_id, lambda a, today: a.record_findings(
-        findings=body.findings, recommendations=body.recommendations, today=today))
+    return await _step(request, steps.RecordFindings(audit_id, findings=body.findings,
+                                                     recommendations=body.recommendations))
 
 
-@router.post("/audits/{audit_id}/ratifications")
-async def ratify(audit_id: str, body: RatificationIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/ratifications", response_model=AuditOut)
+async def ratify(audit_id: str, body: RatificationIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """Ratification: the children's partnership group or the safeguarding adults board, then the executive."""
     require_qa(principal)
-    return await _step(request, audit_id, lambda a, today: a.ratify(by=body.by, ratified_on=body.ratified_on,
-                                                                    today=today))
+    return await _step(request, steps.Ratify(audit_id, by=body.by, ratified_on=body.ratified_on))
 
 
-@router.post("/audits/{audit_id}/good-practice")
+@router.post("/audits/{audit_id}/good-practice", response_model=AuditOut)
 async def acknowledge_good_practice(audit_id: str, body: GoodPracticeIn, principal: CurrentPrincipal,
-                                    request: Request):
+                                    request: Request) -> dict[str, Any]:
     """Acknowledge good or excellent practice the audit found in an agency."""
     require_qa(principal)
-    return await _step(request, audit_id, lambda a, today: a.acknowledge_good_practice(
-        agency=body.agency, practice=body.practice, today=today))
+    return await _step(request, steps.AcknowledgeGoodPractice(audit_id, agency=body.agency, practice=body.practice))
 
 
-@router.post("/audits/{audit_id}/report")
-async def present_report(audit_id: str, body: ReportIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/report", response_model=AuditOut)
+async def present_report(audit_id: str, body: ReportIn, principal: CurrentPrincipal,
+                         request: Request) -> dict[str, Any]:
     """The report and action plan were presented at the QA sub-group."""
     require_qa(principal)
-    return await _step(request, audit_id, lambda a, today: a.present_report(presented_on=body.presented_on,
-                                                                            today=today))
+    return await _step(request, steps.PresentReport(audit_id, presented_on=body.presented_on))
 
 
-@router.post("/audits/{audit_id}/briefings", status_code=status.HTTP_201_CREATED)
-async def record_briefing(audit_id: str, body: BriefingIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audits/{audit_id}/briefings", status_code=status.HTTP_201_CREATED, response_model=AuditOut)
+async def record_briefing(audit_id: str, body: BriefingIn, principal: CurrentPrincipal,
+                          request: Request) -> dict[str, Any]:
     """A lunchtime briefing fed the audit's learning back to front-line staff."""
     require_qa(principal)
-    briefing_id = str(uuid.uuid4())
-    return await _step(request, audit_id, lambda a, today: a.record_briefing(
-        briefing_id=briefing_id, held_on=body.held_on, title=body.title, attendees=body.attendees,
-        agencies=list(body.agencies), today=today))
+    return await _step(request, steps.RecordBriefing(audit_id, held_on=body.held_on, title=body.title,
+                                                     attendees=body.attendees, agencies=list(body.agencies)))

@@ -1,31 +1,25 @@
-"""What the HTTP routes share: strict bodies, known agencies, and domain refusals as HTTP answers."""
+"""What the HTTP routes share: strict bodies, the runtime, and refusals as HTTP answers."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from safeguard_shared.auth import AGENCIES
+from safeguard_shared.partnership import NotYourAgency
+from safeguard_shared.service import ServiceRuntime
 
-from ..domain.errors import Forbidden, NotFound, OutOfOrder, RuleBroken
+from ..application.errors import Forbidden, NotFound
+from ..config import AuditsSettings
+from ..domain.errors import OutOfOrder, RuleBroken
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _known_agency(value: str) -> str:
-    if value not in AGENCIES:
-        raise ValueError(f"unknown agency '{value}'")
-    return value
-
-
-Agency = Annotated[str, AfterValidator(_known_agency)]
-
-
-def validation_detail(exc: ValidationError, prefix: tuple[str, ...] = ("body",)) -> list[dict]:
+def validation_detail(exc: ValidationError, prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
     """Name the field and the problem, never echo the submitted value (it may identify a child)."""
     return [{"loc": list(prefix) + [str(p) for p in e.get("loc", ())], "msg": e.get("msg"), "type": e.get("type")}
             for e in exc.errors()]
@@ -48,10 +42,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def forbidden(_request: Request, exc: Forbidden) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
+    @app.exception_handler(NotYourAgency)
+    async def not_your_agency(_request: Request, exc: NotYourAgency) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
 
-def runtime_of(request: Request):
-    return request.app.state.runtime
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    return cast(ServiceRuntime, request.app.state.runtime)
 
 
-def settings_of(request: Request):
-    return request.app.state.runtime.settings
+def settings_of(request: Request) -> AuditsSettings:
+    return cast(AuditsSettings, runtime_of(request).settings)

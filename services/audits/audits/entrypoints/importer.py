@@ -21,7 +21,7 @@ from typing import TextIO
 
 import httpx
 
-from safeguard_shared.auth import AGENCIES
+from safeguard_shared.partnership import AGENCIES
 
 from ..domain.csvfiles import Completion, parse_completions
 from ..domain.errors import RuleBroken
@@ -66,13 +66,13 @@ def check_file(path: Path) -> list[Completion]:
 
 
 async def import_file(path: Path, client: httpx.AsyncClient, token: str, *, batch_size: int = 5000,
-                      stream: TextIO = sys.stderr) -> dict:
+                      stream: TextIO = sys.stderr) -> dict[str, int]:
     """Check the whole file, then send it in batches. Raises RuleBroken (nothing sent) or RuntimeError."""
     return await send(check_file(path), client, token, batch_size=batch_size, stream=stream)
 
 
 async def send(completions: list[Completion], client: httpx.AsyncClient, token: str, *, batch_size: int = 5000,
-               stream: TextIO = sys.stderr) -> dict:
+               stream: TextIO = sys.stderr) -> dict[str, int]:
     totals = {"received": 0, "imported": 0, "already_imported": 0}
     bar = ProgressBar(len(completions), stream)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv; charset=utf-8"}
@@ -90,6 +90,11 @@ async def send(completions: list[Completion], client: httpx.AsyncClient, token: 
     return totals
 
 
+def _say(stream: TextIO, line: str) -> None:
+    """A line for the person at the terminal (the command's output, not a log)."""
+    stream.write(line + "\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeguard-audits-import", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path, help="CSV: trainee,agency,course,completed_on[,manager]")
@@ -104,31 +109,31 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.token:
-        print("a token is needed: --token or $SAFEGUARD_TOKEN (safeguard token --agency partnership "
-              "--role business_unit)", file=sys.stderr)
+        _say(sys.stderr, "a token is needed: --token or $SAFEGUARD_TOKEN (safeguard token --agency partnership "
+             "--role business_unit)")
         return 2
 
     try:
         completions = check_file(args.file)
     except RuleBroken as exc:
-        print(f"{args.file}: nothing was imported; fix these lines first:", file=sys.stderr)
+        _say(sys.stderr, f"{args.file}: nothing was imported; fix these lines first:")
         for p in exc.problems:
-            print(f"  {' '.join(p.loc[2:]) or 'file'}: {p.msg}", file=sys.stderr)
+            _say(sys.stderr, f"  {' '.join(p.loc[2:]) or 'file'}: {p.msg}")
         return 2
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"{args.file}: cannot be read: {exc}", file=sys.stderr)
+        _say(sys.stderr, f"{args.file}: cannot be read: {exc}")
         return 2
 
-    async def run() -> dict:
+    async def run() -> dict[str, int]:
         async with httpx.AsyncClient(base_url=args.url) as client:
             return await send(completions, client, args.token, batch_size=max(1, args.batch))
 
     try:
         totals = asyncio.run(run())
     except (RuntimeError, OSError, httpx.HTTPError) as exc:
-        print(f"import stopped: {exc}", file=sys.stderr)
+        _say(sys.stderr, f"import stopped: {exc}")
         return 1
-    print(f"{totals['imported']:,} completions imported, {totals['already_imported']:,} already there "
+    _say(sys.stdout, f"{totals['imported']:,} completions imported, {totals['already_imported']:,} already there "
           f"({totals['received']:,} read)")
     return 0
 

@@ -1,16 +1,19 @@
 """HTTP routes for agencies' audit responses and immediate safeguarding concerns (prefix /v1)."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, status
 from pydantic import Field
 
 from safeguard_shared.auth import CurrentPrincipal
+from safeguard_shared.partnership import Agency
 
-from ..handlers import responses as handlers
-from ..handlers.common import require_agency_or_qa
-from .common import Agency, Strict, runtime_of
+from ..application import queries
+from ..application import responses as use_cases
+from ..application.access import require_agency_or_qa
+from .common import Strict, runtime_of
+from .schemas import ConcernOut, ResponseOut
 
 router = APIRouter(prefix="/v1/audits/{audit_id}", tags=["audit responses"])
 
@@ -32,40 +35,44 @@ class ConcernIn(Strict):
     action_taken: str | None = Field(default=None, max_length=20000)
 
 
-@router.get("/responses")
-async def list_responses(audit_id: str, principal: CurrentPrincipal, request: Request):
+@router.get("/responses", response_model=list[ResponseOut])
+async def list_responses(audit_id: str, principal: CurrentPrincipal, request: Request) -> list[dict[str, Any]]:
     """The responses owed for the audit: an agency sees only its own, with the tool's questions."""
-    return await handlers.list_responses(runtime_of(request), principal, audit_id)
+    return await queries.list_responses(runtime_of(request).unit_of_work(), principal, audit_id)
 
 
-@router.get("/responses/{response_id}")
-async def get_response(audit_id: str, response_id: str, principal: CurrentPrincipal, request: Request):
+@router.get("/responses/{response_id}", response_model=ResponseOut)
+async def get_response(audit_id: str, response_id: str, principal: CurrentPrincipal,
+                       request: Request) -> dict[str, Any]:
     """One response (an agency's own, or any for the QA sub-group)."""
-    return await handlers.get_response(runtime_of(request), principal, audit_id, response_id)
+    return await queries.get_response(runtime_of(request).unit_of_work(), principal, audit_id, response_id)
 
 
-@router.put("/responses/{response_id}")
-async def save_draft(audit_id: str, response_id: str, body: DraftIn, principal: CurrentPrincipal, request: Request):
+@router.put("/responses/{response_id}", response_model=ResponseOut)
+async def save_draft(audit_id: str, response_id: str, body: DraftIn, principal: CurrentPrincipal,
+                     request: Request) -> dict[str, Any]:
     """Save the agency's draft (it may be incomplete); replaces the previous draft."""
-    return await handlers.save_draft(runtime_of(request), principal, audit_id, response_id, dict(body.answers),
-                                     body.impact_evidence)
+    return await use_cases.save_draft(use_cases.SaveDraft(audit_id, response_id, dict(body.answers),
+                                                          body.impact_evidence),
+                                      principal, runtime_of(request).unit_of_work())
 
 
-@router.post("/responses/{response_id}/submit")
+@router.post("/responses/{response_id}/submit", response_model=ResponseOut)
 async def submit(audit_id: str, response_id: str, principal: CurrentPrincipal, request: Request,
-                 body: SubmitIn | None = None):
+                 body: SubmitIn | None = None) -> dict[str, Any]:
     """Submit the response, once complete: every broken rule is listed, one per question or field, and
     nothing is saved. Without a body, the saved draft is submitted."""
-    answers = dict(body.answers) if body is not None else None
-    return await handlers.submit(runtime_of(request), principal, audit_id, response_id, answers,
-                                 body.impact_evidence if body is not None else None)
+    cmd = use_cases.Submit(audit_id, response_id, dict(body.answers) if body is not None else None,
+                           body.impact_evidence if body is not None else None)
+    return await use_cases.submit(cmd, principal, runtime_of(request).unit_of_work())
 
 
-@router.post("/concerns", status_code=status.HTTP_201_CREATED)
-async def raise_concern(audit_id: str, body: ConcernIn, principal: CurrentPrincipal, request: Request):
+@router.post("/concerns", status_code=status.HTTP_201_CREATED, response_model=ConcernOut)
+async def raise_concern(audit_id: str, body: ConcernIn, principal: CurrentPrincipal,
+                        request: Request) -> dict[str, Any]:
     """An immediate safeguarding concern found while auditing: recorded on the audit and escalated at once
     to the business unit and the agency concerned."""
     require_agency_or_qa(principal)
-    return await handlers.raise_concern(runtime_of(request), principal, audit_id,
-                                        agency_concerned=body.agency_concerned, concern=body.concern,
-                                        case_no=body.case_no, action_taken=body.action_taken)
+    return await use_cases.raise_concern(use_cases.RaiseConcern(
+        audit_id, agency_concerned=body.agency_concerned, concern=body.concern, case_no=body.case_no,
+        action_taken=body.action_taken), principal, runtime_of(request).unit_of_work())

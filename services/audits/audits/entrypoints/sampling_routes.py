@@ -1,23 +1,29 @@
 """HTTP routes for the draw of four cases and the table of audited cases (prefix /v1).
 
-The population comes as JSON (``{"population": [case references], "seed"?}``, docs/architecture.md, "Stable interface"), as a
-CSV body (``Content-Type: text/csv``), or as a CSV file in a form (``multipart/form-data``, field
-``population``); a CSV names the agencies involved in each case (``case_reference,agencies``).
+The population comes as JSON (``{"population": [case references], "seed"?}``, docs/architecture.md,
+"Stable interface"), as a CSV body (``Content-Type: text/csv``), or as a CSV file in a form
+(``multipart/form-data``, field ``population``); a CSV names the agencies involved in each case
+(``case_reference,agencies``).
 """
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field, ValidationError
 
-from safeguard_shared.auth import AGENCIES, CurrentPrincipal
+from safeguard_shared.auth import CurrentPrincipal
+from safeguard_shared.partnership import AGENCIES
 
+from ..application import queries
+from ..application import sampling as use_cases
+from ..application.access import require_qa
 from ..domain.csvfiles import Population, parse_population
-from ..domain.errors import NotFound, Problem, RuleBroken
-from ..handlers import sampling as handlers
-from ..handlers.common import require_qa
-from .common import Strict, runtime_of, validation_detail
+from ..domain.errors import Problem, RuleBroken
+from .common import Strict, runtime_of, settings_of, validation_detail
+from .schemas import AuditedCase as AuditedCaseOut
+from .schemas import AuditedCasesAdded, Exclusions, Sample
 
 router = APIRouter(prefix="/v1", tags=["sampling"])
 
@@ -106,54 +112,57 @@ def _invalid(exc: ValidationError) -> RuleBroken:
     return RuleBroken([Problem(tuple(d["loc"]), d["msg"], d["type"]) for d in validation_detail(exc)])
 
 
-@router.post("/audits/{audit_id}/sample", openapi_extra=SAMPLE_BODY)
-async def sample(audit_id: str, principal: CurrentPrincipal, request: Request, response: Response):
+@router.post("/audits/{audit_id}/sample", openapi_extra=SAMPLE_BODY, response_model=Sample,
+             responses={201: {"model": Sample, "description": "The cases were drawn now"}})
+async def sample(audit_id: str, principal: CurrentPrincipal, request: Request, response: Response) -> dict[str, Any]:
     """Draw four cases at random (seed, population digest and exclusions recorded); asking again returns
-    the same draw."""
+    the same draw (200)."""
     require_qa(principal)
     population, options = await _read(request)
-    result, created = await handlers.sample_cases(runtime_of(request), principal, audit_id, population, options.seed,
-                                                  exclude=options.exclude,
-                                                  within_months=options.exclude_audited_within_months)
+    cmd = use_cases.SampleCases(audit_id, population, options.seed, exclude=options.exclude,
+                                within_months=options.exclude_audited_within_months)
+    result, created = await use_cases.sample_cases(cmd, principal, runtime_of(request).unit_of_work(),
+                                                   settings_of(request).exclude_audited_within_months)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return result
 
 
-@router.get("/audits/{audit_id}/sample")
-async def get_sample(audit_id: str, principal: CurrentPrincipal, request: Request):
+@router.get("/audits/{audit_id}/sample", response_model=Sample)
+async def get_sample(audit_id: str, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """The audit's draw: its cases, seed, population digest and what was excluded."""
     require_qa(principal)
-    found = await handlers.existing_sample(runtime_of(request), audit_id)
-    if found is None:
-        raise NotFound("no draw for that audit_id")
-    return found
+    return await queries.get_sample(runtime_of(request).unit_of_work(), audit_id)
 
 
-@router.get("/sampling/exclusions")
-async def get_exclusions(principal: CurrentPrincipal, request: Request):
+@router.get("/sampling/exclusions", response_model=Exclusions)
+async def get_exclusions(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """The exclusions the partnership set for every draw."""
     require_qa(principal)
-    return await handlers.get_rules(runtime_of(request))
+    return await queries.get_exclusions(runtime_of(request).unit_of_work(),
+                                        settings_of(request).exclude_audited_within_months)
 
 
-@router.put("/sampling/exclusions")
-async def set_exclusions(body: ExclusionsIn, principal: CurrentPrincipal, request: Request):
+@router.put("/sampling/exclusions", response_model=Exclusions)
+async def set_exclusions(body: ExclusionsIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """Set the partnership's exclusions: cases audited within so many months, and standing references."""
     require_qa(principal)
-    return await handlers.set_rules(runtime_of(request), principal, audited_within_months=body.audited_within_months,
-                                    references=[r.model_dump() for r in body.references])
+    cmd = use_cases.SetExclusions(body.audited_within_months, [r.model_dump() for r in body.references])
+    return await use_cases.set_exclusions(cmd, principal, runtime_of(request).unit_of_work(),
+                                          settings_of(request).exclude_audited_within_months)
 
 
-@router.post("/audited-cases")
-async def record_audited_cases(body: AuditedCasesIn, principal: CurrentPrincipal, request: Request):
+@router.post("/audited-cases", response_model=AuditedCasesAdded)
+async def record_audited_cases(body: AuditedCasesIn, principal: CurrentPrincipal, request: Request) -> dict[str, int]:
     """Cases audited before (or outside) the product, so the partnership's exclusion knows them."""
     require_qa(principal)
-    added = await handlers.record_audited_cases(runtime_of(request), [c.model_dump() for c in body.cases])
+    added = await use_cases.record_audited_cases([c.model_dump() for c in body.cases],
+                                                 runtime_of(request).unit_of_work())
     return {"received": len(body.cases), "added": added}
 
 
-@router.get("/audited-cases")
-async def list_audited_cases(principal: CurrentPrincipal, request: Request, since: date | None = None):
+@router.get("/audited-cases", response_model=list[AuditedCaseOut])
+async def list_audited_cases(principal: CurrentPrincipal, request: Request,
+                             since: date | None = None) -> list[dict[str, Any]]:
     """The audited cases (every draw adds its four), newest last."""
     require_qa(principal)
-    return await handlers.list_audited_cases(runtime_of(request), since)
+    return await queries.list_audited_cases(runtime_of(request).unit_of_work(), since)

@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import Field, ValidationError
 
-from safeguard_shared.auth import AGENCIES, CurrentPrincipal
+from safeguard_shared.auth import CurrentPrincipal
+from safeguard_shared.partnership import AGENCIES
 
-from ..domain.csvfiles import check_completion, parse_completions, raise_problems
-from ..domain.errors import Forbidden, RuleBroken
-from ..handlers import training as handlers
-from ..handlers.common import is_qa, require_qa
-from .common import Strict, runtime_of, settings_of, validation_detail
+from ..application import queries
+from ..application import training as use_cases
+from ..application.access import is_qa, require_qa
+from ..application.errors import Forbidden
+from ..domain.csvfiles import Completion, check_completion, parse_completions, raise_problems
+from ..domain.errors import Problem, RuleBroken
+from .common import Strict, runtime_of, validation_detail
+from .schemas import Impact, ImportResult, Survey, SurveysSent
 
 router = APIRouter(prefix="/v1/training", tags=["training impact"])
 
@@ -56,8 +60,8 @@ COMPLETIONS_BODY = {"requestBody": {"required": True, "content": {
                             "S-1042,police,Core safeguarding,2026-09-14,M-77\n"}}}}
 
 
-@router.post("/completions", openapi_extra=COMPLETIONS_BODY)
-async def import_completions(principal: CurrentPrincipal, request: Request):
+@router.post("/completions", openapi_extra=COMPLETIONS_BODY, response_model=ImportResult)
+async def import_completions(principal: CurrentPrincipal, request: Request) -> dict[str, int]:
     """Import core training completions (CSV or JSON). All or nothing: a file with any bad line is refused
     with every problem named; a completion imported before is not imported again."""
     require_qa(principal)
@@ -65,6 +69,7 @@ async def import_completions(principal: CurrentPrincipal, request: Request):
     today = runtime.clock.today()
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     raw = await request.body()
+    batch: list[Completion] = []
     try:
         if content_type in ("text/csv", "application/csv", "text/plain"):
             batch = parse_completions(raw.decode("utf-8-sig"), AGENCIES, today)
@@ -72,7 +77,7 @@ async def import_completions(principal: CurrentPrincipal, request: Request):
                 raise RuleBroken.one(("body", "completions"), f"send at most {MAX_ROWS} lines at a time")
         else:
             body = CompletionsIn.model_validate_json(raw)
-            batch, problems = [], []
+            problems: list[Problem] = []
             for n, item in enumerate(body.completions):
                 where = ("body", "completions", str(n))
                 completion, found = check_completion(item.model_dump(), where, AGENCIES, today)
@@ -86,39 +91,44 @@ async def import_completions(principal: CurrentPrincipal, request: Request):
     except ValidationError as exc:
         raise RuleBroken.one(("body",), "; ".join(f"{'.'.join(d['loc'][1:])}: {d['msg']}"
                                                    for d in validation_detail(exc)[:20])) from None
-    return await handlers.import_completions(runtime, settings_of(request), batch)
+    return await use_cases.import_completions(use_cases.ImportCompletions(batch), runtime.unit_of_work())
 
 
-@router.post("/surveys/issue")
-async def issue_due_surveys(principal: CurrentPrincipal, request: Request):
+@router.post("/surveys/issue", response_model=SurveysSent)
+async def issue_due_surveys(principal: CurrentPrincipal, request: Request) -> dict[str, int]:
     """Send every survey whose day has come now (the service also does this by itself)."""
     require_qa(principal)
+    runtime = runtime_of(request)
     sent = 0
-    while (n := await handlers.issue_due_surveys(runtime_of(request))) > 0:
+    while (n := await use_cases.send_due_surveys(use_cases.SendDueSurveys(), runtime.unit_of_work())) > 0:
         sent += n
     return {"sent": sent}
 
 
-@router.get("/surveys")
+@router.get("/surveys", response_model=list[Survey])
 async def list_surveys(principal: CurrentPrincipal, request: Request,
                        status: Literal["pending", "sent", "answered"] | None = None,
-                       agency: str | None = None, limit: int = Query(default=500, ge=1, le=10000)):
-    """Surveys by status: an agency sees its own staff's, to pass on and answer."""
-    return await handlers.list_surveys(runtime_of(request), principal, status=status, agency=agency, limit=limit)
+                       agency: str | None = None,
+                       limit: int = Query(default=500, ge=1, le=10000)) -> list[dict[str, Any]]:
+    """Surveys by status: an agency sees its own staff's, to pass on and answer. A survey's ``due_on``
+    is the day the scheduling service gave it (null until its clock has started)."""
+    return await queries.list_surveys(runtime_of(request).unit_of_work(), principal, status=status, agency=agency,
+                                      limit=limit)
 
 
-@router.post("/surveys/{survey_id}/answers")
-async def answer_survey(survey_id: str, body: SurveyAnswers, principal: CurrentPrincipal, request: Request):
+@router.post("/surveys/{survey_id}/answers", response_model=Survey)
+async def answer_survey(survey_id: str, body: SurveyAnswers, principal: CurrentPrincipal,
+                        request: Request) -> dict[str, Any]:
     """The trainee's follow-up answers, or the manager's on the impact for the team."""
-    answers = body.model_dump(exclude={"survey"})
-    return await handlers.answer_survey(runtime_of(request), principal, survey_id, body.survey, answers)
+    cmd = use_cases.AnswerSurvey(survey_id, body.survey, body.model_dump(exclude={"survey"}))
+    return await use_cases.answer_survey(cmd, principal, runtime_of(request).unit_of_work())
 
 
-@router.get("/impact")
+@router.get("/impact", response_model=Impact)
 async def impact(principal: CurrentPrincipal, request: Request, by: Literal["course", "agency"] = "course",
-                 completed_from: date | None = None, completed_to: date | None = None):
+                 completed_from: date | None = None, completed_to: date | None = None) -> dict[str, Any]:
     """The impact of core training: completions, survey returns, practice changed, confidence, team impact."""
     if not (is_qa(principal) or principal.has_any({"reporting_reader"})):
         raise Forbidden("this needs one of the roles: qa_lead, business_unit, reporting_reader")
-    return await handlers.impact(runtime_of(request), by=by, completed_from=completed_from,
-                                 completed_to=completed_to)
+    return await queries.impact(runtime_of(request).unit_of_work(), by=by, completed_from=completed_from,
+                                completed_to=completed_to)

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import io
 
-from audits_desk import at
+from audits_desk import at, deliver_envelope, run_ticker_round
 from openpyxl import load_workbook
 
 from audits.adapters.orm import actions, inbox
-from audits.handlers.actions import when_review_recommendations_published_plan_actions
-from audits.handlers.ticker import tick
 from safeguard_shared.contracts.audits import (
     ActionCompleted,
     ActionCreated,
@@ -35,7 +33,7 @@ async def audit_action(desk, due_on: str = "2027-03-31", agency: str = "school")
 
 async def tick_on(desk, day: str, hour: int = 9) -> int:
     desk.clock.set(at(day, hour))
-    return await tick(desk.service.runtime, desk.service.settings)
+    return await run_ticker_round(desk.service)
 
 
 async def test_an_action_is_added_to_the_audits_plan_with_its_owner_and_due_date(desk):
@@ -119,8 +117,7 @@ async def test_a_new_due_date_takes_an_overdue_action_back_on_track(desk):
 
 async def deliver(service, event: RecommendationsPublished) -> bool:
     env = event.envelope(producer="referrals", occurred_at=service.runtime.clock.now(), event_id="evt-recs-1")
-    handler = when_review_recommendations_published_plan_actions(service.runtime)
-    return await service.runtime.inbox.handle_once("audits", env, handler)
+    return await deliver_envelope(service, env)
 
 
 RECOMMENDATIONS = RecommendationsPublished(case_id=REVIEW_CASE, pathway="child", recommendations=[

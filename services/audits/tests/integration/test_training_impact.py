@@ -1,24 +1,34 @@
 """Training impact: core training completions are imported (CSV or JSON, or from a large file with the
 command-line importer); each starts the clocks of the follow-up survey three months on and the manager
-survey; the surveys go out on their day, their answers are captured and the impact is reported."""
+survey — clocks the scheduling service keeps, which says each survey's day in
+``scheduling.deadline.scheduled``; the surveys go out on their day, their answers are captured and the
+impact is reported."""
 from __future__ import annotations
 
 import io
 
 import pytest
-from audits_desk import at
+from audits_desk import at, deliver_envelope, run_ticker_round
 
 from audits.adapters.orm import training_completions, training_surveys
 from audits.domain.errors import RuleBroken
 from audits.entrypoints.importer import import_file, main
-from audits.handlers.ticker import tick
 from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveyAnswered, TrainingSurveySent
+from safeguard_shared.contracts.scheduling import DeadlineScheduled
 
 COMPLETIONS = """trainee,agency,course,completed_on,manager
 STAFF-0001,police,Core safeguarding children,2026-10-05,MGR-01
 STAFF-0002,police,Core safeguarding children,2026-10-09,MGR-01
 STAFF-0003,school,Core safeguarding adults,2026-10-05,
 """
+
+
+# The days the scheduling service gives these completions' surveys (its rules training.follow_up, 3
+# months, and training.manager_survey, 4 months, on the working day before a weekend or bank holiday).
+SCHEDULED = {("2026-10-05", "training.follow_up"): "2027-01-05",
+             ("2026-10-05", "training.manager_survey"): "2027-02-05",
+             ("2026-10-09", "training.follow_up"): "2027-01-08",  # 9 January 2027 is a Saturday
+             ("2026-10-09", "training.manager_survey"): "2027-02-09"}
 
 
 def business_unit(desk) -> dict:
@@ -30,13 +40,30 @@ async def import_csv(desk, text: str = COMPLETIONS):
                                   headers={**business_unit(desk), "Content-Type": "text/csv"})
 
 
+async def scheduling_starts_the_survey_clocks(desk) -> None:
+    """What the scheduling service does with each audits.training.completed: it starts the two survey
+    clocks and says when each falls due, naming the completion."""
+    for n, completed in enumerate(await desk.owed(TrainingCompleted)):
+        for key in ("training.follow_up", "training.manager_survey"):
+            due = SCHEDULED[(completed.training_completed_on.isoformat(), key)]
+            event = DeadlineScheduled(deadline_id=f"d-{n}-{key}", key=key, completion_id=completed.completion_id,
+                                      agency=completed.agency, due=due, who_role="business_unit")
+            await deliver_envelope(desk.service, event.envelope(producer="scheduling",
+                                                                occurred_at=desk.clock.now()))
+
+
+async def import_and_schedule(desk) -> None:
+    assert (await import_csv(desk)).status_code == 200
+    await scheduling_starts_the_survey_clocks(desk)
+
+
 async def surveys(desk, **params) -> list[dict]:
     return await desk.ok("GET", "/v1/training/surveys", params=params)
 
 
 async def tick_on(desk, day: str) -> int:
     desk.clock.set(at(day, 6))
-    return await tick(desk.service.runtime, desk.service.settings)
+    return await run_ticker_round(desk.service)
 
 
 async def test_completions_are_imported_once_and_each_starts_the_survey_clocks(desk, service):
@@ -53,7 +80,7 @@ async def test_completions_are_imported_once_and_each_starts_the_survey_clocks(d
 
 
 async def test_follow_up_surveys_fall_due_three_months_on_the_working_day_before_a_weekend(desk):
-    await import_csv(desk)
+    await import_and_schedule(desk)
 
     due = {(s["agency"], s["kind"], s["due_on"]) for s in await surveys(desk)}
 
@@ -89,7 +116,7 @@ async def test_completions_can_come_as_json_from_another_system(desk):
 
 
 async def test_surveys_go_out_on_their_day_once_and_meet_the_clock(desk):
-    await import_csv(desk)
+    await import_and_schedule(desk)
 
     assert await tick_on(desk, "2027-01-04") == 0
     assert await tick_on(desk, "2027-01-05") == 2
@@ -103,7 +130,7 @@ async def test_surveys_go_out_on_their_day_once_and_meet_the_clock(desk):
 
 
 async def test_the_trainee_answers_the_follow_up_and_the_manager_the_team_survey(desk):
-    await import_csv(desk)
+    await import_and_schedule(desk)
     await tick_on(desk, "2027-02-08")
     police = desk.agency("police")
     [follow_up, *_] = await surveys(desk, status="sent", agency="police")
@@ -133,7 +160,7 @@ async def test_the_trainee_answers_the_follow_up_and_the_manager_the_team_survey
 
 
 async def test_a_survey_not_yet_sent_cannot_be_answered(desk):
-    await import_csv(desk)
+    await import_and_schedule(desk)
     [pending, *_] = await surveys(desk, status="pending", agency="school")
 
     response = await desk.client.post(f"/v1/training/surveys/{pending['survey_id']}/answers",
@@ -145,7 +172,7 @@ async def test_a_survey_not_yet_sent_cannot_be_answered(desk):
 
 
 async def test_the_impact_of_core_training_is_reported_by_course(desk):
-    await import_csv(desk)
+    await import_and_schedule(desk)
     await tick_on(desk, "2027-02-08")
     for survey in await surveys(desk, status="sent", agency="police"):
         follow_up = {"survey": "follow_up", "practice_changed": True, "confidence_before": 2, "confidence_after": 5}

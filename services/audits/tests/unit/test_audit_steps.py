@@ -43,7 +43,7 @@ def test_the_scope_is_agreed_once_on_the_clock_and_may_be_refined_until_the_tool
     again = a.agree_scope(theme_lead="Lead 2", scope="Scope", questions=TOOL, today=date(2027, 1, 5))
 
     assert [type(e).__name__ for e in first] == ["ScopeAgreed", "AuditMilestoneReached"]
-    assert [type(e).__name__ for e in again] == ["ScopeAgreed"] and a.scope_agreed_on == "2027-01-04"
+    assert [type(e).__name__ for e in again] == ["ScopeAgreed"] and a.scope_agreed_on == date(2027, 1, 4)
 
 
 def test_the_tool_owes_one_response_per_agency_per_sampled_case():

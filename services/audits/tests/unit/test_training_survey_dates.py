@@ -1,28 +1,19 @@
-"""When a training survey falls due: the same day of the month that many months after completing core
-training, on the working day before when that is a weekend or a bank holiday in England."""
+"""The impact figures of training surveys, and the window of recently audited cases in calendar months.
+
+When a survey falls due is the scheduling service's rule (training.follow_up, training.manager_survey):
+the audits service learns the day from its events (tests/integration/test_training_impact.py)."""
 from __future__ import annotations
 
 from datetime import date
 
-from audits.domain.training import add_months, summarise, survey_due
+from audits.domain.sampling import audited_since
+from audits.domain.training import summarise
 
 
 def test_months_are_calendar_months_ending_at_the_end_of_a_short_month():
-    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
-    assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
-    assert add_months(date(2027, 1, 4), -12) == date(2026, 1, 4)
-
-
-def test_a_follow_up_due_on_a_saturday_goes_the_friday_before():
-    assert survey_due(date(2026, 10, 9), 3) == date(2027, 1, 8)
-
-
-def test_a_follow_up_due_on_easter_monday_goes_the_thursday_before_good_friday():
-    assert survey_due(date(2026, 12, 29), 3) == date(2027, 3, 25)  # 29 March 2027 is Easter Monday
-
-
-def test_the_august_bank_holiday_of_england_is_not_a_working_day():
-    assert survey_due(date(2027, 4, 30), 4) == date(2027, 8, 27)  # 30 August 2027: summer bank holiday
+    assert audited_since(date(2027, 5, 31), 3) == date(2027, 2, 28)
+    assert audited_since(date(2028, 5, 31), 3) == date(2028, 2, 29)
+    assert audited_since(date(2027, 1, 4), 12) == date(2026, 1, 4)
 
 
 def test_the_impact_figures_count_only_surveys_sent_and_answered():

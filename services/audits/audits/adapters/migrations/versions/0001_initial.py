@@ -2,6 +2,8 @@
 
 Revision ID: 0001
 """
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,7 +16,7 @@ TABLES = ("training_surveys", "training_completions", "action_updates", "actions
           "sampling_rules", "audited_cases", "samples", "audits", "themes")
 
 
-def _instant(name: str, nullable: bool = False) -> sa.Column:
+def _instant(name: str, nullable: bool = False) -> "sa.Column[datetime]":
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 

@@ -1,0 +1,19 @@
+"""Which use case answers which event. The dispatcher (safeguard_shared.bus.dispatch) parses each
+envelope to its contract and runs these inside the inbox's transaction."""
+from __future__ import annotations
+
+from safeguard_shared.bus.dispatch import EventHandlers
+from safeguard_shared.contracts.referrals import RecommendationsPublished
+from safeguard_shared.contracts.scheduling import DeadlineScheduled
+
+from .actions import when_review_recommendations_published_plan_actions
+from .training import when_a_survey_clock_starts_note_its_day
+
+EVENT_HANDLERS: EventHandlers = {
+    RecommendationsPublished: [when_review_recommendations_published_plan_actions],
+    DeadlineScheduled: [when_a_survey_clock_starts_note_its_day],
+}
+
+# Of each producer's stream, the one subject this service reads.
+FILTER_SUBJECTS = {"referrals": RecommendationsPublished.event_type,
+                   "scheduling": DeadlineScheduled.event_type}
