@@ -31,8 +31,6 @@ async def two_services(databases, nats_url, bus_namespace, tmp_path, issuer):
         yield services
 
 
-@pytest.mark.xfail(strict=False, reason="until the scheduling service names the completion in completion_id "
-                                        "(it carried it in audit_id): remove this mark when that lands")
 async def test_each_survey_falls_due_on_the_day_the_scheduling_service_gives_it(two_services, issuer):
     audits = two_services["audits"]
     business_unit = bearer(issuer, "partnership", "business_unit")
