@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, false, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -102,6 +102,12 @@ async def transitions_due(session: AsyncSession, now: datetime, limit: int) -> S
     query = select(deadlines).where(deadlines.c.next_transition_at <= now).order_by(
         deadlines.c.next_transition_at).limit(limit)
     rows: Sequence[Row] = (await session.execute(_locking(session, query, skip_locked=True))).mappings().all()
+    if rows and session.get_bind().dialect.name == "sqlite":
+        # SQLite has no SELECT … FOR UPDATE, and its driver begins a transaction only at the first write:
+        # a fact (a deadline met) committed between this read and the round's write would be overwritten
+        # by a stale "overdue". Take the store's write lock first, then read again what is due now.
+        await session.execute(update(deadlines).where(false()).values(updated_at=now))
+        rows = (await session.execute(query)).mappings().all()
     return rows
 
 

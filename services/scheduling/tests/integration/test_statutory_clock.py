@@ -384,3 +384,36 @@ async def test_the_timer_s_events_say_what_the_duty_is(clock_and_scheduler):
         "scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")]
     assert fired and all(p["description"] == scheduler.tk.rules.get(p["key"]).what for p in fired)
     assert all(p["case_id"] == CASE and p["completion_id"] is None for p in fired)
+
+
+async def test_a_deadline_met_while_the_timer_is_firing_stays_met(clock_and_scheduler, monkeypatch):
+    """The business unit records the scoping as sent at the very moment the timer finds the deadline
+    overdue: the fact must not be overwritten by the timer's stale "overdue" (it was, on SQLite, whose
+    driver begins a transaction only at the first write). The timer's read is paused until the fact
+    is on its way to the store."""
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    clock.set(at("2026-12-29", 10))  # rr.scoping_sent (due 23rd) is past: the timer will fire "missed"
+    from scheduling.adapters import store
+
+    read_due = store.transitions_due
+    fact: asyncio.Task | None = None
+
+    async def read_then_let_the_fact_in(session, now, limit):
+        nonlocal fact
+        rows = await read_due(session, now, limit)
+        fact = asyncio.create_task(deliver(scheduler, envelope(MilestoneReached(
+            case_id=CASE, fact="scoping_sent", on=date(2026, 12, 24)), clock)))
+        # Give the fact every chance to commit before the timer writes (it cannot, once the timer holds
+        # the store; then it waits its turn).
+        await asyncio.wait({fact}, timeout=1.0)
+        return rows
+
+    monkeypatch.setattr(store, "transitions_due", read_then_let_the_fact_in)
+    await tick(scheduler)
+    assert fact is not None
+    await asyncio.wait_for(fact, timeout=30)
+    monkeypatch.setattr(store, "transitions_due", read_due)
+    scoping = (await by_key(scheduler))["rr.scoping_sent"]
+    assert scoping["status"] == "met"
+    assert scoping["met_on"] == date(2026, 12, 24)
