@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Result, Select, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -56,3 +56,21 @@ def insert_for(session: AsyncSession) -> Callable[..., Any]:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def select_for_update(session: AsyncSession, query: Select[Any], *,
+                            skip_locked: bool = False) -> Result[Any]:
+    """Rows this transaction is about to change, safe from a concurrent writer until it commits.
+
+    PostgreSQL locks the rows (``FOR UPDATE``; with ``skip_locked`` a replica passes over rows another is
+    working on). SQLite has no row locks, and its driver begins a transaction only at the first write, so
+    a plain read could see a state that another writer replaces before this one writes: a lost update.
+    There the store's write lock is taken first, by a write that changes nothing (every service's store
+    has the outbox table), and the rows are read under it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        locked: Result[Any] = await session.execute(query.with_for_update(skip_locked=skip_locked))
+        return locked
+    await session.execute(text("UPDATE outbox SET attempts = attempts WHERE 0 = 1"))
+    rows: Result[Any] = await session.execute(query)
+    return rows

@@ -93,3 +93,29 @@ async def test_the_handler_table_runs_the_use_cases_for_its_events_inside_the_in
         row = (await session.execute(select(outbox_table.c.body))).scalar_one()
     # The event it owes carries the cause's correlation and names the cause.
     assert '"correlation_id":"case-c9"' in row and f'"causation_id":"{cause.event_id}"' in row
+
+
+async def test_rows_read_for_update_on_sqlite_hold_off_another_writer_until_commit(store):
+    """SQLite has no row locks and its driver begins a transaction at the first write: without the
+    write lock taken first, another writer could commit between this read and this write."""
+    import asyncio
+
+    from safeguard_shared.db import select_for_update
+
+    async with store() as session:
+        await session.execute(insert(notes).values(note_id="n1"))
+        await session.commit()
+
+    async def another_writer() -> None:
+        async with store() as other, other.begin():
+            await other.execute(insert(notes).values(note_id="n2"))
+
+    async with store() as session, session.begin():
+        rows = (await select_for_update(session, select(notes))).all()
+        assert [r.note_id for r in rows] == ["n1"]
+        writer = asyncio.create_task(another_writer())
+        done, _ = await asyncio.wait({writer}, timeout=0.5)
+        assert not done, "the other writer waits while the rows are held"
+        await session.execute(insert(notes).values(note_id="n1-changed"))
+    await asyncio.wait_for(writer, timeout=30)
+    assert await _count(store, notes) == 3

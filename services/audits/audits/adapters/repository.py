@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import insert_for as _untyped_insert_for
+from safeguard_shared.db import select_for_update
 
 from ..domain.actions import Action
 from ..domain.audit import Audit
@@ -30,14 +31,9 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-def lock(session: AsyncSession, query: Q) -> Q:
-    # Steps on one audit or action run one after another on PostgreSQL; SQLite has one writer anyway.
-    return query.with_for_update() if is_postgres(session) else query
-
-
 async def load_audit(session: AsyncSession, audit_id: str, *, for_update: bool = False) -> Audit | None:
     query = select(audits).where(audits.c.audit_id == audit_id)
-    row = (await session.execute(lock(session, query) if for_update else query)).mappings().first()
+    row = (await (select_for_update(session, query) if for_update else session.execute(query))).mappings().first()
     if row is None:
         return None
     sample = (await session.execute(select(samples.c.cases, samples.c.case_agencies).where(
@@ -65,7 +61,7 @@ def action_from_row(row: Mapping[Any, Any]) -> Action:
 
 async def load_action(session: AsyncSession, action_id: str, *, for_update: bool = False) -> Action | None:
     query = select(actions).where(actions.c.action_id == action_id)
-    row = (await session.execute(lock(session, query) if for_update else query)).mappings().first()
+    row = (await (select_for_update(session, query) if for_update else session.execute(query))).mappings().first()
     return action_from_row(row) if row else None
 
 

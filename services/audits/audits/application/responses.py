@@ -14,11 +14,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts.audits import ConcernRaised, ResponseSubmitted
+from safeguard_shared.db import select_for_update
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.orm import concerns, responses
-from ..adapters.repository import load_audit, lock
+from ..adapters.repository import load_audit
 from ..domain.audit import Audit
 from ..domain.audit_tool import check_draft, check_submission, holds_no_information
 from ..domain.errors import OutOfOrder, RuleBroken
@@ -60,7 +61,7 @@ async def _own_for_update(session: AsyncSession, principal: Principal, audit_id:
         raise Forbidden("an agency's response is written by that agency (roles referrer, safeguarding_lead)")
     query = select(responses).where(responses.c.audit_id == audit_id, responses.c.response_id == response_id,
                                     responses.c.agency == principal.agency)
-    row = (await session.execute(lock(session, query))).mappings().first()
+    row = (await select_for_update(session, query)).mappings().first()
     if row is None:
         raise NotFound("no response with that response_id")
     if row["status"] == "submitted":

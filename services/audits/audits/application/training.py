@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveyAnswered, TrainingSurveySent
 from safeguard_shared.contracts.scheduling import DeadlineScheduled
+from safeguard_shared.db import select_for_update
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.orm import training_completions, training_surveys
-from ..adapters.repository import is_postgres, lock
+from ..adapters.repository import is_postgres
 from ..domain.csvfiles import Completion
 from ..domain.errors import OutOfOrder
 from ..domain.training import SURVEY_FACT, SURVEY_OF_RULE, SURVEYS
@@ -135,8 +136,8 @@ async def send_due_surveys(cmd: SendDueSurveys, uow: UnitOfWork) -> int:
 async def answer_survey(cmd: AnswerSurvey, principal: Principal, uow: UnitOfWork) -> dict[str, Any]:
     async with uow:
         today = uow.clock.today()
-        row = (await uow.session.execute(lock(uow.session, select(training_surveys).where(
-            training_surveys.c.survey_id == cmd.survey_id)))).mappings().first()
+        row = (await select_for_update(uow.session, select(training_surveys).where(
+            training_surveys.c.survey_id == cmd.survey_id))).mappings().first()
         if row is None or not (is_qa(principal) or row["agency"] == principal.agency):
             raise NotFound("no survey with that survey_id")
         require_agency_or_qa(principal, row["agency"])

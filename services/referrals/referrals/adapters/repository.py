@@ -12,14 +12,15 @@ from typing import Any
 from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safeguard_shared.db import select_for_update
+
 from .orm import case_history, case_reads, cases
 
 
 async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
     query = select(cases).where(cases.c.case_id == case_id)
-    bind = session.bind
-    if for_update and bind is not None and bind.dialect.name == "postgresql":
-        query = query.with_for_update()  # two steps on one case queue up instead of overwriting
+    if for_update:  # two steps on one case queue up instead of overwriting each other
+        return (await select_for_update(session, query)).mappings().first()
     return (await session.execute(query)).mappings().first()
 
 

@@ -9,11 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard_shared.db import select_for_update
 
 from .orm import deadline_history, deadlines, occasions
 
@@ -22,13 +24,6 @@ Row = RowMapping
 
 def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else ""
-
-
-def _locking(session: AsyncSession, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
-    # SQLite serialises writers by itself; PostgreSQL needs the rows locked (replicas run side by side).
-    if _dialect(session) == "postgresql":
-        return query.with_for_update(skip_locked=skip_locked)
-    return query
 
 
 async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, Any], unique: list[str]) -> bool:
@@ -42,9 +37,8 @@ async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, A
 # --- occasions ---------------------------------------------------------------------------------------
 async def occasion(session: AsyncSession, name: str, *, lock: bool = False) -> dict[str, Any] | None:
     query = select(occasions).where(occasions.c.occasion == name)
-    if lock:
-        query = _locking(session, query)  # facts about one case are recorded one after another
-    row = (await session.execute(query)).mappings().first()
+    # Facts about one case are recorded one after another.
+    row = (await (select_for_update(session, query) if lock else session.execute(query))).mappings().first()
     return dict(row) if row else None
 
 
@@ -68,17 +62,13 @@ async def add_deadline(session: AsyncSession, values: Mapping[str, Any]) -> bool
 
 async def deadline(session: AsyncSession, deadline_id: str, *, lock: bool = False) -> Row | None:
     query = select(deadlines).where(deadlines.c.deadline_id == deadline_id)
-    if lock:
-        query = _locking(session, query)
-    return (await session.execute(query)).mappings().first()
+    return (await (select_for_update(session, query) if lock else session.execute(query))).mappings().first()
 
 
 async def deadlines_where(session: AsyncSession, *conditions: ColumnElement[bool],
                           lock: bool = False) -> Sequence[Row]:
     query = select(deadlines).where(*conditions)
-    if lock:
-        query = _locking(session, query)
-    return (await session.execute(query)).mappings().all()
+    return (await (select_for_update(session, query) if lock else session.execute(query))).mappings().all()
 
 
 async def change_deadline(session: AsyncSession, deadline_id: str, **values: Any) -> None:
@@ -101,14 +91,15 @@ async def transitions_due(session: AsyncSession, now: datetime, limit: int) -> S
     ticking are skipped, so no transition fires twice. Reads only the ``next_transition_at`` index."""
     query = select(deadlines).where(deadlines.c.next_transition_at <= now).order_by(
         deadlines.c.next_transition_at).limit(limit)
-    rows: Sequence[Row] = (await session.execute(_locking(session, query, skip_locked=True))).mappings().all()
-    if rows and session.get_bind().dialect.name == "sqlite":
-        # SQLite has no SELECT … FOR UPDATE, and its driver begins a transaction only at the first write:
-        # a fact (a deadline met) committed between this read and the round's write would be overwritten
-        # by a stale "overdue". Take the store's write lock first, then read again what is due now.
-        await session.execute(update(deadlines).where(false()).values(updated_at=now))
-        rows = (await session.execute(query)).mappings().all()
-    return rows
+    if _dialect(session) == "postgresql":
+        locked = await select_for_update(session, query, skip_locked=True)
+        return locked.mappings().all()
+    # SQLite: a cheap look first, so an idle tick takes no write lock; when something is due, read it
+    # again under the lock, or a fact (a deadline met) committed between this read and the round's write
+    # would be overwritten by a stale "overdue".
+    if not (await session.execute(query.with_only_columns(deadlines.c.deadline_id))).first():
+        return []
+    return (await select_for_update(session, query)).mappings().all()
 
 
 async def record_round(session: AsyncSession, now: datetime, history: list[dict[str, Any]],
