@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from safeguard_shared.contracts.audits import AuditMilestoneReached, CasesSampled, TrainingSurveySent
+from safeguard_shared.contracts.audits import (
+    AuditMilestoneReached,
+    AuditPlanned,
+    CasesSampled,
+    TrainingCompleted,
+    TrainingSurveySent,
+)
 from safeguard_shared.contracts.notifications import NotificationSent
-from safeguard_shared.contracts.referrals import MilestoneReached
+from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
 from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -18,7 +24,7 @@ from ..domain.policies import ClockStart
 from ..domain.rules import Rule
 from .changes import mark_met, reschedule
 from .starting import start_clock
-from .timekeeping import OccasionNotYetKnown, Timekeeping, occasion_of
+from .timekeeping import Timekeeping, occasion_of
 
 # Which fact a sent message establishes: the clock is met when the message actually left.
 FACT_OF_MESSAGE = {
@@ -32,11 +38,15 @@ FACT_OF_MESSAGE = {
 
 async def record_fact(uow: UnitOfWork, tk: Timekeeping, occasion: str, *, fact: str, on: date,
                       agency: str | None = None, anchor: str | None = None, reason: str | None = None) -> None:
+    await store.lock_occasion(uow.session, occasion)
     occ = await store.occasion(uow.session, occasion, lock=True)
     if occ is None:
-        # The event that opens the case is still on its way (or being retried): try again later
-        # rather than lose the fact. The consumer retries with back-off, then dead-letters.
-        raise OccasionNotYetKnown(f"{occasion} is not known to the clock yet")
+        # The event that opens the case is still on its way (redelivered after the consumer's ack
+        # wait, say): keep the fact, to apply on its own date when the case opens. Refusing it would
+        # only end in the dead letters, and the deadline it meets would stay pending for ever.
+        await store.keep_early_fact(uow.session, dict(occasion=occasion, fact=fact, on=on, agency=agency,
+                                                      anchor=anchor, reason=reason, received_at=uow.now()))
+        return
     anchors = dict(occ["anchors"])
     anchors[f"{fact}@{agency}" if agency else fact] = on.isoformat()
     anchor_name = anchor or (f"{fact}_on" if f"{fact}_on" in tk.rules.anchors else None)
@@ -109,6 +119,29 @@ async def _move(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchor_na
         due = tk.rules.due_for(row["key"], {anchor_name: on}, tk.calendar)
         await reschedule(uow, tk, row, due.due.date, f"Moved: {reason}. {due.explanation}", reason,
                          window_start=due.window_start.date if due.window_start else None)
+
+
+async def apply_early_facts(uow: UnitOfWork, tk: Timekeeping, occasion: str) -> None:
+    """The facts that arrived before the occasion opened, applied in the order they came (in the
+    transaction that opens it, after its clocks started)."""
+    for early in await store.take_early_facts(uow.session, occasion):
+        await record_fact(uow, tk, occasion, fact=early["fact"], on=early["on"], agency=early["agency"],
+                          anchor=early["anchor"], reason=early["reason"])
+
+
+async def when_a_case_opens_apply_the_facts_that_came_first(event: CaseOpened, uow: UnitOfWork,
+                                                           tk: Timekeeping) -> None:
+    await apply_early_facts(uow, tk, occasion_of("case", event.case_id))
+
+
+async def when_an_audit_is_planned_apply_the_facts_that_came_first(event: AuditPlanned, uow: UnitOfWork,
+                                                                   tk: Timekeeping) -> None:
+    await apply_early_facts(uow, tk, occasion_of("audit", event.audit_id))
+
+
+async def when_training_is_completed_apply_the_facts_that_came_first(event: TrainingCompleted, uow: UnitOfWork,
+                                                                     tk: Timekeeping) -> None:
+    await apply_early_facts(uow, tk, occasion_of("training", event.completion_id))
 
 
 # --- the events that record facts --------------------------------------------------------------------

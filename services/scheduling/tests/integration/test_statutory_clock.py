@@ -19,6 +19,7 @@ from sqlalchemy import select
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import ManualClock
 from safeguard_shared.contracts import Envelope
+from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
 from safeguard_shared.service import ServiceRuntime
 from scheduling.adapters import orm
@@ -384,3 +385,48 @@ async def test_the_timer_s_events_say_what_the_duty_is(clock_and_scheduler):
         "scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")]
     assert fired and all(p["description"] == scheduler.tk.rules.get(p["key"]).what for p in fired)
     assert all(p["case_id"] == CASE and p["completion_id"] is None for p in fired)
+
+
+# --- a fact that arrives before its case (issue 14) -------------------------------------------------
+def panel_notice_sent(sent_on: date, *, template: str = "serious_incident_notification",
+                      recipient_kind: str = "national_panel", case_id: str = CASE) -> NotificationSent:
+    return NotificationSent(notification_id=f"n-{template}-{recipient_kind}", case_id=case_id,
+                            recipient_kind=recipient_kind, template=template, channel="outbox", sent_on=sent_on)
+
+
+def notification_envelope(event, clock: ManualClock) -> Envelope:
+    return event.envelope(producer="notifications", occurred_at=clock.now())
+
+
+async def test_a_fact_that_arrives_before_its_case_is_kept_and_meets_the_deadline_when_the_case_opens(
+        clock_and_scheduler):
+    """Scheduling crashed holding the case.opened; the Panel's notice (sent on the 22nd) and the first
+    scoping template reach the clock first. Neither is refused: both are kept against the case and
+    applied, on their own dates, in the transaction that opens it."""
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, notification_envelope(panel_notice_sent(date(2026, 12, 22)), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22),
+                                                       agency="police"), clock))
+    assert await by_key(scheduler) == {}, "no clock runs before the case opens"
+
+    clock.set(at("2026-12-24"))  # the case.opened is redelivered two days later
+    await deliver(scheduler, envelope(serious_incident(), clock))
+
+    deadlines = await by_key(scheduler)
+    panel = deadlines["rr.panel_notified"]
+    assert panel["status"] == "met" and panel["met_on"] == date(2026, 12, 22) and panel["on_time"] is True
+    # The scoping template that went to the police on the 22nd starts the police's own return clock.
+    assert deadlines["rr.scoping_returned@police"]["due"] == date(2026, 12, 31)
+    assert deadlines["rr.scoping_sent"]["status"] == "pending", "the other agencies have not had it yet"
+    history = (await list_deadline_history(scheduler, panel["deadline_id"]))
+    assert [h["change"] for h in history] == ["scheduled", "met"]
+    async with scheduler.runtime.sessions() as session:
+        assert (await session.execute(select(orm.early_facts))).all() == [], "applied, so no longer pending"
+    # Delivered again (a second case.opened), nothing is applied twice.
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    assert len(await owed_events(scheduler, "scheduling.deadline.met")) == 1
+
+
+async def list_deadline_history(scheduler: Scheduler, deadline_id: str) -> list[dict]:
+    async with scheduler.runtime.unit_of_work() as uow:
+        return (await queries.one_deadline(uow, deadline_id))["history"]
