@@ -1,4 +1,4 @@
-"""What happens to one deadline: met, moved, paused, resumed, waived — each with its history line
+"""What happens to one deadline: met, moved, paused, resumed, waived, closed — each with its history line
 and the event it owes, in the caller's unit of work."""
 from __future__ import annotations
 
@@ -66,3 +66,13 @@ async def waive_row(uow: UnitOfWork, tk: Timekeeping, row: Any, *, reason: str, 
                                 status_reason=reason, updated_at=uow.now(), **who)
     await note(uow, row["deadline_id"], "waived", detail)
     await uow.publish(DeadlineChanged(**identity(row, tk), change="waived", status="waived", reason=reason, by=by))
+
+
+async def close_row(uow: UnitOfWork, tk: Timekeeping, row: Any, *, on: date, reason: str) -> None:
+    """The pathway the duty hung on ended: the clock closes — neither met nor missed — and never fires again."""
+    detail = f"Closed on {on.isoformat()}, neither met nor missed: {reason}."
+    await store.change_deadline(uow.session, row["deadline_id"], status="closed", next_transition_at=None,
+                                paused_on=None, status_reason=reason, explanation=f"{detail} {row['explanation']}",
+                                updated_at=uow.now())
+    await note(uow, row["deadline_id"], "closed", detail)
+    await uow.publish(DeadlineChanged(**identity(row, tk), change="closed", status="closed", reason=reason))

@@ -13,7 +13,13 @@ from safeguard_shared.contracts.audits import (
     TrainingSurveySent,
 )
 from safeguard_shared.contracts.notifications import NotificationSent
-from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
+from safeguard_shared.contracts.referrals import (
+    CaseOpened,
+    MilestoneReached,
+    RapidReviewDecided,
+    SarDecided,
+    SarScreened,
+)
 from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -22,9 +28,12 @@ from ..adapters.orm import deadlines
 from ..domain.deadlines import OPEN_STATUSES
 from ..domain.policies import ClockStart
 from ..domain.rules import Rule
-from .changes import mark_met, reschedule
+from .changes import close_row, mark_met, reschedule
 from .starting import start_clock
 from .timekeeping import Timekeeping, occasion_of
+
+# The screening outcomes that end a SAR referral before scoping.
+SCREENED_OUT = frozenset({"not_proceeding"})
 
 # Which fact a sent message establishes: the clock is met when the message actually left.
 FACT_OF_MESSAGE = {
@@ -57,6 +66,7 @@ async def record_fact(uow: UnitOfWork, tk: Timekeeping, occasion: str, *, fact: 
         anchors[slot] = on.isoformat()
     await store.set_anchors(uow.session, occasion, anchors, uow.now())
     await _meet(uow, tk, occ, anchors, fact=fact, on=on, agency=agency)
+    await _close(uow, tk, occ, ending=fact, on=on, reason=reason)
     if anchor_name:
         if previous and previous != on.isoformat():
             await _move(uow, tk, occ, anchor_name, agency, on,
@@ -87,6 +97,19 @@ async def _meet(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: 
             await mark_met(uow, tk, row, met_on)
             if rule.repeats is not None:
                 await _next_occurrence(uow, tk, anchors, rule, row)
+
+
+async def _close(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], *, ending: str, on: date,
+                 reason: str | None) -> None:
+    """An ending (a SAR screened out, not convened …) closes every open clock it makes moot."""
+    rules = tk.rules.closed_by(ending)
+    if not rules:
+        return
+    why = tk.rules.endings[ending] + (f" ({reason})" if reason else "")
+    for row in await store.deadlines_where(uow.session, deadlines.c.occasion == occ["occasion"],
+                                           deadlines.c.key.in_([r.key for r in rules]),
+                                           deadlines.c.status.in_((*OPEN_STATUSES, "paused")), lock=True):
+        await close_row(uow, tk, row, on=on, reason=why)
 
 
 async def _next_occurrence(uow: UnitOfWork, tk: Timekeeping, anchors: dict[str, str], rule: Rule, row: Any) -> None:
@@ -144,6 +167,11 @@ async def when_training_is_completed_apply_the_facts_that_came_first(event: Trai
     await apply_early_facts(uow, tk, occasion_of("training", event.completion_id))
 
 
+def _day_of_the_cause(uow: UnitOfWork) -> date:
+    """The business day the event being handled happened (for events that carry no date of their own)."""
+    return uow.cause.occurred_at.astimezone(LONDON).date() if uow.cause else uow.clock.today()
+
+
 # --- the events that record facts --------------------------------------------------------------------
 async def when_a_case_milestone_is_reached_record_it(event: MilestoneReached, uow: UnitOfWork,
                                                      tk: Timekeeping) -> None:
@@ -155,7 +183,7 @@ async def when_cases_are_sampled_record_it(event: CasesSampled, uow: UnitOfWork,
     # The event carries no date of its own: the cases were sampled on the business day it is handled.
     await record_fact(uow, tk, occasion_of("audit", event.audit_id), fact="cases_sampled",
                       # The day the audit drew its sample, not the day this event happened to be handled.
-                      on=uow.cause.occurred_at.astimezone(LONDON).date() if uow.cause else uow.clock.today())
+                      on=_day_of_the_cause(uow))
 
 
 async def when_an_audit_milestone_is_reached_record_it(event: AuditMilestoneReached, uow: UnitOfWork,
@@ -166,6 +194,24 @@ async def when_an_audit_milestone_is_reached_record_it(event: AuditMilestoneReac
 async def when_a_training_survey_is_sent_record_it(event: TrainingSurveySent, uow: UnitOfWork,
                                                    tk: Timekeeping) -> None:
     await record_fact(uow, tk, occasion_of("training", event.completion_id), fact=event.fact, on=event.sent_on)
+
+
+async def when_a_sar_is_screened_out_close_its_clocks(event: SarScreened, uow: UnitOfWork, tk: Timekeeping) -> None:
+    if event.outcome in SCREENED_OUT:
+        # The event carries no date: the screening happened the day it was recorded.
+        await record_fact(uow, tk, occasion_of("case", event.case_id), fact="sar_screened_out",
+                          on=_day_of_the_cause(uow))
+
+
+async def when_a_sar_is_not_convened_close_its_clocks(event: SarDecided, uow: UnitOfWork, tk: Timekeeping) -> None:
+    if not event.convene:
+        await record_fact(uow, tk, occasion_of("case", event.case_id), fact="sar_not_convened", on=event.decided_on)
+
+
+async def when_a_rapid_review_is_decided_close_what_no_longer_feeds_it(event: RapidReviewDecided, uow: UnitOfWork,
+                                                                      tk: Timekeeping) -> None:
+    await record_fact(uow, tk, occasion_of("case", event.case_id), fact="rapid_review_decided", on=event.decided_on,
+                      reason=f"decided: {event.decision.replace('_', ' ')}")
 
 
 async def when_a_statutory_message_is_sent_record_it(event: NotificationSent, uow: UnitOfWork,

@@ -58,6 +58,8 @@ class Rule:
     offset: Offset
     met_by: str
     who_acts: WhoActs
+    # The endings (a SAR screened out, not convened …) that make this duty moot: the clock closes.
+    closed_by: tuple[str, ...] = ()
     window_from: Offset | None = None
     target: Offset | None = None
     per_agency: bool = False
@@ -117,11 +119,12 @@ class RuleBook:
     """The loaded, validated rules. Immutable; load_rules builds a new one each time."""
 
     def __init__(self, version: int, rules: Mapping[str, Rule], anchors: Mapping[str, str],
-                 closures: Mapping[dt.date, str]) -> None:
+                 closures: Mapping[dt.date, str], endings: Mapping[str, str] | None = None) -> None:
         self.version = version
         self._rules = MappingProxyType(dict(rules))
         self.anchors = MappingProxyType(dict(anchors))  # name -> what the date means
         self.closures = MappingProxyType(dict(closures))
+        self.endings = MappingProxyType(dict(endings or {}))  # name -> what ended, in words
         self._providers = {r.provides: r for r in self._rules.values() if r.provides}
 
     def __repr__(self) -> str:
@@ -139,6 +142,9 @@ class RuleBook:
 
     def met_by(self, fact: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.all() if r.met_by == fact)
+
+    def closed_by(self, ending: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.all() if ending in r.closed_by)
 
     def calendar(self) -> WorkingDayCalendar:
         """The working-day calendar with this partnership's closure days."""

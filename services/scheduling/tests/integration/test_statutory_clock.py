@@ -20,7 +20,13 @@ from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import ManualClock
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.notifications import NotificationSent
-from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
+from safeguard_shared.contracts.referrals import (
+    CaseOpened,
+    MilestoneReached,
+    RapidReviewDecided,
+    SarDecided,
+    SarScreened,
+)
 from safeguard_shared.service import ServiceRuntime
 from scheduling.adapters import orm
 from scheduling.application import commands, queries, ticker
@@ -430,3 +436,104 @@ async def test_a_fact_that_arrives_before_its_case_is_kept_and_meets_the_deadlin
 async def list_deadline_history(scheduler: Scheduler, deadline_id: str) -> list[dict]:
     async with scheduler.runtime.unit_of_work() as uow:
         return (await queries.one_deadline(uow, deadline_id))["history"]
+
+
+# --- an ended pathway closes the clocks that hang on it (issue 13) -----------------------------------
+ADULT = "5a1f0c3e-0000-4000-8000-0000000000ad"
+
+
+def sar_referral(received: str = "2027-01-04") -> CaseOpened:
+    return CaseOpened(case_id=ADULT, case_ref="SAR-2027-5A1F0C", pathway="adult", referring_agency="police",
+                      received_on=date.fromisoformat(received), involved_agencies=["local_authority", "police"])
+
+
+async def adult_deadlines(scheduler: Scheduler) -> dict[str, dict]:
+    rows = await list_deadlines(scheduler.runtime, case_id=ADULT)
+    return {(r["key"] + (f"@{r['agency']}" if r.get("agency") else "")): r for r in rows}
+
+
+async def transitions_fired(scheduler: Scheduler, deadline_ids: set[str]) -> list[str]:
+    kinds = ("scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")
+    return [e["event_type"] for e in await owed_events(scheduler)
+            if e["event_type"] in kinds and e["payload"]["deadline_id"] in deadline_ids]
+
+
+async def test_a_sar_screened_out_closes_the_decision_clock_with_the_reason_and_it_never_fires(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+    clock.set(at("2027-01-11"))
+    await deliver(scheduler, envelope(SarScreened(case_id=ADULT, case_ref="SAR-2027-5A1F0C", referring_agency="police",
+                                                  outcome="not_proceeding"), clock))
+    decision = (await adult_deadlines(scheduler))["sar.decision"]
+    assert decision["status"] == "closed", "a screened-out SAR decides nothing: the clock closes, not misses"
+    assert "screened out" in decision["explanation"] and "2027-01-11" in decision["explanation"]
+    assert "screened out" in decision["status_reason"]
+    history = await list_deadline_history(scheduler, decision["deadline_id"])
+    assert [h["change"] for h in history] == ["scheduled", "closed"] and "screened out" in history[-1]["detail"]
+    [closed] = await owed_events(scheduler, "scheduling.deadline.changed")
+    assert closed["payload"]["change"] == "closed" and closed["payload"]["status"] == "closed"
+    assert "screened out" in closed["payload"]["reason"]
+    clock.set(at("2027-06-01"))  # long past the 8 weeks
+    await tick(scheduler)
+    assert await transitions_fired(scheduler, {decision["deadline_id"]}) == []
+    with pytest.raises(Conflict):
+        await scheduler.waive(decision["deadline_id"], reason="closed already", by="bu-1")
+
+
+async def test_a_sar_the_sub_group_does_not_convene_closes_the_chairs_agreement_and_the_outstanding_scoping(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+    for agency in ("local_authority", "police"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_requested", on=date(2027, 1, 5),
+                                                           anchor="scoping_requested_on", agency=agency), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_returned", on=date(2027, 1, 20),
+                                                       agency="police"), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_reviewed", on=date(2027, 1, 25),
+                                                       anchor="scoping_reviewed_on"), clock))
+    clock.set(at("2027-02-10"))  # the 10 working days for the chair's agreement (8 February) have passed
+    await tick(scheduler)
+    assert (await adult_deadlines(scheduler))["sar.agreed"]["status"] == "overdue"
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="sar_decision_made", on=date(2027, 2, 10)),
+                                      clock))
+    await deliver(scheduler, envelope(SarDecided(case_id=ADULT, case_ref="SAR-2027-5A1F0C", referring_agency="police",
+                                                 convene=False, decided_on=date(2027, 2, 10)), clock))
+    deadlines = await adult_deadlines(scheduler)
+    assert deadlines["sar.decision"]["status"] == "met"
+    assert deadlines["sar.agreed"]["status"] == "closed"
+    assert "not to convene" in deadlines["sar.agreed"]["explanation"]
+    assert deadlines["sar.scoping_returned@local_authority"]["status"] == "closed"
+    assert deadlines["sar.scoping_returned@police"]["status"] == "met", "what was met stays met"
+    closed_ids = {deadlines[k]["deadline_id"] for k in ("sar.agreed", "sar.scoping_returned@local_authority")}
+    before = await transitions_fired(scheduler, closed_ids)
+    clock.set(at("2027-04-01"))
+    await tick(scheduler)
+    assert await transitions_fired(scheduler, closed_ids) == before, "no escalation after the clock closed"
+
+
+async def test_a_rapid_review_decided_no_review_closes_only_the_scoping_returns_still_outstanding(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    for agency in ("local_authority", "police", "icb"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22),
+                                                           agency=agency), clock))
+    for agency in ("local_authority", "police"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_returned", on=date(2026, 12, 29),
+                                                           agency=agency), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 5)), clock))
+    clock.set(at("2027-01-05", 15))
+    await deliver(scheduler, envelope(RapidReviewDecided(
+        case_id=CASE, case_ref="RR-2026-5A1F0C", referring_agency="police",
+        agencies=["local_authority", "police", "icb"], decision="no_review", decided_on=date(2027, 1, 5),
+        safety_actions=0, learning=1), clock))
+    deadlines = await by_key(scheduler)
+    assert deadlines["rr.scoping_returned@icb"]["status"] == "closed"
+    assert "no review" in deadlines["rr.scoping_returned@icb"]["explanation"]
+    # The Panel is still told of the incident and of the outcome: those clocks run on.
+    assert deadlines["rr.panel_notified"]["status"] in ("pending", "due_soon", "overdue")
+    assert deadlines["rr.outcome_sent"]["status"] == "pending"
+    assert deadlines["rr.scoping_returned@police"]["status"] == "met"
