@@ -76,3 +76,21 @@ async def close_row(uow: UnitOfWork, tk: Timekeeping, row: Any, *, on: date, rea
                                 updated_at=uow.now())
     await note(uow, row["deadline_id"], "closed", detail)
     await uow.publish(DeadlineChanged(**identity(row, tk), change="closed", status="closed", reason=reason))
+
+
+# Where the explanation of a clock met by several facts says which are recorded and which awaited.
+PROGRESS = " Recorded so far:"
+
+
+def _words(fact: str) -> str:
+    return fact.replace("_", " ")
+
+
+async def progress(uow: UnitOfWork, row: Any, recorded: dict[str, date], awaited: list[str]) -> None:
+    """A clock met by several facts: what is recorded (and when), and what is still awaited."""
+    done = "; ".join(f"{_words(f)} on {d.isoformat()}" for f, d in recorded.items())
+    line = f"{PROGRESS} {done}" + (f"; still awaited: {', '.join(_words(f) for f in awaited)}." if awaited else ".")
+    base = row["explanation"].split(PROGRESS, 1)[0].rstrip()
+    await store.change_deadline(uow.session, row["deadline_id"], explanation=base + line, updated_at=uow.now())
+    if awaited:
+        await note(uow, row["deadline_id"], "recorded", line.strip())

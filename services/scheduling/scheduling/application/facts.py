@@ -28,7 +28,7 @@ from ..adapters.orm import deadlines
 from ..domain.deadlines import OPEN_STATUSES
 from ..domain.policies import ClockStart
 from ..domain.rules import Rule
-from .changes import close_row, mark_met, reschedule
+from .changes import close_row, mark_met, progress, reschedule
 from .starting import start_clock
 from .timekeeping import Timekeeping, occasion_of
 
@@ -88,7 +88,16 @@ async def _meet(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: 
             conditions.append(deadlines.c.agency == (agency or ""))
         for row in await store.deadlines_where(uow.session, *conditions):
             met_on = on
-            if agency and not rule.per_agency:
+            if len(rule.met_by) > 1:
+                # Every one of the facts (a notice to the Secretary of State and one to Ofsted): met
+                # when the last is recorded, on its date; until then the explanation says what is awaited.
+                recorded = {f: date.fromisoformat(anchors[f]) for f in rule.met_by if anchors.get(f)}
+                if len(recorded) < len(rule.met_by):
+                    await progress(uow, row, recorded, [f for f in rule.met_by if f not in recorded])
+                    continue
+                met_on = max(recorded.values())
+                await progress(uow, row, recorded, [])
+            elif agency and not rule.per_agency:
                 # "sent to every involved agency": met when the last of them has it, on that date.
                 dates = [anchors.get(f"{fact}@{a}") for a in occ["involved_agencies"]]
                 if not all(dates):
@@ -221,5 +230,10 @@ async def when_a_statutory_message_is_sent_record_it(event: NotificationSent, uo
     if not event.case_id or fact is None:
         return  # not a message any clock waits for
     agency = event.agency if fact == "scoping_sent" else None
-    await record_fact(uow, tk, occasion_of("case", event.case_id), fact=fact, on=event.sent_on or uow.clock.today(),
-                      agency=agency)
+    occasion, on = occasion_of("case", event.case_id), event.sent_on or uow.clock.today()
+    await record_fact(uow, tk, occasion, fact=fact, on=on, agency=agency)
+    # A rule may wait for the message to one recipient in particular (both the Secretary of State and
+    # Ofsted must have the death notice): that fact is "<fact>_to_<recipient kind>".
+    to_recipient = f"{fact}_to_{event.recipient_kind}"
+    if tk.rules.met_by(to_recipient):
+        await record_fact(uow, tk, occasion, fact=to_recipient, on=on, agency=agency)

@@ -56,7 +56,9 @@ class Rule:
     source: tuple[str, ...]
     anchor: str
     offset: Offset
-    met_by: str
+    # The facts that meet it, all of them (a notice owed to two recipients is met when both have it),
+    # on the date of the last one recorded. Most rules have one.
+    met_by: tuple[str, ...]
     who_acts: WhoActs
     # The endings (a SAR screened out, not convened …) that make this duty moot: the clock closes.
     closed_by: tuple[str, ...] = ()
@@ -141,7 +143,7 @@ class RuleBook:
         return tuple(r for r in self._rules.values() if include_disabled or r.enabled)
 
     def met_by(self, fact: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.all() if r.met_by == fact)
+        return tuple(r for r in self.all() if fact in r.met_by)
 
     def closed_by(self, ending: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.all() if ending in r.closed_by)

@@ -78,7 +78,7 @@ class _RuleSpec(_Strict):
     window_from: _OffsetSpec | None = None
     target: _OffsetSpec | None = None
     per_agency: StrictBool = False
-    met_by: _Name
+    met_by: list[_Name] = Field(min_length=1)
     closed_by: list[_Name] = []
     who_acts: _WhoActsSpec
     provides: _Name | None = None
@@ -172,11 +172,12 @@ def _parse(text: str, where: str) -> Any:
         raise RulesError([(None, None, f"not valid YAML: {exc}")], where) from exc
     if not isinstance(data, dict):
         raise RulesError([(None, None, "expected a mapping with version and rules")], where)
-    # One value or a list: `source: F` reads better than `source: [F]` for most rows.
+    # One value or a list: `source: F` reads better than `source: [F]` for most rows (and `met_by`).
     rules = data.get("rules")
     for spec in rules.values() if isinstance(rules, dict) else ():
-        if isinstance(spec, dict) and isinstance(spec.get("source"), str):
-            spec["source"] = [spec["source"]]
+        for name in ("source", "met_by"):
+            if isinstance(spec, dict) and isinstance(spec.get(name), str):
+                spec[name] = [spec[name]]
     return data
 
 
@@ -319,7 +320,7 @@ def _book(rules_file: _RulesFile, changed: Mapping[str, frozenset[str]]) -> Rule
     rules = {
         key: Rule(
             key=key, what=spec.what, source=tuple(spec.source), anchor=spec.anchor,
-            offset=spec.offset.to_offset(), met_by=spec.met_by, closed_by=tuple(spec.closed_by),
+            offset=spec.offset.to_offset(), met_by=tuple(spec.met_by), closed_by=tuple(spec.closed_by),
             who_acts=WhoActs(spec.who_acts.agency, spec.who_acts.role),
             window_from=offset(spec.window_from), target=offset(spec.target),
             per_agency=spec.per_agency, provides=spec.provides, repeats=offset(spec.repeats),

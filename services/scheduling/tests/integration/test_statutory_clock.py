@@ -537,3 +537,43 @@ async def test_a_rapid_review_decided_no_review_closes_only_the_scoping_returns_
     assert deadlines["rr.panel_notified"]["status"] in ("pending", "due_soon", "overdue")
     assert deadlines["rr.outcome_sent"]["status"] == "pending"
     assert deadlines["rr.scoping_returned@police"]["status"] == "met"
+
+
+# --- a notice owed to several recipients is met when all have it (issue 13) --------------------------
+async def test_the_death_notice_is_met_only_when_both_the_secretary_of_state_and_ofsted_have_it(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    lac = serious_incident().model_copy(update={"serious_incident": False, "looked_after_death": True,
+                                                "rapid_review": False, "notices_owed": ["secretary_of_state",
+                                                                                        "ofsted"]})
+    await deliver(scheduler, envelope(lac, clock))
+    template = "looked_after_child_death_notice"
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2026, 12, 22), template=template, recipient_kind="secretary_of_state"), clock))
+    notice = (await by_key(scheduler))["rr.lac_death_notified"]
+    assert notice["status"] == "pending", "Ofsted has not been notified yet"
+    assert "still awaited" in notice["explanation"] and "ofsted" in notice["explanation"].lower()
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2026, 12, 29), template=template, recipient_kind="ofsted"), clock))
+    notice = (await by_key(scheduler))["rr.lac_death_notified"]
+    assert notice["status"] == "met" and notice["met_on"] == date(2026, 12, 29), "met when the last one went"
+    assert "still awaited" not in notice["explanation"]
+
+
+async def test_the_final_cspr_report_is_met_only_when_the_panel_and_the_secretary_of_state_have_it(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    for fact, on, anchor in (("cspr_decided", date(2027, 1, 5), "decision_on"),
+                             ("publication_planned", date(2027, 6, 1), "planned_publication_on")):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact=fact, on=on, anchor=anchor), clock))
+    assert (await by_key(scheduler))["cspr.final_to_panel"]["due"] == date(2027, 5, 20)
+    template = "final_report_to_panel"
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2027, 5, 10), template=template, recipient_kind="national_panel"), clock))
+    final = (await by_key(scheduler))["cspr.final_to_panel"]
+    assert final["status"] == "pending" and "secretary of state" in final["explanation"].lower()
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2027, 5, 11), template=template, recipient_kind="secretary_of_state"), clock))
+    final = (await by_key(scheduler))["cspr.final_to_panel"]
+    assert final["status"] == "met" and final["met_on"] == date(2027, 5, 11) and final["on_time"] is True
