@@ -577,3 +577,20 @@ async def test_the_final_cspr_report_is_met_only_when_the_panel_and_the_secretar
         panel_notice_sent(date(2027, 5, 11), template=template, recipient_kind="secretary_of_state"), clock))
     final = (await by_key(scheduler))["cspr.final_to_panel"]
     assert final["status"] == "met" and final["met_on"] == date(2027, 5, 11) and final["on_time"] is True
+
+
+async def test_the_rapid_review_is_complete_when_its_template_has_gone_to_the_panel_not_on_the_meeting_date(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 5)), clock))
+    # What the referrals service says when the meeting decides: the review is concluded that day …
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="rapid_review_completed",
+                                                       on=date(2027, 1, 5)), clock))
+    assert (await by_key(scheduler))["rr.complete"]["status"] == "pending", "nothing has reached the Panel yet"
+    # … but it is complete when the completed template has gone to the Panel (Friday 15 January: late).
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2027, 1, 15), template="rapid_review_outcome_to_panel"), clock))
+    complete = (await by_key(scheduler))["rr.complete"]
+    assert complete["status"] == "met" and complete["met_on"] == date(2027, 1, 15)
+    assert complete["on_time"] is False and complete["working_days_late"] == 1  # due Thursday 14 January
