@@ -27,11 +27,13 @@ async def mark_met(uow: UnitOfWork, tk: Timekeeping, row: Any, met_on: date) -> 
 
 
 async def reschedule(uow: UnitOfWork, tk: Timekeeping, row: Any, new_due: date, explanation: str, reason: str, *,
-                     change: str = "moved", by: str | None = None, window_start: date | None = None) -> None:
+                     change: str = "moved", by: str | None = None, window_start: date | None = None,
+                     anchor_on: date | None = None) -> None:
     """A new due date: the clock runs again from "pending" (reminders and escalations start over)."""
     transition = next_transition("pending", new_due, 0, tk.calendar, tk.policy)
     await store.change_deadline(
         uow.session, row["deadline_id"], due=new_due, window_start=window_start or row["window_start"],
+        anchor_on=anchor_on or row["anchor_on"],
         status="pending", escalations=0, next_transition_at=transition.at if transition else None,
         explanation=explanation, paused_on=None, status_reason=reason, changed_by=by, updated_at=uow.now())
     await note(uow, row["deadline_id"], change, explanation)

@@ -69,9 +69,13 @@ async def record_fact(uow: UnitOfWork, tk: Timekeeping, occasion: str, *, fact: 
     await _close(uow, tk, occ, ending=fact, on=on, reason=reason)
     if anchor_name:
         if previous and previous != on.isoformat():
-            await _move(uow, tk, occ, anchor_name, agency, on,
+            await _move(uow, tk, occ, anchors, anchor_name, agency, on,
                         reason or f"{anchor_name} changed from {previous} to {on.isoformat()}")
         elif not previous:
+            # Recorded for the first time: a clock planned from another rule's due date until now
+            # (MACFA's steps from macfa.audit_date) follows the real date.
+            await _move(uow, tk, occ, anchors, anchor_name, agency, on,
+                        reason or f"{anchor_name} set to {on.isoformat()}")
             await _start_from(uow, tk, occ, anchor_name, agency, on)
 
 
@@ -141,16 +145,27 @@ async def _start_from(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anc
             await start_clock(uow, tk, ClockStart(rule.key, known), occasion=occ["occasion"])
 
 
-async def _move(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchor_name: str, agency: str | None,
-                on: date, reason: str) -> None:
-    conditions = [deadlines.c.occasion == occ["occasion"], deadlines.c.anchor_name == anchor_name,
-                  deadlines.c.status.in_(OPEN_STATUSES)]
-    if agency:
-        conditions.append(deadlines.c.agency == agency)
+async def _move(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: dict[str, str], anchor_name: str,
+                agency: str | None, on: date, reason: str) -> None:
+    """The clocks that hang on an anchor that moved (or was recorded) follow it, each with the reason;
+    so do the clocks planned from one of them (MACFA's steps from the audit date it plans)."""
+    conditions = [deadlines.c.occasion == occ["occasion"], deadlines.c.status.in_(OPEN_STATUSES)]
+    if agency:  # one agency's own clock (its scoping return, counted from its own template)
+        conditions += [deadlines.c.agency == agency, deadlines.c.anchor_name == anchor_name]
+    recorded = _known_anchors(tk, anchors)
     for row in await store.deadlines_where(uow.session, *conditions):
-        due = tk.rules.due_for(row["key"], {anchor_name: on}, tk.calendar)
+        if agency:
+            due = tk.rules.due_for(row["key"], {anchor_name: on}, tk.calendar)
+        elif row["key"] in tk.rules and tk.rules.hangs_on(row["key"], anchor_name, recorded):
+            due = tk.rules.due_for(row["key"], recorded, tk.calendar)
+        else:
+            continue
+        window_start = due.window_start.date if due.window_start else None
+        if due.due.date == row["due"] and window_start in (None, row["window_start"]) and \
+                due.anchor_date == row["anchor_on"]:
+            continue  # nothing moves (a clock already counted from this date)
         await reschedule(uow, tk, row, due.due.date, f"Moved: {reason}. {due.explanation}", reason,
-                         window_start=due.window_start.date if due.window_start else None)
+                         window_start=window_start, anchor_on=due.anchor_date)
 
 
 async def apply_early_facts(uow: UnitOfWork, tk: Timekeeping, occasion: str) -> None:
@@ -169,6 +184,23 @@ async def when_a_case_opens_apply_the_facts_that_came_first(event: CaseOpened, u
 async def when_an_audit_is_planned_apply_the_facts_that_came_first(event: AuditPlanned, uow: UnitOfWork,
                                                                    tk: Timekeeping) -> None:
     await apply_early_facts(uow, tk, occasion_of("audit", event.audit_id))
+
+
+async def when_an_audit_is_replanned_its_clocks_follow(event: AuditPlanned, uow: UnitOfWork, tk: Timekeeping) -> None:
+    """The plan published again: a QA sub-group meeting that moved, an audit date set. The clocks that
+    count back from them follow (the steps planned from the audit date too, until it is set)."""
+    occasion = occasion_of("audit", event.audit_id)
+    occ = await store.occasion(uow.session, occasion)
+    recorded = occ["anchors"] if occ else {}
+    qa_before, qa_now = recorded.get("qa_meeting_on"), event.qa_meeting_on.isoformat()
+    if qa_before and qa_before != qa_now:
+        await record_fact(uow, tk, occasion, fact="qa_meeting_set", on=event.qa_meeting_on, anchor="qa_meeting_on",
+                          reason=f"the QA sub-group meeting moved from {qa_before} to {qa_now}")
+    if event.audit_on and recorded.get("audit_on") != event.audit_on.isoformat():
+        before = recorded.get("audit_on")
+        await record_fact(uow, tk, occasion, fact="audit_date_set", on=event.audit_on, anchor="audit_on",
+                          reason=(f"the audit date moved from {before} to {event.audit_on.isoformat()}" if before
+                                  else f"the audit date was set to {event.audit_on.isoformat()}"))
 
 
 async def when_training_is_completed_apply_the_facts_that_came_first(event: TrainingCompleted, uow: UnitOfWork,

@@ -132,6 +132,9 @@ class RuleBook:
     def __repr__(self) -> str:
         return f"<RuleBook version={self.version} rules={len(self._rules)}>"
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._rules
+
     def get(self, key: str) -> Rule:
         try:
             return self._rules[key]
@@ -144,6 +147,23 @@ class RuleBook:
 
     def met_by(self, fact: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.all() if fact in r.met_by)
+
+    def provider_of(self, anchor: str) -> Rule | None:
+        """The rule whose due date stands in for `anchor` until it is recorded (macfa.audit_date for audit_on)."""
+        return self._providers.get(anchor)
+
+    def hangs_on(self, rule: Rule | str, anchor: str, recorded: Mapping[str, dt.date | None]) -> bool:
+        """Whether `rule`'s due date moves with `anchor`: counted from it, or from an anchor not recorded
+        yet and planned from a rule that hangs on it (MACFA's steps on the QA sub-group meeting)."""
+        current = self.get(rule) if isinstance(rule, str) else rule
+        seen: set[str] = set()
+        while current.anchor != anchor:
+            provider = None if recorded.get(current.anchor) else self._providers.get(current.anchor)
+            if provider is None or provider.key in seen:
+                return False
+            seen.add(provider.key)
+            current = provider
+        return True
 
     def closed_by(self, ending: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.all() if ending in r.closed_by)

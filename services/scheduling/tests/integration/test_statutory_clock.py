@@ -594,3 +594,59 @@ async def test_the_rapid_review_is_complete_when_its_template_has_gone_to_the_pa
     complete = (await by_key(scheduler))["rr.complete"]
     assert complete["status"] == "met" and complete["met_on"] == date(2027, 1, 15)
     assert complete["on_time"] is False and complete["working_days_late"] == 1  # due Thursday 14 January
+
+
+# --- an audit's dates move the clocks that count back from them (issue 13) ---------------------------
+AUDIT = "a0d17000-0000-4000-8000-0000000000f5"
+
+
+async def plan_audit(scheduler: Scheduler, clock: ManualClock, qa_meeting_on: date, audit_on: date | None = None):
+    from safeguard_shared.contracts.audits import AuditPlanned
+
+    event = AuditPlanned(audit_id=AUDIT, theme="Neglect", kind="children", qa_meeting_on=qa_meeting_on,
+                         audit_on=audit_on)
+    await scheduler.runtime.inbox.handle_once("scheduling", event.envelope(producer="audits",
+                                                                          occurred_at=clock.now()), scheduler.dispatch)
+
+
+async def audit_deadlines(scheduler: Scheduler) -> dict[str, dict]:
+    return {r["key"]: r for r in await list_deadlines(scheduler.runtime, audit_id=AUDIT)}
+
+
+async def test_a_moved_qa_meeting_moves_every_audit_clock_that_counts_back_from_it(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await plan_audit(scheduler, clock, date(2027, 3, 10))
+    # The QA sub-group meeting moves a week later, to Wednesday 17 March 2027: the audit is planned
+    # 4 weeks before it (17 February), and every step counted back from the audit follows.
+    await plan_audit(scheduler, clock, date(2027, 3, 17))
+    rows = await audit_deadlines(scheduler)
+    assert {k: r["due"] for k, r in rows.items()} == {
+        "macfa.audit_date": date(2027, 2, 17), "macfa.scope_agreed": date(2026, 12, 30),
+        "macfa.cases_sampled": date(2027, 1, 6), "macfa.template_sent": date(2027, 1, 13),
+        "macfa.programme_sent": date(2027, 2, 10), "macfa.report": date(2027, 3, 17)}
+    for row in rows.values():
+        assert "2027-03-10" in row["explanation"] and "2027-03-17" in row["explanation"], row["key"]
+    assert "planned from macfa.audit_date" in rows["macfa.template_sent"]["explanation"]
+    changes = await owed_events(scheduler, "scheduling.deadline.changed")
+    assert sorted(c["payload"]["key"] for c in changes) == sorted(rows)
+
+
+async def test_an_audit_date_set_moves_the_steps_counted_back_from_it_and_a_later_qa_move_leaves_them(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await plan_audit(scheduler, clock, date(2027, 3, 10))
+    # The QA lead fixes the audit on Wednesday 17 February (the framework plans it for the 10th).
+    await plan_audit(scheduler, clock, date(2027, 3, 10), audit_on=date(2027, 2, 17))
+    rows = await audit_deadlines(scheduler)
+    assert rows["macfa.template_sent"]["due"] == date(2027, 1, 13)  # 5 weeks before 17 February
+    assert rows["macfa.programme_sent"]["due"] == date(2027, 2, 10)
+    assert rows["macfa.scope_agreed"]["due"] == date(2026, 12, 30)
+    assert "audit_on 2027-02-17" in rows["macfa.template_sent"]["explanation"]
+    assert "planned from" not in rows["macfa.template_sent"]["explanation"], "counted from the date set"
+    # The framework's own date for the audit stays: held on the 17th, it will read as late.
+    assert rows["macfa.audit_date"]["due"] == date(2027, 2, 10)
+    # The QA meeting then moves: the audit keeps the date the QA lead set, and its steps with it.
+    await plan_audit(scheduler, clock, date(2027, 3, 24), audit_on=date(2027, 2, 17))
+    rows = await audit_deadlines(scheduler)
+    assert rows["macfa.report"]["due"] == date(2027, 3, 24)
+    assert rows["macfa.template_sent"]["due"] == date(2027, 1, 13)
