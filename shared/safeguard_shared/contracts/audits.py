@@ -42,7 +42,10 @@ class ThemePublished(Event):
 
 @register
 class AuditPlanned(Event):
-    """A multi-agency case file audit was planned for a theme, backward from the QA sub-group meeting."""
+    """A multi-agency case file audit was planned for a theme, backward from the QA sub-group meeting.
+
+    Published again, with the same ``audit_id``, when the plan changes: the QA sub-group meeting
+    moved, or the audit date set (``audit_on``); the clocks that count back from them follow."""
 
     event_type = "audits.audit.planned"
     schema_version = 1
@@ -51,6 +54,8 @@ class AuditPlanned(Event):
     theme: str
     kind: Literal["children", "adults"]
     qa_meeting_on: date
+    # The audit date once the QA lead has fixed it; until then the clock plans it (macfa.audit_date).
+    audit_on: date | None = None
 
 
 @register

@@ -10,7 +10,8 @@ from typing import Literal
 
 from .envelope import Event, register
 
-DeadlineStatus = Literal["pending", "due_soon", "met", "overdue", "paused", "waived"]
+# "closed": the pathway the duty hung on ended (a SAR screened out or not convened): neither met nor missed.
+DeadlineStatus = Literal["pending", "due_soon", "met", "overdue", "paused", "waived", "closed"]
 
 
 class _DeadlineEvent(Event):
@@ -84,12 +85,12 @@ class DeadlineMet(_DeadlineEvent):
 
 @register
 class DeadlineChanged(_DeadlineEvent):
-    """Paused, resumed, waived or moved (its anchor moved), with the reason."""
+    """Paused, resumed, waived, moved (its anchor moved) or closed (its pathway ended), with the reason."""
 
     event_type = "scheduling.deadline.changed"
     schema_version = 1
 
-    change: Literal["paused", "resumed", "waived", "moved"]
+    change: Literal["paused", "resumed", "waived", "moved", "closed"]
     status: DeadlineStatus
     previous_due: date | None = None
     reason: str

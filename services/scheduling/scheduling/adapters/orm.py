@@ -68,3 +68,19 @@ deadline_history = Table(
     Column("detail", Text, nullable=False),
 )
 Index("ix_deadline_history_deadline", deadline_history.c.deadline_id)
+
+# A fact that reached the clock before the event that opens its occasion (a case.opened redelivered
+# after the consumer's ack wait, say): kept here, never refused, and applied in the transaction that
+# opens the occasion, on its own date.
+early_facts = Table(
+    "early_facts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("occasion", String(50), nullable=False),
+    Column("fact", String(80), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("agency", String(60), nullable=True),
+    Column("anchor", String(60), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+Index("ix_early_facts_occasion", early_facts.c.occasion)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import select_for_update
 
-from .orm import deadline_history, deadlines, occasions
+from .orm import deadline_history, deadlines, early_facts, occasions
 
 Row = RowMapping
 
@@ -42,6 +42,14 @@ async def occasion(session: AsyncSession, name: str, *, lock: bool = False) -> d
     return dict(row) if row else None
 
 
+async def lock_occasion(session: AsyncSession, name: str) -> None:
+    """Serialise, until the transaction ends, everything that opens an occasion or records a fact on
+    it. On PostgreSQL a fact handled by one replica while another opens its case would otherwise not
+    see the case (not committed yet) and be kept as early for ever; SQLite serialises writers anyway."""
+    if _dialect(session) == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
+
+
 async def remember_occasion(session: AsyncSession, name: str, process: str, agencies: Iterable[str],
                             anchors: Mapping[str, date], now: datetime) -> None:
     await _insert_once(session, occasions, dict(
@@ -52,6 +60,20 @@ async def remember_occasion(session: AsyncSession, name: str, process: str, agen
 async def set_anchors(session: AsyncSession, name: str, anchors: Mapping[str, str], now: datetime) -> None:
     await session.execute(update(occasions).where(occasions.c.occasion == name).values(
         anchors=dict(anchors), updated_at=now))
+
+
+# --- facts that arrived before their occasion ------------------------------------------------------
+async def keep_early_fact(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(insert(early_facts).values(**values))
+
+
+async def take_early_facts(session: AsyncSession, name: str) -> list[dict[str, Any]]:
+    """The facts kept for this occasion, in the order they arrived; they are no longer kept."""
+    rows = (await session.execute(select(early_facts).where(early_facts.c.occasion == name).order_by(
+        early_facts.c.id))).mappings().all()
+    if rows:
+        await session.execute(delete(early_facts).where(early_facts.c.id.in_([r["id"] for r in rows])))
+    return [dict(r) for r in rows]
 
 
 # --- deadlines ---------------------------------------------------------------------------------------

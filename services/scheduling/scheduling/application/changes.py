@@ -1,4 +1,4 @@
-"""What happens to one deadline: met, moved, paused, resumed, waived — each with its history line
+"""What happens to one deadline: met, moved, paused, resumed, waived, closed — each with its history line
 and the event it owes, in the caller's unit of work."""
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ async def mark_met(uow: UnitOfWork, tk: Timekeeping, row: Any, met_on: date) -> 
 
 
 async def reschedule(uow: UnitOfWork, tk: Timekeeping, row: Any, new_due: date, explanation: str, reason: str, *,
-                     change: str = "moved", by: str | None = None, window_start: date | None = None) -> None:
+                     change: str = "moved", by: str | None = None, window_start: date | None = None,
+                     anchor_on: date | None = None) -> None:
     """A new due date: the clock runs again from "pending" (reminders and escalations start over)."""
     transition = next_transition("pending", new_due, 0, tk.calendar, tk.policy)
     await store.change_deadline(
         uow.session, row["deadline_id"], due=new_due, window_start=window_start or row["window_start"],
+        anchor_on=anchor_on or row["anchor_on"],
         status="pending", escalations=0, next_transition_at=transition.at if transition else None,
         explanation=explanation, paused_on=None, status_reason=reason, changed_by=by, updated_at=uow.now())
     await note(uow, row["deadline_id"], change, explanation)
@@ -66,3 +68,31 @@ async def waive_row(uow: UnitOfWork, tk: Timekeeping, row: Any, *, reason: str, 
                                 status_reason=reason, updated_at=uow.now(), **who)
     await note(uow, row["deadline_id"], "waived", detail)
     await uow.publish(DeadlineChanged(**identity(row, tk), change="waived", status="waived", reason=reason, by=by))
+
+
+async def close_row(uow: UnitOfWork, tk: Timekeeping, row: Any, *, on: date, reason: str) -> None:
+    """The pathway the duty hung on ended: the clock closes — neither met nor missed — and never fires again."""
+    detail = f"Closed on {on.isoformat()}, neither met nor missed: {reason}."
+    await store.change_deadline(uow.session, row["deadline_id"], status="closed", next_transition_at=None,
+                                paused_on=None, status_reason=reason, explanation=f"{detail} {row['explanation']}",
+                                updated_at=uow.now())
+    await note(uow, row["deadline_id"], "closed", detail)
+    await uow.publish(DeadlineChanged(**identity(row, tk), change="closed", status="closed", reason=reason))
+
+
+# Where the explanation of a clock met by several facts says which are recorded and which awaited.
+PROGRESS = " Recorded so far:"
+
+
+def _words(fact: str) -> str:
+    return fact.replace("_", " ")
+
+
+async def progress(uow: UnitOfWork, row: Any, recorded: dict[str, date], awaited: list[str]) -> None:
+    """A clock met by several facts: what is recorded (and when), and what is still awaited."""
+    done = "; ".join(f"{_words(f)} on {d.isoformat()}" for f, d in recorded.items())
+    line = f"{PROGRESS} {done}" + (f"; still awaited: {', '.join(_words(f) for f in awaited)}." if awaited else ".")
+    base = row["explanation"].split(PROGRESS, 1)[0].rstrip()
+    await store.change_deadline(uow.session, row["deadline_id"], explanation=base + line, updated_at=uow.now())
+    if awaited:
+        await note(uow, row["deadline_id"], "recorded", line.strip())

@@ -20,16 +20,30 @@ from safeguard_shared.contracts.audits import (
 )
 from safeguard_shared.contracts.envelope import Event
 from safeguard_shared.contracts.notifications import NotificationSent
-from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached, SarDelayChanged
+from safeguard_shared.contracts.referrals import (
+    CaseOpened,
+    MilestoneReached,
+    RapidReviewDecided,
+    SarDecided,
+    SarDelayChanged,
+    SarScreened,
+)
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from .commands import when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks
 from .facts import (
     when_a_case_milestone_is_reached_record_it,
+    when_a_case_opens_apply_the_facts_that_came_first,
+    when_a_rapid_review_is_decided_close_what_no_longer_feeds_it,
+    when_a_sar_is_not_convened_close_its_clocks,
+    when_a_sar_is_screened_out_close_its_clocks,
     when_a_statutory_message_is_sent_record_it,
     when_a_training_survey_is_sent_record_it,
+    when_an_audit_is_planned_apply_the_facts_that_came_first,
+    when_an_audit_is_replanned_its_clocks_follow,
     when_an_audit_milestone_is_reached_record_it,
     when_cases_are_sampled_record_it,
+    when_training_is_completed_apply_the_facts_that_came_first,
 )
 from .starting import (
     when_a_case_opens_start_its_clocks,
@@ -44,13 +58,21 @@ class ClockHandler(Protocol):
 
 
 EVENT_HANDLERS: Mapping[type[Event], Sequence[ClockHandler]] = {
-    CaseOpened: [when_a_case_opens_start_its_clocks],
+    # A fact that came before its case, audit or completion is applied once its clocks run (same
+    # transaction: the handlers of one event share the inbox's unit of work).
+    CaseOpened: [when_a_case_opens_start_its_clocks, when_a_case_opens_apply_the_facts_that_came_first],
     MilestoneReached: [when_a_case_milestone_is_reached_record_it],
     SarDelayChanged: [when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks],
-    AuditPlanned: [when_an_audit_is_planned_start_its_clocks],
+    # An ended pathway closes the clocks that hang on it (the rules' `closed_by`).
+    SarScreened: [when_a_sar_is_screened_out_close_its_clocks],
+    SarDecided: [when_a_sar_is_not_convened_close_its_clocks],
+    RapidReviewDecided: [when_a_rapid_review_is_decided_close_what_no_longer_feeds_it],
+    AuditPlanned: [when_an_audit_is_planned_start_its_clocks, when_an_audit_is_planned_apply_the_facts_that_came_first,
+                   when_an_audit_is_replanned_its_clocks_follow],
     CasesSampled: [when_cases_are_sampled_record_it],
     AuditMilestoneReached: [when_an_audit_milestone_is_reached_record_it],
-    TrainingCompleted: [when_training_is_completed_start_its_follow_ups],
+    TrainingCompleted: [when_training_is_completed_start_its_follow_ups,
+                        when_training_is_completed_apply_the_facts_that_came_first],
     TrainingSurveySent: [when_a_training_survey_is_sent_record_it],
     NotificationSent: [when_a_statutory_message_is_sent_record_it],
 }

@@ -80,8 +80,8 @@ async def due_this_week(uow: UnitOfWork, *, agency: str | None, today: date | No
 
 
 async def calendar_rows(uow: UnitOfWork, *, case_id: str | None = None, agency: str | None = None) -> list[Any]:
-    """The deadlines a calendar feed shows (all but the waived)."""
-    query = select(deadlines).where(deadlines.c.status != "waived").order_by(deadlines.c.due)
+    """The deadlines a calendar feed shows (all but the waived and the closed)."""
+    query = select(deadlines).where(deadlines.c.status.not_in(("waived", "closed"))).order_by(deadlines.c.due)
     if case_id:
         query = query.where(deadlines.c.case_id == case_id)
     return list(await store.read(uow.session, store.for_agency(query, agency)))

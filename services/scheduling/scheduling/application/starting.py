@@ -57,6 +57,7 @@ async def when_a_case_opens_start_its_clocks(event: CaseOpened, uow: UnitOfWork,
     if event.became_aware_on:
         anchors["became_aware_on"] = event.became_aware_on
     occasion = occasion_of("case", event.case_id)
+    await store.lock_occasion(uow.session, occasion)
     await store.remember_occasion(uow.session, occasion, event.pathway, event.involved_agencies, anchors, uow.now())
     if event.pathway == "child":
         starts = when_child_case_opened_start_the_rapid_review_clocks(
@@ -73,6 +74,7 @@ async def when_an_audit_is_planned_start_its_clocks(event: AuditPlanned, uow: Un
     """A multi-agency case file audit is planned backward from its QA sub-group meeting."""
     anchors = {"qa_meeting_on": event.qa_meeting_on}
     occasion = occasion_of("audit", event.audit_id)
+    await store.lock_occasion(uow.session, occasion)
     await store.remember_occasion(uow.session, occasion, "audit", [], anchors, uow.now())
     for rule in tk.rules_of("audit"):
         await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion)
@@ -83,6 +85,7 @@ async def when_training_is_completed_start_its_follow_ups(event: TrainingComplet
     """A training completion starts its own clocks (the follow-up and the manager's survey)."""
     anchors = {"training_completed_on": event.training_completed_on}
     occasion = occasion_of("training", event.completion_id)
+    await store.lock_occasion(uow.session, occasion)
     await store.remember_occasion(uow.session, occasion, "training", [event.agency], anchors, uow.now())
     for rule in tk.rules_of("training"):
         await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion)

@@ -38,10 +38,6 @@ class Timekeeping:
             return None  # a deadline started under a rule this rules file no longer has
 
 
-class OccasionNotYetKnown(Exception):
-    """A fact arrived before the case or audit it belongs to (retryable)."""
-
-
 class Conflict(Exception):
     """A command that does not fit the deadline's state (409)."""
 

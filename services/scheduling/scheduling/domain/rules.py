@@ -56,8 +56,12 @@ class Rule:
     source: tuple[str, ...]
     anchor: str
     offset: Offset
-    met_by: str
+    # The facts that meet it, all of them (a notice owed to two recipients is met when both have it),
+    # on the date of the last one recorded. Most rules have one.
+    met_by: tuple[str, ...]
     who_acts: WhoActs
+    # The endings (a SAR screened out, not convened …) that make this duty moot: the clock closes.
+    closed_by: tuple[str, ...] = ()
     window_from: Offset | None = None
     target: Offset | None = None
     per_agency: bool = False
@@ -117,15 +121,19 @@ class RuleBook:
     """The loaded, validated rules. Immutable; load_rules builds a new one each time."""
 
     def __init__(self, version: int, rules: Mapping[str, Rule], anchors: Mapping[str, str],
-                 closures: Mapping[dt.date, str]) -> None:
+                 closures: Mapping[dt.date, str], endings: Mapping[str, str] | None = None) -> None:
         self.version = version
         self._rules = MappingProxyType(dict(rules))
         self.anchors = MappingProxyType(dict(anchors))  # name -> what the date means
         self.closures = MappingProxyType(dict(closures))
+        self.endings = MappingProxyType(dict(endings or {}))  # name -> what ended, in words
         self._providers = {r.provides: r for r in self._rules.values() if r.provides}
 
     def __repr__(self) -> str:
         return f"<RuleBook version={self.version} rules={len(self._rules)}>"
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rules
 
     def get(self, key: str) -> Rule:
         try:
@@ -138,7 +146,27 @@ class RuleBook:
         return tuple(r for r in self._rules.values() if include_disabled or r.enabled)
 
     def met_by(self, fact: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.all() if r.met_by == fact)
+        return tuple(r for r in self.all() if fact in r.met_by)
+
+    def provider_of(self, anchor: str) -> Rule | None:
+        """The rule whose due date stands in for `anchor` until it is recorded (macfa.audit_date for audit_on)."""
+        return self._providers.get(anchor)
+
+    def hangs_on(self, rule: Rule | str, anchor: str, recorded: Mapping[str, dt.date | None]) -> bool:
+        """Whether `rule`'s due date moves with `anchor`: counted from it, or from an anchor not recorded
+        yet and planned from a rule that hangs on it (MACFA's steps on the QA sub-group meeting)."""
+        current = self.get(rule) if isinstance(rule, str) else rule
+        seen: set[str] = set()
+        while current.anchor != anchor:
+            provider = None if recorded.get(current.anchor) else self._providers.get(current.anchor)
+            if provider is None or provider.key in seen:
+                return False
+            seen.add(provider.key)
+            current = provider
+        return True
+
+    def closed_by(self, ending: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.all() if ending in r.closed_by)
 
     def calendar(self) -> WorkingDayCalendar:
         """The working-day calendar with this partnership's closure days."""

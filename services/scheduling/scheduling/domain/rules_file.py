@@ -66,6 +66,10 @@ class _AnchorSpec(_Strict):
     means: str = Field(min_length=1)
 
 
+class _EndingSpec(_Strict):
+    means: str = Field(min_length=1)
+
+
 class _RuleSpec(_Strict):
     what: str = Field(min_length=1)
     source: list[Source] = Field(min_length=1)
@@ -74,7 +78,8 @@ class _RuleSpec(_Strict):
     window_from: _OffsetSpec | None = None
     target: _OffsetSpec | None = None
     per_agency: StrictBool = False
-    met_by: _Name
+    met_by: list[_Name] = Field(min_length=1)
+    closed_by: list[_Name] = []
     who_acts: _WhoActsSpec
     provides: _Name | None = None
     repeats: _OffsetSpec | None = None
@@ -86,6 +91,7 @@ class _RuleSpec(_Strict):
 class _RulesFile(_Strict):
     version: StrictInt = Field(ge=1)
     anchors: dict[_Name, _AnchorSpec]
+    endings: dict[_Name, _EndingSpec] = {}
     closures: dict[dt.date, Annotated[str, Field(min_length=1)]] = {}
     rules: dict[_RuleKey, _RuleSpec]
 
@@ -166,11 +172,12 @@ def _parse(text: str, where: str) -> Any:
         raise RulesError([(None, None, f"not valid YAML: {exc}")], where) from exc
     if not isinstance(data, dict):
         raise RulesError([(None, None, "expected a mapping with version and rules")], where)
-    # One value or a list: `source: F` reads better than `source: [F]` for most rows.
+    # One value or a list: `source: F` reads better than `source: [F]` for most rows (and `met_by`).
     rules = data.get("rules")
     for spec in rules.values() if isinstance(rules, dict) else ():
-        if isinstance(spec, dict) and isinstance(spec.get("source"), str):
-            spec["source"] = [spec["source"]]
+        for name in ("source", "met_by"):
+            if isinstance(spec, dict) and isinstance(spec.get(name), str):
+                spec[name] = [spec[name]]
     return data
 
 
@@ -210,6 +217,9 @@ def _check(rules_file: _RulesFile, where: str) -> None:
 
         if spec.anchor not in anchors:
             bad("anchor", f"unknown anchor {spec.anchor!r}; anchors are {', '.join(anchors)}")
+        for ending in spec.closed_by:
+            if ending not in rules_file.endings:
+                bad("closed_by", f"unknown ending {ending!r}; endings are {', '.join(rules_file.endings) or 'none'}")
         for name in ("offset", "window_from", "target", "repeats"):
             offset_spec = getattr(spec, name)
             if offset_spec is None:
@@ -310,7 +320,7 @@ def _book(rules_file: _RulesFile, changed: Mapping[str, frozenset[str]]) -> Rule
     rules = {
         key: Rule(
             key=key, what=spec.what, source=tuple(spec.source), anchor=spec.anchor,
-            offset=spec.offset.to_offset(), met_by=spec.met_by,
+            offset=spec.offset.to_offset(), met_by=tuple(spec.met_by), closed_by=tuple(spec.closed_by),
             who_acts=WhoActs(spec.who_acts.agency, spec.who_acts.role),
             window_from=offset(spec.window_from), target=offset(spec.target),
             per_agency=spec.per_agency, provides=spec.provides, repeats=offset(spec.repeats),
@@ -320,4 +330,4 @@ def _book(rules_file: _RulesFile, changed: Mapping[str, frozenset[str]]) -> Rule
     }
     return RuleBook(rules_file.version, rules,
                     {name: a.means for name, a in rules_file.anchors.items()},
-                    rules_file.closures)
+                    rules_file.closures, {name: e.means for name, e in rules_file.endings.items()})

@@ -142,7 +142,8 @@ async def waive(deadline_id: str, body: Reason, request: Request, principal: Cur
 def _rule_out(r: Any) -> dict[str, Any]:
     return {"key": r.key, "what": r.what, "source": list(r.source), "anchor": r.anchor, "offset": r.offset.describe(),
             "window_from": r.window_from.describe() if r.window_from else None,
-            "target": r.target.describe() if r.target else None, "per_agency": r.per_agency, "met_by": r.met_by,
+            "target": r.target.describe() if r.target else None, "per_agency": r.per_agency,
+            "met_by": r.met_by[0] if len(r.met_by) == 1 else list(r.met_by),
             "who_acts": {"agency": r.who_acts.agency, "role": r.who_acts.role}, "enabled": r.enabled,
             "locally_changed": sorted(r.locally_changed), "note": r.note}
 

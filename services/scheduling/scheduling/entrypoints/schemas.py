@@ -86,7 +86,7 @@ class RuleOut(BaseModel):
     window_from: str | None
     target: str | None
     per_agency: bool
-    met_by: str
+    met_by: str | list[str] = Field(description="the fact that meets it; a list: every one of them must be recorded")
     who_acts: WhoActsOut
     enabled: bool
     locally_changed: list[str]

@@ -19,7 +19,14 @@ from sqlalchemy import select
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import ManualClock
 from safeguard_shared.contracts import Envelope
-from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
+from safeguard_shared.contracts.notifications import NotificationSent
+from safeguard_shared.contracts.referrals import (
+    CaseOpened,
+    MilestoneReached,
+    RapidReviewDecided,
+    SarDecided,
+    SarScreened,
+)
 from safeguard_shared.service import ServiceRuntime
 from scheduling.adapters import orm
 from scheduling.application import commands, queries, ticker
@@ -417,3 +424,262 @@ async def test_a_deadline_met_while_the_timer_is_firing_stays_met(clock_and_sche
     scoping = (await by_key(scheduler))["rr.scoping_sent"]
     assert scoping["status"] == "met"
     assert scoping["met_on"] == date(2026, 12, 24)
+
+
+# --- a fact that arrives before its case (issue 14) -------------------------------------------------
+def panel_notice_sent(sent_on: date, *, template: str = "serious_incident_notification",
+                      recipient_kind: str = "national_panel", case_id: str = CASE) -> NotificationSent:
+    return NotificationSent(notification_id=f"n-{template}-{recipient_kind}", case_id=case_id,
+                            recipient_kind=recipient_kind, template=template, channel="outbox", sent_on=sent_on)
+
+
+def notification_envelope(event, clock: ManualClock) -> Envelope:
+    return event.envelope(producer="notifications", occurred_at=clock.now())
+
+
+async def test_a_fact_that_arrives_before_its_case_is_kept_and_meets_the_deadline_when_the_case_opens(
+        clock_and_scheduler):
+    """Scheduling crashed holding the case.opened; the Panel's notice (sent on the 22nd) and the first
+    scoping template reach the clock first. Neither is refused: both are kept against the case and
+    applied, on their own dates, in the transaction that opens it."""
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, notification_envelope(panel_notice_sent(date(2026, 12, 22)), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22),
+                                                       agency="police"), clock))
+    assert await by_key(scheduler) == {}, "no clock runs before the case opens"
+
+    clock.set(at("2026-12-24"))  # the case.opened is redelivered two days later
+    await deliver(scheduler, envelope(serious_incident(), clock))
+
+    deadlines = await by_key(scheduler)
+    panel = deadlines["rr.panel_notified"]
+    assert panel["status"] == "met" and panel["met_on"] == date(2026, 12, 22) and panel["on_time"] is True
+    # The scoping template that went to the police on the 22nd starts the police's own return clock.
+    assert deadlines["rr.scoping_returned@police"]["due"] == date(2026, 12, 31)
+    assert deadlines["rr.scoping_sent"]["status"] == "pending", "the other agencies have not had it yet"
+    history = (await list_deadline_history(scheduler, panel["deadline_id"]))
+    assert [h["change"] for h in history] == ["scheduled", "met"]
+    async with scheduler.runtime.sessions() as session:
+        assert (await session.execute(select(orm.early_facts))).all() == [], "applied, so no longer pending"
+    # Delivered again (a second case.opened), nothing is applied twice.
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    assert len(await owed_events(scheduler, "scheduling.deadline.met")) == 1
+
+
+async def list_deadline_history(scheduler: Scheduler, deadline_id: str) -> list[dict]:
+    async with scheduler.runtime.unit_of_work() as uow:
+        return (await queries.one_deadline(uow, deadline_id))["history"]
+
+
+# --- an ended pathway closes the clocks that hang on it (issue 13) -----------------------------------
+ADULT = "5a1f0c3e-0000-4000-8000-0000000000ad"
+
+
+def sar_referral(received: str = "2027-01-04") -> CaseOpened:
+    return CaseOpened(case_id=ADULT, case_ref="SAR-2027-5A1F0C", pathway="adult", referring_agency="police",
+                      received_on=date.fromisoformat(received), involved_agencies=["local_authority", "police"])
+
+
+async def adult_deadlines(scheduler: Scheduler) -> dict[str, dict]:
+    rows = await list_deadlines(scheduler.runtime, case_id=ADULT)
+    return {(r["key"] + (f"@{r['agency']}" if r.get("agency") else "")): r for r in rows}
+
+
+async def transitions_fired(scheduler: Scheduler, deadline_ids: set[str]) -> list[str]:
+    kinds = ("scheduling.deadline.due_soon", "scheduling.deadline.missed", "scheduling.deadline.escalated")
+    return [e["event_type"] for e in await owed_events(scheduler)
+            if e["event_type"] in kinds and e["payload"]["deadline_id"] in deadline_ids]
+
+
+async def test_a_sar_screened_out_closes_the_decision_clock_with_the_reason_and_it_never_fires(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+    clock.set(at("2027-01-11"))
+    await deliver(scheduler, envelope(SarScreened(case_id=ADULT, case_ref="SAR-2027-5A1F0C", referring_agency="police",
+                                                  outcome="not_proceeding"), clock))
+    decision = (await adult_deadlines(scheduler))["sar.decision"]
+    assert decision["status"] == "closed", "a screened-out SAR decides nothing: the clock closes, not misses"
+    assert "screened out" in decision["explanation"] and "2027-01-11" in decision["explanation"]
+    assert "screened out" in decision["status_reason"]
+    history = await list_deadline_history(scheduler, decision["deadline_id"])
+    assert [h["change"] for h in history] == ["scheduled", "closed"] and "screened out" in history[-1]["detail"]
+    [closed] = await owed_events(scheduler, "scheduling.deadline.changed")
+    assert closed["payload"]["change"] == "closed" and closed["payload"]["status"] == "closed"
+    assert "screened out" in closed["payload"]["reason"]
+    clock.set(at("2027-06-01"))  # long past the 8 weeks
+    await tick(scheduler)
+    assert await transitions_fired(scheduler, {decision["deadline_id"]}) == []
+    with pytest.raises(Conflict):
+        await scheduler.waive(decision["deadline_id"], reason="closed already", by="bu-1")
+
+
+async def test_a_sar_the_sub_group_does_not_convene_closes_the_chairs_agreement_and_the_outstanding_scoping(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+    for agency in ("local_authority", "police"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_requested", on=date(2027, 1, 5),
+                                                           anchor="scoping_requested_on", agency=agency), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_returned", on=date(2027, 1, 20),
+                                                       agency="police"), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_reviewed", on=date(2027, 1, 25),
+                                                       anchor="scoping_reviewed_on"), clock))
+    clock.set(at("2027-02-10"))  # the 10 working days for the chair's agreement (8 February) have passed
+    await tick(scheduler)
+    assert (await adult_deadlines(scheduler))["sar.agreed"]["status"] == "overdue"
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="sar_decision_made", on=date(2027, 2, 10)),
+                                      clock))
+    await deliver(scheduler, envelope(SarDecided(case_id=ADULT, case_ref="SAR-2027-5A1F0C", referring_agency="police",
+                                                 convene=False, decided_on=date(2027, 2, 10)), clock))
+    deadlines = await adult_deadlines(scheduler)
+    assert deadlines["sar.decision"]["status"] == "met"
+    assert deadlines["sar.agreed"]["status"] == "closed"
+    assert "not to convene" in deadlines["sar.agreed"]["explanation"]
+    assert deadlines["sar.scoping_returned@local_authority"]["status"] == "closed"
+    assert deadlines["sar.scoping_returned@police"]["status"] == "met", "what was met stays met"
+    closed_ids = {deadlines[k]["deadline_id"] for k in ("sar.agreed", "sar.scoping_returned@local_authority")}
+    before = await transitions_fired(scheduler, closed_ids)
+    clock.set(at("2027-04-01"))
+    await tick(scheduler)
+    assert await transitions_fired(scheduler, closed_ids) == before, "no escalation after the clock closed"
+
+
+async def test_a_rapid_review_decided_no_review_closes_only_the_scoping_returns_still_outstanding(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    for agency in ("local_authority", "police", "icb"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_sent", on=date(2026, 12, 22),
+                                                           agency=agency), clock))
+    for agency in ("local_authority", "police"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="scoping_returned", on=date(2026, 12, 29),
+                                                           agency=agency), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 5)), clock))
+    clock.set(at("2027-01-05", 15))
+    await deliver(scheduler, envelope(RapidReviewDecided(
+        case_id=CASE, case_ref="RR-2026-5A1F0C", referring_agency="police",
+        agencies=["local_authority", "police", "icb"], decision="no_review", decided_on=date(2027, 1, 5),
+        safety_actions=0, learning=1), clock))
+    deadlines = await by_key(scheduler)
+    assert deadlines["rr.scoping_returned@icb"]["status"] == "closed"
+    assert "no review" in deadlines["rr.scoping_returned@icb"]["explanation"]
+    # The Panel is still told of the incident and of the outcome: those clocks run on.
+    assert deadlines["rr.panel_notified"]["status"] in ("pending", "due_soon", "overdue")
+    assert deadlines["rr.outcome_sent"]["status"] == "pending"
+    assert deadlines["rr.scoping_returned@police"]["status"] == "met"
+
+
+# --- a notice owed to several recipients is met when all have it (issue 13) --------------------------
+async def test_the_death_notice_is_met_only_when_both_the_secretary_of_state_and_ofsted_have_it(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    lac = serious_incident().model_copy(update={"serious_incident": False, "looked_after_death": True,
+                                                "rapid_review": False, "notices_owed": ["secretary_of_state",
+                                                                                        "ofsted"]})
+    await deliver(scheduler, envelope(lac, clock))
+    template = "looked_after_child_death_notice"
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2026, 12, 22), template=template, recipient_kind="secretary_of_state"), clock))
+    notice = (await by_key(scheduler))["rr.lac_death_notified"]
+    assert notice["status"] == "pending", "Ofsted has not been notified yet"
+    assert "still awaited" in notice["explanation"] and "ofsted" in notice["explanation"].lower()
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2026, 12, 29), template=template, recipient_kind="ofsted"), clock))
+    notice = (await by_key(scheduler))["rr.lac_death_notified"]
+    assert notice["status"] == "met" and notice["met_on"] == date(2026, 12, 29), "met when the last one went"
+    assert "still awaited" not in notice["explanation"]
+
+
+async def test_the_final_cspr_report_is_met_only_when_the_panel_and_the_secretary_of_state_have_it(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    for fact, on, anchor in (("cspr_decided", date(2027, 1, 5), "decision_on"),
+                             ("publication_planned", date(2027, 6, 1), "planned_publication_on")):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact=fact, on=on, anchor=anchor), clock))
+    assert (await by_key(scheduler))["cspr.final_to_panel"]["due"] == date(2027, 5, 20)
+    template = "final_report_to_panel"
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2027, 5, 10), template=template, recipient_kind="national_panel"), clock))
+    final = (await by_key(scheduler))["cspr.final_to_panel"]
+    assert final["status"] == "pending" and "secretary of state" in final["explanation"].lower()
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2027, 5, 11), template=template, recipient_kind="secretary_of_state"), clock))
+    final = (await by_key(scheduler))["cspr.final_to_panel"]
+    assert final["status"] == "met" and final["met_on"] == date(2027, 5, 11) and final["on_time"] is True
+
+
+async def test_the_rapid_review_is_complete_when_its_template_has_gone_to_the_panel_not_on_the_meeting_date(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 5)), clock))
+    # What the referrals service says when the meeting decides: the review is concluded that day …
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="rapid_review_completed",
+                                                       on=date(2027, 1, 5)), clock))
+    assert (await by_key(scheduler))["rr.complete"]["status"] == "pending", "nothing has reached the Panel yet"
+    # … but it is complete when the completed template has gone to the Panel (Friday 15 January: late).
+    await deliver(scheduler, notification_envelope(
+        panel_notice_sent(date(2027, 1, 15), template="rapid_review_outcome_to_panel"), clock))
+    complete = (await by_key(scheduler))["rr.complete"]
+    assert complete["status"] == "met" and complete["met_on"] == date(2027, 1, 15)
+    assert complete["on_time"] is False and complete["working_days_late"] == 1  # due Thursday 14 January
+
+
+# --- an audit's dates move the clocks that count back from them (issue 13) ---------------------------
+AUDIT = "a0d17000-0000-4000-8000-0000000000f5"
+
+
+async def plan_audit(scheduler: Scheduler, clock: ManualClock, qa_meeting_on: date, audit_on: date | None = None):
+    from safeguard_shared.contracts.audits import AuditPlanned
+
+    event = AuditPlanned(audit_id=AUDIT, theme="Neglect", kind="children", qa_meeting_on=qa_meeting_on,
+                         audit_on=audit_on)
+    await scheduler.runtime.inbox.handle_once("scheduling", event.envelope(producer="audits",
+                                                                          occurred_at=clock.now()), scheduler.dispatch)
+
+
+async def audit_deadlines(scheduler: Scheduler) -> dict[str, dict]:
+    return {r["key"]: r for r in await list_deadlines(scheduler.runtime, audit_id=AUDIT)}
+
+
+async def test_a_moved_qa_meeting_moves_every_audit_clock_that_counts_back_from_it(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await plan_audit(scheduler, clock, date(2027, 3, 10))
+    # The QA sub-group meeting moves a week later, to Wednesday 17 March 2027: the audit is planned
+    # 4 weeks before it (17 February), and every step counted back from the audit follows.
+    await plan_audit(scheduler, clock, date(2027, 3, 17))
+    rows = await audit_deadlines(scheduler)
+    assert {k: r["due"] for k, r in rows.items()} == {
+        "macfa.audit_date": date(2027, 2, 17), "macfa.scope_agreed": date(2026, 12, 30),
+        "macfa.cases_sampled": date(2027, 1, 6), "macfa.template_sent": date(2027, 1, 13),
+        "macfa.programme_sent": date(2027, 2, 10), "macfa.report": date(2027, 3, 17)}
+    for row in rows.values():
+        assert "2027-03-10" in row["explanation"] and "2027-03-17" in row["explanation"], row["key"]
+    assert "planned from macfa.audit_date" in rows["macfa.template_sent"]["explanation"]
+    changes = await owed_events(scheduler, "scheduling.deadline.changed")
+    assert sorted(c["payload"]["key"] for c in changes) == sorted(rows)
+
+
+async def test_an_audit_date_set_moves_the_steps_counted_back_from_it_and_a_later_qa_move_leaves_them(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await plan_audit(scheduler, clock, date(2027, 3, 10))
+    # The QA lead fixes the audit on Wednesday 17 February (the framework plans it for the 10th).
+    await plan_audit(scheduler, clock, date(2027, 3, 10), audit_on=date(2027, 2, 17))
+    rows = await audit_deadlines(scheduler)
+    assert rows["macfa.template_sent"]["due"] == date(2027, 1, 13)  # 5 weeks before 17 February
+    assert rows["macfa.programme_sent"]["due"] == date(2027, 2, 10)
+    assert rows["macfa.scope_agreed"]["due"] == date(2026, 12, 30)
+    assert "audit_on 2027-02-17" in rows["macfa.template_sent"]["explanation"]
+    assert "planned from" not in rows["macfa.template_sent"]["explanation"], "counted from the date set"
+    # The framework's own date for the audit stays: held on the 17th, it will read as late.
+    assert rows["macfa.audit_date"]["due"] == date(2027, 2, 10)
+    # The QA meeting then moves: the audit keeps the date the QA lead set, and its steps with it.
+    await plan_audit(scheduler, clock, date(2027, 3, 24), audit_on=date(2027, 2, 17))
+    rows = await audit_deadlines(scheduler)
+    assert rows["macfa.report"]["due"] == date(2027, 3, 24)
+    assert rows["macfa.template_sent"]["due"] == date(2027, 1, 13)

@@ -242,3 +242,28 @@ def test_a_due_date_before_its_anchor_is_known_says_what_is_missing():
         BUNDLED.due_for("rr.outcome_sent", {}, BUNDLED.calendar())
     with pytest.raises(MissingAnchorError, match="sar.draft_report needs commissioned_on"):
         BUNDLED.due_for("sar.draft_report", {"received_on": date(2027, 1, 5)}, BUNDLED.calendar())
+
+
+def test_an_ended_pathway_names_the_clocks_it_closes_and_an_unknown_ending_is_refused(tmp_path):
+    assert {r.key for r in BUNDLED.closed_by("sar_screened_out")} == {
+        "sar.decision", "sar.scoping_returned", "sar.agreed"}
+    assert {r.key for r in BUNDLED.closed_by("sar_not_convened")} == {"sar.scoping_returned", "sar.agreed"}
+    assert {r.key for r in BUNDLED.closed_by("rapid_review_decided")} == {"rr.scoping_returned"}
+    path = tmp_path / "rules.yaml"
+    path.write_text("""
+version: 1
+anchors:
+  received_on: {kind: fact, means: referral received}
+rules:
+  sar.decision:
+    what: the decision
+    source: F
+    anchor: received_on
+    offset: {weeks: 8}
+    met_by: sar_decision_made
+    closed_by: [sar_screend_out]
+    who_acts: {agency: null, role: panel_member}
+""", encoding="utf-8")
+    with pytest.raises(RulesError, match="unknown ending 'sar_screend_out'") as caught:
+        load_rules(path)
+    assert (caught.value.key, caught.value.field) == ("sar.decision", "closed_by")
