@@ -49,6 +49,8 @@ def timeliness_row(key: str, rows: list[DeadlineRow], dates: dict[str, dict[str,
         "scheduled": len(rows), "met": len(met), "met_on_time": on_time, "met_late": len(met) - on_time,
         "overdue": overdue, "pending": status["pending"] + status["due_soon"], "paused": status["paused"],
         "waived": status["waived"],
+        # Clocks a pathway's ending made moot (a SAR screened out, not convened): neither met nor missed.
+        "closed": status["closed"],
         "share_on_time": share(on_time, len(met) + overdue),
         "median_working_days_late": median((r.get("working_days_late") or 0) for r in met),
         "median_days_elapsed": median(e for e in (_elapsed(r, dates, scale.counted_from) for r in met)

@@ -93,6 +93,7 @@ class TimelinessRow(_Figure):
     pending: int
     paused: int
     waived: int
+    closed: int = Field(description="clocks closed because the pathway ended (neither met nor missed)")
     share_on_time: Share
     median_working_days_late: Median
     median_days_elapsed: Median
