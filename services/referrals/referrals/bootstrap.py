@@ -13,6 +13,7 @@ from safeguard_shared.settings import ServiceSettings
 from .adapters import orm
 from .config import load_settings
 from .entrypoints.adult_pathway import router as adult_pathway_router
+from .entrypoints.case_search import router as case_search_router
 from .entrypoints.child_pathway import router as child_pathway_router
 from .entrypoints.http import router
 from .pathway import on_scheduling_event
@@ -25,5 +26,6 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
     runtime.subscribe(Subscription(consumer="referrals", producer="scheduling", handle=on_scheduling_event))
-    return runtime.app(title="Safeguarding referrals", routers=[router, child_pathway_router, adult_pathway_router],
+    return runtime.app(title="Safeguarding referrals",
+                       routers=[router, child_pathway_router, adult_pathway_router, case_search_router],
                        description="Intake for partner agencies; the children's and adults' review pathways.")

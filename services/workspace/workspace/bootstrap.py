@@ -1,0 +1,89 @@
+"""Wires the workspace: settings → session store, the services' HTTP clients, sign-in → web app.
+
+It has no bus and no case data: every page is built from the other services' HTTP APIs, called with
+the signed-in person's own token.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from safeguard_shared import logging as slog
+from safeguard_shared.clock import Clock
+
+from .adapters.referrals_api import ReferralsApi
+from .adapters.sessions import SessionStore
+from .application.sign_in import LocalSignIn, local_sign_in_available
+from .config import WorkspaceSettings, load_settings
+from .entrypoints import web
+from .entrypoints.case_pages import router as case_router
+from .entrypoints.sign_in_pages import router as sign_in_router
+
+log = slog.get("workspace")
+OWN_ASSETS = web.TEMPLATES.parent / "static" / "workspace"
+
+
+def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = None,
+              referrals_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The app. ``referrals_transport`` lets a test put the real referrals app in-process."""
+    settings = settings or load_settings()
+    store = SessionStore(settings.resolved_database_url())
+    referrals_client = httpx.AsyncClient(base_url=settings.referrals_url, transport=referrals_transport,
+                                         timeout=settings.api_timeout_seconds)
+    local = None
+    if local_sign_in_available(enabled=settings.local_sign_in, jwks_url=settings.auth_jwks_url,
+                               public_key_file=settings.auth_public_key_file, issuer_dir=settings.issuer_dir):
+        local = LocalSignIn(settings.issuer_dir, hours=settings.session_hours)
+    ws = web.Workspace(settings=settings, store=store, referrals=ReferralsApi(referrals_client), local=local,
+                       templates=web.make_templates(), clock=clock or Clock())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await store.create_tables()
+        if not (settings.assets_dir / "govuk-frontend.min.css").exists():
+            log.warning("GOV.UK Frontend assets are missing: run make install")
+        log.info("service started", extra={"port": settings.port})
+        try:
+            yield
+        finally:
+            await referrals_client.aclose()
+            await store.close()
+            log.info("service stopped")
+
+    app = FastAPI(title="Safeguarding learning reviews: workspace", version="1", lifespan=lifespan,
+                  description="The web pages people use. It owns no case data.")
+    app.state.workspace = ws
+    app.include_router(sign_in_router)
+    app.include_router(case_router)
+    # The released GOV.UK Frontend, fetched and checked by make install; never from a CDN.
+    settings.assets_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")
+    app.mount("/workspace-assets", StaticFiles(directory=OWN_ASSETS), name="workspace-assets")
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> JSONResponse:
+        """The session store answers; 503 when it does not."""
+        ok = await store.ping()
+        return JSONResponse({"service": "workspace", "database": "ok" if ok else "unavailable",
+                             "status": "ok" if ok else "degraded"}, status_code=200 if ok else 503)
+
+    @app.get("/livez", tags=["operations"])
+    async def livez() -> dict:
+        """The process is alive and serving."""
+        return {"service": "workspace", "status": "alive"}
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == "csrf":
+            return web.page(request, "expired_form.html", None, status=400)
+        if exc.status_code == 404:
+            return web.page(request, "not_found.html", None, status=404)
+        return HTMLResponse(str(exc.detail), status_code=exc.status_code)
+
+    return app
