@@ -14,7 +14,8 @@ LISTED = ("case_id", "case_ref", "pathway", "status", "referring_agency", "recei
 MOST = 50
 
 
-async def cases_matching(session: AsyncSession, q: str, *, agency: str | None, limit: int = MOST) -> list[dict[str, Any]]:
+async def cases_matching(session: AsyncSession, q: str, *, agency: str | None,
+                         limit: int = MOST) -> list[dict[str, Any]]:
     """Cases whose reference contains ``q`` (any case), newest first; only ``agency``'s own referrals
     when an agency is given. LIKE's wildcards in ``q`` are taken literally."""
     pattern = "%" + q.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

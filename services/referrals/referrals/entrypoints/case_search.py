@@ -17,7 +17,8 @@ OWN_AGENCY_ROLES = {"referrer", "safeguarding_lead"}
 
 @router.get("/cases")
 async def find_cases(principal: CurrentPrincipal, request: Request,
-                     q: str = Query(min_length=1, max_length=40, description="the case reference, or part of it")):
+                     q: str = Query(min_length=1, max_length=40, description="the case reference, or part of it"),
+                     ) -> list[dict]:
     """Cases whose reference contains ``q``: any case for the business unit, panels and chairs; an
     agency's own referrals for its referrers and safeguarding lead. Each case listed is a recorded read."""
     if principal.has_any(CASE_DETAIL_ROLES):
