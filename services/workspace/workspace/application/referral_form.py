@@ -204,6 +204,8 @@ def _reworded(f: Field | None, error: Mapping[str, Any]) -> str:
         if leaf in msg and "_" in leaf:
             msg = msg.replace(leaf, f"the {other.label.lower().removesuffix(' (optional)')}")
     msg = iso_dates_in_words(msg.replace("(dates are written YYYY-MM-DD)", "").strip())
+    # The API explains its rule after a colon; the page keeps the rule, which already says it.
+    msg = msg.split(": ", 1)[0] if msg.startswith(("cannot", "must")) else msg
     if msg.startswith(("cannot", "must")):
         return f"{label} {msg}"
     return f"{label}: {msg}"
