@@ -8,6 +8,7 @@ often closed.
 
     .venv/bin/python scripts/fetch_govuk_frontend.py          # fetch unless already there
     .venv/bin/python scripts/fetch_govuk_frontend.py --force  # fetch again
+    python scripts/fetch_govuk_frontend.py --tarball govuk-frontend-6.3.0.tgz  # one `npm pack` made (the image)
 """
 from __future__ import annotations
 
@@ -50,20 +51,21 @@ def wanted(name: str) -> str | None:
     return None
 
 
-def fetch(force: bool = False) -> int:
+def fetch(force: bool = False, tarball: Path | None = None) -> int:
     stamp = TARGET / "VERSION"
-    if not force and stamp.exists() and stamp.read_text().strip() == VERSION:
+    if not force and tarball is None and stamp.exists() and stamp.read_text().strip() == VERSION:
         return 0
-    npm = shutil.which("npm")
+    npm = shutil.which("npm") if tarball is None else "npm"
     if not npm:
         print("make install needs npm to fetch GOV.UK Frontend for the workspace's pages.\n"
               "Install Node.js with npm (on Debian or Ubuntu: sudo apt-get install npm) and run make install again.",
               file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([npm, "pack", f"govuk-frontend@{VERSION}", "--pack-destination", tmp, "--silent"],
-                       check=True, cwd=tmp, stdout=subprocess.DEVNULL)
-        (tarball,) = Path(tmp).glob("govuk-frontend-*.tgz")
+        if tarball is None:
+            subprocess.run([npm, "pack", f"govuk-frontend@{VERSION}", "--pack-destination", tmp, "--silent"],
+                           check=True, cwd=tmp, stdout=subprocess.DEVNULL)
+            (tarball,) = Path(tmp).glob("govuk-frontend-*.tgz")
         got = integrity_of(tarball)
         if got != INTEGRITY:
             print(f"govuk-frontend {VERSION}: the package's sha512 is not the published one; nothing was unpacked.\n"
@@ -85,14 +87,16 @@ def fetch(force: bool = False) -> int:
             shutil.rmtree(TARGET)
         TARGET.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(staging), TARGET)
-    print(f"GOV.UK Frontend {VERSION} (integrity checked) in {TARGET.relative_to(ROOT)}")
+    print(f"GOV.UK Frontend {VERSION} (integrity checked) in {TARGET}")
     return 0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--force", action="store_true", help="fetch again even if this version is there")
-    return fetch(force=ap.parse_args().force)
+    ap.add_argument("--tarball", type=Path, help="unpack this `npm pack` of the pinned version (checked all the same)")
+    args = ap.parse_args()
+    return fetch(force=args.force, tarball=args.tarball)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from safeguard_shared import logging as slog
 from safeguard_shared.clock import Clock
@@ -72,6 +73,11 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
         ok = await store.ping()
         return JSONResponse({"service": "workspace", "database": "ok" if ok else "unavailable",
                              "status": "ok" if ok else "degraded"}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def prometheus() -> PlainTextResponse:
+        """Prometheus metrics (the process's own; the workspace counts no case data)."""
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/livez", tags=["operations"])
     async def livez() -> dict:
