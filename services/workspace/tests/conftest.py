@@ -35,11 +35,12 @@ async def workspace_app(tmp_path, issuer, referrals_app, *, base_url: str = "htt
 
 
 @pytest.fixture
-async def stack(sqlite_databases, nats_url, bus_namespace, tmp_path, issuer):
-    """The referrals service and the workspace in front of it; a browser-like client of the workspace."""
+async def stack(databases, nats_url, bus_namespace, tmp_path, issuer):
+    """The referrals service (on SQLite and on PostgreSQL) and the workspace in front of it; a browser-like
+    client of the workspace."""
     async with AsyncExitStack() as stack:
         services = await stack.enter_async_context(running(
-            ["referrals"], databases=sqlite_databases, nats_url=nats_url, bus_namespace=bus_namespace,
+            ["referrals"], databases=databases, nats_url=nats_url, bus_namespace=bus_namespace,
             data_dir=tmp_path / "services", issuer=issuer))
         app = await stack.enter_async_context(workspace_app(tmp_path, issuer, services["referrals"].app))
         browser = await stack.enter_async_context(httpx.AsyncClient(
