@@ -80,7 +80,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/livez", tags=["operations"])
-    async def livez() -> dict:
+    async def livez() -> dict[str, str]:
         """The process is alive and serving."""
         return {"service": "workspace", "status": "alive"}
 

@@ -42,4 +42,5 @@ class WorkspaceSettings(ServiceSettings):
 
 
 def load_settings(**overrides: object) -> WorkspaceSettings:
-    return WorkspaceSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+    settings: WorkspaceSettings = WorkspaceSettings.for_service(SERVICE, DEFAULT_PORT, **overrides)
+    return settings

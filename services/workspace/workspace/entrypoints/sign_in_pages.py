@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ..adapters.sessions import Session
 from ..application.sign_in import Person
 from . import web
 
@@ -33,7 +34,7 @@ async def sign_in(request: Request, next: str | None = None) -> Response:
     return web.page(request, "sign_in_unavailable.html", None, status=503)
 
 
-async def _anonymous_session(request: Request) -> tuple[web.Session, bool]:
+async def _anonymous_session(request: Request) -> tuple[Session, bool]:
     """The visitor's session, or a new anonymous one (it carries the form's CSRF token)."""
     ws = web.workspace(request)
     session = await web.current_session(request)

@@ -65,7 +65,8 @@ class Workspace:
 
 
 def workspace(request: Request) -> Workspace:
-    return request.app.state.workspace
+    ws: Workspace = request.app.state.workspace
+    return ws
 
 
 async def current_session(request: Request) -> Session | None:
