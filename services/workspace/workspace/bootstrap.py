@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from safeguard_shared import logging as slog
 from safeguard_shared.clock import Clock
 
+from .adapters.oidc import OidcProvider, ProviderConfig
 from .adapters.referrals_api import ReferralsApi
 from .adapters.sessions import SessionStore
 from .application.sign_in import LocalSignIn, local_sign_in_available
@@ -31,8 +32,9 @@ OWN_ASSETS = web.TEMPLATES.parent / "static" / "workspace"
 
 
 def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = None,
-              referrals_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """The app. ``referrals_transport`` lets a test put the real referrals app in-process."""
+              referrals_transport: httpx.AsyncBaseTransport | None = None,
+              oidc_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The app. The transports let a test put the real referrals app, or an identity provider, in-process."""
     settings = settings or load_settings()
     store = SessionStore(settings.resolved_database_url())
     referrals_client = httpx.AsyncClient(base_url=settings.referrals_url, transport=referrals_transport,
@@ -41,8 +43,15 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
     if local_sign_in_available(enabled=settings.local_sign_in, jwks_url=settings.auth_jwks_url,
                                public_key_file=settings.auth_public_key_file, issuer_dir=settings.issuer_dir):
         local = LocalSignIn(settings.issuer_dir, hours=settings.session_hours)
+    oidc = None
+    if settings.oidc_configured:
+        assert settings.oidc_issuer and settings.oidc_client_id
+        oidc = OidcProvider(ProviderConfig(issuer=settings.oidc_issuer, client_id=settings.oidc_client_id,
+                                           client_secret=settings.oidc_client_secret, scope=settings.oidc_scope,
+                                           redirect_uri=settings.oidc_redirect_uri),
+                            transport=oidc_transport, timeout=settings.api_timeout_seconds)
     ws = web.Workspace(settings=settings, store=store, referrals=ReferralsApi(referrals_client), local=local,
-                       templates=web.make_templates(), clock=clock or Clock())
+                       templates=web.make_templates(), clock=clock or Clock(), oidc=oidc)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

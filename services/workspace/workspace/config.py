@@ -28,10 +28,26 @@ class WorkspaceSettings(ServiceSettings):
     session_hours: int = Field(default=8, validation_alias="WORKSPACE_SESSION_HOURS")
     assets_dir: Path = Field(default=DEFAULT_ASSETS_DIR, validation_alias="WORKSPACE_ASSETS_DIR")
     api_timeout_seconds: float = Field(default=10.0, validation_alias="WORKSPACE_API_TIMEOUT_SECONDS")
+    # OpenID Connect (authorisation code + PKCE) against the partnership's identity provider, e.g. Entra ID.
+    oidc_issuer: str | None = Field(default=None, validation_alias="WORKSPACE_OIDC_ISSUER")
+    oidc_client_id: str | None = Field(default=None, validation_alias="WORKSPACE_OIDC_CLIENT_ID")
+    oidc_client_secret: str | None = Field(default=None, validation_alias="WORKSPACE_OIDC_CLIENT_SECRET")
+    oidc_scope: str = Field(default="openid profile", validation_alias="WORKSPACE_OIDC_SCOPE")
+    oidc_name_claim: str = Field(default="name", validation_alias="WORKSPACE_OIDC_NAME_CLAIM")
+    oidc_agency_claim: str = Field(default="agency", validation_alias="WORKSPACE_OIDC_AGENCY_CLAIM")
+    oidc_roles_claim: str = Field(default="roles", validation_alias="WORKSPACE_OIDC_ROLES_CLAIM")
 
     @property
     def issuer_dir(self) -> Path:
         return Path(self.data_dir) / "issuer"
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + "/sign-in/oidc/callback"
 
     @property
     def cookies_secure(self) -> bool:

@@ -29,6 +29,8 @@ sessions_table = Table(
     Column("token", Text, nullable=True),
     # One message for the next page (a notification banner), removed when shown.
     Column("flash", JSON, nullable=True),
+    # An OpenID Connect sign-in under way: its state, nonce, PKCE verifier and where to go after.
+    Column("pending", JSON, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
 )
@@ -50,6 +52,7 @@ class Session:
     roles: list[str] = field(default_factory=list)
     token: str | None = None
     flash: dict[str, Any] | None = None
+    pending: dict[str, Any] | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -88,7 +91,8 @@ class SessionStore:
             await s.execute(delete(sessions_table).where(sessions_table.c.expires_at < now))
             await s.execute(insert(sessions_table).values(
                 key=_key(session.session_id), csrf_token=session.csrf_token, name=name, agency=agency,
-                roles=session.roles, token=token, flash=None, created_at=now, expires_at=session.expires_at))
+                roles=session.roles, token=token, flash=None, pending=None, created_at=now,
+                expires_at=session.expires_at))
         return session
 
     async def get(self, session_id: str | None, now: datetime) -> Session | None:
@@ -101,12 +105,17 @@ class SessionStore:
             return None
         return Session(session_id=session_id, csrf_token=row["csrf_token"], expires_at=row["expires_at"],
                        name=row["name"], agency=row["agency"], roles=list(row["roles"] or []),
-                       token=row["token"], flash=row["flash"])
+                       token=row["token"], flash=row["flash"], pending=row["pending"])
 
     async def set_flash(self, session_id: str, flash: dict[str, Any] | None) -> None:
         async with self._sessions() as s, s.begin():
             await s.execute(update(sessions_table).where(sessions_table.c.key == _key(session_id))
                             .values(flash=flash))
+
+    async def set_pending(self, session_id: str, pending: dict[str, Any] | None) -> None:
+        async with self._sessions() as s, s.begin():
+            await s.execute(update(sessions_table).where(sessions_table.c.key == _key(session_id))
+                            .values(pending=pending))
 
     async def end(self, session_id: str) -> None:
         async with self._sessions() as s, s.begin():

@@ -5,10 +5,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from safeguard_shared.auth import LocalIssuer
 from safeguard_shared.partnership import AGENCIES, ROLES
 
+from ..adapters.oidc import claim_list
 from .referral_form import FieldError
 
 
@@ -47,6 +49,19 @@ class LocalSignIn:
         token = self.issuer.mint(agency=agency, roles=roles, subject=f"{agency}:{slug}",
                                  ttl_seconds=self.hours * 3600)
         return Person(name=name, agency=agency, roles=tuple(roles), token=token)
+
+
+def person_from_claims(claims: dict[str, Any], access_token: str, *, name_claim: str, agency_claim: str,
+                       roles_claim: str) -> Person | str:
+    """Who signed in, from the provider's claims; or why they cannot use this system."""
+    agency = str(claims.get(agency_claim) or "")
+    roles = [r for r in claim_list(claims.get(roles_claim)) if r in ROLES]
+    if agency not in AGENCIES:
+        return "Your account does not say which agency you work for, or names one this partnership does not know."
+    if not roles:
+        return "Your account has no role in this system."
+    name = " ".join(str(claims.get(name_claim) or claims.get("sub") or "").split())
+    return Person(name=name, agency=agency, roles=tuple(roles), token=access_token)
 
 
 def local_sign_in_available(*, enabled: bool, jwks_url: str | None, public_key_file: Path | None,

@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from safeguard_shared.clock import Clock
 
+from ..adapters.oidc import OidcProvider
 from ..adapters.referrals_api import ReferralsApi
 from ..adapters.sessions import Session, SessionStore
 from ..application import words
@@ -54,6 +55,7 @@ class Workspace:
     local: LocalSignIn | None
     templates: Environment
     clock: Clock
+    oidc: OidcProvider | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
