@@ -93,6 +93,12 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
         """The process is alive and serving."""
         return {"service": "workspace", "status": "alive"}
 
+    @app.exception_handler(httpx.HTTPError)
+    async def service_unreachable(request: Request, exc: httpx.HTTPError) -> Response:
+        # A service the page needs did not answer: say so, and that nothing was lost by trying again.
+        log.warning("a service did not answer", extra={"error_type": type(exc).__name__})
+        return web.page(request, "service_unavailable.html", None, status=503)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 400 and exc.detail == "csrf":

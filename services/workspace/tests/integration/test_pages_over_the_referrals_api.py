@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import httpx
+
 from referrals.adapters.orm import case_reads, cases
 from safeguard_testing.apps import bearer, example_child_referral
 from workspace.application.referral_form import referral_to_form
@@ -163,3 +165,21 @@ async def test_finding_cases_in_the_api_keeps_to_who_may_see_them(stack):
     assert (await api.get("/v1/cases", headers=bearer(local, "partnership", "business_unit"))).status_code == 422
     reads = await services["referrals"].rows(case_reads)
     assert sorted(r["agency"] for r in reads) == ["partnership", "partnership", "police"]
+
+
+
+async def test_a_service_that_does_not_answer_is_explained_not_crashed_on(tmp_path, issuer):
+    from workspace.bootstrap import bootstrap
+    from workspace.config import load_settings
+
+    async def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    settings = load_settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'ws.sqlite3'}",
+                             auth_public_key_file=issuer.public_key_file, referrals_url="http://referrals.test")
+    app = bootstrap(settings, referrals_transport=httpx.MockTransport(refuse))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8100") as browser:
+        await sign_in(browser, "PC Jo Bloggs", "police", "referrer")
+        page = await browser.get("/cases", params={"q": "RR-"})
+        assert page.status_code == 503 and "Sorry, there is a problem with the service" in page.text

@@ -45,7 +45,8 @@ async def refer_child(request: Request) -> Response:
     session = await _signed_in(request)
     form = web.form_lists(await request.form())
     if session is None:
-        return web.to_sign_in(request)
+        # Signed out while filling it in (nothing was sent): back to the form once signed in.
+        return web.see_other("/sign-in?next=%2Freferrals%2Fchild%2Fnew")
     web.check_csrf(session, form)
     ws = web.workspace(request)
     assert session.token is not None
