@@ -160,8 +160,13 @@ async def test_a_police_officer_refers_a_child_and_finds_the_case(site):
             await page.wait_for_url(base + "/referrals/child/new")
             await pages.check(page, "referral-form")
 
-            # One field wrong: awareness before the incident. The error summary names it and links to it.
+            # One field wrong: awareness before the incident. The answers are checked, then sent; the
+            # referrals API refuses, and the error summary names the field and links to it.
             await fill_referral(page, became_aware_on="2026-12-18")
+            await page.get_by_role("button", name="Continue").click()
+            await page.wait_for_url(base + "/referrals/child/check")
+            assert "18 December 2026" in await page.locator(".govuk-summary-list").inner_text()
+            await pages.check(page, "check-your-answers")
             await page.get_by_role("button", name="Send referral").click()
             summary = page.locator(".govuk-error-summary")
             await summary.wait_for()
@@ -175,6 +180,7 @@ async def test_a_police_officer_refers_a_child_and_finds_the_case(site):
             assert await page.evaluate("document.activeElement.name") == "incident.became_aware_on-day"
 
             await page.locator('[name="incident.became_aware_on-day"]').fill("21")
+            await page.get_by_role("button", name="Continue").click()
             await page.get_by_role("button", name="Send referral").click()
             await page.wait_for_url(re.compile(re.escape(base) + r"/cases/[0-9a-f-]{36}$"))
             case_url = page.url
@@ -217,10 +223,13 @@ async def test_the_referral_works_with_javascript_switched_off(site):
             await sign_in(page, base, pages)
             await page.goto(base + "/referrals/child/new")
             await fill_referral(page, became_aware_on="2026-12-18")
+            await page.get_by_role("button", name="Continue").click()
+            await pages.check(page, "check-your-answers")
             await page.get_by_role("button", name="Send referral").click()
             await page.locator(".govuk-error-summary").wait_for()
             await pages.check(page, "referral-form-with-error")
             await page.locator('[name="incident.became_aware_on-day"]').fill("21")
+            await page.get_by_role("button", name="Continue").click()
             await page.get_by_role("button", name="Send referral").click()
             await page.wait_for_url(re.compile(re.escape(base) + r"/cases/[0-9a-f-]{36}$"))
             case_ref = await case_ref_on(page)
@@ -312,6 +321,9 @@ async def test_the_referral_can_be_made_by_keyboard_alone(site):
             await keys.type_into("incident.summary", "Found with injuries at home; neglect suspected.")
             for agency in ("local_authority", "police", "icb", "school"):
                 await keys.choose("involved_agencies", agency)
+            await keys.tab_to(text="Continue")
+            await page.keyboard.press("Enter")
+            await page.wait_for_url(base + "/referrals/child/check")
             await keys.tab_to(text="Send referral")
             await page.keyboard.press("Enter")
             await page.wait_for_url(re.compile(re.escape(base) + r"/cases/[0-9a-f-]{36}$"))

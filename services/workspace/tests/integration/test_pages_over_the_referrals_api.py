@@ -103,6 +103,28 @@ async def test_a_police_referral_through_the_form_to_the_case_page_and_found_by_
     assert f'href="/cases/{case_id}"' in part.text
 
 
+async def test_the_answers_are_checked_before_anything_is_sent_and_can_be_changed(stack):
+    services, _, browser = stack
+    await sign_in(browser, "PC Jo Bloggs", "police", "referrer")
+    form = await browser.get("/referrals/child/new")
+    assert 'action="/referrals/child/check"' in form.text
+    token = csrf_of(form.text)
+    check = await browser.post("/referrals/child/check", data={**referral_form(), "csrf_token": token})
+    assert check.status_code == 200 and "Check your answers before sending the referral" in check.text
+    assert "19 December 2026" in check.text and "The child was seriously harmed" in check.text
+    assert await services["referrals"].count(cases) == 0, "checking sends nothing"
+    # Both buttons carry every answer: back to the form as typed, or on to the referrals API.
+    assert check.text.count('name="incident.summary"') == 2
+    back = await browser.post("/referrals/child/new", data={**referral_form(), "csrf_token": token})
+    assert back.status_code == 200 and 'value="C-CANARY-1029"' in back.text
+    # A date that is not a date is the form's own problem: said at once, before checking.
+    bad = referral_form()
+    bad["child.date_of_birth-month"] = ["13"]
+    wrong = await browser.post("/referrals/child/check", data={**bad, "csrf_token": token})
+    assert "Child&#39;s date of birth must be a real date" in wrong.text
+    assert 'href="#child.date_of_birth-day"' in wrong.text
+
+
 async def test_the_business_unit_sees_the_referral_and_each_read_is_recorded(stack):
     services, _, browser = stack
     await sign_in(browser, "Sam Officer", "police", "referrer")

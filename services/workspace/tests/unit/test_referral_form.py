@@ -6,6 +6,7 @@ from __future__ import annotations
 from safeguard_testing.apps import example_child_referral
 from workspace.application.referral_form import (
     FIELDS,
+    answers,
     errors_from_api,
     form_to_referral,
     read_date,
@@ -102,3 +103,16 @@ def test_a_date_that_is_not_a_date_is_reported_in_the_forms_words_not_the_apis()
 
 def test_dates_are_written_in_words():
     assert date_in_words("2026-12-21") == "Monday 21 December 2026"
+
+
+def test_the_answers_are_listed_in_words_before_the_referral_is_sent():
+    referral = example_child_referral()
+    del referral["received_on"]
+    rows = dict(answers(referral))
+    assert rows["Date of this referral"] == "Today"
+    assert rows["Date your agency became aware of the incident"] == "21 December 2026"
+    assert rows["Is the child looked after by a local authority?"] == "No"
+    assert rows["Is the young person a care leaver?"] == "Not given"
+    assert rows["What happened to the child?"] == "The child was seriously harmed"
+    assert rows["Which agencies are involved with the child or family?"] == \
+        "Local authority (children's social care), Police, Integrated care board (ICB), School or education"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .words import AGENCY_NAMES, iso_dates_in_words
+from .words import AGENCY_NAMES, date_in_words, iso_dates_in_words
 
 FormData = Mapping[str, list[str]]
 
@@ -229,3 +229,28 @@ def errors_from_api(detail: Any, local: Mapping[str, str] | None = None) -> list
     order = {p: i for i, p in enumerate(FIELDS)}
     return [FieldError(p or CHILD_REFERRAL[0].path if p not in FIELDS else p, m)
             for p, m in sorted(found.items(), key=lambda kv: order.get(kv[0], -1))]
+
+
+def answers(referral: Mapping[str, Any], fields: Iterable[Field] = CHILD_REFERRAL) -> list[tuple[str, str]]:
+    """What the person is about to send, as the check-your-answers page lists it."""
+    rows = []
+    for f in fields:
+        value = _get(referral, f.path)
+        label = f.label.removesuffix(" (optional)")
+        if value is None or value == [] or value == "":
+            text = "Today" if f.path == "received_on" else "Not given"
+        elif f.kind == "date":
+            try:
+                text = date_in_words(str(value), weekday=False)
+            except ValueError:
+                text = str(value)
+        elif f.kind == "bool":
+            text = "Yes" if value is True else "No" if value is False else str(value)
+        elif f.kind in ("choice", "agencies"):
+            names = dict(f.options)
+            values = value if isinstance(value, list) else [value]
+            text = ", ".join(names.get(str(v), str(v)) for v in values)
+        else:
+            text = str(value)
+        rows.append((label, text))
+    return rows

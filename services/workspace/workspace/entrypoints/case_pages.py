@@ -6,7 +6,7 @@ from fastapi.responses import Response
 
 from ..adapters.sessions import Session
 from ..application import cases
-from ..application.referral_form import CHILD_REFERRAL
+from ..application.referral_form import CHILD_REFERRAL, answers, errors_from_api, form_to_referral
 from . import web
 
 router = APIRouter(tags=["cases"])
@@ -37,6 +37,34 @@ async def child_referral_form(request: Request) -> Response:
         return web.to_sign_in(request)
     values = {"referring_agency": [session.agency]} if session.agency != "partnership" else {}
     return web.page(request, "child_referral.html", session, fields=CHILD_REFERRAL, values=values)
+
+
+@router.post("/referrals/child/check")
+async def check_child_referral(request: Request) -> Response:
+    """Check your answers: a referral cannot be taken back (the national Panel is told), so the
+    person sees what they are about to send, and sends it from here."""
+    session = await _signed_in(request)
+    form = web.form_lists(await request.form())
+    if session is None:
+        return web.see_other("/sign-in?next=%2Freferrals%2Fchild%2Fnew")
+    web.check_csrf(session, form)
+    referral, problems = form_to_referral(form)
+    if problems:
+        return web.page(request, "child_referral.html", session, fields=CHILD_REFERRAL, values=form,
+                        errors=errors_from_api([], problems))
+    hidden = [(name, value) for name, values in form.items() if name != "csrf_token" for value in values]
+    return web.page(request, "check_child_referral.html", session, rows=answers(referral), hidden=hidden)
+
+
+@router.post("/referrals/child/new")
+async def change_child_referral(request: Request) -> Response:
+    """Back to the form from checking the answers, with everything as it was typed."""
+    session = await _signed_in(request)
+    form = web.form_lists(await request.form())
+    if session is None:
+        return web.see_other("/sign-in?next=%2Freferrals%2Fchild%2Fnew")
+    web.check_csrf(session, form)
+    return web.page(request, "child_referral.html", session, fields=CHILD_REFERRAL, values=form)
 
 
 @router.post("/referrals/child")
