@@ -331,3 +331,33 @@ async def test_the_referral_can_be_made_by_keyboard_alone(site):
             await pages.check(page, "case")
         finally:
             await browser.close()
+
+
+async def test_the_pages_for_when_something_is_wrong_are_accessible_too(site):
+    playwright_api = pytest.importorskip("playwright.async_api")
+    _, base = site
+    pages = Pages("when-wrong")
+    async with playwright_api.async_playwright() as p:
+        browser = await _browser(p)
+        try:
+            page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await page.goto(base + "/sign-in/local")
+            await page.get_by_role("button", name="Sign in").click()
+            assert "Select at least one role" in await page.locator(".govuk-error-summary").inner_text()
+            await pages.check(page, "sign-in-with-errors")
+            await page.get_by_label("Your name").fill("Q. Lead")
+            await page.get_by_label("Your agency").select_option("partnership")
+            await page.get_by_label("Quality assurance lead").check()
+            await page.get_by_role("button", name="Sign in").click()
+            await page.wait_for_url(base + "/")
+            response = await page.goto(base + "/cases?q=RR-")
+            assert response.status == 403 and await page.locator("h1").inner_text() == "You cannot do this"
+            await pages.check(page, "refused")
+            response = await page.goto(base + "/cases/00000000-0000-4000-8000-000000000000")
+            assert response.status == 404 and await page.locator("h1").inner_text() == "Page not found"
+            response = await page.goto(base + "/no-such-page")
+            assert response.status == 404 and await page.locator("h1").inner_text() == "Page not found"
+            await pages.check(page, "not-found")
+        finally:
+            await browser.close()
+            pages.save()
