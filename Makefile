@@ -1,21 +1,24 @@
 # make install — prepare .venv/ with everything the project needs
-# make run     — install and start the embedded default (NATS + five services, SQLite, ./var)
+# make run     — install and start the embedded default (NATS + the services, SQLite, ./var)
 # make test    — install, run the static checks (make check), then the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := -e shared -e services/referrals -e services/scheduling -e services/notifications \
-            -e services/audits -e services/reporting -e cli
+            -e services/audits -e services/reporting -e services/workspace -e cli
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test check clean api-docs
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt shared/pyproject.toml cli/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(STAMP): requirements.txt requirements-dev.txt shared/pyproject.toml cli/pyproject.toml $(wildcard services/*/pyproject.toml) \
+          scripts/fetch_govuk_frontend.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps $(PACKAGES)
+	# The workspace's GOV.UK Frontend styles, fonts and scripts: the pinned release, integrity checked (needs npm).
+	$(BIN)/python scripts/fetch_govuk_frontend.py
 	touch $(STAMP)
 
 run: install

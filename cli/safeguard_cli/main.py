@@ -16,7 +16,7 @@ from safeguard_shared.auth import AGENCIES, ROLES, LocalIssuer
 
 from . import dead_letters
 from .nats_server import EmbeddedNats
-from .supervisor import SERVICES, ServiceProcess, Supervisor, service_env
+from .supervisor import SERVICES, ServiceProcess, Supervisor, service_env, workspace_env
 
 EMBEDDED_NATS_PORT = 4250
 
@@ -44,11 +44,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     (data_dir / "run").mkdir(parents=True, exist_ok=True)
     (data_dir / "run" / "nats.url").write_text(nats_url)
     processes = []
-    for name, default_port in SERVICES.items():
-        port = int(os.environ.get(f"{name.upper()}_PORT", default_port))
+    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()}
+    for name, port in ports.items():
         env = service_env(name, os.environ, data_dir=data_dir, nats_url=nats_url, today=args.today,
                           public_key=issuer.public_key_file)
         env[f"{name.upper()}_PORT"] = str(port)
+        if name == "workspace":
+            env = workspace_env(env, ports)
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes)
     stopping = False
@@ -74,6 +76,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     for proc in processes:
         print(f"  {proc.name:<14} {proc.url}   (health {proc.url}/health, log {proc.log_file})")
     print(f"  dashboard      {processes[-1].url}/")
+    print(f"  sign in here   {processes[0].url}/   (the workspace: the pages people use)")
     print(f"  outbox (.eml)  {data_dir / 'outbox'}")
     print("Make a token:   safeguard token --data-dir "
           f"{data_dir} --agency police --role referrer", flush=True)
@@ -117,14 +120,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeguard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start NATS (embedded) and the five services")
+    up = sub.add_parser("up", help="start NATS (embedded), the five services and the workspace")
     up.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
                     help="where stores, the broker's data, logs and the .eml outbox live (default ./var)")
     up.add_argument("--today", type=_iso_date, default=os.environ.get("SAFEGUARD_TODAY"),
                     help="fix the business date (YYYY-MM-DD) for demos, training and acceptance tests")
     up.add_argument("--nats-port", type=int, default=EMBEDDED_NATS_PORT,
                     help=f"port of the embedded NATS server (default {EMBEDDED_NATS_PORT}); "
-                         "the services' ports are set with REFERRALS_PORT … REPORTING_PORT")
+                         "the services' ports are set with WORKSPACE_PORT, REFERRALS_PORT … REPORTING_PORT")
     up.set_defaults(func=cmd_up)
     tok = sub.add_parser("token", help="print a bearer token from the local issuer")
     tok.add_argument("--agency", required=True, choices=sorted(AGENCIES))

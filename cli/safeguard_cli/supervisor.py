@@ -1,4 +1,4 @@
-"""Runs the five services as separate processes and watches them.
+"""Runs the services as separate processes and watches them.
 
 A service that dies is reported with the end of its log and restarted (a few times); one that keeps
 dying stops the whole stack, loudly, rather than leaving a partnership with a silent gap.
@@ -15,7 +15,9 @@ from typing import TextIO
 
 import httpx
 
-SERVICES = {"referrals": 8101, "scheduling": 8102, "notifications": 8103, "audits": 8104, "reporting": 8105}
+# The workspace first: `safeguard up` prints the reporting dashboard as the last one's URL.
+SERVICES = {"workspace": 8100, "referrals": 8101, "scheduling": 8102, "notifications": 8103, "audits": 8104,
+            "reporting": 8105}
 MAX_RESTARTS = 3
 
 
@@ -86,6 +88,15 @@ def service_env(name: str, base: Mapping[str, str], *, data_dir: Path, nats_url:
     if public_key and not env.get("AUTH_JWKS_URL"):
         env["AUTH_PUBLIC_KEY_FILE"] = str(public_key)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def workspace_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
+    """The workspace's pages call the other services' APIs: tell it where they listen."""
+    env = dict(env)
+    for name, port in ports.items():
+        if name != "workspace":
+            env.setdefault(f"WORKSPACE_{name.upper()}_URL", f"http://127.0.0.1:{port}")
     return env
 
 

@@ -16,6 +16,8 @@ CREATE DATABASE scheduling OWNER safeguard;
 CREATE DATABASE notifications OWNER safeguard;
 CREATE DATABASE audits OWNER safeguard;
 CREATE DATABASE reporting OWNER safeguard;
+-- The workspace keeps only its sessions there: it owns no case data.
+CREATE DATABASE workspace OWNER safeguard;
 
 -- Nobody but the owner (and the superuser) may connect to a service's database.
 REVOKE CONNECT, TEMPORARY ON DATABASE referrals FROM PUBLIC;
@@ -23,3 +25,4 @@ REVOKE CONNECT, TEMPORARY ON DATABASE scheduling FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE notifications FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE audits FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE reporting FROM PUBLIC;
+REVOKE CONNECT, TEMPORARY ON DATABASE workspace FROM PUBLIC;

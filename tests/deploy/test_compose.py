@@ -18,7 +18,8 @@ DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 
 # docs/architecture.md, "Running it": each service's module and port.
-PORTS = {"referrals": 8101, "scheduling": 8102, "notifications": 8103, "audits": 8104, "reporting": 8105}
+PORTS = {"referrals": 8101, "scheduling": 8102, "notifications": 8103, "audits": 8104, "reporting": 8105,
+         "workspace": 8100}
 SERVICES = tuple(PORTS)
 NATS_NODES = ("nats-1", "nats-2", "nats-3")
 

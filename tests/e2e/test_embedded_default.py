@@ -45,6 +45,7 @@ def stack(tmp_path):
     ports = {name: free_port() for name in SERVICES}
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
+    env["WORKSPACE_PORT"] = str(free_port())  # the pages, started with the rest
     data_dir = tmp_path / "var"
     out = open(tmp_path / "up.out", "w+")  # noqa: SIM115 - the stack writes to it until it is stopped
     proc = subprocess.Popen([_bin("safeguard"), "up", "--data-dir", str(data_dir), "--today", "2026-12-21",

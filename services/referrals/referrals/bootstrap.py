@@ -13,6 +13,7 @@ from .adapters import orm
 from .application.event_handlers import EVENT_HANDLERS
 from .config import load_settings
 from .entrypoints.adult_pathway import router as adult_pathway_router
+from .entrypoints.case_search import router as case_search_router
 from .entrypoints.child_pathway import router as child_pathway_router
 from .entrypoints.http import router
 
@@ -25,5 +26,6 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
                              migrations=MIGRATIONS, clock=clock)
     # The durable consumer "referrals" on the scheduling stream, as before: the clock's rr.meeting window.
     runtime.handle_events(EVENT_HANDLERS)
-    return runtime.app(title="Safeguarding referrals", routers=[router, child_pathway_router, adult_pathway_router],
+    return runtime.app(title="Safeguarding referrals",
+                       routers=[router, child_pathway_router, adult_pathway_router, case_search_router],
                        description="Intake for partner agencies; the children's and adults' review pathways.")

@@ -1,0 +1,1 @@
+"""The partnership workspace: the web pages people use, over the other services' HTTP APIs."""

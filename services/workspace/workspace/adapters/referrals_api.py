@@ -1,0 +1,42 @@
+"""The referrals service's HTTP API, called with the signed-in person's own bearer token: the
+workspace holds no case data and no power of its own; the service decides what each person may do."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class ApiAnswer:
+    status: int
+    body: Any
+
+
+class ReferralsApi:
+    def __init__(self, client: httpx.AsyncClient):
+        self._client = client
+
+    @staticmethod
+    def _auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    @staticmethod
+    async def _answer(response: httpx.Response) -> ApiAnswer:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"detail": response.text}
+        return ApiAnswer(response.status_code, body)
+
+    async def refer_child(self, token: str, referral: dict[str, Any]) -> ApiAnswer:
+        return await self._answer(await self._client.post("/v1/referrals/child", json=referral,
+                                                          headers=self._auth(token)))
+
+    async def case(self, token: str, case_id: str) -> ApiAnswer:
+        return await self._answer(await self._client.get(f"/v1/cases/{case_id}", headers=self._auth(token)))
+
+    async def search_cases(self, token: str, q: str) -> ApiAnswer:
+        return await self._answer(await self._client.get("/v1/cases", params={"q": q},
+                                                         headers=self._auth(token)))

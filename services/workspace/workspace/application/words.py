@@ -1,0 +1,78 @@
+"""The partnership's codes in the words people use on the pages."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+AGENCY_NAMES = {
+    "local_authority": "Local authority (children's social care)",
+    "police": "Police",
+    "icb": "Integrated care board (ICB)",
+    "adult_social_care": "Adult social care",
+    "school": "School or education",
+    "health_provider": "Health provider",
+    "probation": "Probation",
+    "housing": "Housing",
+    "ambulance": "Ambulance service",
+    "partnership": "The partnership (business unit)",
+}
+
+ROLE_NAMES = {
+    "referrer": "Referrer (agency staff)",
+    "safeguarding_lead": "Agency safeguarding lead",
+    "business_unit": "Business unit",
+    "panel_member": "Panel member",
+    "independent_chair": "Independent chair",
+    "reviewer": "Reviewer",
+    "qa_lead": "Quality assurance lead",
+    "reporting_reader": "Reads reports (board)",
+    "admin": "Administrator",
+}
+
+STATUS_NAMES = {
+    "rapid_review": "Rapid review",
+    "received": "Received",
+    "returned": "Returned to the referrer",
+}
+
+PATHWAY_NAMES = {"child": "Child: serious incident", "adult": "Adult: safeguarding adult review (SAR)"}
+
+NOTICE_NAMES = {
+    "national_panel": "The Child Safeguarding Practice Review Panel (within 5 working days of becoming aware)",
+    "ofsted": "Ofsted",
+    "secretary_of_state": "The Secretary of State for Education",
+}
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def agency_name(code: str) -> str:
+    return AGENCY_NAMES.get(code, code.replace("_", " ").capitalize())
+
+
+def code_in_words(code: str, names: dict[str, str]) -> str:
+    return names.get(code, code.replace("_", " ").capitalize())
+
+
+def date_in_words(value: date | str | None, *, weekday: bool = True) -> str:
+    """'Monday 21 December 2026', as GOV.UK writes dates."""
+    if value is None or value == "":
+        return ""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    text = f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{_DAYS[d.weekday()]} {text}" if weekday else text
+
+
+_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+def iso_dates_in_words(text: str) -> str:
+    def _one(m: re.Match[str]) -> str:
+        try:
+            return date_in_words(m.group(1), weekday=False)
+        except ValueError:
+            return m.group(1)
+
+    return _ISO_DATE.sub(_one, text)
