@@ -57,6 +57,8 @@ def render(data_dir: Path, now: datetime | None = None) -> tuple[str, int]:
             down += 1
         words = {"up": "up", "starting": "starting", "restarting": "DOWN, restarting", "stopped": "stopped",
                  "stopping": "stopping"}.get(status, status)
+        if status == "starting" and c.get("failures_in_a_row"):
+            words = "DOWN, starting again"
         detail = []
         if status == "up":
             detail.append(f"pid {c.get('pid')}")

@@ -107,11 +107,13 @@ class Child:
                 self.process.wait()
         self.pid_file.unlink(missing_ok=True)
 
-    def log_tail(self, lines: int = 15) -> str:
+    def log_tail(self, lines: int = 15, width: int = 400) -> str:
         try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+            tail = self.log_file.read_text(errors="replace").splitlines()[-lines:]
         except FileNotFoundError:
             return "(no log)"
+        # A traceback logged as one JSON line would fill the terminal: its end says what went wrong.
+        return "\n".join(line if len(line) <= width else "…" + line[-width:] for line in tail)
 
 
 class ServiceProcess(Child):
