@@ -38,6 +38,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     nats_url = os.environ.get("NATS_URL")
     server = None if nats_url else EmbeddedNats(data_dir / "nats", port=args.nats_port)
+    stopping = False
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Ctrl-C, a service manager's SIGTERM and a closed terminal (SIGHUP) all stop the stack cleanly.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     # A previous stack of this data folder that outlived its supervisor is ended, not fought with.
     try:
         end_previous_stack(run_dir, SERVICES, (data_dir / "nats" / "nats.conf").resolve(),
@@ -47,12 +56,14 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 1
     ports = {name: int(os.environ.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()}
     if server:
-        ports = {"NATS (embedded)": server.port, **ports}
+        ports = {"embedded NATS": server.port, **ports}
     held = [describe_port_holder(port, name) for name, port in ports.items() if port_open("127.0.0.1", port)]
     if held:
         print("safeguard up cannot start: " + "; ".join(held) + ".\nStop that process, or move the broker with "
               "--nats-port and the services with REFERRALS_PORT … (see safeguard up --help).", file=sys.stderr)
         return 1
+    if stopping:
+        return 0
     (run_dir / "supervisor.pid").write_text(str(os.getpid()))
     issuer = LocalIssuer(data_dir / "issuer")
     issuer.ensure_keys()
@@ -71,15 +82,6 @@ def cmd_up(args: argparse.Namespace) -> int:
         env[f"{name.upper()}_PORT"] = str(port)
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
-    stopping = False
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    # Ctrl-C, a service manager's SIGTERM and a closed terminal (SIGHUP) all stop the stack cleanly.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _stop)
     try:
         supervisor.start_all(should_stop=lambda: stopping)
         if not stopping:

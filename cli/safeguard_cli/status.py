@@ -53,17 +53,19 @@ def render(data_dir: Path, now: datetime | None = None) -> tuple[str, int]:
     down = 0
     for name, c in components.items():
         status = c.get("status", "?")
+        if status == "up" and c.get("healthy") is False:
+            status = "unhealthy"
         if status != "up":
             down += 1
-        words = {"up": "up", "starting": "starting", "restarting": "DOWN, restarting", "stopped": "stopped",
-                 "stopping": "stopping"}.get(status, status)
+        words = {"up": "up", "unhealthy": "up, health failing", "starting": "starting",
+                 "restarting": "DOWN, restarting", "stopped": "stopped", "stopping": "stopping"}.get(status, status)
         if status == "starting" and c.get("failures_in_a_row"):
             words = "DOWN, starting again"
         detail = []
-        if status == "up":
+        if status in ("up", "unhealthy"):
             detail.append(f"pid {c.get('pid')}")
             if c.get("up_since"):
-                detail.append(f"up since {_when(c['up_since'], now).split('(at ')[-1].rstrip(')')}")
+                detail.append(f"up since {datetime.fromisoformat(c['up_since']).astimezone():%H:%M:%S}")
         if status == "restarting" and c.get("next_attempt"):
             detail.append(f"next attempt {_when(c['next_attempt'], now)}")
         if c.get("restarts"):
@@ -77,8 +79,8 @@ def render(data_dir: Path, now: datetime | None = None) -> tuple[str, int]:
     if not running:
         return "\n".join(lines), 1
     if down:
-        lines.append(f"{down} of {len(components)} not up; the supervisor keeps restarting "
-                     f"{'them' if down > 1 else 'it'}.")
+        lines.append(f"{down} of {len(components)} not up; the supervisor restarts whatever stops, "
+                     "for as long as it runs.")
         return "\n".join(lines), 1
     lines.append(f"All {len(components)} up.")
     return "\n".join(lines), 0

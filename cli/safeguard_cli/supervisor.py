@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,18 +212,23 @@ class Watch:
     last_exit_code: int | None = None
     last_exit_at: float | None = None  # wall clock
     slow_reported: bool = False
+    healthy: bool = False  # up and answering: /health 200 for a service, the port for NATS
+    checked_at: float = 0.0  # monotonic
 
 
 class Supervisor:
-    def __init__(self, processes: list[ServiceProcess], out: TextIO = sys.stdout, *,
+    def __init__(self, processes: Sequence[Child], out: TextIO = sys.stdout, *,
                  nats: NatsProcess | None = None, backoff: Backoff | None = None,
-                 state_file: Path | None = None, start_timeout: float = 90.0):
+                 state_file: Path | None = None, start_timeout: float = 90.0, health_interval: float | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.processes = processes
         self.nats = nats
         self.out = out
         self.backoff = backoff or Backoff.from_env()
         self.state_file = state_file
         self.start_timeout = start_timeout
+        self.clock = clock
+        self.health_interval = health_interval or _env_seconds(os.environ, "SAFEGUARD_HEALTH_INTERVAL", 5.0)
         self.watches = ([Watch(nats)] if nats else []) + [Watch(p) for p in processes]
         self.state = "starting"
         self.started_at = time.time()
@@ -284,6 +289,7 @@ class Supervisor:
             if child.ready():
                 watch.status = "up"
                 watch.up_since = now
+                watch.healthy, watch.checked_at = True, now
                 if watch.down_since is not None:
                     self.say(f"ok {child.name} is up again at {child.url}, {_seconds(now - watch.down_since)} "
                              f"after it stopped (restart {watch.restarts})")
@@ -294,16 +300,28 @@ class Supervisor:
                 self.say(f"!! {child.name} is running but not healthy after {_seconds(self.start_timeout)}; "
                          f"still waiting. Last lines of {child.log_file}:\n{child.log_tail()}")
             return False
+        changed = False
+        if watch.status == "up" and now - watch.checked_at >= self.health_interval:
+            # Running is not serving: a service whose store or broker is unreachable answers 503.
+            watch.checked_at = now
+            healthy = child.ready()
+            if healthy != watch.healthy:
+                watch.healthy, changed = healthy, True
+                if healthy:
+                    self.say(f"ok {child.name} answers its health check again")
+                else:
+                    self.say(f"!! {child.name} is running but fails its health check at {child.url}"
+                             f"{'/health' if child.name != 'nats' else ''} (its store or the broker unreachable?)")
         if watch.status == "up" and watch.failures and watch.up_since is not None \
                 and now - watch.up_since >= self.backoff.reset_after:
             watch.failures = 0
-            return True
-        return False
+            changed = True
+        return changed
 
     def step(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         changed = [self._check(watch, now) for watch in self.watches]
-        state = "up" if all(w.status == "up" for w in self.watches) else "degraded"
+        state = "up" if all(w.status == "up" and w.healthy for w in self.watches) else "degraded"
         if any(changed) or state != self.state:
             self.state = state
             self.write_state()
@@ -316,13 +334,15 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         nats_watch = self.watches[0] if self.nats else None
         if nats_watch:
-            self._launch(nats_watch, time.monotonic())
+            self._launch(nats_watch, self.clock())
             while nats_watch.status == "starting" and time.monotonic() < deadline and not should_stop():
                 self.step()
                 time.sleep(0.05)
+        if should_stop():
+            return
         for watch in self.watches:
             if watch is not nats_watch:
-                self._launch(watch, time.monotonic())
+                self._launch(watch, self.clock())
         self.write_state()
         while time.monotonic() < deadline and not should_stop():
             self.step()
@@ -354,12 +374,13 @@ class Supervisor:
     # -- the stack's state, for `safeguard status` -------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        now_mono, now_wall = time.monotonic(), time.time()
+        now_mono, now_wall = self.clock(), time.time()
         components = {}
         for watch in self.watches:
             child = watch.child
             components[child.name] = {
                 "status": watch.status,
+                "healthy": watch.status == "up" and watch.healthy,
                 "url": child.url,
                 "pid": child.pid if child.alive() else None,
                 "restarts": watch.restarts,
