@@ -67,7 +67,8 @@ def render(data_dir: Path, now: datetime | None = None) -> tuple[str, int]:
             if c.get("up_since"):
                 detail.append(f"up since {datetime.fromisoformat(c['up_since']).astimezone():%H:%M:%S}")
         if status == "restarting" and c.get("next_attempt"):
-            detail.append(f"next attempt {_when(c['next_attempt'], now)}")
+            due = _when(c["next_attempt"], now)
+            detail.append(f"next attempt {due}" if due.startswith("in ") else "next attempt due now")
         if c.get("restarts"):
             detail.append(f"restarted {c['restarts']} time{'s' if c['restarts'] != 1 else ''}")
         last = c.get("last_exit")
