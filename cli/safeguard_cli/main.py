@@ -17,7 +17,7 @@ from safeguard_shared.auth import AGENCIES, ROLES, LocalIssuer
 
 from . import dead_letters, status
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
-from .nats_server import EmbeddedNats, port_open
+from .nats_server import EmbeddedNats, find_binary, port_open
 from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env
 
 EMBEDDED_NATS_PORT = 4250
@@ -57,6 +57,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     ports = {name: int(os.environ.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()}
     if server:
         ports = {"embedded NATS": server.port, **ports}
+    if server:
+        try:
+            find_binary()
+        except FileNotFoundError as exc:
+            print(f"safeguard up cannot start: {exc}", file=sys.stderr)
+            return 1
     held = [describe_port_holder(port, name) for name, port in ports.items() if port_open("127.0.0.1", port)]
     if held:
         print("safeguard up cannot start: " + "; ".join(held) + ".\nStop that process, or move the broker with "

@@ -312,7 +312,7 @@ class Supervisor:
                 else:
                     self.say(f"!! {child.name} is running but fails its health check at {child.url}"
                              f"{'/health' if child.name != 'nats' else ''} (its store or the broker unreachable?)")
-        if watch.status == "up" and watch.failures and watch.up_since is not None \
+        if watch.status == "up" and watch.healthy and watch.failures and watch.up_since is not None \
                 and now - watch.up_since >= self.backoff.reset_after:
             watch.failures = 0
             changed = True

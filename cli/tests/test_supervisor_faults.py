@@ -262,6 +262,34 @@ def test_sighup_stops_the_stack_cleanly(stacks):
     assert status.returncode == 1 and "was stopped" in status.stdout
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal as on Linux")
+def test_closing_its_terminal_stops_the_stack_cleanly(stacks):
+    import pty
+
+    stack = stacks()
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: `safeguard up` in a terminal of its own, as a person would run it
+        try:
+            os.execve(_bin("safeguard"), ["safeguard", "up", "--data-dir", str(stack.data_dir), "--nats-port",
+                                          str(stack.nats_port)], stack.env)
+        finally:
+            os._exit(127)
+    screen = b""
+    deadline = time.monotonic() + 120
+    try:
+        while b"Press Ctrl-C to stop." not in screen and time.monotonic() < deadline:
+            screen += os.read(terminal, 65536)
+    except OSError:
+        pass
+    assert b"Press Ctrl-C to stop." in screen, screen.decode(errors="replace")
+    children = {name: p for name, p in stack.pids().items() if name != "supervisor"}
+    os.close(terminal)  # the terminal window is closed: the kernel hangs up on the session
+    _, wait_status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(wait_status) == 0
+    assert not any(alive(p) for p in children.values())
+    assert stack.state()["state"] == "stopped"
+
+
 def test_a_second_up_on_a_data_folder_with_a_stale_stack_ends_it_and_starts(stacks, tmp_path):
     from safeguard_shared.auth import LocalIssuer
 
