@@ -93,7 +93,11 @@ def cmd_up(args: argparse.Namespace) -> int:
         if not stopping:
             _banner(supervisor, data_dir, nats_url, embedded=nats is not None, today=args.today)
         while not stopping:
-            supervisor.step()
+            try:
+                supervisor.step()
+            except Exception as exc:  # noqa: BLE001 - whatever went wrong, the stack stays supervised
+                supervisor.say(f"!! the supervisor met an error and carries on: {exc!r}")
+                time.sleep(1)
             time.sleep(0.25)
         supervisor.say("Stopping…")
     finally:

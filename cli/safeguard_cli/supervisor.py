@@ -309,9 +309,11 @@ class Supervisor:
                 watch.healthy, changed = healthy, True
                 if healthy:
                     self.say(f"ok {child.name} answers its health check again")
+                elif child.name == "nats":
+                    self.say(f"!! nats is running but does not accept connections on port {child.port}")
                 else:
-                    self.say(f"!! {child.name} is running but fails its health check at {child.url}"
-                             f"{'/health' if child.name != 'nats' else ''} (its store or the broker unreachable?)")
+                    self.say(f"!! {child.name} is running but fails its health check at {child.url}/health "
+                             "(its store or the broker unreachable?)")
         if watch.status == "up" and watch.healthy and watch.failures and watch.up_since is not None \
                 and now - watch.up_since >= self.backoff.reset_after:
             watch.failures = 0
@@ -401,5 +403,8 @@ class Supervisor:
             return
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.snapshot(), indent=2))
-        os.replace(tmp, self.state_file)
+        try:
+            tmp.write_text(json.dumps(self.snapshot(), indent=2))
+            os.replace(tmp, self.state_file)
+        except OSError as exc:  # a full disk must not stop the supervision itself
+            self.say(f"!! could not write {self.state_file}: {exc}")
