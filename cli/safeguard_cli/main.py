@@ -156,7 +156,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeguard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start NATS (embedded) and the five services")
+    up = sub.add_parser("up", help="start NATS (embedded) and the five services, and keep them running",
+                        description="Starts the embedded NATS server (unless NATS_URL is set) and the services, and "
+                                    "supervises them: whatever dies is reported and restarted, after 1 s doubling to "
+                                    "at most 60 s (SAFEGUARD_RESTART_FIRST_DELAY, SAFEGUARD_RESTART_MAX_DELAY, "
+                                    "SAFEGUARD_RESTART_RESET_AFTER). Ctrl-C, SIGTERM or SIGHUP stops everything; "
+                                    "`safeguard status` says how the stack is.")
     up.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
                     help="where stores, the broker's data, logs and the .eml outbox live (default ./var)")
     up.add_argument("--today", type=_iso_date, default=os.environ.get("SAFEGUARD_TODAY"),
