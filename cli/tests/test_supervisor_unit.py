@@ -231,3 +231,24 @@ def test_the_holder_of_a_port_is_found_and_children_can_ask_for_a_parent_death_s
         holder = port_holder(sock.getsockname()[1])
     assert holder is not None and holder[0] == os.getpid()
     assert callable(die_with_parent())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+def test_a_pid_file_naming_someone_elses_process_ends_nothing(tmp_path):
+    import subprocess
+
+    from safeguard_cli.lifecycle import end_previous_stack
+
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run = tmp_path / "run"
+        run.mkdir()
+        (run / "referrals.pid").write_text(str(stranger.pid))  # a pid the kernel gave to someone else since
+        (run / "nats.pid").write_text(str(stranger.pid))
+        said: list[str] = []
+        assert end_previous_stack(run, ["referrals"], tmp_path / "nats" / "nats.conf", said.append) == []
+        assert stranger.poll() is None, "a process that is not the stack's is left alone"
+        assert not list(run.glob("*.pid")) and said == []
+    finally:
+        stranger.kill()
+        stranger.wait()
