@@ -1,5 +1,6 @@
-"""``safeguard up`` starts the embedded default; ``safeguard token`` mints a local bearer token;
-``safeguard replay`` rebuilds the reporting read models from the streams."""
+"""``safeguard up`` starts the embedded default and keeps it running; ``safeguard status`` says how it
+is; ``safeguard token`` mints a local bearer token; ``safeguard replay`` rebuilds the reporting read
+models from the streams."""
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,10 @@ from types import FrameType
 
 from safeguard_shared.auth import AGENCIES, ROLES, LocalIssuer
 
-from . import dead_letters
-from .nats_server import EmbeddedNats
-from .supervisor import SERVICES, ServiceProcess, Supervisor, service_env, workspace_env
+from . import dead_letters, status
+from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
+from .nats_server import EmbeddedNats, find_binary, port_open
+from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
 
 EMBEDDED_NATS_PORT = 4250
 
@@ -32,66 +34,103 @@ def _iso_date(text: str) -> str:
 def cmd_up(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    issuer = LocalIssuer(data_dir / "issuer")
-    issuer.ensure_keys()
-    nats = None
+    run_dir = data_dir / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
     nats_url = os.environ.get("NATS_URL")
-    if not nats_url:
-        nats = EmbeddedNats(data_dir / "nats", port=args.nats_port)
-        nats.start()
-        nats_url = nats.url
-    # Other commands (safeguard replay) find this stack's broker here.
-    (data_dir / "run").mkdir(parents=True, exist_ok=True)
-    (data_dir / "run" / "nats.url").write_text(nats_url)
-    processes = []
-    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()}
-    for name, port in ports.items():
-        env = service_env(name, os.environ, data_dir=data_dir, nats_url=nats_url, today=args.today,
-                          public_key=issuer.public_key_file)
-        env[f"{name.upper()}_PORT"] = str(port)
-        if name == "workspace":
-            env = workspace_env(env, ports)
-        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
-    supervisor = Supervisor(processes)
+    server = None if nats_url else EmbeddedNats(data_dir / "nats", port=args.nats_port)
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C, a service manager's SIGTERM and a closed terminal (SIGHUP) all stop the stack cleanly.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    # A previous stack of this data folder that outlived its supervisor is ended, not fought with.
     try:
-        supervisor.start_all()
-    except RuntimeError as exc:
-        print(f"safeguard up failed: {exc}", file=sys.stderr)
-        supervisor.stop_all()
-        if nats:
-            nats.stop()
+        end_previous_stack(run_dir, SERVICES, (data_dir / "nats" / "nats.conf").resolve(),
+                           lambda text: print(text, flush=True))
+    except AnotherSupervisor as exc:
+        print(f"safeguard up: {exc}", file=sys.stderr)
         return 1
-    print("Safeguarding learning reviews — embedded default is running", flush=True)
-    print(f"  data folder    {data_dir}")
-    print(f"  NATS           {nats_url}{' (embedded, JetStream, sync_interval: always)' if nats else ''}")
-    print(f"  business date  {args.today or 'today (Europe/London)'}")
-    for proc in processes:
-        print(f"  {proc.name:<14} {proc.url}   (health {proc.url}/health, log {proc.log_file})")
-    print(f"  dashboard      {processes[-1].url}/")
-    print(f"  sign in here   {processes[0].url}/   (the workspace: the pages people use)")
-    print(f"  outbox (.eml)  {data_dir / 'outbox'}")
-    print("Make a token:   safeguard token --data-dir "
-          f"{data_dir} --agency police --role referrer", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    code = 0
-    while not stopping:
-        if not supervisor.watch_once():
-            code = 1
-            break
-        time.sleep(0.5)
-    print("Stopping…", flush=True)
-    supervisor.stop_all()
+    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()}
+    if server:
+        ports = {"embedded NATS": server.port, **ports}
+    if server:
+        try:
+            find_binary()
+        except FileNotFoundError as exc:
+            print(f"safeguard up cannot start: {exc}", file=sys.stderr)
+            return 1
+    held = [describe_port_holder(port, name) for name, port in ports.items() if port_open("127.0.0.1", port)]
+    if held:
+        print("safeguard up cannot start: " + "; ".join(held) + ".\nStop that process, or move the broker with "
+              "--nats-port and the services with REFERRALS_PORT … (see safeguard up --help).", file=sys.stderr)
+        return 1
+    if stopping:
+        return 0
+    (run_dir / "supervisor.pid").write_text(str(os.getpid()))
+    issuer = LocalIssuer(data_dir / "issuer")
+    issuer.ensure_keys()
+    nats = NatsProcess(server, run_dir) if server else None
     if nats:
-        nats.stop()
-    print("Stopped.", flush=True)
+        nats_url = nats.url
+    assert nats_url is not None
+    # Other commands (safeguard replay) find this stack's broker here.
+    (run_dir / "nats.url").write_text(nats_url)
+    processes = []
+    for name, port in ports.items():
+        if name not in SERVICES:
+            continue
+        env = service_env(name, os.environ, data_dir=data_dir, nats_url=nats_url, today=args.today,
+                          public_key=issuer.public_key_file)
+        env[f"{name.upper()}_PORT"] = str(port)
+        if name == "workspace":
+            env = workspace_env(env, ports)
+        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
+    supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
+    try:
+        supervisor.start_all(should_stop=lambda: stopping)
+        if not stopping:
+            _banner(supervisor, data_dir, nats_url, embedded=nats is not None, today=args.today)
+        while not stopping:
+            try:
+                supervisor.step()
+            except Exception as exc:  # noqa: BLE001 - whatever went wrong, the stack stays supervised
+                supervisor.say(f"!! the supervisor met an error and carries on: {exc!r}")
+                time.sleep(1)
+            time.sleep(0.25)
+        supervisor.say("Stopping…")
+    finally:
+        supervisor.stop_all()
+        (run_dir / "supervisor.pid").unlink(missing_ok=True)
+    supervisor.say("Stopped.")
+    return 0
+
+
+def _banner(supervisor: Supervisor, data_dir: Path, nats_url: str, *, embedded: bool, today: str | None) -> None:
+    say = supervisor.say
+    say("Safeguarding learning reviews — embedded default is running")
+    say(f"  data folder    {data_dir}")
+    say(f"  NATS           {nats_url}{' (embedded, JetStream, sync_interval: always)' if embedded else ''}")
+    say(f"  business date  {today or 'today (Europe/London)'}")
+    for proc in supervisor.processes:
+        say(f"  {proc.name:<14} {proc.url}   (health {proc.url}/health, log {proc.log_file})")
+    say(f"  dashboard      {supervisor.processes[-1].url}/")
+    say(f"  sign in here   {supervisor.processes[0].url}/   (the workspace: the pages people use)")
+    say(f"  outbox (.eml)  {data_dir / 'outbox'}")
+    not_up = [w for w in supervisor.watches if w.status != "up"]
+    for watch in not_up:
+        say(f"  !! {watch.child.name} is not up yet ({watch.status}); it is restarted until it is")
+    say(f"State of the stack: safeguard status --data-dir {data_dir}")
+    say(f"Make a token:   safeguard token --data-dir {data_dir} --agency police --role referrer")
+    say("Press Ctrl-C to stop.")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    text, code = status.render(Path(args.data_dir).resolve())
+    print(text)
     return code
 
 
@@ -120,15 +159,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeguard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start NATS (embedded), the five services and the workspace")
+    up = sub.add_parser("up", help="start NATS (embedded), the five services and the workspace, and keep them running",
+                        description="Starts the embedded NATS server (unless NATS_URL is set) and the services, and "
+                                    "supervises them: whatever dies is reported and restarted, after 1 s doubling to "
+                                    "at most 60 s (SAFEGUARD_RESTART_FIRST_DELAY, SAFEGUARD_RESTART_MAX_DELAY, "
+                                    "SAFEGUARD_RESTART_RESET_AFTER). Ctrl-C, SIGTERM or SIGHUP stops everything; "
+                                    "`safeguard status` says how the stack is.")
     up.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
                     help="where stores, the broker's data, logs and the .eml outbox live (default ./var)")
     up.add_argument("--today", type=_iso_date, default=os.environ.get("SAFEGUARD_TODAY"),
                     help="fix the business date (YYYY-MM-DD) for demos, training and acceptance tests")
     up.add_argument("--nats-port", type=int, default=EMBEDDED_NATS_PORT,
                     help=f"port of the embedded NATS server (default {EMBEDDED_NATS_PORT}); "
-                         "the services' ports are set with WORKSPACE_PORT, REFERRALS_PORT … REPORTING_PORT")
+                         "the services' ports are set with REFERRALS_PORT … REPORTING_PORT")
     up.set_defaults(func=cmd_up)
+    st = sub.add_parser("status", help="the state of the stack `safeguard up` runs: what is up, what is restarting",
+                        description="Prints what the supervisor of the stack last recorded in DIR/run/stack.json. "
+                                    "Exits 0 when every process is up, 1 when something is down or nothing runs.")
+    st.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
+                    help="the data folder of the stack (default ./var)")
+    st.set_defaults(func=cmd_status)
     tok = sub.add_parser("token", help="print a bearer token from the local issuer")
     tok.add_argument("--agency", required=True, choices=sorted(AGENCIES))
     tok.add_argument("--role", required=True, action="append", choices=sorted(ROLES),

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from .lifecycle import die_with_parent
+
 
 def find_binary() -> str:
     here = Path(sys.executable).parent / "nats-server"
@@ -51,20 +53,35 @@ class EmbeddedNats:
             "}\n"
         )
 
+    @property
+    def config_file(self) -> Path:
+        return self.directory / "nats.conf"
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "nats-server.log"
+
+    def spawn(self) -> None:
+        """Starts the server and returns at once (``listening`` says when it is ready)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(self.config_text())
+        with open(self.log_file, "ab") as log:  # the child keeps its own handle
+            self.process = subprocess.Popen([find_binary(), "-c", str(self.config_file.resolve())], stdout=log,
+                                            stderr=log, start_new_session=True, preexec_fn=die_with_parent())
+
+    def listening(self) -> bool:
+        return port_open(self.host, self.port)
+
     def start(self, timeout: float = 15.0) -> None:
         if port_open(self.host, self.port):
             raise RuntimeError(f"port {self.port} is already in use: is another `safeguard up` running?")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        config = self.directory / "nats.conf"
-        config.write_text(self.config_text())
-        with open(self.directory / "nats-server.log", "ab") as log:  # the child keeps its own handle
-            self.process = subprocess.Popen([find_binary(), "-c", str(config)], stdout=log, stderr=log,
-                                            start_new_session=True)
+        self.spawn()
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"nats-server exited with code {self.process.returncode}; "
-                                   f"see {self.directory / 'nats-server.log'}")
+                                   f"see {self.log_file}")
             if port_open(self.host, self.port):
                 return
             time.sleep(0.1)
