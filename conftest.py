@@ -116,6 +116,16 @@ def databases(request, tmp_path, postgres_admin_url):
 
 
 @pytest.fixture
+def postgres_databases(tmp_path, postgres_admin_url):
+    """Fresh PostgreSQL databases only, for what only means something there (replicas sharing a store)."""
+    if not postgres_admin_url:
+        pytest.skip("no PostgreSQL: set POSTGRES_URL (CI does) or run a Docker engine")
+    factory = DatabaseFactory("postgresql", tmp_path, postgres_admin_url)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture
 def sqlite_databases(tmp_path):
     return DatabaseFactory("sqlite", tmp_path, None)
 

@@ -3,8 +3,6 @@ while events keep being written, publish every event to the real NATS server onc
 events were committed, and skip none."""
 from __future__ import annotations
 
-import asyncio
-
 import nats
 import pytest
 
@@ -17,17 +15,11 @@ EVENTS = 120
 
 
 @pytest.fixture
-async def toy(nats_url, bus_namespace, postgres_admin_url, tmp_path):
-    if not postgres_admin_url:
-        pytest.skip("no PostgreSQL: set POSTGRES_URL (CI does) or run a Docker engine")
-    from conftest import DatabaseFactory
-
-    factory = DatabaseFactory("postgresql", tmp_path, postgres_admin_url)
-    t = Toy(await factory.anew("relays"), nats_url, bus_namespace)
+async def toy(nats_url, bus_namespace, postgres_databases):
+    t = Toy(await postgres_databases.anew("relays"), nats_url, bus_namespace)
     await t.start_store()
     yield t
     await t.close()
-    await asyncio.to_thread(factory.drop_all)
 
 
 async def _published_labels(nats_url: str, toy: Toy) -> list[str]:
