@@ -6,8 +6,9 @@ Pure values, no calendar: which days are worked is the WorkingDayCalendar's busi
 from __future__ import annotations
 
 import datetime as dt
-from calendar import monthrange
 from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
 
 __all__ = ["NO_OFFSET", "Offset", "plural", "shift_months", "working_day_offset"]
 
@@ -91,7 +92,8 @@ def working_day_offset(n: int) -> Offset:
 def shift_months(start: dt.date, months: int) -> dt.date:
     """Calendar months: the same day of the month, or the month's last day if it has no such day
     (31 Jan + 1 month = 28 Feb, or 29 Feb in a leap year)."""
-    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
-    if not 1 <= year <= 9999:
-        raise OverflowError(f"{start} + {months} months is outside the supported dates")
-    return dt.date(year, month0 + 1, min(start.day, monthrange(year, month0 + 1)[1]))
+    try:
+        shifted: dt.date = start + relativedelta(months=months)
+    except ValueError:
+        raise OverflowError(f"{start} + {months} months is outside the supported dates") from None
+    return shifted
