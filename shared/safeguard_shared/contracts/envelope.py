@@ -144,13 +144,17 @@ def envelope_of(contract: type[Event]) -> type[Envelope]:
     schema_version: Any = Literal.__getitem__(contract.schema_version)
     # e.g. "SchedulingDeadlineMetV1": unique per contract, and a valid name for a schema component.
     name = "".join(word.title().replace("_", "") for word in contract.event_type.split("."))
+    # The payload under a name of its own too: two producers may use one class name (referrals' and
+    # audits' FindingsRecorded), and schemas sharing a name would overwrite each other in a document.
+    payload: type[Event] = create_model(f"{name}V{contract.schema_version}Payload", __base__=contract,
+                                        __doc__=contract.__doc__)
     model: type[Envelope] = create_model(
         f"{name}V{contract.schema_version}",
         __base__=Envelope,
         __doc__=(contract.__doc__ or "").strip() or None,
         event_type=(event_type, ...),
         schema_version=(schema_version, contract.schema_version),
-        payload=(contract, ...),
+        payload=(payload, ...),
     )
     return model
 

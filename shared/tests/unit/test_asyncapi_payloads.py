@@ -40,9 +40,18 @@ def test_the_envelope_of_a_contract_documents_its_type_version_and_payload():
     schema = envelope_of(DeadlineScheduled).model_json_schema()
     assert schema["properties"]["event_type"]["const"] == "scheduling.deadline.scheduled"
     assert schema["properties"]["schema_version"]["const"] == 1
-    assert schema["properties"]["payload"] == {"$ref": "#/$defs/DeadlineScheduled"}
-    assert "due" in schema["$defs"]["DeadlineScheduled"]["properties"]
+    assert schema["properties"]["payload"] == {"$ref": "#/$defs/SchedulingDeadlineScheduledV1Payload"}
+    assert "due" in schema["$defs"]["SchedulingDeadlineScheduledV1Payload"]["properties"]
     assert set(Envelope.model_fields) <= set(schema["properties"])
+
+
+def test_two_producers_contracts_of_one_class_name_keep_their_own_schemas():
+    from safeguard_shared.contracts import audits, referrals
+
+    review = envelope_of(referrals.FindingsRecorded).model_json_schema()
+    audit = envelope_of(audits.FindingsRecorded).model_json_schema()
+    assert "case_id" in review["$defs"]["ReferralsCaseFindingsRecordedV1Payload"]["properties"]
+    assert "audit_id" in audit["$defs"]["AuditsAuditFindingsRecordedV1Payload"]["properties"]
 
 
 def test_a_subscriber_documents_the_envelopes_of_the_contracts_it_answers():
@@ -54,8 +63,9 @@ def test_a_subscriber_documents_the_envelopes_of_the_contracts_it_answers():
     refs = sorted(option["$ref"].rsplit("/", 1)[1] for option in payload["anyOf"])
     assert refs == ["SchedulingDeadlineMetV1", "SchedulingDeadlineScheduledV1"]
     schemas = doc["components"]["schemas"]
-    assert schemas["SchedulingDeadlineMetV1"]["properties"]["payload"]["$ref"].endswith("/DeadlineMet")
-    assert "deadline_id" in schemas["DeadlineMet"]["properties"]
+    payload_ref = schemas["SchedulingDeadlineMetV1"]["properties"]["payload"]["$ref"]
+    assert payload_ref.endswith("/SchedulingDeadlineMetV1Payload")
+    assert "deadline_id" in schemas["SchedulingDeadlineMetV1Payload"]["properties"]
 
 
 def test_a_subscriber_answering_one_contract_documents_its_envelope():
