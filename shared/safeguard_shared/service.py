@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import MetaData, Table, text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import logging as slog
 from .auth import LocalIssuer, TokenVerifier
@@ -34,6 +35,60 @@ from .unit_of_work import UnitOfWork
 
 log = slog.get("service")
 SHUTDOWN_STEP_SECONDS = 5.0
+
+# Every answer of every service. Pages are server-rendered from this origin with no script at all, so
+# scripts, frames, plugins and forms elsewhere are refused; the reporting pages' one <style> block and
+# their inline SVG charts need inline styles (styles cannot run code).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# Case-level answers are never kept by a browser or a proxy.
+NO_STORE: tuple[bytes, bytes] = (b"cache-control", b"no-store")
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response, ``Cache-Control: no-store`` on every
+    ``/v1/`` response (replacing any other caching), and the same on the 500 of an unhandled error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        no_store = str(scope.get("path", "")).startswith("/v1/")
+        started = False
+
+        async def send_secured(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": _secured(message.get("headers", ()), no_store=no_store)}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_secured)
+        except Exception:
+            if not started:  # the outer error handler would answer without the headers: answer here
+                body = b'{"detail":"Internal Server Error"}'
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 500,
+                            "headers": _secured(headers, no_store=no_store)})
+                await send({"type": "http.response.body", "body": body})
+            raise
+
+
+def _secured(headers: Iterable[tuple[bytes, bytes]], *, no_store: bool) -> list[tuple[bytes, bytes]]:
+    replaced = {name for name, _ in SECURITY_HEADERS} | ({NO_STORE[0]} if no_store else set())
+    kept = [(k, v) for k, v in headers if k.lower() not in replaced]
+    return kept + list(SECURITY_HEADERS) + ([NO_STORE] if no_store else [])
 
 
 class Health(BaseModel):
@@ -145,6 +200,7 @@ class ServiceRuntime:
 
     def app(self, *, title: str, routers: Iterable[APIRouter] = (), description: str = "") -> FastAPI:
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
+        app.add_middleware(SecurityHeaders)
         app.state.runtime = self
         app.state.verifier = self.verifier()
         for router in routers:
