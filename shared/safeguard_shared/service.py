@@ -38,7 +38,8 @@ SHUTDOWN_STEP_SECONDS = 5.0
 
 # Every answer of every service. Pages are server-rendered from this origin with no script at all, so
 # scripts, frames, plugins and forms elsewhere are refused; the reporting pages' one <style> block and
-# their inline SVG charts need inline styles (styles cannot run code).
+# their inline SVG charts need inline styles (styles cannot run code). The API docs pages are off
+# (see ``ServiceRuntime.app``), so nothing is loaded from a CDN.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
                            "frame-ancestors 'none'")
@@ -199,7 +200,10 @@ class ServiceRuntime:
             log.info("service stopped")
 
     def app(self, *, title: str, routers: Iterable[APIRouter] = (), description: str = "") -> FastAPI:
-        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
+        # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN. The OpenAPI
+        # document stays at /openapi.json (and, for people, in docs/api/).
+        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan,
+                      docs_url=None, redoc_url=None)
         app.add_middleware(SecurityHeaders)
         app.state.runtime = self
         app.state.verifier = self.verifier()

@@ -62,3 +62,21 @@ async def test_an_unhandled_error_is_a_500_with_the_headers(service):
     assert failed.status_code == 500 and failed.json() == {"detail": "Internal Server Error"}
     _assert_secured(failed)
     assert failed.headers["cache-control"] == "no-store"
+
+
+async def test_the_api_docs_load_nothing_from_a_cdn_and_the_openapi_document_stays(service):
+    for page in ("/docs", "/redoc"):
+        response = await service.client.get(page)
+        assert response.status_code == 404 or "cdn" not in response.text.lower(), page
+    document = await service.client.get("/openapi.json")
+    assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize("name", EVERY_SERVICE)
+async def test_no_service_serves_docs_pages_from_a_cdn(name, sqlite_databases, tmp_path, issuer):
+    async with migrated(name, database_url=await sqlite_databases.anew(name), data_dir=tmp_path,
+                        issuer=issuer) as running:
+        for page in ("/docs", "/redoc"):
+            response = await running.client.get(page)
+            assert response.status_code == 404 or "cdn" not in response.text.lower(), (name, page)
+        _assert_secured(await running.client.get("/livez"))
