@@ -6,12 +6,13 @@ subscriptions and routes; nothing else is shared between services.
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -51,6 +52,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 # Case-level answers are never kept by a browser or a proxy.
 NO_STORE: tuple[bytes, bytes] = (b"cache-control", b"no-store")
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
 
 
 class SecurityHeaders:
@@ -90,6 +92,20 @@ def _secured(headers: Iterable[tuple[bytes, bytes]], *, no_store: bool) -> list[
     replaced = {name for name, _ in SECURITY_HEADERS} | ({NO_STORE[0]} if no_store else set())
     kept = [(k, v) for k, v in headers if k.lower() not in replaced]
     return kept + list(SECURITY_HEADERS) + ([NO_STORE] if no_store else [])
+
+
+def _may_read_metrics(request: Request, token: str | None) -> None:
+    """A scrape with the static ``SAFEGUARD_METRICS_TOKEN`` (compared in constant time); without one
+    configured, only a request from this machine."""
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "metrics need the scrape token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return
+    if request.client is None or request.client.host not in LOCAL_HOSTS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "metrics are answered only on this machine unless SAFEGUARD_METRICS_TOKEN is set")
 
 
 class Health(BaseModel):
@@ -223,9 +239,13 @@ class ServiceRuntime:
             """The process is alive and serving (for a liveness probe: no database or broker check)."""
             return Alive(service=runtime.name, status="alive")
 
-        @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-        async def prometheus() -> PlainTextResponse:
-            """Prometheus metrics."""
+        @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse,
+                 responses={401: {"description": "SAFEGUARD_METRICS_TOKEN is set and the bearer token is not it"},
+                            403: {"description": "No SAFEGUARD_METRICS_TOKEN, and not a request from this machine"}})
+        async def prometheus(request: Request) -> PlainTextResponse:
+            """Prometheus metrics: with the bearer token ``SAFEGUARD_METRICS_TOKEN`` when it is set,
+            else only to requests from this machine."""
+            _may_read_metrics(request, runtime.settings.metrics_token)
             try:
                 metrics.OUTBOX_BACKLOG.labels(runtime.name).set(await runtime.relay.backlog())
             except Exception:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from safeguard_testing.apps import bearer, migrated
+from safeguard_shared.clock import FixedDateClock
+from safeguard_testing.apps import EXAMPLE_DATE, bearer, build, migrated, settings_for
 
 TWO_SERVICES = ["scheduling", "reporting"]
 EVERY_SERVICE = ["referrals", "scheduling", "notifications", "audits", "reporting"]
@@ -80,3 +81,36 @@ async def test_no_service_serves_docs_pages_from_a_cdn(name, sqlite_databases, t
             response = await running.client.get(page)
             assert response.status_code == 404 or "cdn" not in response.text.lower(), (name, page)
         _assert_secured(await running.client.get("/livez"))
+
+
+def _client(app, host: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(host, 40000)), base_url="http://svc.test")
+
+
+async def test_without_a_metrics_token_only_this_machine_reads_metrics(service):
+    async with _client(service.app, "127.0.0.1") as local, _client(service.app, "10.1.2.3") as remote:
+        assert (await local.get("/metrics")).status_code == 200
+        elsewhere = await remote.get("/metrics")
+        assert elsewhere.status_code == 403 and "SAFEGUARD_METRICS_TOKEN" in elsewhere.json()["detail"]
+        assert (await remote.get("/livez")).status_code == 200
+
+
+@pytest.mark.parametrize("name", TWO_SERVICES)
+async def test_with_a_metrics_token_metrics_need_it_from_anywhere(name, sqlite_databases, tmp_path, issuer):
+    settings = settings_for(name, database_url=await sqlite_databases.anew(name), nats_url="nats://127.0.0.1:1",
+                            bus_namespace="unused", data_dir=tmp_path / name, issuer=issuer,
+                            metrics_token="s3cret-scrape-token-0123456789")
+    app = build(name, settings, FixedDateClock(EXAMPLE_DATE))
+    user_token = bearer(issuer, "partnership", "admin")
+    try:
+        async with _client(app, "127.0.0.1") as local, _client(app, "10.1.2.3") as remote:
+            assert (await local.get("/metrics")).status_code == 401
+            assert (await remote.get("/metrics")).status_code == 401
+            wrong = await remote.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token-012345678"})
+            assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+            assert (await remote.get("/metrics", headers=user_token)).status_code == 401
+            right = await remote.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token-0123456789"})
+            assert right.status_code == 200 and "python_info" in right.text
+            _assert_secured(right)
+    finally:
+        await app.state.runtime.engine.dispose()
