@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -86,6 +87,70 @@ class SecurityHeaders:
                             "headers": _secured(headers, no_store=no_store)})
                 await send({"type": "http.response.body", "body": body})
             raise
+
+
+class RefuseNulCharacters:
+    """ASGI middleware: a JSON body with a NUL character (``\\u0000``) in any string or key is refused
+    with a 422 that names the field, before a route sees it (PostgreSQL cannot store NUL in text, and
+    no field of the product means one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or b"json" not in _header(scope, b"content-type"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nothing to answer
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        where = _nul_location(body) if b"\\u0000" in body else None
+        if where is not None:
+            problem = {"loc": ["body", *where], "msg": "must not contain a NUL character", "type": "string_nul"}
+            await JSONResponse({"detail": [problem]}, status_code=422)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    return next((v.lower() for k, v in scope.get("headers", ()) if k.lower() == name), b"")
+
+
+def _nul_location(body: bytes) -> list[str | int] | None:
+    """Where the first NUL is in a JSON document: the keys and indexes down to it (a key holding one
+    is named with the NUL written as ``\\u0000``); None when there is none or the body is not JSON."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # FastAPI answers malformed JSON with its own 422
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str) and "\0" in value:
+            return path
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if "\0" in key:
+                    return [*path, key.replace("\0", "\\u0000")]
+                stack.append((item, [*path, key]))
+        elif isinstance(value, list):
+            stack.extend((item, [*path, i]) for i, item in reversed(list(enumerate(value))))
+    return None
 
 
 def _secured(headers: Iterable[tuple[bytes, bytes]], *, no_store: bool) -> list[tuple[bytes, bytes]]:
@@ -220,7 +285,8 @@ class ServiceRuntime:
         # document stays at /openapi.json (and, for people, in docs/api/).
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan,
                       docs_url=None, redoc_url=None)
-        app.add_middleware(SecurityHeaders)
+        app.add_middleware(RefuseNulCharacters)
+        app.add_middleware(SecurityHeaders)  # added last, so outermost: the 422 above carries the headers too
         app.state.runtime = self
         app.state.verifier = self.verifier()
         for router in routers:

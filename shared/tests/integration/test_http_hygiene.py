@@ -114,3 +114,21 @@ async def test_with_a_metrics_token_metrics_need_it_from_anywhere(name, sqlite_d
             _assert_secured(right)
     finally:
         await app.state.runtime.engine.dispose()
+
+
+async def test_a_nul_character_anywhere_in_a_json_body_is_refused_naming_the_field(sqlite_databases, tmp_path, issuer):
+    async with migrated("audits", database_url=await sqlite_databases.anew("audits"), data_dir=tmp_path,
+                        issuer=issuer) as audits:
+        qa = bearer(issuer, "partnership", "qa_lead")
+        body = {"theme": "Neglect\u0000 in adolescence", "kind": "children", "qa_meeting_on": "2027-03-31"}
+        refused = await audits.client.post("/v1/audits", headers=qa, json=body)
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == [{"loc": ["body", "theme"], "msg": "must not contain a NUL character",
+                                             "type": "string_nul"}]
+        _assert_secured(refused)
+        assert (await audits.client.get("/v1/audits", headers=qa)).json() == [], "nothing was planned"
+        nested = await audits.client.post("/v1/audits", headers=qa, json={**body, "theme": "Neglect",
+                                                                          "extra": [{"ok": "x", "bad\u0000": 1}]})
+        assert nested.status_code == 422 and nested.json()["detail"][0]["loc"] == ["body", "extra", 0, "bad\\u0000"]
+        planned = await audits.client.post("/v1/audits", headers=qa, json={**body, "theme": "Neglect"})
+        assert planned.status_code == 201, "a body without NUL is untouched"
