@@ -98,7 +98,9 @@ class RefuseNulCharacters:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or b"json" not in _header(scope, b"content-type"):
+        content_type = _header(scope, b"content-type")  # FastAPI reads a body without one as JSON too
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or \
+                (content_type and b"json" not in content_type):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

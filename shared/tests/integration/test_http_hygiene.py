@@ -1,6 +1,8 @@
-"""Every service's HTTP answers carry the security headers, keep the API docs off CDNs and keep
-``/metrics`` to Prometheus: run on two real services' apps (scheduling and reporting)."""
+"""Every service's HTTP answers carry the security headers, keep the API docs off CDNs, keep
+``/metrics`` to Prometheus and refuse NUL characters: run on real services' apps."""
 from __future__ import annotations
+
+import json
 
 import httpx
 import pytest
@@ -130,5 +132,7 @@ async def test_a_nul_character_anywhere_in_a_json_body_is_refused_naming_the_fie
         nested = await audits.client.post("/v1/audits", headers=qa, json={**body, "theme": "Neglect",
                                                                           "extra": [{"ok": "x", "bad\u0000": 1}]})
         assert nested.status_code == 422 and nested.json()["detail"][0]["loc"] == ["body", "extra", 0, "bad\\u0000"]
+        untyped = await audits.client.post("/v1/audits", headers=qa, content=json.dumps(body).encode())
+        assert untyped.status_code == 422 and untyped.json()["detail"][0]["loc"] == ["body", "theme"]
         planned = await audits.client.post("/v1/audits", headers=qa, json={**body, "theme": "Neglect"})
         assert planned.status_code == 201, "a body without NUL is untouched"
