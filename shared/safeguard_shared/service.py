@@ -6,17 +6,20 @@ subscriptions and routes; nothing else is shared between services.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import MetaData, Table, text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import logging as slog
 from .auth import LocalIssuer, TokenVerifier
@@ -34,6 +37,142 @@ from .unit_of_work import UnitOfWork
 
 log = slog.get("service")
 SHUTDOWN_STEP_SECONDS = 5.0
+
+# Every answer of every service. Pages are server-rendered from this origin with no script at all, so
+# scripts, frames, plugins and forms elsewhere are refused; the reporting pages' one <style> block and
+# their inline SVG charts need inline styles (styles cannot run code). The API docs pages are off
+# (see ``ServiceRuntime.app``), so nothing is loaded from a CDN.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# Case-level answers are never kept by a browser or a proxy.
+NO_STORE: tuple[bytes, bytes] = (b"cache-control", b"no-store")
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response, ``Cache-Control: no-store`` on every
+    ``/v1/`` response (replacing any other caching), and the same on the 500 of an unhandled error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        no_store = str(scope.get("path", "")).startswith("/v1/")
+        started = False
+
+        async def send_secured(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": _secured(message.get("headers", ()), no_store=no_store)}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_secured)
+        except Exception:
+            if not started:  # the outer error handler would answer without the headers: answer here
+                body = b'{"detail":"Internal Server Error"}'
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 500,
+                            "headers": _secured(headers, no_store=no_store)})
+                await send({"type": "http.response.body", "body": body})
+            raise
+
+
+class RefuseNulCharacters:
+    """ASGI middleware: a JSON body with a NUL character (``\\u0000``) in any string or key is refused
+    with a 422 that names the field, before a route sees it (PostgreSQL cannot store NUL in text, and
+    no field of the product means one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        content_type = _header(scope, b"content-type")  # FastAPI reads a body without one as JSON too
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or \
+                (content_type and b"json" not in content_type):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nothing to answer
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        where = _nul_location(body) if b"\\u0000" in body else None
+        if where is not None:
+            problem = {"loc": ["body", *where], "msg": "must not contain a NUL character", "type": "string_nul"}
+            await JSONResponse({"detail": [problem]}, status_code=422)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    return next((v.lower() for k, v in scope.get("headers", ()) if k.lower() == name), b"")
+
+
+def _nul_location(body: bytes) -> list[str | int] | None:
+    """Where the first NUL is in a JSON document: the keys and indexes down to it (a key holding one
+    is named with the NUL written as ``\\u0000``); None when there is none or the body is not JSON."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # FastAPI answers malformed JSON with its own 422
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str) and "\0" in value:
+            return path
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if "\0" in key:
+                    return [*path, key.replace("\0", "\\u0000")]
+                stack.append((item, [*path, key]))
+        elif isinstance(value, list):
+            stack.extend((item, [*path, i]) for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def _secured(headers: Iterable[tuple[bytes, bytes]], *, no_store: bool) -> list[tuple[bytes, bytes]]:
+    replaced = {name for name, _ in SECURITY_HEADERS} | ({NO_STORE[0]} if no_store else set())
+    kept = [(k, v) for k, v in headers if k.lower() not in replaced]
+    return kept + list(SECURITY_HEADERS) + ([NO_STORE] if no_store else [])
+
+
+def _may_read_metrics(request: Request, token: str | None) -> None:
+    """A scrape with the static ``SAFEGUARD_METRICS_TOKEN`` (compared in constant time); without one
+    configured, only a request from this machine."""
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "metrics need the scrape token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return
+    if request.client is None or request.client.host not in LOCAL_HOSTS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "metrics are answered only on this machine unless SAFEGUARD_METRICS_TOKEN is set")
 
 
 class Health(BaseModel):
@@ -144,7 +283,12 @@ class ServiceRuntime:
             log.info("service stopped")
 
     def app(self, *, title: str, routers: Iterable[APIRouter] = (), description: str = "") -> FastAPI:
-        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
+        # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN. The OpenAPI
+        # document stays at /openapi.json (and, for people, in docs/api/).
+        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan,
+                      docs_url=None, redoc_url=None)
+        app.add_middleware(RefuseNulCharacters)
+        app.add_middleware(SecurityHeaders)  # added last, so outermost: the 422 above carries the headers too
         app.state.runtime = self
         app.state.verifier = self.verifier()
         for router in routers:
@@ -163,9 +307,13 @@ class ServiceRuntime:
             """The process is alive and serving (for a liveness probe: no database or broker check)."""
             return Alive(service=runtime.name, status="alive")
 
-        @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-        async def prometheus() -> PlainTextResponse:
-            """Prometheus metrics."""
+        @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse,
+                 responses={401: {"description": "SAFEGUARD_METRICS_TOKEN is set and the bearer token is not it"},
+                            403: {"description": "No SAFEGUARD_METRICS_TOKEN, and not a request from this machine"}})
+        async def prometheus(request: Request) -> PlainTextResponse:
+            """Prometheus metrics: with the bearer token ``SAFEGUARD_METRICS_TOKEN`` when it is set,
+            else only to requests from this machine."""
+            _may_read_metrics(request, runtime.settings.metrics_token)
             try:
                 metrics.OUTBOX_BACKLOG.labels(runtime.name).set(await runtime.relay.backlog())
             except Exception:

@@ -35,6 +35,10 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = Field(default="safeguard-local", validation_alias="AUTH_ISSUER")
     auth_audience: str = Field(default="safeguard", validation_alias="AUTH_AUDIENCE")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # The static bearer credential Prometheus scrapes /metrics with; unset, /metrics answers only
+    # requests from this machine (127.0.0.1 or ::1). See docs/architecture.md, "Running it".
+    metrics_token: str | None = Field(default=None, min_length=16, validation_alias="SAFEGUARD_METRICS_TOKEN",
+                                      repr=False)
 
     @classmethod
     def for_service(cls, name: str, default_port: int, **overrides: Any) -> Self:

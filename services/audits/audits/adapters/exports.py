@@ -10,8 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-# A cell that starts with one of these is run as a formula by spreadsheet programs (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from safeguard_shared.spreadsheets import neutralise
 
 
 def _text(value: Any) -> str:
@@ -24,16 +23,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _safe(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(c) for c in columns])
     for row in rows:
-        writer.writerow([_safe(_text(row.get(c))) for c in columns])
+        writer.writerow([neutralise(_text(row.get(c))) for c in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
 
 
@@ -54,8 +49,10 @@ def to_xlsx(columns: list[str], rows: list[dict[str, Any]], title: str = "Action
             if isinstance(value, (bool, int, date)) or value is None:
                 cells.append(_text(value) if isinstance(value, bool) else value)
                 continue
+            # Text, never a formula, whatever it starts with: a workbook has a text type, so the value
+            # is kept as written (the CSV, which has none, gets ``neutralise``'s apostrophe instead).
             cell = WriteOnlyCell(sheet, value=str(value))
-            cell.data_type = "s"  # text, never a formula, whatever it starts with
+            cell.data_type = "s"
             cells.append(cell)
         sheet.append(cells)
     out = io.BytesIO()

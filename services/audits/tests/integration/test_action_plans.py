@@ -156,7 +156,8 @@ async def test_the_action_plan_exports_to_csv_and_excel_without_running_formulas
     assert lines[0].startswith("action_id,source,audit_id,case_id,owning_agency,description,status,due_on,overdue")
     assert "'=HYPERLINK" in lines[1] and "2027-02-10: Drafted" in lines[1]
     assert 'attachment; filename="action-plan-' in xlsx_file.headers["content-disposition"]
-    sheet = load_workbook(io.BytesIO(xlsx_file.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx_file.content), data_only=False).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row), "no cell is a formula"
     rows = list(sheet.values)
     assert rows[0][:3] == ("action_id", "source", "audit_id") and rows[1][4] == "school"
     assert rows[1][5].startswith("=HYPERLINK") and sheet.cell(2, 6).data_type == "s"

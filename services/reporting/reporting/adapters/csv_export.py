@@ -1,9 +1,12 @@
-"""The figures as CSV a spreadsheet opens: a figure's ``rows`` when it has them, else measure/value pairs."""
+"""The figures as CSV a spreadsheet opens: a figure's ``rows`` when it has them, else measure/value pairs.
+Every cell passes through ``neutralise``, so a theme written as ``=HYPERLINK(...)`` is text, never a formula."""
 from __future__ import annotations
 
 import csv
 import io
 from typing import Any
+
+from safeguard_shared.spreadsheets import neutralise
 
 
 def _label(item: dict[str, Any], index: int) -> str:
@@ -36,25 +39,27 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return "; ".join(f"{k}={v}" for k, v in value.items())
-    return value
+        return neutralise("; ".join(f"{k}={v}" for k, v in value.items()))
+    return neutralise(value)
 
 
 def to_csv(name: str, figure: dict[str, Any]) -> str:
     """A table a spreadsheet opens: the figure's ``rows`` when it has them, else measure/value pairs."""
     buf = io.StringIO()
+    # RFC 4180's CRLF: the csv module then quotes a cell holding a carriage return, which would
+    # otherwise split the row in a spreadsheet.
     rows = figure.get("rows") if name != "annual" else None
     if rows is not None:
         columns: list[str] = []
         for r in rows:
             columns.extend(k for k in r if k not in columns)
-        table = csv.DictWriter(buf, fieldnames=columns or ["none"], lineterminator="\n")
-        table.writeheader()
+        table = csv.writer(buf, lineterminator="\r\n")
+        table.writerow([neutralise(c) for c in columns or ["none"]])
         for r in rows:
-            table.writerow({k: _cell(r.get(k)) for k in columns})
+            table.writerow([_cell(r.get(k)) for k in columns])
         return buf.getvalue()
-    pairs = csv.writer(buf, lineterminator="\n")
+    pairs = csv.writer(buf, lineterminator="\r\n")
     pairs.writerow(["measure", "value"])
     for measure, value in flatten({k: v for k, v in figure.items() if k != "rows"}):
-        pairs.writerow([measure, _cell(value)])
+        pairs.writerow([neutralise(measure), _cell(value)])
     return buf.getvalue()

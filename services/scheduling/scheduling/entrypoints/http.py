@@ -3,7 +3,6 @@ map its errors."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -12,6 +11,7 @@ from fastapi.responses import Response
 from safeguard_shared.auth import CurrentPrincipal, Principal, require_roles
 from safeguard_shared.partnership import Agency
 from safeguard_shared.service import ServiceRuntime
+from safeguard_shared.types import BusinessDate
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import ics
@@ -165,7 +165,7 @@ async def rule(key: str, request: Request, _principal: CurrentPrincipal) -> dict
 
 
 @router.get("/calendar/add-working-days", response_model=WorkingDaysOut)
-async def add_working_days(request: Request, _principal: CurrentPrincipal, start: date,
+async def add_working_days(request: Request, _principal: CurrentPrincipal, start: BusinessDate,
                            days: int = Query(ge=-MAX_DAYS, le=MAX_DAYS)) -> dict[str, Any]:
     """The N-th working day strictly after ``start`` (England and Wales bank holidays and local closures skipped)."""
     return queries.add_working_days(_timekeeping(request).calendar, start, days)

@@ -45,6 +45,24 @@ async def test_impossible_dates_and_absurd_counts_are_refused_naming_the_field(s
     assert backward.json()["date"] == "2026-12-24"  # the working day before, past Boxing Day's substitute
 
 
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "0002-06-01", "1899-12-31", "2201-01-01"])
+async def test_dates_outside_1900_to_2200_are_refused_naming_the_field_and_the_range(scheduling, issuer, start):
+    bu = bearer(issuer, "partnership", "business_unit")
+    answer = await scheduling.client.get(f"/v1/calendar/add-working-days?start={start}&days=2000", headers=bu)
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["query", "start"]
+    assert "1 January 1900 to 31 December 2200" in problem["msg"]
+
+
+async def test_the_edges_of_the_range_are_counted(scheduling, issuer):
+    bu = bearer(issuer, "partnership", "business_unit")
+    first = await scheduling.client.get("/v1/calendar/add-working-days?start=1900-01-01&days=-2000", headers=bu)
+    last = await scheduling.client.get("/v1/calendar/add-working-days?start=2200-12-31&days=2000", headers=bu)
+    assert first.status_code == 200 and first.json()["date"].startswith("189")
+    assert last.status_code == 200 and last.json()["date"].startswith("220")
+
+
 async def test_a_pause_needs_a_reason_and_an_unknown_deadline_is_404(scheduling, issuer):
     bu = bearer(issuer, "partnership", "business_unit")
     [complete] = [d for d in (await scheduling.client.get(f"/v1/deadlines?case_id={CASE}", headers=bu)).json()
