@@ -18,6 +18,8 @@ from datetime import date
 
 from safeguard_shared.contracts.referrals import RecipientKind
 
+from .dates import as_people_write
+
 CARE_LEAVER_AGE_LIMIT = 24
 
 
@@ -78,11 +80,6 @@ def likely_duplicate_key(pathway: str, referring_agency: str, reference: str, on
 def request_digest(pathway: str, body: Mapping[str, object]) -> str:
     """A digest of a referral as it was sent, to tell a repeated request from a different one."""
     return hashlib.sha256(json.dumps([pathway, body], sort_keys=True, default=str).encode()).hexdigest()
-
-
-def as_people_write(day: date) -> str:
-    """"Monday 21 December 2026"."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def already_received(case_ref: str, received_on: date) -> str:
