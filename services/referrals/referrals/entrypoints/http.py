@@ -22,8 +22,9 @@ REFERRING_ROLES = ("referrer", "safeguarding_lead", "business_unit")
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=200,
     description="Send the same key again (from the same agency) to get the same case rather than a second one")]
-ALREADY_RECEIVED: dict[int | str, dict[str, Any]] = {200: {"description": "Like a referral already received: that case, with `duplicate_of` and "
-                                         "a `message`; no second case is opened"}}
+ALREADY_RECEIVED: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Like a referral already received: that case, with `duplicate_of` and a `message`; "
+                   "no second case is opened"}}
 T = TypeVar("T")
 
 
