@@ -64,8 +64,8 @@ Answer = TypeVar("Answer", ChildReferralAccepted, AdultReferralOutcome)
 
 
 async def _once(uow: UnitOfWork, actor: Principal, *, idempotency_key: str | None, digest: str,
-                likely: str | None, answer_type: type[Answer],
-                open_case: Callable[[], Awaitable[Answer]]) -> tuple[int, Answer]:
+                likely: str | None, answer_type: type[Answer], open_case: Callable[[], Awaitable[Answer]],
+                resubmission_of: str | None = None) -> tuple[int, Answer]:
     """Open the case once: the same key from the same agency gets the answer it had; a referral like
     one already received (``likely``) gets that case, with ``duplicate_of``, and opens nothing. Both
     checks and the opening run one request at a time for the same key or referral, so two sent at
@@ -83,7 +83,8 @@ async def _once(uow: UnitOfWork, actor: Principal, *, idempotency_key: str | Non
                                      f"{kept['response']['case_ref']}); send a new referral with a new key")
                 return kept["status_code"], answer_type.model_validate(kept["response"])
         same = await repository.fingerprint(uow.session, likely) if likely else None
-        if same is not None:
+        # A resubmission of the case the referral already opened is for the case to answer (409).
+        if same is not None and same["case_id"] != resubmission_of:
             case = await repository.case_row(uow.session, same["case_id"])
             assert case is not None
             status_code = 200
@@ -216,7 +217,7 @@ async def open_adult_case(referral: ReferAdult, actor: Principal, uow: UnitOfWor
                        digest=request_digest(f"adult:{resubmission_of or ''}", referral.model_dump(mode="json")),
                        likely=likely, answer_type=AdultReferralOutcome,
                        open_case=lambda: _open_adult_case(referral, actor, uow, received_on, reasons, criteria,
-                                                          resubmission_of))
+                                                          resubmission_of), resubmission_of=resubmission_of)
 
 
 async def _open_adult_case(referral: ReferAdult, actor: Principal, uow: UnitOfWork, received_on: date,
