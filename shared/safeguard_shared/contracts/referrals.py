@@ -174,6 +174,11 @@ class SarScreened(Event):
     case_ref: str
     referring_agency: str
     outcome: Literal["proceed_to_scoping", "not_proceeding"]
+    # Which Care Act s44 basis applied: the duty (mandatory), the board's discretion, or neither.
+    # Optional (events recorded before it have none); the referrer's letter is worded from it.
+    basis: Literal["mandatory", "discretionary", "criteria_not_met"] | None = None
+    # The independent chair overrode the mandatory duty (the reason stays in the referrals store).
+    mandatory_override: bool | None = None
 
 
 @register

@@ -38,6 +38,10 @@ from .pathway import run_step
 NOT_IN_HISTORY = {"information", "chronology", "review_of_records", "interviews", "email", "postal_address"}
 
 
+def is_the_chair(actor: Principal) -> bool:
+    return "independent_chair" in actor.roles
+
+
 async def _step(uow: UnitOfWork, actor: Principal, case_id: str, action: str, command: Command,
                 step: Callable[[SarCase, date], list[Event]], detail: dict[str, Any] | None = None) -> SarCase:
     return await run_step(uow, actor, case_id, SarCase, action, step,
@@ -47,7 +51,8 @@ async def _step(uow: UnitOfWork, actor: Principal, case_id: str, action: str, co
 async def screen(case_id: str, command: ScreenSar, actor: Principal, uow: UnitOfWork) -> SarCase:
     return await _step(uow, actor, case_id, "sar_screened", command, lambda c, today: c.screen(
         business_manager_agrees=command.business_manager_agrees, panel_chair_agrees=command.panel_chair_agrees,
-        outcome=command.outcome, reasons=command.reasons, today=today))
+        outcome=command.outcome, reasons=command.reasons, today=today,
+        mandatory_override_reason=command.mandatory_override_reason, by_chair=is_the_chair(actor)))
 
 
 async def sign_off_for_scoping(case_id: str, command: NameAgencies, actor: Principal, uow: UnitOfWork) -> SarCase:

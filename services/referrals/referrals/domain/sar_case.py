@@ -34,11 +34,12 @@ from safeguard_shared.contracts.referrals import (
     SarScreened,
 )
 
-from .errors import OutOfOrder, RuleBroken
+from .errors import NotTheChair, OutOfOrder, RuleBroken
 from .state import Aggregate, Value
 
 Letter = Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
 ScreeningOutcome = Literal["proceed_to_scoping", "not_proceeding"]
+Basis = Literal["mandatory", "discretionary", "criteria_not_met"]
 
 STAGES = ("returned", "received", "screened", "scoping", "scoping_reviewed", "decided", "not_convened",
           "commissioned", "signed_off", "published", "learning_event_held")
@@ -54,6 +55,13 @@ def care_act_criteria(criteria: Mapping[str, object]) -> str | None:
     if criteria.get("discretionary"):
         return "discretionary"
     return None
+
+
+def s44_basis(criteria_met: str | None) -> Basis:
+    """The basis a SAR decision rests on: the s44 duty, the board's discretion, or neither."""
+    if criteria_met in ("mandatory_died", "mandatory_alive"):
+        return "mandatory"
+    return "discretionary" if criteria_met == "discretionary" else "criteria_not_met"
 
 
 def reasons_incomplete(*, authorised: bool, agencies: list[str], summary: str | None) -> list[str]:
@@ -74,6 +82,7 @@ class Screening(Value):
     outcome: ScreeningOutcome
     reasons: str
     screened_on: date
+    mandatory_override_reason: str | None = None
 
 
 class SarScopingReturn(Value):
@@ -202,19 +211,40 @@ class SarCase(Aggregate):
                                  recipient=self.family_contact, reason=reason, update=update,
                                  expected_sign_off_on=expected_sign_off_on)]
 
+    @property
+    def basis(self) -> Basis:
+        return s44_basis(self.criteria_met)
+
+    def _mandatory_override(self, reason: str | None, *, by_chair: bool, doing: str) -> str | None:
+        """A SAR the s44 duty requires is not set aside without the independent chair's recorded reason."""
+        why = (reason or "").strip() or None
+        if self.basis != "mandatory":
+            return why
+        if why is None:
+            raise RuleBroken(["body", "mandatory_override_reason"],
+                             f"this referral meets the Care Act s44 mandatory criteria: {doing} needs the "
+                             "independent chair's explicit override, with the reason")
+        if not by_chair:
+            raise NotTheChair("only the independent chair may override the Care Act s44 duty to arrange a SAR")
+        return why
+
     # --- screening and scoping -------------------------------------------------------------------
     def screen(self, *, business_manager_agrees: bool, panel_chair_agrees: bool, outcome: ScreeningOutcome,
-               reasons: str, today: date) -> list[Event]:
+               reasons: str, today: date, mandatory_override_reason: str | None = None,
+               by_chair: bool = False) -> list[Event]:
         self._need("received", doing="screening")
         if outcome == "proceed_to_scoping" and not (business_manager_agrees and panel_chair_agrees):
             raise RuleBroken(["body", "outcome"], "the business manager and the SAR panel chair both screen the "
                                                   "referral before it goes to scoping")
+        override = (self._mandatory_override(mandatory_override_reason, by_chair=by_chair,
+                                             doing="screening it out") if outcome == "not_proceeding" else None)
         self.screening = Screening(business_manager_agrees=business_manager_agrees,
                                    panel_chair_agrees=panel_chair_agrees, outcome=outcome, reasons=reasons,
-                                   screened_on=today)
+                                   screened_on=today, mandatory_override_reason=override)
         self.stage = "screened" if outcome == "proceed_to_scoping" else "not_convened"
         return [SarScreened(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
-                            outcome=outcome)]
+                            outcome=outcome, basis=self.basis,
+                            mandatory_override=bool(override) if self.basis == "mandatory" else None)]
 
     def sign_off_for_scoping(self, *, agencies: list[str], today: date) -> list[Event]:
         self._need("screened", doing="the independent chair's sign-off for scoping")

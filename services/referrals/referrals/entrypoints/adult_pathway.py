@@ -49,8 +49,10 @@ def route(path: str, command: type[Command], roles: tuple[str, ...],
     declare_step(router, path, command, roles, use_case, SarProgress.of, SarProgress, doc, name=f"sar_{action}")
 
 
-route("/screening", ScreenSar, BU, steps.screen, "sar_screened",
-      "Screening by the business manager and the SAR panel chair; the referrer is told.")
+route("/screening", ScreenSar, BU + CHAIR, steps.screen, "sar_screened",
+      """Screening by the business manager and the SAR panel chair; the referrer is told. A referral that
+    meets the Care Act s44 mandatory criteria is screened out only by the independent chair, with
+    `mandatory_override_reason`.""")
 route("/scoping", NameAgencies, CHAIR, steps.sign_off_for_scoping, "signed_off_for_scoping",
       "The independent chair signs the referral off for scoping by these agencies.")
 route("/scoping-review", RecordDate, BU, steps.review_scoping, "scoping_reviewed",

@@ -14,6 +14,9 @@ class ScreenSar(Command):
     panel_chair_agrees: bool
     outcome: Literal["proceed_to_scoping", "not_proceeding"]
     reasons: str = Field(min_length=1, max_length=5000)
+    mandatory_override_reason: str | None = Field(
+        default=None, max_length=5000, description="The independent chair's reason for screening out a referral "
+        "that meets the Care Act s44 mandatory criteria (required then, and only the chair may give it)")
 
 
 class NameAgencies(Command):
