@@ -24,6 +24,7 @@ from ..application.commands.adult import (
     RecordFindings,
     ResumeSar,
     ReturnSarScoping,
+    ReviewSarDecision,
     ScreenSar,
     SignOffSar,
     SubmitImr,
@@ -58,9 +59,13 @@ route("/scoping", NameAgencies, CHAIR, steps.sign_off_for_scoping, "signed_off_f
 route("/scoping-review", RecordDate, BU, steps.review_scoping, "scoping_reviewed",
       "The SAR rapid review panel reviewed the agencies' scoping.")
 route("/decision", DecideSar, BU, steps.decide, "sar_decided",
-      "The sub-group's decision whether to convene a SAR (target 6 weeks, at the latest 8, after receipt).")
+      """The sub-group's decision whether to convene a SAR (target 6 weeks, at the latest 8, after receipt),
+    with the other steps when it is not to: a recommendation the independent chair reviews.""")
+route("/decision/confirmation", ReviewSarDecision, CHAIR, steps.review_decision, "sar_decision_reviewed",
+      """The independent chair confirms or overturns the sub-group's decision. Not convening is final here
+    and the referrer is told; a SAR to convene is final when the chair agrees it (`agreement`).""")
 route("/agreement", RecordDate, CHAIR, steps.agree, "sar_agreed",
-      "The independent chair agrees the SAR, which commissions it.")
+      "The independent chair agrees the SAR, which commissions it and makes the decision final.")
 route("/family-contact", RecordFamilyContact, BU, steps.record_family_contact, "family_contact_recorded",
       "Who the partnership writes to: the adult, a family member or an advocate.")
 route("/family-notified", TellFamily, BU, steps.tell_family, "family_notified",
