@@ -14,18 +14,10 @@ from sqlalchemy import select
 
 from referrals.adapters.orm import case_history, case_reads, cases, outbox
 from safeguard_shared.contracts import Envelope
-from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, example_child_referral, migrated, running
+from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, example_child_referral, running
 from safeguard_testing.toy import eventually
 
 CHILD = "/v1/referrals/child"
-
-
-@pytest.fixture
-async def referrals(databases, tmp_path, issuer):
-    """The intake on its migrated store; no broker, so the outbox keeps exactly what a request wrote."""
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
-                        issuer=issuer) as service:
-        yield service
 
 
 @pytest.fixture

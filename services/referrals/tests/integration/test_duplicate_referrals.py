@@ -12,17 +12,10 @@ import asyncio
 import pytest
 
 from referrals.adapters.orm import cases, outbox
-from safeguard_testing.apps import bearer, example_child_referral, migrated
+from safeguard_testing.apps import bearer, example_child_referral
 
 CHILD = "/v1/referrals/child"
 ADULT = "/v1/referrals/adult"
-
-
-@pytest.fixture
-async def referrals(databases, tmp_path, issuer):
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
-                        issuer=issuer) as service:
-        yield service
 
 
 @pytest.fixture

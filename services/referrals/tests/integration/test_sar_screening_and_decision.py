@@ -10,7 +10,7 @@ import json
 import pytest
 
 from referrals.adapters.orm import cases, outbox
-from safeguard_testing.apps import bearer, migrated
+from safeguard_testing.apps import bearer
 
 MANDATORY = {"died": True, "abuse_or_neglect": "suspected", "concern_agencies_could_have_worked_better": True}
 DISCRETIONARY = {"died": False, "abuse_or_neglect": "not_suspected", "discretionary": True}
@@ -33,13 +33,6 @@ SCREEN_OUT = {"business_manager_agrees": True, "panel_chair_agrees": True, "outc
               "reasons": "already reviewed under a domestic homicide review"}
 PROCEED = {"business_manager_agrees": True, "panel_chair_agrees": True, "outcome": "proceed_to_scoping",
            "reasons": "meets s44"}
-
-
-@pytest.fixture
-async def referrals(databases, tmp_path, issuer):
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
-                        issuer=issuer) as service:
-        yield service
 
 
 class People:
