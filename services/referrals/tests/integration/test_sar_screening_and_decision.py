@@ -17,18 +17,6 @@ DISCRETIONARY = {"died": False, "abuse_or_neglect": "not_suspected", "discretion
 NOT_MET = {"died": False, "abuse_or_neglect": "not_suspected"}
 
 
-def sar_referral(criteria: dict, reference: str = "A-311") -> dict:
-    return {
-        "referring_agency": "icb",
-        "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2026-12-21"},
-        "received_on": "2026-12-21",
-        "adult": {"reference": reference, "date_of_birth": "1948-09-12"},
-        "criteria": criteria,
-        "summary": "…",
-        "involved_agencies": ["adult_social_care", "icb", "police", "housing"],
-    }
-
-
 SCREEN_OUT = {"business_manager_agrees": True, "panel_chair_agrees": True, "outcome": "not_proceeding",
               "reasons": "already reviewed under a domestic homicide review"}
 PROCEED = {"business_manager_agrees": True, "panel_chair_agrees": True, "outcome": "proceed_to_scoping",
@@ -36,14 +24,15 @@ PROCEED = {"business_manager_agrees": True, "panel_chair_agrees": True, "outcome
 
 
 class People:
-    def __init__(self, referrals, issuer):
+    def __init__(self, referrals, issuer, adult_referral):
         self.r = referrals
+        self.adult_referral = adult_referral
         self.bu = bearer(issuer, "partnership", "business_unit")
         self.chair = bearer(issuer, "partnership", "independent_chair")
         self.icb = bearer(issuer, "icb", "referrer")
 
     async def refer(self, criteria: dict, reference: str = "A-311") -> str:
-        response = await self.r.client.post("/v1/referrals/adult", json=sar_referral(criteria, reference),
+        response = await self.r.client.post("/v1/referrals/adult", json=self.adult_referral(criteria, reference),
                                              headers=self.icb)
         assert response.status_code == 201, response.text
         return response.json()["case_id"]
@@ -60,8 +49,8 @@ class People:
 
 
 @pytest.fixture
-def people(referrals, issuer):
-    return People(referrals, issuer)
+def people(referrals, issuer, adult_referral):
+    return People(referrals, issuer, adult_referral)
 
 
 async def test_a_mandatory_sar_is_not_screened_out_without_the_chairs_recorded_override(people):
