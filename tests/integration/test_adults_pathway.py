@@ -78,7 +78,8 @@ class Board(ReadsTheClock):
         await self.step(case_id, "/scoping-review", {"on": "2027-02-01"})
         self.on(date(2027, 2, 10))
         await self.step(case_id, "/decision", {"convene": convene, "decided_on": "2027-02-10",
-                                               "reasons": "criteria met" if convene else "single-agency learning"})
+                                               "reasons": "criteria met" if convene else "single-agency learning",
+                                               **({} if convene else {"other_steps": ["single_agency_review"]})})
 
 
 @pytest.fixture
@@ -123,6 +124,12 @@ async def test_an_incomplete_referral_is_returned_with_reasons_and_resubmitted(b
 async def test_a_sar_not_convened_ends_after_the_decision(board):
     case_id = (await board.refer(SAR_REFERRAL))["case_id"]
     await board.through_scoping_to_decision(case_id, convene=False)
+    # The sub-group recommends; the independent chair confirms it, overriding the s44 duty on the record.
+    board.on(date(2027, 2, 11))
+    await board.step(case_id, "/decision/confirmation", {
+        "confirmed": True, "on": "2027-02-11", "mandatory_override_reason": "learning taken by the DHR"}, board.chair)
+    agreed = await board.deadline_settles(case_id, "sar.agreed", "closed")
+    assert agreed["status"] == "closed", "a SAR not convened closes the chair's agreement clock, not misses it"
     decision = await board.deadline_settles(case_id, "sar.decision")
     assert decision["on_time"] is True
     # Scoping requested Tuesday 5 January; each agency had 20 working days (to 2 February).

@@ -86,13 +86,13 @@ class Partnership(ReadsTheClock):
         return [subject.split(".", 1)[1] if subject.count(".") > 2 else subject
                 for subject, body in bodies if case_id in body]
 
-    async def hold_a_quorate_meeting(self, case_id: str, held_on: date) -> None:
+    async def hold_a_quorate_meeting(self, case_id: str, held_on: date, **reason) -> None:
         await self.post(case_id, "/meeting/attendance", {"attendees": [
             {"agency": "local_authority", "name": "LA rep", "role": "head of service"},
             {"agency": "police", "name": "DI rep", "role": "detective inspector"},
             {"agency": "icb", "name": "Nurse rep", "role": "designated nurse"},
             {"agency": "school", "name": "DSL rep", "role": "designated safeguarding lead"}]}, self.bu)
-        await self.post(case_id, "/meeting/held", {"held_on": held_on.isoformat()}, self.bu)
+        await self.post(case_id, "/meeting/held", {"held_on": held_on.isoformat(), **reason}, self.bu)
 
     async def every_agency_returns_scoping(self, case_id: str) -> None:
         for agency, who in (("local_authority", self.la), ("police", self.police), ("icb", self.icb),
@@ -294,7 +294,7 @@ async def test_an_inquorate_meeting_is_reconvened_and_its_clocks_move(partnershi
     assert outcome["due"] == "2027-01-08"
     # Reconvened on Monday 11 January with all three statutory partners.
     p.on(date(2027, 1, 11))
-    await p.hold_a_quorate_meeting(case_id, date(2027, 1, 11))
+    await p.hold_a_quorate_meeting(case_id, date(2027, 1, 11), reason="reconvened: police and ICB absent on the 6th")
 
     async def moved():
         d = await _deadline(p, case_id, "rr.outcome_sent")
@@ -309,9 +309,36 @@ async def test_a_meeting_held_before_its_window_is_not_on_time(partnership):
     case_id = await p.refer()
     await p.request_scoping(case_id, date(2027, 1, 6))
     p.on(date(2026, 12, 23))
-    await p.hold_a_quorate_meeting(case_id, date(2026, 12, 23))  # before the window opens on 4 January
+    # before the window opens on 4 January
+    await p.hold_a_quorate_meeting(case_id, date(2026, 12, 23), reason="brought forward: the family moved away")
     meeting = await p.deadline_settles(case_id, "rr.meeting")
     assert meeting["on_time"] is False
+
+
+async def test_a_meeting_held_before_its_window_or_not_on_its_booked_date_needs_a_recorded_reason(partnership):
+    p = partnership
+    case_id = await p.refer()
+    await p.request_scoping(case_id, date(2027, 1, 6))
+    await p.post(case_id, "/meeting/attendance", {"attendees": [
+        {"agency": a, "name": f"{a} rep", "role": "rep"} for a in ("local_authority", "police", "icb")]}, p.bu)
+    client = p.s["referrals"].client
+    p.on(date(2027, 1, 7))
+    for held_on, why in (("2026-12-23", "before its window"), ("2027-01-07", "not the date booked")):
+        refused = await client.post(f"/v1/cases/{case_id}/meeting/held", headers=p.bu, json={"held_on": held_on})
+        assert refused.status_code == 422, (why, refused.text)
+        [problem] = refused.json()["detail"]
+        assert problem["loc"] == ["body", "reason"], why
+        assert "Wednesday 6 January 2027" in problem["msg"], why
+    await p.post(case_id, "/meeting/held", {"held_on": "2027-01-07", "reason": "snow closed the venue on the 6th"},
+                 p.bu)
+    history = (await client.get(f"/v1/cases/{case_id}/history", headers=p.bu)).json()
+    held = [h for h in history if h["action"] == "meeting_held"]
+    assert [h["detail"] for h in held] == [{"held_on": "2027-01-07", "reason": "snow closed the venue on the 6th"}]
+    # Held on the date booked, in its window, needs no reason.
+    other = await p.refer(child={"reference": "C-2"})
+    await p.request_scoping(other, date(2027, 1, 8))
+    p.on(date(2027, 1, 8))
+    await p.post(other, "/meeting/held", {"held_on": "2027-01-08"}, p.bu)
 
 
 async def _deadline(p, case_id: str, key: str):

@@ -174,11 +174,23 @@ class SarScreened(Event):
     case_ref: str
     referring_agency: str
     outcome: Literal["proceed_to_scoping", "not_proceeding"]
+    # Which Care Act s44 basis applied: the duty (mandatory), the board's discretion, or neither.
+    # Optional (events recorded before it have none); the referrer's letter is worded from it.
+    basis: Literal["mandatory", "discretionary", "criteria_not_met"] | None = None
+    # The independent chair overrode the mandatory duty (the reason stays in the referrals store).
+    mandatory_override: bool | None = None
+
+
+# What a partnership does instead of a SAR (the detail stays in the referrals store).
+OtherStep = Literal["single_agency_review", "multi_agency_learning_review", "learning_event", "case_file_audit",
+                    "practice_briefing", "training", "other_statutory_review", "other"]
 
 
 @register
 class SarDecided(Event):
-    """The sub-group decided whether to convene a SAR."""
+    """Whether a SAR is convened, once the decision is final: the sub-group recommended and the
+    independent chair confirmed it or overturned it (published then, not at the recommendation).
+    The referrer is told."""
 
     event_type = "referrals.case.sar_decided"
     schema_version = 1
@@ -187,7 +199,13 @@ class SarDecided(Event):
     case_ref: str
     referring_agency: str
     convene: bool
-    decided_on: date
+    decided_on: date  # the day the sub-group decided (its clock, sar.decision, counts to this)
+    # Optional (events recorded before them have none):
+    confirmed_by_chair: bool | None = None  # True: the chair confirmed the sub-group; False: overturned it
+    chair_reviewed_on: date | None = None
+    other_steps: list[OtherStep] | None = None  # what is done instead of a SAR (empty when convened)
+    basis: Literal["mandatory", "discretionary", "criteria_not_met"] | None = None
+    mandatory_override: bool | None = None  # the chair overrode the Care Act s44 duty
 
 
 @register

@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts.audits import CasesSampled
-from safeguard_shared.partnership import Principal
+from safeguard_shared.partnership import LONDON, Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.orm import audited_cases, audits, samples, sampling_rules
 from ..adapters.repository import dialect_insert
 from ..domain.csvfiles import Population
-from ..domain.errors import RuleBroken
-from ..domain.sampling import audited_since, canonical, draw
+from ..domain.errors import OutOfOrder, RuleBroken
+from ..domain.sampling import already_drawn, audited_since, canonical, digest, draw
 from .errors import NotFound
 from .queries import RULES, get_rules, sample_of, sample_view
 
@@ -79,7 +79,7 @@ async def sample_cases(cmd: SampleCases, principal: Principal, uow: UnitOfWork,
     async with uow:
         existing = await sample_of(uow.session, cmd.audit_id)
         if existing:
-            return existing, False
+            return _the_same_population(cmd, existing), False
         if (await uow.session.execute(select(audits.c.audit_id).where(audits.c.audit_id == cmd.audit_id))).first() \
                 is None:
             raise NotFound("no audit with that audit_id")
@@ -115,8 +115,17 @@ async def sample_cases(cmd: SampleCases, principal: Principal, uow: UnitOfWork,
     except IntegrityError:
         # Two requests raced; the first draw stands.
         async with uow:
-            return await sample_of(uow.session, cmd.audit_id) or {}, False
+            return _the_same_population(cmd, await sample_of(uow.session, cmd.audit_id) or {}), False
     return sample_view(values), True
+
+
+def _the_same_population(cmd: SampleCases, existing: dict[str, Any]) -> dict[str, Any]:
+    """Asking again with the same population answers the draw the audit has; another population is
+    refused (409), saying the draw is made and where to see it, rather than silently answered."""
+    if existing and digest(cmd.population.references) != existing["population_digest"]:
+        raise OutOfOrder(already_drawn(cmd.audit_id, existing["drawn_at"].astimezone(LONDON).date(),
+                                       existing["population_size"], existing["seed"]))
+    return existing
 
 
 async def record_audited_cases(cases: list[dict[str, Any]], uow: UnitOfWork) -> int:

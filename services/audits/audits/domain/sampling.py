@@ -69,3 +69,11 @@ def draw(population: Iterable[str], seed: int | None = None, size: int = SAMPLE_
     return Draw(cases=tuple(chosen), seed=seed, population_digest=pool_digest, population_size=len(pool),
                 excluded=tuple(p for p in pool if p in leave_out) if leave_out else (),
                 eligible_digest=_digest(eligible) if leave_out else pool_digest, eligible_size=len(eligible))
+
+
+def already_drawn(audit_id: str, drawn_on: date, population_size: int, seed: int) -> str:
+    """Why a new population is refused after the draw, and where the draw is."""
+    return (f"this audit's cases were already drawn on {drawn_on:%A} {drawn_on.day} {drawn_on:%B %Y}, from a "
+            f"population of {population_size} cases (seed {seed}); a draw is made once and not redrawn from "
+            f"another population. See it with GET /v1/audits/{audit_id}/sample (posting the same population "
+            "again also answers it).")

@@ -113,10 +113,12 @@ def _invalid(exc: ValidationError) -> RuleBroken:
 
 
 @router.post("/audits/{audit_id}/sample", openapi_extra=SAMPLE_BODY, response_model=Sample,
-             responses={201: {"model": Sample, "description": "The cases were drawn now"}})
+             responses={201: {"model": Sample, "description": "The cases were drawn now"},
+                        409: {"description": "The cases were already drawn from another population; see them with "
+                                             "GET /v1/audits/{audit_id}/sample"}})
 async def sample(audit_id: str, principal: CurrentPrincipal, request: Request, response: Response) -> dict[str, Any]:
-    """Draw four cases at random (seed, population digest and exclusions recorded); asking again returns
-    the same draw (200)."""
+    """Draw four cases at random (seed, population digest and exclusions recorded); asking again with the
+    same population returns the same draw (200); another population after the draw is refused (409)."""
     require_qa(principal)
     population, options = await _read(request)
     cmd = use_cases.SampleCases(audit_id, population, options.seed, exclude=options.exclude,

@@ -98,6 +98,25 @@ async def test_asking_an_audit_for_its_sample_again_returns_the_draw_it_already_
     assert shown["sample"]["cases"] == first["cases"] and shown["sample"]["seed"] == 42
 
 
+async def test_a_new_population_after_the_draw_is_refused_saying_the_draw_is_made_and_where_to_see_it(
+        service, qa_lead):
+    audit_id = await plan(service, qa_lead)
+    first = (await sample(service, audit_id, qa_lead, seed=42)).json()
+    another = [f"RR-2027-{n:06X}" for n in range(0xB00, 0xB0A)]
+
+    refused = await sample(service, audit_id, qa_lead, population=another, seed=42)
+
+    assert refused.status_code == 409, refused.text
+    said = refused.json()["detail"]
+    assert "already drawn" in said and f"GET /v1/audits/{audit_id}/sample" in said
+    assert "Monday 21 December 2026" in said and "10 cases" in said
+    # The same population (in any order, with any spacing) and seed still answers the draw it has.
+    same = await sample(service, audit_id, qa_lead, population=[f" {r}" for r in reversed(POPULATION)], seed=42)
+    assert same.status_code == 200 and same.json() == first
+    assert await service.count(samples) == 1
+    assert len([e for e in await owed(service) if isinstance(e, CasesSampled)]) == 1
+
+
 async def test_two_qa_leads_drawing_at_once_get_one_and_the_same_draw(service, qa_lead, issuer):
     audit_id = await plan(service, qa_lead)
     business_unit = bearer(issuer, "partnership", "business_unit")

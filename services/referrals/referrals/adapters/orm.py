@@ -48,3 +48,24 @@ case_history = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_case_history_case", case_history.c.case_id)
+
+# A referral sent again with the same Idempotency-Key (from the same agency) gets the same answer.
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("agency", String(60), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_digest", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# One case per likely-same referral (domain/referral.py, likely_duplicate_key: a digest, not the
+# reference itself); the answer it was given, to give again to a duplicate.
+referral_fingerprints = Table(
+    "referral_fingerprints", metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("response", JSON, nullable=False),
+)

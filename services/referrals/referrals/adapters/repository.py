@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import select_for_update
 
-from .orm import case_history, case_reads, cases
+from .orm import case_history, case_reads, cases, idempotency_keys, referral_fingerprints
 
 
 async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
@@ -47,3 +47,32 @@ async def record_read(session: AsyncSession, *, case_id: str, subject: str, agen
     """Every read of case detail is recorded: who, for which agency, and when (the real time)."""
     await session.execute(insert(case_reads).values(read_id=str(uuid.uuid4()), case_id=case_id, subject=subject,
                                                     agency=agency, read_at=at))
+
+
+async def one_at_a_time(session: AsyncSession, *names: str) -> None:
+    """Requests naming the same things wait for each other until this transaction ends: PostgreSQL
+    advisory locks on the names; SQLite's store-wide write lock (taken by ``select_for_update``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        await select_for_update(session, select(idempotency_keys.c.key).where(idempotency_keys.c.key == ""))
+        return
+    for name in sorted(set(names)):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
+async def idempotent_answer(session: AsyncSession, agency: str, key: str) -> RowMapping | None:
+    query = select(idempotency_keys).where(idempotency_keys.c.agency == agency, idempotency_keys.c.key == key)
+    return (await session.execute(query)).mappings().first()
+
+
+async def remember_answer(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(idempotency_keys).values(**values))
+
+
+async def fingerprint(session: AsyncSession, value: str) -> RowMapping | None:
+    query = select(referral_fingerprints).where(referral_fingerprints.c.fingerprint == value)
+    return (await session.execute(query)).mappings().first()
+
+
+async def add_fingerprint(session: AsyncSession, *, value: str, case_id: str, response: Mapping[str, Any]) -> None:
+    await session.execute(insert(referral_fingerprints).values(fingerprint=value, case_id=case_id,
+                                                               response=dict(response)))

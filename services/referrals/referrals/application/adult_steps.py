@@ -25,6 +25,7 @@ from .commands.adult import (
     RecordFindings,
     ResumeSar,
     ReturnSarScoping,
+    ReviewSarDecision,
     ScreenSar,
     SignOffSar,
     SubmitImr,
@@ -35,7 +36,12 @@ from .commands.intake import RecordFamilyContact
 from .pathway import run_step
 
 # Free text and a contact's address stay in the case, never in its history.
-NOT_IN_HISTORY = {"information", "chronology", "review_of_records", "interviews", "email", "postal_address"}
+NOT_IN_HISTORY = {"information", "chronology", "review_of_records", "interviews", "email", "postal_address",
+                  "other_steps_detail"}
+
+
+def is_the_chair(actor: Principal) -> bool:
+    return "independent_chair" in actor.roles
 
 
 async def _step(uow: UnitOfWork, actor: Principal, case_id: str, action: str, command: Command,
@@ -47,7 +53,8 @@ async def _step(uow: UnitOfWork, actor: Principal, case_id: str, action: str, co
 async def screen(case_id: str, command: ScreenSar, actor: Principal, uow: UnitOfWork) -> SarCase:
     return await _step(uow, actor, case_id, "sar_screened", command, lambda c, today: c.screen(
         business_manager_agrees=command.business_manager_agrees, panel_chair_agrees=command.panel_chair_agrees,
-        outcome=command.outcome, reasons=command.reasons, today=today))
+        outcome=command.outcome, reasons=command.reasons, today=today,
+        mandatory_override_reason=command.mandatory_override_reason, by_chair=is_the_chair(actor)))
 
 
 async def sign_off_for_scoping(case_id: str, command: NameAgencies, actor: Principal, uow: UnitOfWork) -> SarCase:
@@ -70,7 +77,17 @@ async def review_scoping(case_id: str, command: RecordDate, actor: Principal, uo
 
 async def decide(case_id: str, command: DecideSar, actor: Principal, uow: UnitOfWork) -> SarCase:
     return await _step(uow, actor, case_id, "sar_decided", command, lambda c, today: c.decide(
-        convene=command.convene, decided_on=command.decided_on, reasons=command.reasons, today=today))
+        convene=command.convene, decided_on=command.decided_on, reasons=command.reasons, today=today,
+        other_steps=command.other_steps, other_steps_detail=command.other_steps_detail))
+
+
+async def review_decision(case_id: str, command: ReviewSarDecision, actor: Principal, uow: UnitOfWork) -> SarCase:
+    return await _step(uow, actor, case_id, "sar_decision_confirmed" if command.confirmed else
+                       "sar_decision_overturned", command, lambda c, today: c.review_decision(
+                           confirmed=command.confirmed, on=command.on, today=today, reasons=command.reasons,
+                           other_steps=command.other_steps, other_steps_detail=command.other_steps_detail,
+                           mandatory_override_reason=command.mandatory_override_reason,
+                           by_chair=is_the_chair(actor)))
 
 
 async def agree(case_id: str, command: RecordDate, actor: Principal, uow: UnitOfWork) -> SarCase:

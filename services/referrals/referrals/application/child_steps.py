@@ -58,8 +58,10 @@ async def record_attendance(case_id: str, command: RecordAttendance, actor: Prin
 async def record_meeting_held(case_id: str, command: RecordMeetingHeld, actor: Principal,
                               uow: UnitOfWork) -> ChildCase:
     return await run_step(uow, actor, case_id, ChildCase, "meeting_held",
-                          lambda c, today: c.hold_meeting(held_on=command.held_on, today=today),
-                          {"held_on": command.held_on.isoformat()})
+                          lambda c, today: c.hold_meeting(held_on=command.held_on, today=today,
+                                                          reason=command.reason),
+                          {"held_on": command.held_on.isoformat(),
+                           **({"reason": command.reason.strip()} if command.reason and command.reason.strip() else {})})
 
 
 async def decide(case_id: str, command: DecideRapidReview, actor: Principal, uow: UnitOfWork) -> ChildCase:

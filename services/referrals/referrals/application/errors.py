@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from safeguard_shared.partnership import NotYourAgency
 
-from ..domain.errors import OutOfOrder, RuleBroken
+from ..domain.errors import NotTheChair, OutOfOrder, RuleBroken
 
-__all__ = ["CaseNotFound", "NotAllowed", "NotYourAgency", "OutOfOrder", "RuleBroken"]
+__all__ = ["CaseNotFound", "NotAllowed", "NotTheChair", "NotYourAgency", "OutOfOrder", "RuleBroken"]
 
 
 class CaseNotFound(Exception):

@@ -29,6 +29,7 @@ from safeguard_shared.contracts.referrals import (
 )
 from safeguard_shared.partnership import STATUTORY_PARTNERS
 
+from .dates import as_people_write
 from .errors import OutOfOrder, RuleBroken
 from .state import Aggregate, Value
 
@@ -132,6 +133,7 @@ class ChildCase(Aggregate):
     scoping_returns: dict[str, ScopingReturn] = Field(default_factory=dict)
     attendance: list[Attendee] = Field(default_factory=list)
     meeting_held_on: date | None = None
+    meeting_held_reason: str | None = None  # why it was held before its window or not on the date booked
     decision: RapidReviewDecision | None = None
     panel_response: PanelResponseRecord | None = None
     cspr: Cspr = Field(default_factory=Cspr)
@@ -220,7 +222,7 @@ class ChildCase(Aggregate):
         present = {a.agency for a in self.attendance}
         return [p for p in STATUTORY_PARTNERS if p not in present]
 
-    def hold_meeting(self, *, held_on: date, today: date) -> list[Event]:
+    def hold_meeting(self, *, held_on: date, today: date, reason: str | None = None) -> list[Event]:
         self._require_rapid_review()
         if self.stage not in ("scoping", "meeting_held"):
             raise OutOfOrder("the meeting can be held once scoping has been requested, and before its decision")
@@ -231,7 +233,18 @@ class ChildCase(Aggregate):
             raise RuleBroken(["body", "held_on"], "a meeting cannot be recorded as held in the future")
         if self.scoping_requested_on and held_on < self.scoping_requested_on:
             raise RuleBroken(["body", "held_on"], "the meeting cannot be before scoping was requested")
+        why = (reason or "").strip()
+        booked = self.meeting_on
+        early = self.meeting_window is not None and held_on < self.meeting_window[0]
+        if (early or (booked is not None and held_on != booked)) and not why:
+            what = (f"before its window opens on {as_people_write(self.meeting_window[0])}"
+                    if early and self.meeting_window else "")
+            if booked is not None and held_on != booked:
+                what += (" and " if what else "") + f"on a date other than the one booked ({as_people_write(booked)})"
+            raise RuleBroken(["body", "reason"], f"the meeting is recorded as held on {as_people_write(held_on)}, "
+                                                 f"{what}: give the reason")
         self.meeting_held_on = held_on
+        self.meeting_held_reason = why or None
         self.stage = "meeting_held"
         return [MilestoneReached(case_id=self.case_id, fact="meeting_held", on=held_on)]
 

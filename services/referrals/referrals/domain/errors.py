@@ -13,3 +13,7 @@ class RuleBroken(Exception):
         super().__init__(msg)
         self.loc = field_path
         self.msg = msg
+
+
+class NotTheChair(Exception):
+    """A decision only the independent chair may take (403)."""

@@ -9,11 +9,16 @@ review.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from safeguard_shared.contracts.referrals import RecipientKind
+
+from .dates import as_people_write
 
 CARE_LEAVER_AGE_LIMIT = 24
 
@@ -62,3 +67,21 @@ def new_case_ref(pathway: str, received_on: date, case_id: str) -> str:
     """
     prefix = {"child": "RR", "adult": "SAR"}[pathway]
     return f"{prefix}-{received_on.year}-{uuid.UUID(case_id).hex[:6].upper()}"
+
+
+def likely_duplicate_key(pathway: str, referring_agency: str, reference: str, on: date) -> str:
+    """What makes two referrals likely the same one: the same child (or adult) reference and date
+    (the incident's for a child, the received date for an adult) from the same agency. Kept as a
+    digest, so the reference itself stays only in the referral it came with."""
+    words = "|".join((pathway, referring_agency, " ".join(reference.split()).casefold(), on.isoformat()))
+    return hashlib.sha256(words.encode()).hexdigest()
+
+
+def request_digest(pathway: str, body: Mapping[str, object]) -> str:
+    """A digest of a referral as it was sent, to tell a repeated request from a different one."""
+    return hashlib.sha256(json.dumps([pathway, body], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def already_received(case_ref: str, received_on: date) -> str:
+    return (f"This looks like a referral already received: case {case_ref}, received on "
+            f"{as_people_write(received_on)}. No second case was opened; add anything new to {case_ref}.")

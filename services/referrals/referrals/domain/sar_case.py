@@ -26,6 +26,7 @@ from safeguard_shared.contracts.referrals import (
     FamilyLetterOwed,
     FindingsRecorded,
     MilestoneReached,
+    OtherStep,
     Recommendation,
     RecommendationsPublished,
     ReviewPublished,
@@ -34,13 +35,15 @@ from safeguard_shared.contracts.referrals import (
     SarScreened,
 )
 
-from .errors import OutOfOrder, RuleBroken
+from .errors import NotTheChair, OutOfOrder, RuleBroken
 from .state import Aggregate, Value
 
 Letter = Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
 ScreeningOutcome = Literal["proceed_to_scoping", "not_proceeding"]
+Basis = Literal["mandatory", "discretionary", "criteria_not_met"]
 
-STAGES = ("returned", "received", "screened", "scoping", "scoping_reviewed", "decided", "not_convened",
+STAGES = ("returned", "received", "screened", "scoping", "scoping_reviewed", "not_convene_recommended", "decided",
+          "not_convened",
           "commissioned", "signed_off", "published", "learning_event_held")
 
 
@@ -54,6 +57,13 @@ def care_act_criteria(criteria: Mapping[str, object]) -> str | None:
     if criteria.get("discretionary"):
         return "discretionary"
     return None
+
+
+def s44_basis(criteria_met: str | None) -> Basis:
+    """The basis a SAR decision rests on: the s44 duty, the board's discretion, or neither."""
+    if criteria_met in ("mandatory_died", "mandatory_alive"):
+        return "mandatory"
+    return "discretionary" if criteria_met == "discretionary" else "criteria_not_met"
 
 
 def reasons_incomplete(*, authorised: bool, agencies: list[str], summary: str | None) -> list[str]:
@@ -74,6 +84,7 @@ class Screening(Value):
     outcome: ScreeningOutcome
     reasons: str
     screened_on: date
+    mandatory_override_reason: str | None = None
 
 
 class SarScopingReturn(Value):
@@ -82,9 +93,25 @@ class SarScopingReturn(Value):
 
 
 class SarDecision(Value):
+    """The sub-group's decision: a recommendation the independent chair reviews."""
+
     convene: bool
     decided_on: date
     reasons: str
+    other_steps: list[OtherStep] = Field(default_factory=list)
+    other_steps_detail: str = ""
+
+
+class ChairReview(Value):
+    """The independent chair's review of the sub-group's decision: confirmed, or overturned."""
+
+    confirmed: bool
+    on: date
+    reasons: str = ""
+    convene: bool  # the outcome, final
+    other_steps: list[OtherStep] = Field(default_factory=list)
+    other_steps_detail: str = ""
+    mandatory_override_reason: str | None = None
 
 
 class FamilyNotified(Value):
@@ -161,6 +188,7 @@ class SarCase(Aggregate):
     scoping_returns: dict[str, SarScopingReturn] = Field(default_factory=dict)
     scoping_reviewed_on: date | None = None
     decision: SarDecision | None = None
+    chair_review: ChairReview | None = None
     agreed_on: date | None = None
     family_notified: FamilyNotified | None = None
     reviewers: SarReviewers | None = None
@@ -202,19 +230,40 @@ class SarCase(Aggregate):
                                  recipient=self.family_contact, reason=reason, update=update,
                                  expected_sign_off_on=expected_sign_off_on)]
 
+    @property
+    def basis(self) -> Basis:
+        return s44_basis(self.criteria_met)
+
+    def _mandatory_override(self, reason: str | None, *, by_chair: bool, doing: str) -> str | None:
+        """A SAR the s44 duty requires is not set aside without the independent chair's recorded reason."""
+        why = (reason or "").strip() or None
+        if self.basis != "mandatory":
+            return why
+        if why is None:
+            raise RuleBroken(["body", "mandatory_override_reason"],
+                             f"this referral meets the Care Act s44 mandatory criteria: {doing} needs the "
+                             "independent chair's explicit override, with the reason")
+        if not by_chair:
+            raise NotTheChair("only the independent chair may override the Care Act s44 duty to arrange a SAR")
+        return why
+
     # --- screening and scoping -------------------------------------------------------------------
     def screen(self, *, business_manager_agrees: bool, panel_chair_agrees: bool, outcome: ScreeningOutcome,
-               reasons: str, today: date) -> list[Event]:
+               reasons: str, today: date, mandatory_override_reason: str | None = None,
+               by_chair: bool = False) -> list[Event]:
         self._need("received", doing="screening")
         if outcome == "proceed_to_scoping" and not (business_manager_agrees and panel_chair_agrees):
             raise RuleBroken(["body", "outcome"], "the business manager and the SAR panel chair both screen the "
                                                   "referral before it goes to scoping")
+        override = (self._mandatory_override(mandatory_override_reason, by_chair=by_chair,
+                                             doing="screening it out") if outcome == "not_proceeding" else None)
         self.screening = Screening(business_manager_agrees=business_manager_agrees,
                                    panel_chair_agrees=panel_chair_agrees, outcome=outcome, reasons=reasons,
-                                   screened_on=today)
+                                   screened_on=today, mandatory_override_reason=override)
         self.stage = "screened" if outcome == "proceed_to_scoping" else "not_convened"
         return [SarScreened(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
-                            outcome=outcome)]
+                            outcome=outcome, basis=self.basis,
+                            mandatory_override=bool(override) if self.basis == "mandatory" else None)]
 
     def sign_off_for_scoping(self, *, agencies: list[str], today: date) -> list[Event]:
         self._need("screened", doing="the independent chair's sign-off for scoping")
@@ -243,22 +292,79 @@ class SarCase(Aggregate):
         self.stage = "scoping_reviewed"
         return [self._milestone("scoping_reviewed", reviewed_on, anchor="scoping_reviewed_on")]
 
-    def decide(self, *, convene: bool, decided_on: date, reasons: str, today: date) -> list[Event]:
+    def decide(self, *, convene: bool, decided_on: date, reasons: str, today: date,
+               other_steps: list[OtherStep] | None = None, other_steps_detail: str = "") -> list[Event]:
+        """The sub-group's decision whether to convene a SAR. It meets the sub-group's clock; it is a
+        recommendation the independent chair reviews (``review_decision``, or ``agree`` for a SAR)."""
         self._need("scoping_reviewed", doing="the decision whether to convene a SAR")
         self._not_future(decided_on, today, "decided_on")
-        self.decision = SarDecision(convene=convene, decided_on=decided_on, reasons=reasons)
-        self.stage = "decided" if convene else "not_convened"
-        return [self._milestone("sar_decision_made", decided_on),
-                SarDecided(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
-                           convene=convene, decided_on=decided_on)]
+        steps = [] if convene else self._other_steps(other_steps, "a recommendation not to convene a SAR")
+        self.decision = SarDecision(convene=convene, decided_on=decided_on, reasons=reasons, other_steps=steps,
+                                    other_steps_detail="" if convene else other_steps_detail.strip())
+        self.stage = "decided" if convene else "not_convene_recommended"
+        return [self._milestone("sar_decision_made", decided_on)]
+
+    @staticmethod
+    def _other_steps(steps: list[OtherStep] | None, what: str) -> list[OtherStep]:
+        if not steps:
+            raise RuleBroken(["body", "other_steps"], f"{what} names the other steps taken instead of a SAR")
+        return list(dict.fromkeys(steps))
+
+    def review_decision(self, *, confirmed: bool, on: date, today: date, reasons: str = "",
+                        other_steps: list[OtherStep] | None = None, other_steps_detail: str = "",
+                        mandatory_override_reason: str | None = None, by_chair: bool = False) -> list[Event]:
+        """The independent chair confirms or overturns the sub-group's decision. Not convening is
+        final here, and the referrer is told (``SarDecided``); a SAR to convene is final when the chair
+        agrees it (``agree``), which commissions it."""
+        self._need("not_convene_recommended", "decided", doing="the independent chair's review of the decision")
+        if self.decision is None or self.chair_review is not None:
+            raise OutOfOrder("the independent chair has already reviewed this decision")
+        self._not_future(on, today, "on")
+        if on < self.decision.decided_on:
+            raise RuleBroken(["body", "on"], "the chair reviews the decision after the sub-group made it")
+        convene = self.decision.convene == confirmed
+        if self.decision.convene and confirmed:
+            raise OutOfOrder("the independent chair confirms a decision to convene a SAR by agreeing it "
+                             "(sar/agreement), which commissions it")
+        steps: list[OtherStep] = []
+        detail = ""
+        override = None
+        if not convene:
+            steps = (list(dict.fromkeys(other_steps)) if other_steps else
+                     self.decision.other_steps if confirmed else
+                     self._other_steps(other_steps, "overturning a decision to convene a SAR"))
+            detail = other_steps_detail.strip() or (self.decision.other_steps_detail if confirmed else "")
+            override = self._mandatory_override(mandatory_override_reason, by_chair=by_chair,
+                                                doing="not convening a SAR")
+        self.chair_review = ChairReview(confirmed=confirmed, on=on, reasons=reasons.strip(), convene=convene,
+                                        other_steps=steps, other_steps_detail=detail,
+                                        mandatory_override_reason=override)
+        if convene:
+            self.stage = "decided"  # the chair agrees it next (sar/agreement), which commissions it
+            return []
+        self.stage = "not_convened"
+        return [self._decided(convene=False)]
+
+    def _decided(self, *, convene: bool) -> SarDecided:
+        assert self.decision is not None
+        review = self.chair_review
+        return SarDecided(
+            case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency, convene=convene,
+            decided_on=self.decision.decided_on, confirmed_by_chair=review.confirmed if review else True,
+            chair_reviewed_on=review.on if review else self.agreed_on,
+            other_steps=review.other_steps if review else [], basis=self.basis,
+            mandatory_override=(bool(review and review.mandatory_override_reason)
+                                if self.basis == "mandatory" else None))
 
     def agree(self, *, agreed_on: date, today: date) -> list[Event]:
-        """The independent chair agrees the SAR; agreeing it commissions it."""
+        """The independent chair agrees the SAR; agreeing it commissions it, and makes the decision to
+        convene final (the referrer is told)."""
         self._need("decided", doing="the chair's agreement")
         self._not_future(agreed_on, today, "agreed_on")
         self.agreed_on = agreed_on
         self.stage = "commissioned"
-        return [self._milestone("sar_agreed", agreed_on, anchor="agreed_on"),
+        return [self._decided(convene=True),
+                self._milestone("sar_agreed", agreed_on, anchor="agreed_on"),
                 self._milestone("sar_commissioned", agreed_on, anchor="commissioned_on")]
 
     # --- the review --------------------------------------------------------------------------------

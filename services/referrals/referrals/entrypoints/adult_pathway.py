@@ -24,6 +24,7 @@ from ..application.commands.adult import (
     RecordFindings,
     ResumeSar,
     ReturnSarScoping,
+    ReviewSarDecision,
     ScreenSar,
     SignOffSar,
     SubmitImr,
@@ -49,16 +50,22 @@ def route(path: str, command: type[Command], roles: tuple[str, ...],
     declare_step(router, path, command, roles, use_case, SarProgress.of, SarProgress, doc, name=f"sar_{action}")
 
 
-route("/screening", ScreenSar, BU, steps.screen, "sar_screened",
-      "Screening by the business manager and the SAR panel chair; the referrer is told.")
+route("/screening", ScreenSar, BU + CHAIR, steps.screen, "sar_screened",
+      """Screening by the business manager and the SAR panel chair; the referrer is told. A referral that
+    meets the Care Act s44 mandatory criteria is screened out only by the independent chair, with
+    `mandatory_override_reason`.""")
 route("/scoping", NameAgencies, CHAIR, steps.sign_off_for_scoping, "signed_off_for_scoping",
       "The independent chair signs the referral off for scoping by these agencies.")
 route("/scoping-review", RecordDate, BU, steps.review_scoping, "scoping_reviewed",
       "The SAR rapid review panel reviewed the agencies' scoping.")
 route("/decision", DecideSar, BU, steps.decide, "sar_decided",
-      "The sub-group's decision whether to convene a SAR (target 6 weeks, at the latest 8, after receipt).")
+      """The sub-group's decision whether to convene a SAR (target 6 weeks, at the latest 8, after receipt),
+    with the other steps when it is not to: a recommendation the independent chair reviews.""")
+route("/decision/confirmation", ReviewSarDecision, CHAIR, steps.review_decision, "sar_decision_reviewed",
+      """The independent chair confirms or overturns the sub-group's decision. Not convening is final here
+    and the referrer is told; a SAR to convene is final when the chair agrees it (`agreement`).""")
 route("/agreement", RecordDate, CHAIR, steps.agree, "sar_agreed",
-      "The independent chair agrees the SAR, which commissions it.")
+      "The independent chair agrees the SAR, which commissions it and makes the decision final.")
 route("/family-contact", RecordFamilyContact, BU, steps.record_family_contact, "family_contact_recorded",
       "Who the partnership writes to: the adult, a family member or an advocate.")
 route("/family-notified", TellFamily, BU, steps.tell_family, "family_notified",

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from safeguard_shared.partnership import Principal, require_own_agency
 from safeguard_shared.service import ServiceRuntime
 
-from ..application.errors import CaseNotFound, NotAllowed, NotYourAgency, OutOfOrder, RuleBroken
+from ..application.errors import CaseNotFound, NotAllowed, NotTheChair, NotYourAgency, OutOfOrder, RuleBroken
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ async def answer(call: Awaitable[T]) -> T | JSONResponse:
         return rules_broken([exc])
     except CaseNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except (NotAllowed, NotYourAgency) as exc:
+    except (NotAllowed, NotTheChair, NotYourAgency) as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except OutOfOrder as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None

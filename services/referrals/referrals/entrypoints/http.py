@@ -1,7 +1,9 @@
 """HTTP routes of the intake and the case (prefix /v1)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from safeguard_shared.auth import CurrentPrincipal, require_roles
@@ -17,36 +19,55 @@ router = APIRouter(prefix="/v1", tags=["referrals"])
 
 REFERRING_ROLES = ("referrer", "safeguarding_lead", "business_unit")
 
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Send the same key again (from the same agency) to get the same case rather than a second one")]
+ALREADY_RECEIVED: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Like a referral already received: that case, with `duplicate_of` and a `message`; "
+                   "no second case is opened"}}
+T = TypeVar("T")
 
-@router.post("/referrals/child", status_code=status.HTTP_201_CREATED, response_model=ChildReferralAccepted)
-async def refer_child(referral: ReferChild, principal: CurrentPrincipal,
-                      request: Request) -> ChildReferralAccepted | JSONResponse:
+
+def _with_status(response: Response, answered: tuple[int, T] | JSONResponse) -> T | JSONResponse:
+    if isinstance(answered, JSONResponse):
+        return answered
+    response.status_code, body = answered
+    return body
+
+
+@router.post("/referrals/child", status_code=status.HTTP_201_CREATED, response_model=ChildReferralAccepted,
+             response_model_exclude_unset=True, responses=ALREADY_RECEIVED)
+async def refer_child(referral: ReferChild, principal: CurrentPrincipal, request: Request, response: Response,
+                      idempotency_key: IdempotencyKey = None) -> ChildReferralAccepted | JSONResponse:
     """Refer a serious incident concerning a child (agreed by the referring organisation's safeguarding lead)."""
     require_roles(principal, *REFERRING_ROLES)
     service = runtime(request)
     settings = service.settings
     awaits = isinstance(settings, ReferralsSettings) and settings.panel_notice_awaits_la_confirmation
-    return await answer(intake.open_child_case(referral, principal, service.unit_of_work(),
-                                               panel_notice_awaits_confirmation=awaits))
+    return _with_status(response, await answer(intake.open_child_case(
+        referral, principal, service.unit_of_work(), panel_notice_awaits_confirmation=awaits,
+        idempotency_key=idempotency_key)))
 
 
 @router.post("/referrals/adult", status_code=status.HTTP_201_CREATED, response_model=AdultReferralOutcome,
-             response_model_exclude_unset=True)
-async def refer_adult(referral: ReferAdult, principal: CurrentPrincipal,
-                      request: Request) -> AdultReferralOutcome | JSONResponse:
+             response_model_exclude_unset=True, responses=ALREADY_RECEIVED)
+async def refer_adult(referral: ReferAdult, principal: CurrentPrincipal, request: Request, response: Response,
+                      idempotency_key: IdempotencyKey = None) -> AdultReferralOutcome | JSONResponse:
     """Request a safeguarding adult review. A well-formed but incomplete referral is recorded as
     ``returned`` with the reasons (and the referrer told); it is not an HTTP error."""
     require_roles(principal, *REFERRING_ROLES)
-    return await answer(intake.open_adult_case(referral, principal, runtime(request).unit_of_work()))
+    return _with_status(response, await answer(intake.open_adult_case(
+        referral, principal, runtime(request).unit_of_work(), idempotency_key=idempotency_key)))
 
 
 @router.post("/referrals/adult/{case_id}/resubmission", status_code=status.HTTP_201_CREATED,
              response_model=AdultReferralOutcome, response_model_exclude_unset=True)
-async def resubmit_adult(case_id: str, referral: ReferAdult, principal: CurrentPrincipal,
-                         request: Request) -> AdultReferralOutcome | JSONResponse:
+async def resubmit_adult(case_id: str, referral: ReferAdult, principal: CurrentPrincipal, request: Request,
+                         response: Response) -> AdultReferralOutcome | JSONResponse:
     """Resubmit a returned SAR referral, complete this time."""
     require_roles(principal, *REFERRING_ROLES)
-    return await answer(intake.open_adult_case(referral, principal, runtime(request).unit_of_work(), case_id))
+    return _with_status(response, await answer(intake.open_adult_case(
+        referral, principal, runtime(request).unit_of_work(), case_id)))
 
 
 @router.get("/cases/{case_id}", response_model=CaseView, response_model_exclude_unset=True)

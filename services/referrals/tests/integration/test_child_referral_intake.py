@@ -14,18 +14,10 @@ from sqlalchemy import select
 
 from referrals.adapters.orm import case_history, case_reads, cases, outbox
 from safeguard_shared.contracts import Envelope
-from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, example_child_referral, migrated, running
+from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, example_child_referral, running
 from safeguard_testing.toy import eventually
 
 CHILD = "/v1/referrals/child"
-
-
-@pytest.fixture
-async def referrals(databases, tmp_path, issuer):
-    """The intake on its migrated store; no broker, so the outbox keeps exactly what a request wrote."""
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
-                        issuer=issuer) as service:
-        yield service
 
 
 @pytest.fixture
@@ -279,16 +271,8 @@ async def test_reading_a_case_needs_a_token_and_an_unknown_case_is_404(referrals
         assert (await session.execute(select(case_reads))).first() is None
 
 
-async def test_an_adult_sar_referral_opens_a_case(referrals, issuer):
-    sar = {
-        "referring_agency": "icb",
-        "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2026-12-21"},
-        "received_on": "2026-12-21",
-        "adult": {"reference": "A-311", "date_of_birth": "1948-09-12"},
-        "criteria": {"died": True, "abuse_or_neglect": "suspected", "concern_agencies_could_have_worked_better": True},
-        "summary": "…",
-        "involved_agencies": ["adult_social_care", "icb", "police", "housing"],
-    }
+async def test_an_adult_sar_referral_opens_a_case(referrals, issuer, adult_referral):
+    sar = adult_referral()
     response = await referrals.client.post("/v1/referrals/adult", json=sar, headers=bearer(issuer, "icb", "referrer"))
 
     assert response.status_code == 201

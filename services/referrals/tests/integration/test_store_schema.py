@@ -1,19 +1,10 @@
 """The migration and the tables the code uses stay in step, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from referrals.adapters.orm import metadata
-from safeguard_testing.apps import migrated
-
-
-@pytest.fixture
-async def referrals(databases, tmp_path, issuer):
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
-                        issuer=issuer) as service:
-        yield service
 
 
 async def test_the_migrated_store_has_exactly_the_tables_and_columns_the_code_uses(referrals):

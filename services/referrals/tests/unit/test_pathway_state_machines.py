@@ -102,3 +102,16 @@ def test_the_state_survives_a_round_trip_through_json():
     assert SarCase.from_state(sar.to_state()) == sar
     child = a_rapid_review()
     assert ChildCase.from_state(child.to_state()) == child
+
+
+def test_a_meeting_held_early_or_off_its_booked_date_needs_a_reason_and_keeps_it():
+    case = a_rapid_review()
+    case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
+                         outside_window_reason=None)
+    with pytest.raises(RuleBroken, match="before its window opens on Monday 4 January 2027") as early:
+        case.hold_meeting(held_on=date(2026, 12, 30), today=date(2027, 1, 6))
+    with pytest.raises(RuleBroken, match=r"other than the one booked \(Tuesday 5 January 2027\)") as moved:
+        case.hold_meeting(held_on=date(2027, 1, 6), today=date(2027, 1, 6))
+    assert early.value.loc == moved.value.loc == ["body", "reason"]
+    case.hold_meeting(held_on=date(2027, 1, 6), today=date(2027, 1, 6), reason=" chair delayed ")
+    assert (case.meeting_held_on, case.meeting_held_reason) == (date(2027, 1, 6), "chair delayed")

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from safeguard_shared.contracts.referrals import OtherStep
+
 from . import Command
 
 
@@ -14,6 +16,9 @@ class ScreenSar(Command):
     panel_chair_agrees: bool
     outcome: Literal["proceed_to_scoping", "not_proceeding"]
     reasons: str = Field(min_length=1, max_length=5000)
+    mandatory_override_reason: str | None = Field(
+        default=None, max_length=5000, description="The independent chair's reason for screening out a referral "
+        "that meets the Care Act s44 mandatory criteria (required then, and only the chair may give it)")
 
 
 class NameAgencies(Command):
@@ -31,9 +36,29 @@ class RecordDate(Command):
 
 
 class DecideSar(Command):
+    """The sub-group's decision: a recommendation the independent chair reviews."""
+
     convene: bool
     decided_on: date
     reasons: str = Field(min_length=1, max_length=5000)
+    other_steps: list[OtherStep] = Field(default_factory=list, description="What is done instead of a SAR "
+                                         "(required when not convening)")
+    other_steps_detail: str = Field(default="", max_length=5000, description="Who does what (kept in this "
+                                    "service; never in an event)")
+
+
+class ReviewSarDecision(Command):
+    """The independent chair confirms (``confirmed``) or overturns the sub-group's decision."""
+
+    confirmed: bool
+    on: date
+    reasons: str = Field(default="", max_length=5000)
+    other_steps: list[OtherStep] = Field(default_factory=list, description="When the outcome is not to "
+                                         "convene: the other steps (by default the sub-group's)")
+    other_steps_detail: str = Field(default="", max_length=5000)
+    mandatory_override_reason: str | None = Field(
+        default=None, max_length=5000, description="Why a SAR the Care Act s44 duty requires is not convened "
+        "(required then)")
 
 
 class TellFamily(Command):

@@ -36,6 +36,8 @@ class RecordAttendance(Command):
 
 class RecordMeetingHeld(Command):
     held_on: date
+    reason: str | None = Field(None, max_length=2000, description="Why it was held before its window, or on a "
+                               "date other than the one booked (required then)")
 
 
 class DecideRapidReview(Command):
