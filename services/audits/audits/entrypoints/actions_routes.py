@@ -1,7 +1,6 @@
 """HTTP routes for action plans: from audits and from reviews, progress, completion, export (prefix /v1)."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
@@ -9,6 +8,7 @@ from pydantic import Field
 
 from safeguard_shared.auth import CurrentPrincipal
 from safeguard_shared.partnership import Agency
+from safeguard_shared.types import BusinessDate
 
 from ..adapters.exports import to_csv, to_xlsx
 from ..application import actions as use_cases
@@ -29,11 +29,11 @@ EXPORT_COLUMNS = ["action_id", "source", "audit_id", "case_id", "owning_agency",
 class ActionIn(Strict):
     description: str = Field(min_length=1, max_length=5000)
     owning_agency: Agency
-    due_on: date
+    due_on: BusinessDate
 
 
 class DueDateIn(Strict):
-    due_on: date
+    due_on: BusinessDate
 
 
 class ProgressIn(Strict):
@@ -42,7 +42,7 @@ class ProgressIn(Strict):
 
 class CompletionIn(Strict):
     evidence: str = Field(min_length=1, max_length=20000)
-    completed_on: date | None = None
+    completed_on: BusinessDate | None = None
 
 
 @router.post("/audits/{audit_id}/actions", status_code=status.HTTP_201_CREATED, response_model=ActionDetail)

@@ -1,7 +1,6 @@
 """HTTP routes for themes and the steps of a multi-agency case file audit (prefix /v1)."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
@@ -9,6 +8,7 @@ from pydantic import Field, model_validator
 
 from safeguard_shared.auth import CurrentPrincipal
 from safeguard_shared.partnership import Agency
+from safeguard_shared.types import BusinessDate
 
 from ..application import audit_steps as steps
 from ..application import audits as use_cases
@@ -41,7 +41,7 @@ class ScopeIn(Strict):
 class AuditIn(Strict):
     theme: str = Field(min_length=1, max_length=200)
     kind: Literal["children", "adults"]
-    qa_meeting_on: date
+    qa_meeting_on: BusinessDate
     theme_id: str | None = None
     # The scope may be agreed when the audit is planned, or later with PUT /v1/audits/{id}/scope.
     theme_lead: str | None = Field(default=None, min_length=1, max_length=200)
@@ -76,7 +76,7 @@ class InviteeIn(Strict):
 
 
 class InvitationsIn(Strict):
-    held_on: date
+    held_on: BusinessDate
     venue: str | None = Field(default=None, max_length=300)
     programme: list[ProgrammeItemIn] = Field(min_length=1)
     invitees: list[InviteeIn] = Field(min_length=1)
@@ -88,7 +88,7 @@ class AttendeeIn(Strict):
 
 
 class AttendanceIn(Strict):
-    held_on: date
+    held_on: BusinessDate
     attended: list[AttendeeIn] = []
     absence_reasons: dict[Agency, str] = {}
 
@@ -100,7 +100,7 @@ class FindingsIn(Strict):
 
 class RatificationIn(Strict):
     by: Literal["children_partnership_group", "safeguarding_adults_board", "executive"]
-    ratified_on: date
+    ratified_on: BusinessDate
 
 
 class GoodPracticeIn(Strict):
@@ -109,7 +109,7 @@ class GoodPracticeIn(Strict):
 
 
 class ReportIn(Strict):
-    presented_on: date
+    presented_on: BusinessDate
 
 
 class LearningIn(Strict):
@@ -119,7 +119,7 @@ class LearningIn(Strict):
 
 
 class BriefingIn(Strict):
-    held_on: date
+    held_on: BusinessDate
     title: str = Field(default="Lunchtime briefing", min_length=1, max_length=200)
     attendees: int = Field(ge=0, le=100000)
     agencies: list[Agency] = []

@@ -7,7 +7,6 @@ The population comes as JSON (``{"population": [case references], "seed"?}``, do
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -15,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from safeguard_shared.auth import CurrentPrincipal
 from safeguard_shared.partnership import AGENCIES
+from safeguard_shared.types import BusinessDate
 
 from ..application import queries
 from ..application import sampling as use_cases
@@ -45,7 +45,7 @@ class Options(Strict):
 
 class AuditedCase(Strict):
     case_ref: str = Field(min_length=1, max_length=100)
-    audited_on: date
+    audited_on: BusinessDate
 
 
 class ExcludedReference(Strict):
@@ -164,7 +164,7 @@ async def record_audited_cases(body: AuditedCasesIn, principal: CurrentPrincipal
 
 @router.get("/audited-cases", response_model=list[AuditedCaseOut])
 async def list_audited_cases(principal: CurrentPrincipal, request: Request,
-                             since: date | None = None) -> list[dict[str, Any]]:
+                             since: BusinessDate | None = None) -> list[dict[str, Any]]:
     """The audited cases (every draw adds its four), newest last."""
     require_qa(principal)
     return await queries.list_audited_cases(runtime_of(request).unit_of_work(), since)

@@ -277,3 +277,20 @@ async def test_an_adult_sar_referral_opens_a_case(referrals, issuer, adult_refer
 
     assert response.status_code == 201
     assert {"case_id", "case_ref", "status"} <= set(response.json())
+
+
+OUT_OF_RANGE = [
+    ({"child": {"date_of_birth": "1899-12-31"}}, ["body", "child", "date_of_birth"]),
+    ({"incident": {"occurred_on": "0001-01-01"}}, ["body", "incident", "occurred_on"]),
+    ({"received_on": "9999-12-31"}, ["body", "received_on"]),
+]
+
+
+async def test_a_date_outside_1900_to_2200_is_refused_naming_the_field_and_the_range(referrals, police_referrer):
+    for change, field in OUT_OF_RANGE:
+        response = await referrals.client.post(CHILD, json=example_child_referral(**change), headers=police_referrer)
+
+        assert response.status_code == 422, (change, response.text)
+        problems = {tuple(p["loc"]): p["msg"] for p in response.json()["detail"]}
+        assert "1 January 1900 to 31 December 2200" in problems[tuple(field)], problems
+        assert await nothing_written(referrals), change

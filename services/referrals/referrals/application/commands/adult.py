@@ -1,12 +1,12 @@
 """The steps of a safeguarding adult review after intake."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
 from safeguard_shared.contracts.referrals import OtherStep
+from safeguard_shared.types import BusinessDate
 
 from . import Command
 
@@ -32,14 +32,14 @@ class ReturnSarScoping(Command):
 
 
 class RecordDate(Command):
-    on: date
+    on: BusinessDate
 
 
 class DecideSar(Command):
     """The sub-group's decision: a recommendation the independent chair reviews."""
 
     convene: bool
-    decided_on: date
+    decided_on: BusinessDate
     reasons: str = Field(min_length=1, max_length=5000)
     other_steps: list[OtherStep] = Field(default_factory=list, description="What is done instead of a SAR "
                                          "(required when not convening)")
@@ -51,7 +51,7 @@ class ReviewSarDecision(Command):
     """The independent chair confirms (``confirmed``) or overturns the sub-group's decision."""
 
     confirmed: bool
-    on: date
+    on: BusinessDate
     reasons: str = Field(default="", max_length=5000)
     other_steps: list[OtherStep] = Field(default_factory=list, description="When the outcome is not to "
                                          "convene: the other steps (by default the sub-group's)")
@@ -62,14 +62,14 @@ class ReviewSarDecision(Command):
 
 
 class TellFamily(Command):
-    notified_on: date
+    notified_on: BusinessDate
     by: str = Field(min_length=1, max_length=200, description="the chair, or the nominated senior professional")
     method: str = Field(min_length=1, max_length=200)
 
 
 class CommissionSarReviewers(Command):
     reviewers: list[str] = Field(min_length=1)
-    commissioned_on: date
+    commissioned_on: BusinessDate
 
 
 class SubmitImr(Command):
@@ -82,7 +82,7 @@ class SubmitImr(Command):
 
 
 class HoldPanelMeeting(Command):
-    held_on: date
+    held_on: BusinessDate
     progress: str = Field(min_length=1)
     immediate_risks: str = Field(min_length=1)
     learning_to_share: str = Field(min_length=1)
@@ -92,7 +92,7 @@ class HoldPanelMeeting(Command):
 
 
 class SignOffSar(Command):
-    signed_off_on: date
+    signed_off_on: BusinessDate
     publish: Literal["full", "summary"]
 
 
@@ -102,13 +102,13 @@ class SarRecommendation(Command):
 
 
 class PublishSar(Command):
-    published_on: date
+    published_on: BusinessDate
     recommendations: list[SarRecommendation] = []
 
 
 class DelaySar(Command):
     reason: str = Field(min_length=3, max_length=5000, description="e.g. parallel court proceedings")
-    expected_sign_off_on: date | None = None
+    expected_sign_off_on: BusinessDate | None = None
 
 
 class UpdateOnDelay(Command):

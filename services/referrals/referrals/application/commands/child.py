@@ -2,19 +2,19 @@
 record them."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
 from safeguard_shared.partnership import Agency
+from safeguard_shared.types import BusinessDate
 
 from . import Command
 
 
 class RequestScoping(Command):
     involved_agencies: list[Agency] = Field(min_length=1, description="the agencies confirmed as involved")
-    meeting_on: date
+    meeting_on: BusinessDate
     outside_window_reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -35,7 +35,7 @@ class RecordAttendance(Command):
 
 
 class RecordMeetingHeld(Command):
-    held_on: date
+    held_on: BusinessDate
     reason: str | None = Field(None, max_length=2000, description="Why it was held before its window, or on a "
                                "date other than the one booked (required then)")
 
@@ -50,7 +50,7 @@ class DecideRapidReview(Command):
 class RecordPanelResponse(Command):
     response: Literal["endorsed", "challenged", "accepted_as_completed_review"]
     details: str | None = Field(default=None, max_length=20000)
-    received_on: date
+    received_on: BusinessDate
 
 
 class CommissionCsprReviewers(Command):
@@ -72,7 +72,7 @@ class AddDraft(Command):
 
 
 class SendFinalReport(Command):
-    planned_publication_on: date
+    planned_publication_on: BusinessDate
 
 
 class NewRecommendation(Command):
@@ -81,7 +81,7 @@ class NewRecommendation(Command):
 
 
 class PublishCspr(Command):
-    published_on: date
+    published_on: BusinessDate
     in_full: bool
     reasons_not_in_full: str | None = None
     recommendations: list[NewRecommendation] = []

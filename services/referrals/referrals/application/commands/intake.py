@@ -1,12 +1,12 @@
 """The referrals an agency sends (docs/architecture.md, "Stable interface")."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from safeguard_shared.partnership import Agency
+from safeguard_shared.types import BusinessDate
 
 from . import Command
 
@@ -19,19 +19,19 @@ def _each_once(values: list[str]) -> list[str]:
 
 class SafeguardingLead(Command):
     name: str = Field(min_length=1, max_length=200)
-    agreed_on: date
+    agreed_on: BusinessDate
 
 
 class Child(Command):
     reference: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
+    date_of_birth: BusinessDate
     looked_after: bool
     care_leaver: bool = False
 
 
 class Incident(Command):
-    occurred_on: date
-    became_aware_on: date
+    occurred_on: BusinessDate
+    became_aware_on: BusinessDate
     outcome: Literal["died", "seriously_harmed"]
     abuse_or_neglect: Literal["known", "suspected", "not_suspected"]
     summary: str = Field(min_length=1, max_length=20000)
@@ -42,7 +42,7 @@ class ReferChild(Command):
 
     referring_agency: Agency
     safeguarding_lead: SafeguardingLead
-    received_on: date | None = None
+    received_on: BusinessDate | None = None
     child: Child
     incident: Incident
     involved_agencies: list[Agency] = Field(min_length=1)
@@ -53,12 +53,12 @@ class ReferChild(Command):
 class AuthorisedBy(Command):
     name: str = Field(min_length=1, max_length=200)
     role: Literal["safeguarding_lead", "senior_manager"]
-    authorised_on: date
+    authorised_on: BusinessDate
 
 
 class Adult(Command):
     reference: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
+    date_of_birth: BusinessDate
 
 
 class Criteria(Command):
@@ -99,7 +99,7 @@ class ReferAdult(Command):
 
     referring_agency: Agency
     authorised_by: AuthorisedBy | None = None
-    received_on: date | None = None
+    received_on: BusinessDate | None = None
     adult: Adult
     criteria: Criteria
     summary: str | None = Field(default=None, max_length=20000)
