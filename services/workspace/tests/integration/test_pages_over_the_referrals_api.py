@@ -205,3 +205,31 @@ async def test_a_service_that_does_not_answer_is_explained_not_crashed_on(tmp_pa
         await sign_in(browser, "PC Jo Bloggs", "police", "referrer")
         page = await browser.get("/cases", params={"q": "RR-"})
         assert page.status_code == 503 and "Sorry, there is a problem with the service" in page.text
+
+
+async def test_the_same_referral_sent_twice_is_one_case_and_the_page_says_so(stack):
+    """A double click, or the page sent again: the form's own key answers the same case. The same
+    incident referred again on a fresh form is recognised as a likely duplicate: no second case, and the
+    person is told which case it is."""
+    services, _, browser = stack
+    await sign_in(browser, "PC Jo Bloggs", "police", "referrer")
+    page = await browser.get("/referrals/child/new")
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', page.text).group(1)
+    form = {**referral_form(), "idempotency_key": key, "csrf_token": csrf_of(page.text)}
+    first = await browser.post("/referrals/child", data=form)
+    second = await browser.post("/referrals/child", data=form)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert await services["referrals"].count(cases) == 1
+
+    fresh = await browser.get("/referrals/child/new")
+    again = await browser.post("/referrals/child", data={**referral_form(), "csrf_token": csrf_of(fresh.text),
+                                                          "idempotency_key": re.search(
+                                                              r'name="idempotency_key" value="([0-9a-f-]{36})"',
+                                                              fresh.text).group(1)})
+    assert again.status_code == 303 and again.headers["location"] == first.headers["location"]
+    assert await services["referrals"].count(cases) == 1
+    case_page = await browser.get(again.headers["location"])
+    (row,) = await services["referrals"].rows(cases)
+    assert f"This referral was already made: case {row['case_ref']}" in case_page.text
+    assert "No second case was opened" in case_page.text

@@ -30,9 +30,12 @@ class ReferralsApi:
             body = {"detail": response.text}
         return ApiAnswer(response.status_code, body)
 
-    async def refer_child(self, token: str, referral: dict[str, Any]) -> ApiAnswer:
-        return await self._answer(await self._client.post("/v1/referrals/child", json=referral,
-                                                          headers=self._auth(token)))
+    async def refer_child(self, token: str, referral: dict[str, Any], *,
+                          idempotency_key: str | None = None) -> ApiAnswer:
+        # The form's own key: sending the same form twice (a double click, a resent page) answers the
+        # same case instead of opening another.
+        headers = self._auth(token) | ({"Idempotency-Key": idempotency_key} if idempotency_key else {})
+        return await self._answer(await self._client.post("/v1/referrals/child", json=referral, headers=headers))
 
     async def case(self, token: str, case_id: str) -> ApiAnswer:
         return await self._answer(await self._client.get(f"/v1/cases/{case_id}", headers=self._auth(token)))

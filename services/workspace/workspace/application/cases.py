@@ -25,6 +25,9 @@ class NotFound(Exception):
 class ReferralOutcome:
     case: dict[str, Any] | None = None
     errors: list[FieldError] = field(default_factory=list)
+    # The referrals service found the same referral already made (same child, incident date and agency):
+    # no second case was opened, and ``case`` is the existing one.
+    duplicate: bool = False
 
 
 def _message(body: Any) -> str:
@@ -34,9 +37,11 @@ def _message(body: Any) -> str:
 
 async def refer_child(api: ReferralsApi, token: str, form: FormData) -> ReferralOutcome:
     referral, problems = form_to_referral(form)
-    answer = await api.refer_child(token, referral)
+    answer = await api.refer_child(token, referral, idempotency_key=next(iter(form.get("idempotency_key") or []), None))
     if answer.status == 201:
         return ReferralOutcome(case=answer.body)
+    if answer.status == 200 and isinstance(answer.body, Mapping) and answer.body.get("duplicate_of"):
+        return ReferralOutcome(case=dict(answer.body), duplicate=True)
     if answer.status == 422:
         return ReferralOutcome(errors=errors_from_api(answer.body.get("detail"), problems))
     if answer.status == 401:

@@ -1,6 +1,8 @@
 """Referring a child, a case's page, and finding a case by its reference."""
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -36,6 +38,8 @@ async def child_referral_form(request: Request) -> Response:
     if session is None:
         return web.to_sign_in(request)
     values = {"referring_agency": [session.agency]} if session.agency != "partnership" else {}
+    # One key per form: the same form sent twice (a double click, a page sent again) is one referral.
+    values["idempotency_key"] = [str(uuid.uuid4())]
     return web.page(request, "child_referral.html", session, fields=CHILD_REFERRAL, values=values)
 
 
@@ -88,6 +92,10 @@ async def refer_child(request: Request) -> Response:
         return web.page(request, "child_referral.html", session, fields=CHILD_REFERRAL, values=form,
                         errors=outcome.errors)
     case = outcome.case
+    if outcome.duplicate:
+        await ws.store.set_flash(session.session_id, {"kind": "duplicate", "case_ref": case["case_ref"],
+                                                      "message": case.get("message")})
+        return web.see_other(f"/cases/{case['case_id']}")
     await ws.store.set_flash(session.session_id, {"kind": "referred", "case_ref": case["case_ref"],
                                                   "status": case.get("status"),
                                                   "notices_owed": case.get("notices_owed") or []})
