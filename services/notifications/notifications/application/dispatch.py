@@ -211,8 +211,9 @@ class Dispatcher:
 
 
 def _occasion(row: Row) -> str | None:
+    # In words, never an id: the message log keeps the case's id, not its reference (README).
     if row["case_id"]:
-        return f"case {row['case_id']}"
+        return "a case"
     if row["audit_id"]:
-        return f"audit {row['audit_id']}"
+        return "a multi-agency case file audit"
     return None

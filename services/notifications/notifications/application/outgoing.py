@@ -7,7 +7,7 @@ at all. Everything the message says is fixed here, so every attempt sends the sa
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from safeguard_shared.bus import PermanentError
@@ -32,6 +32,8 @@ class Outgoing:
     partnership: str
     channel: str
     pdf: PdfRenderer
+    # How a recipient reaches the partnership: address lines, phone and e-mail (settings, README).
+    contact: dict[str, Any] = field(default_factory=lambda: {"address": [], "phone": "", "email": ""})
 
     def recipient(self, owed: MessageOwed) -> dict[str, Any]:
         """Name and address: the event's own recipient, else the directory's for the kind."""
@@ -70,7 +72,8 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     recipient = outgoing.recipient(owed)
     now = uow.now()
     today = uow.clock.today()
-    values = {**context, **owed.context, "partnership": outgoing.partnership, "recipient_name": recipient["name"],
+    values = {**context, **owed.context, "partnership": outgoing.partnership, "contact": outgoing.contact,
+              "recipient_name": recipient["name"],
               "agency": owed.agency or context.get("agency")}
     text = render(owed.template, **values)
     route = owed.route
@@ -80,10 +83,10 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     else:
         # Post, or a restriction to check: the business unit gets the letter to act on.
         to = business_unit
-        body = render("letter_for_business_unit", partnership=outgoing.partnership,
+        body = render("letter_for_business_unit", partnership=outgoing.partnership, contact=outgoing.contact,
                       recipient_name=business_unit["name"], route=route, addressee=owed.to.name,
                       restriction=owed.to.restriction, postal_address=list(owed.to.postal_address),
-                      letter_subject=owed.subject)
+                      letter_subject=owed.subject, case_ref=values.get("case_ref"))
     documents = []
     if owed.is_letter:
         documents.append(("letter.pdf", "letter", outgoing.pdf.render(

@@ -54,7 +54,7 @@ async def when_a_referral_is_returned_send_it_back_with_the_reasons(
     # A resubmitted referral returned again owes another letter: this return is this event (its id).
     owed = messages.when_a_referral_is_returned_send_it_back_with_the_reasons(
         event.case_id, event.pathway, event.referring_agency, event.reasons, returned=_this_event(uow))
-    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context={**_base(outgoing), "case_ref": event.case_ref})
 
 
 async def when_a_sar_referral_is_screened_tell_the_referrer(
