@@ -19,7 +19,7 @@ class NotificationSettings(ServiceSettings):
     # How a recipient reaches the partnership's business unit: at the foot of every message and letter.
     # The defaults are EXAMPLES (a reserved telephone number and domain): set your own before go-live.
     partnership_address: str = Field(
-        default="Safeguarding Partnership Business Unit, Example House, 1 Example Street, Exampletown EX1 1AA",
+        default="Example House, 1 Example Street, Exampletown EX1 1AA",
         validation_alias="NOTIFICATIONS_PARTNERSHIP_ADDRESS")  # lines separated by commas
     partnership_phone: str = Field(default="01632 960000", validation_alias="NOTIFICATIONS_PARTNERSHIP_PHONE")
     partnership_email: str = Field(default="business-unit@partnership.example",

@@ -14,6 +14,7 @@ from safeguard_shared.bus import PermanentError
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import message_log
+from ..adapters.calendar import Meeting, meeting_request
 from ..adapters.pdf import PdfRenderer
 from ..adapters.templates import render
 from ..domain.delivery import QUEUED
@@ -92,6 +93,10 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
         documents.append(("letter.pdf", "letter", outgoing.pdf.render(
             text, title=owed.subject, dated=today, at=now,
             address_lines=(owed.to.name, *owed.to.postal_address) if owed.to and owed.to.postal_address else ())))
+    if isinstance(values.get("calendar"), Meeting) and route == "email":
+        # The meeting as a calendar invitation Outlook accepts (adapters/calendar.py), for this recipient.
+        invitation = meeting_request(values["calendar"], to["address"], stamp=now)
+        documents.append(("invitation.ics", "invitation", invitation))
     if owed.template in ATTACHED_DOCUMENTS:
         document, filename = ATTACHED_DOCUMENTS[owed.template]
         documents.append((filename, "document", outgoing.pdf.render(

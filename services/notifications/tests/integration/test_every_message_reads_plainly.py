@@ -57,8 +57,7 @@ RULE_KEY = re.compile("|".join(re.escape(key) for key in sorted(RULES, key=len, 
 
 # What the partnership configures about itself (NOTIFICATIONS_PARTNERSHIP_*).
 PARTNERSHIP = dict(partnership="Northshire Safeguarding Children and Adults Partnership",
-                   partnership_address="Northshire Safeguarding Partnership, County Hall, Market Street, "
-                                       "Northtown NT1 1AA",
+                   partnership_address="County Hall, Market Street, Northtown NT1 1AA",
                    partnership_phone="01632 960123", partnership_email="safeguarding.partnership@northshire.example")
 CONTACT = ("Northshire Safeguarding Children and Adults Partnership", "County Hall", "Northtown NT1 1AA",
            "01632 960123", "safeguarding.partnership@northshire.example")
@@ -240,3 +239,58 @@ async def test_a_failed_message_tells_the_business_unit_in_words_and_without_ids
     # The message log keeps the case's id, not its reference (README, "Not yet"): "a case", never the id.
     assert "For: a case" in flat and "Monday 4 January 2027" not in flat
     assert all(detail in flat for detail in CONTACT), body
+
+
+async def test_a_meeting_invitation_gives_the_date_time_and_place_and_a_calendar_invitation_outlook_accepts(service):
+    from icalendar import Calendar
+
+    from notifications.adapters.mime import compose
+
+    scoping = child_events()[1]
+    env = scoping.envelope(producer="referrals", occurred_at=at(date(2027, 1, 4)))
+    assert await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
+    while await service.app.state.dispatcher.dispatch_once():
+        pass
+    rows = [r for r in await service.rows(notifications) if r["template"] == "meeting_invitation"]
+    assert len(rows) == 4, "one invitation to each involved agency"
+    uids = set()
+    for row in rows:
+        raw = (service.data_dir / "outbox" / f"{row['notification_id']}.eml").read_bytes()
+        message = email.message_from_bytes(raw, policy=policy.default)
+        assert message["Subject"] == "Invitation to a rapid review meeting", "the subject stays a constant"
+        flat = " ".join(message.get_body(("plain",)).get_content().split())
+        assert "Date: Thursday 14 January 2027 Time: 10:30" in flat
+        assert "Place: Committee Room 2, County Hall, Market Street, Northtown" in flat
+        [request] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        assert request.get_param("method") == "REQUEST"
+        ics = Calendar.from_ical(request.get_payload(decode=True))
+        assert str(ics["METHOD"]) == "REQUEST"
+        [event] = ics.walk("VEVENT")
+        uids.add(str(event["UID"]))
+        queued_at = row["queued_at"].replace(tzinfo=UTC) if row["queued_at"].tzinfo is None else row["queued_at"]
+        assert event["DTSTAMP"].dt == queued_at, "DTSTAMP: when the invitation was written (the queue time)"
+        assert event["DTSTART"].dt == datetime(2027, 1, 14, 10, 30, tzinfo=UTC)  # GMT in January
+        assert event["DTEND"].dt == datetime(2027, 1, 14, 12, 30, tzinfo=UTC)
+        assert str(event["ORGANIZER"]) == "mailto:business-unit@recipients.invalid"
+        assert str(event["ATTENDEE"]) == f"mailto:{row['recipient_address']}"
+        assert str(event["SUMMARY"]) == f"Rapid review meeting: partnership case {CHILD_REF}"
+        assert str(event["LOCATION"]) == "Committee Room 2, County Hall, Market Street, Northtown"
+        assert CHILD_CASE not in raw.decode() and not UUID.search(str(event["UID"]))
+        # Exactly once: the message rebuilt for another attempt is the very same bytes.
+        docs = [d for d in await service.rows(attachments) if d["notification_id"] == row["notification_id"]]
+        assert bytes(compose(row, docs, sender=service.settings.sender)) == raw
+    assert len(uids) == 1, "one meeting: the same UID in every agency's invitation"
+
+
+async def test_an_invitation_without_a_booked_time_says_so_and_is_a_days_event(service):
+    from icalendar import Calendar
+
+    scoping = child_events()[1].model_copy(update={"meeting_time": None, "meeting_place": "https://meet.example/rr"})
+    env = scoping.envelope(producer="referrals", occurred_at=at(date(2027, 1, 4)))
+    await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
+    [row] = [r for r in await service.rows(notifications)
+             if r["template"] == "meeting_invitation" and r["agency"] == "police"]
+    assert "Time: to be confirmed" in row["body"] and "Online: https://meet.example/rr" in row["body"]
+    [doc] = [d for d in await service.rows(attachments) if d["notification_id"] == row["notification_id"]]
+    [event] = Calendar.from_ical(doc["content"]).walk("VEVENT")
+    assert event["DTSTART"].dt == date(2027, 1, 14) and event["DTEND"].dt == date(2027, 1, 15)
