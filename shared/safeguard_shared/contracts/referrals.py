@@ -82,6 +82,13 @@ class ScopingRequested(Event):
     meeting_place: str | None = None
 
 
+class RapidReviewAttendance(BaseModel):
+    """One person at the rapid review meeting, by agency and role (never a name)."""
+
+    agency: str
+    role: str
+
+
 @register
 class RapidReviewDecided(Event):
     """The rapid review meeting's one decision: a CSPR, an alternative learning review, or no review."""
@@ -97,6 +104,9 @@ class RapidReviewDecided(Event):
     decided_on: date
     safety_actions: int
     learning: int
+    # Who attended, for the completed rapid review template sent to the Panel (optional: the
+    # referrals service fills it from the meeting's attendance, agency and role only).
+    attended: list[RapidReviewAttendance] = []
 
 
 @register

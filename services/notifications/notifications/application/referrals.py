@@ -92,7 +92,8 @@ async def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies
         event: RapidReviewDecided, uow: UnitOfWork, outgoing: Outgoing) -> None:
     context = {**_base(outgoing), "case_ref": event.case_ref, "decision": event.decision,
                "decision_text": DECISION_TEXT[event.decision], "decided_on": event.decided_on.isoformat(),
-               "safety_actions": event.safety_actions, "learning": event.learning, "agencies": event.agencies}
+               "safety_actions": event.safety_actions, "learning": event.learning, "agencies": event.agencies,
+               "attended": [{"agency": a.agency, "role": a.role} for a in event.attended]}
     owed = messages.when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
         event.case_id, event.referring_agency, event.agencies)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)

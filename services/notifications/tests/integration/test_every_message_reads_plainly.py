@@ -294,3 +294,20 @@ async def test_an_invitation_without_a_booked_time_says_so_and_is_a_days_event(s
     [doc] = [d for d in await service.rows(attachments) if d["notification_id"] == row["notification_id"]]
     [event] = Calendar.from_ical(doc["content"]).walk("VEVENT")
     assert event["DTSTART"].dt == date(2027, 1, 14) and event["DTEND"].dt == date(2027, 1, 15)
+
+
+async def test_the_completed_rapid_review_template_to_the_panel_says_who_attended(service):
+    from safeguard_shared.contracts.referrals import RapidReviewAttendance
+
+    decided = child_events()[5].model_copy(update={"attended": [
+        RapidReviewAttendance(agency="local_authority", role="Head of children's safeguarding"),
+        RapidReviewAttendance(agency="police", role="Detective Inspector, public protection"),
+        RapidReviewAttendance(agency="icb", role="Designated nurse for safeguarding children")]})
+    env = decided.envelope(producer="referrals", occurred_at=at(date(2027, 1, 14)))
+    assert await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
+    [document] = [d for d in await service.rows(attachments) if d["filename"] == "rapid-review-template.pdf"]
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(document["content"])).pages).split())
+    assert "Who attended the meeting" in text
+    assert "- Detective Inspector, public protection, police" in text
+    assert "- Designated nurse for safeguarding children, icb" in text
+    assert f"Partnership case reference: {CHILD_REF}" in text and "Thursday 14 January 2027" in text
