@@ -211,7 +211,9 @@ class Dispatcher:
 
 
 def _occasion(row: Row) -> str | None:
-    # In words, never an id: the message log keeps the case's id, not its reference (README).
+    # In words, never an id: the case's reference, kept with the message when it was queued.
+    if row["case_ref"]:
+        return f"partnership case {row['case_ref']}"
     if row["case_id"]:
         return "a case"
     if row["audit_id"]:

@@ -104,6 +104,7 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     notification_id = str(uuid.uuid4())
     row = dict(
         notification_id=notification_id, idempotency_key=owed.idempotency_key, case_id=case_id,
+        case_ref=values.get("case_ref"),
         audit_id=audit_id, recipient_kind=owed.recipient_kind, recipient_name=recipient["name"],
         recipient_address=to["address"], agency=owed.agency, template=owed.template,
         subject=owed.delivered_subject, body=body, route=route, status=QUEUED,

@@ -221,7 +221,7 @@ def _calendar_words(ics: str) -> str:
                      if line.split(":", 1)[0].split(";", 1)[0] in ("SUMMARY", "DESCRIPTION", "LOCATION"))
 
 
-async def test_a_failed_message_tells_the_business_unit_in_words_and_without_ids(databases, tmp_path, issuer,
+async def test_a_failed_message_tells_the_business_unit_which_case_by_its_reference(databases, tmp_path, issuer,
                                                                             make_service, smtp_server, over_smtp):
     smtp_server.relay.refuse_always("national-panel@recipients.invalid", "550 5.1.1 mailbox unavailable")
     async with make_service(await databases.anew("notifications"), tmp_path, issuer,
@@ -236,8 +236,7 @@ async def test_a_failed_message_tells_the_business_unit_in_words_and_without_ids
                 notifications.c.template == "notification_failed"))).scalars().all()
     flat = " ".join(body.split())
     assert not UUID.search(body) and not ISO_DATE.search(body), body
-    # The message log keeps the case's id, not its reference (README, "Not yet"): "a case", never the id.
-    assert "For: a case" in flat and "Monday 4 January 2027" not in flat
+    assert f"For: partnership case {CHILD_REF}" in flat, body
     assert all(detail in flat for detail in CONTACT), body
 
 
