@@ -9,12 +9,13 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .wording import clock_time, long_date
+from .wording import agency_name, clock_time, long_date
 
 _env = Environment(loader=PackageLoader("notifications", "templates"), undefined=StrictUndefined,
                    keep_trailing_newline=True, autoescape=False)
 _env.filters["long_date"] = long_date
 _env.filters["clock_time"] = clock_time
+_env.filters["agency_name"] = agency_name
 
 
 def render(template: str, **context: Any) -> str:

@@ -36,3 +36,20 @@ def clock_time(value: time | str) -> str:
     if isinstance(value, str):
         value = time.fromisoformat(value)
     return format_time(value, "HH:mm", locale=LOCALE)
+
+
+# Agencies as people name them; any other code is written with spaces for its underscores.
+AGENCY_NAMES = {
+    "icb": "integrated care board (ICB)",
+    "local_authority": "local authority",
+    "adult_social_care": "adult social care",
+    "health_provider": "health provider",
+    "partnership": "safeguarding partnership",
+}
+
+
+def agency_name(code: str | None) -> str:
+    """An agency's code as its name in a letter ("icb" is "integrated care board (ICB)")."""
+    if not code:
+        return ""
+    return AGENCY_NAMES.get(code, code.replace("_", " "))

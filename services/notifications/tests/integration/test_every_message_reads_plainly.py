@@ -53,6 +53,7 @@ ADULT_CASE, ADULT_REF = "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d", "SAR-2027-7A6B5C
 AUDIT = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+AGENCY_CODE = re.compile(r"\b(icb|local_authority|adult_social_care|health_provider)\b")
 RULE_KEY = re.compile("|".join(re.escape(key) for key in sorted(RULES, key=len, reverse=True)))
 
 # What the partnership configures about itself (NOTIFICATIONS_PARTNERSHIP_*).
@@ -197,7 +198,8 @@ async def test_every_template_speaks_plainly_names_the_case_and_how_to_reach_the
         for part, text in readable_parts(raw):
             where = f"{row['template']} to {row['recipient_kind']} ({part})"
             flat = " ".join(text.split())
-            for pattern, what in ((UUID, "a UUID"), (RULE_KEY, "a rule key"), (ISO_DATE, "an ISO date")):
+            for pattern, what in ((UUID, "a UUID"), (RULE_KEY, "a rule key"), (ISO_DATE, "an ISO date"),
+                                  (AGENCY_CODE, "an agency's code")):
                 if found := pattern.search(text if part != "calendar" else _calendar_words(text)):
                     problems.append(f"{where}: {what} {found.group()!r}")
             if part == "calendar":
@@ -308,5 +310,5 @@ async def test_the_completed_rapid_review_template_to_the_panel_says_who_attende
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(document["content"])).pages).split())
     assert "Who attended the meeting" in text
     assert "- Detective Inspector, public protection, police" in text
-    assert "- Designated nurse for safeguarding children, icb" in text
+    assert "- Designated nurse for safeguarding children, integrated care board (ICB)" in text
     assert f"Partnership case reference: {CHILD_REF}" in text and "Thursday 14 January 2027" in text
