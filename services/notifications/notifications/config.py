@@ -16,6 +16,14 @@ class NotificationSettings(ServiceSettings):
     sender: str = Field(default="safeguarding-partnership@localhost", validation_alias="NOTIFICATIONS_SENDER")
     directory_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_DIRECTORY_FILE")
     partnership: str = Field(default="safeguarding partnership", validation_alias="NOTIFICATIONS_PARTNERSHIP")
+    # How a recipient reaches the partnership's business unit: at the foot of every message and letter.
+    # The defaults are EXAMPLES (a reserved telephone number and domain): set your own before go-live.
+    partnership_address: str = Field(
+        default="Example House, 1 Example Street, Exampletown EX1 1AA",
+        validation_alias="NOTIFICATIONS_PARTNERSHIP_ADDRESS")  # lines separated by commas
+    partnership_phone: str = Field(default="01632 960000", validation_alias="NOTIFICATIONS_PARTNERSHIP_PHONE")
+    partnership_email: str = Field(default="business-unit@partnership.example",
+                                   validation_alias="NOTIFICATIONS_PARTNERSHIP_EMAIL")
     # outbox (the .eml folder) or smtp. Unset: smtp when SMTP_HOST is set, else outbox — so the
     # embedded default writes files and a deployment that names its relay uses it.
     channel: Literal["outbox", "smtp"] | None = Field(default=None, validation_alias="NOTIFICATIONS_CHANNEL")
@@ -46,6 +54,12 @@ class NotificationSettings(ServiceSettings):
         if self.resolved_channel == "smtp" and self.sending_lease_seconds <= self.smtp_timeout:
             raise ValueError("NOTIFICATIONS_SENDING_LEASE_SECONDS must be longer than SMTP_TIMEOUT")
         return self
+
+    @property
+    def contact(self) -> dict[str, Any]:
+        """The partnership's contact details as the templates show them (the address one line a part)."""
+        return {"address": [part.strip() for part in self.partnership_address.split(",") if part.strip()],
+                "phone": self.partnership_phone, "email": self.partnership_email}
 
     @property
     def resolved_channel(self) -> str:

@@ -266,6 +266,7 @@ class _ActionEvent(Event):
     source: Literal["audit", "review"]
     audit_id: str | None = None
     case_id: str | None = None  # the review case (referrals' case id) a recommendation came from
+    case_ref: str | None = None  # that case's reference, for the letters that name it (optional)
     owning_agency: str
     due_on: date | None = None
 

@@ -5,7 +5,7 @@ the child's or adult's reference, name and date of birth stay in the referrals s
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Literal
 
 from pydantic import BaseModel
@@ -76,6 +76,17 @@ class ScopingRequested(Event):
     window_start: date
     window_end: date
     outside_window: bool = False
+    # The meeting's start (Europe/London) and its place or online link, when the business unit has
+    # booked them; the invitation says "to be confirmed" without them.
+    meeting_time: time | None = None
+    meeting_place: str | None = None
+
+
+class RapidReviewAttendance(BaseModel):
+    """One person at the rapid review meeting, by agency and role (never a name)."""
+
+    agency: str
+    role: str
 
 
 @register
@@ -93,6 +104,9 @@ class RapidReviewDecided(Event):
     decided_on: date
     safety_actions: int
     learning: int
+    # Who attended, for the completed rapid review template sent to the Panel (optional: the
+    # referrals service fills it from the meeting's attendance, agency and role only).
+    attended: list[RapidReviewAttendance] = []
 
 
 @register
@@ -160,6 +174,7 @@ class ReferralReturned(Event):
     case_id: str
     pathway: Literal["child", "adult"]
     referring_agency: str
+    case_ref: str | None = None  # optional: the returned referral's letter names the case by it
     reasons: list[str]
 
 

@@ -18,6 +18,9 @@ class _DeadlineEvent(Event):
     deadline_id: str
     key: str
     case_id: str | None = None
+    # The partnership's case reference, for the letters that name the case (optional: a deadline
+    # event without it is written as "your case").
+    case_ref: str | None = None
     audit_id: str | None = None
     # A training follow-up's clock belongs to a training completion, not to an audit.
     completion_id: str | None = None

@@ -49,7 +49,7 @@ async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str
         return False
     for filename, kind, content in documents:
         await session.execute(insert(attachments).values(
-            notification_id=row["notification_id"], filename=filename, kind=kind, content_type="application/pdf",
+            notification_id=row["notification_id"], filename=filename, kind=kind, content_type=_content_type(filename),
             content=content))
     return True
 
@@ -118,3 +118,8 @@ async def record_attempt(session: AsyncSession, notification_id: str, token: str
         ended_at=now, outcome=outcome, code=code, detail=detail))
     return True
 
+
+
+def _content_type(filename: str) -> str:
+    """A calendar invitation (``.ics``) or a PDF: the only documents a message carries."""
+    return "text/calendar" if filename.endswith(".ics") else "application/pdf"

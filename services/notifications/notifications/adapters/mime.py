@@ -19,10 +19,17 @@ def compose(row: Mapping[str, Any], docs: Iterable[Mapping[str, Any]] = (), *, s
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a notice
     msg["X-Safeguard-Notification"] = row["notification_id"]
     msg.set_content(row["body"])
+    invitations = [doc for doc in docs if doc["content_type"] == "text/calendar"]
+    for doc in invitations:
+        # A meeting request as Outlook expects it: text/calendar; method=REQUEST, an alternative to the text.
+        msg.add_alternative(doc["content"].decode(), subtype="calendar", params={"method": "REQUEST"})
     for doc in docs:
-        maintype, subtype = doc["content_type"].split("/", 1)
+        # The invitation also as a file (application/ics), for mail programs that ignore the alternative.
+        maintype, subtype = ("application", "ics") if doc in invitations else doc["content_type"].split("/", 1)
         msg.add_attachment(doc["content"], maintype=maintype, subtype=subtype, filename=doc["filename"])
     if docs:
-        # The same bytes on every attempt: a fixed boundary instead of a random one.
+        # The same bytes on every attempt: fixed boundaries instead of random ones.
         msg.set_boundary(f"=_safeguard_{row['idempotency_key']}")
+        for n, part in enumerate(p for p in msg.iter_parts() if p.is_multipart()):
+            part.set_boundary(f"=_safeguard_{row['idempotency_key']}_{n}")
     return msg

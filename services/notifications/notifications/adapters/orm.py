@@ -11,6 +11,7 @@ notifications = Table(
     Column("notification_id", String(36), primary_key=True),
     Column("idempotency_key", String(64), nullable=False, unique=True),
     Column("case_id", String(36), nullable=True),
+    Column("case_ref", String(40), nullable=True),  # the case's reference, for the failure alert (0003)
     Column("audit_id", String(36), nullable=True),
     Column("recipient_kind", String(40), nullable=False),
     Column("recipient_name", String(200), nullable=True),

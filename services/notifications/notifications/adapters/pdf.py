@@ -14,6 +14,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from .wording import long_date
+
 _PLAIN = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                         "\u2026": "...", "\u2022": "-", "\u00a0": " ", "\u0141": "L", "\u0142": "l",
                         "\u0110": "D", "\u0111": "d", "\u00d8": "O", "\u00f8": "o", "\u0131": "i"})
@@ -60,7 +62,7 @@ class PdfRenderer:
             pdf.multi_cell(0, 5.5, clean(line), new_x="LMARGIN", new_y="NEXT")
         if address_lines:
             pdf.ln(6)
-        pdf.multi_cell(0, 5.5, clean(f"{dated.day} {dated:%B %Y}"), new_x="LMARGIN", new_y="NEXT", align="R")
+        pdf.multi_cell(0, 5.5, clean(long_date(dated)), new_x="LMARGIN", new_y="NEXT", align="R")
         pdf.ln(4)
         for paragraph in text.rstrip("\n").split("\n"):
             if paragraph.strip():

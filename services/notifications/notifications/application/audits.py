@@ -35,7 +35,8 @@ async def when_the_audit_template_is_due_send_it_to_each_agency_audit_lead(
 async def when_the_audit_programme_is_due_send_it_to_each_invitee(
         event: InvitationsSent, uow: UnitOfWork, outgoing: Outgoing) -> None:
     owed = messages.when_the_audit_programme_is_due_send_it_to_each_invitee(
-        event.audit_id, _theme(None, event.kind), event.held_on, "as set out in the secure system",
+        event.audit_id, _theme(None, event.kind), event.held_on,
+        "as set out in the partnership's safeguarding workspace",
         [(f"{p.starts_at}–{p.ends_at}", p.item) for p in event.programme],
         [Invitee(i.agency, (f"{i.required_from}–{i.required_until} ({i.role})",)) for i in event.invitees])
     await queue_all(uow, owed, outgoing, audit_id=event.audit_id)
@@ -64,8 +65,9 @@ async def _chase(event: ActionOverdue | ActionEscalated, uow: UnitOfWork, outgoi
                  escalation: int = 0, days_overdue: int = 0) -> None:
     owed = messages.when_a_deadline_nears_or_passes_tell_whoever_must_act(
         event.action_id, "escalated" if escalation else "missed", event.owning_agency, escalation)
-    context = {"key": "action plan action", "due": event.due_on.isoformat() if event.due_on else "not set",
-               "agency": event.owning_agency,
-               "occasion": f"audit {event.audit_id}" if event.audit_id else f"case {event.case_id}",
+    context = {"duty": "an action in the action plan", "due": event.due_on or "not set",
+               "agency": event.owning_agency, "case_ref": event.case_ref,
+               "occasion": "the multi-agency case file audit" if event.audit_id else (
+                   f"partnership case {event.case_ref}" if event.case_ref else "your case"),
                "escalation": escalation, "working_days_overdue": days_overdue}
     await queue_all(uow, owed, outgoing, audit_id=event.audit_id, case_id=event.case_id, context=context)

@@ -44,8 +44,8 @@ async def when_a_deadline_is_escalated_tell_whoever_must_act(
 async def _tell_whoever_must_act(event: DeadlineDueSoon | DeadlineMissed | DeadlineEscalated, transition: str,
                                  uow: UnitOfWork, outgoing: Outgoing, *, escalation: int = 0,
                                  working_days_overdue: int = 0) -> None:
-    context = {"key": event.key, "due": event.due.isoformat(), "agency": event.agency,
-               "occasion": _occasion(event), "escalation": escalation,
+    context = {"duty": event.description or "a deadline in the review", "due": event.due, "agency": event.agency,
+               "case_ref": event.case_ref, "occasion": _occasion(event), "escalation": escalation,
                "working_days_overdue": working_days_overdue}
     owed = messages.when_a_deadline_nears_or_passes_tell_whoever_must_act(
         event.deadline_id, transition, event.who_agency, escalation)
@@ -68,10 +68,9 @@ async def audit_date(uow: UnitOfWork, audit_id: str) -> date:
 
 
 def _occasion(event: DeadlineDueSoon | DeadlineMissed | DeadlineEscalated) -> str:
-    # A training follow-up's deadline names its completion (not an audit) since deadline events
-    # carry ``completion_id`` on its own.
+        # In words: the case's reference when the event carries it, else "your case" (never an id).
     if event.case_id:
-        return f"case {event.case_id}"
+        return f"partnership case {event.case_ref}" if event.case_ref else "your case"
     if event.audit_id or not event.completion_id:
-        return f"audit {event.audit_id}"
-    return f"training completion {event.completion_id}"
+        return "the multi-agency case file audit"
+    return "a member of your staff's safeguarding training"

@@ -211,8 +211,11 @@ class Dispatcher:
 
 
 def _occasion(row: Row) -> str | None:
+    # In words, never an id: the case's reference, kept with the message when it was queued.
+    if row["case_ref"]:
+        return f"partnership case {row['case_ref']}"
     if row["case_id"]:
-        return f"case {row['case_id']}"
+        return "a case"
     if row["audit_id"]:
-        return f"audit {row['audit_id']}"
+        return "a multi-agency case file audit"
     return None

@@ -7,13 +7,14 @@ at all. Everything the message says is fixed here, so every attempt sends the sa
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from safeguard_shared.bus import PermanentError
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import message_log
+from ..adapters.calendar import Meeting, meeting_request
 from ..adapters.pdf import PdfRenderer
 from ..adapters.templates import render
 from ..domain.delivery import QUEUED
@@ -32,6 +33,8 @@ class Outgoing:
     partnership: str
     channel: str
     pdf: PdfRenderer
+    # How a recipient reaches the partnership: address lines, phone and e-mail (settings, README).
+    contact: dict[str, Any] = field(default_factory=lambda: {"address": [], "phone": "", "email": ""})
 
     def recipient(self, owed: MessageOwed) -> dict[str, Any]:
         """Name and address: the event's own recipient, else the directory's for the kind."""
@@ -70,7 +73,8 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     recipient = outgoing.recipient(owed)
     now = uow.now()
     today = uow.clock.today()
-    values = {**context, **owed.context, "partnership": outgoing.partnership, "recipient_name": recipient["name"],
+    values = {**context, **owed.context, "partnership": outgoing.partnership, "contact": outgoing.contact,
+              "recipient_name": recipient["name"],
               "agency": owed.agency or context.get("agency")}
     text = render(owed.template, **values)
     route = owed.route
@@ -80,15 +84,19 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     else:
         # Post, or a restriction to check: the business unit gets the letter to act on.
         to = business_unit
-        body = render("letter_for_business_unit", partnership=outgoing.partnership,
+        body = render("letter_for_business_unit", partnership=outgoing.partnership, contact=outgoing.contact,
                       recipient_name=business_unit["name"], route=route, addressee=owed.to.name,
                       restriction=owed.to.restriction, postal_address=list(owed.to.postal_address),
-                      letter_subject=owed.subject)
+                      letter_subject=owed.subject, case_ref=values.get("case_ref"))
     documents = []
     if owed.is_letter:
         documents.append(("letter.pdf", "letter", outgoing.pdf.render(
             text, title=owed.subject, dated=today, at=now,
             address_lines=(owed.to.name, *owed.to.postal_address) if owed.to and owed.to.postal_address else ())))
+    if isinstance(values.get("calendar"), Meeting) and route == "email":
+        # The meeting as a calendar invitation Outlook accepts (adapters/calendar.py), for this recipient.
+        invitation = meeting_request(values["calendar"], to["address"], stamp=now)
+        documents.append(("invitation.ics", "invitation", invitation))
     if owed.template in ATTACHED_DOCUMENTS:
         document, filename = ATTACHED_DOCUMENTS[owed.template]
         documents.append((filename, "document", outgoing.pdf.render(
@@ -96,6 +104,7 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     notification_id = str(uuid.uuid4())
     row = dict(
         notification_id=notification_id, idempotency_key=owed.idempotency_key, case_id=case_id,
+        case_ref=values.get("case_ref"),
         audit_id=audit_id, recipient_kind=owed.recipient_kind, recipient_name=recipient["name"],
         recipient_address=to["address"], agency=owed.agency, template=owed.template,
         subject=owed.delivered_subject, body=body, route=route, status=QUEUED,

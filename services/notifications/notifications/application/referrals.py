@@ -2,6 +2,8 @@
 outcome, the final report, returned referrals, the SAR's screening and the letters to families."""
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from typing import Any
 
 from safeguard_shared.contracts.referrals import (
@@ -18,6 +20,7 @@ from safeguard_shared.contracts.referrals import (
 from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
+from ..adapters.calendar import Meeting
 from ..domain import messages
 from ..domain.messages import Recipient
 from .outgoing import Outgoing, queue_all
@@ -54,7 +57,7 @@ async def when_a_referral_is_returned_send_it_back_with_the_reasons(
     # A resubmitted referral returned again owes another letter: this return is this event (its id).
     owed = messages.when_a_referral_is_returned_send_it_back_with_the_reasons(
         event.case_id, event.pathway, event.referring_agency, event.reasons, returned=_this_event(uow))
-    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context={**_base(outgoing), "case_ref": event.case_ref})
 
 
 async def when_a_sar_referral_is_screened_tell_the_referrer(
@@ -77,8 +80,10 @@ async def when_a_letter_to_the_family_is_owed_write_it(
 async def when_scoping_requested_write_to_each_agency(
         event: ScopingRequested, uow: UnitOfWork, outgoing: Outgoing) -> None:
     context = {**_base(outgoing), "case_ref": event.case_ref, "case_id": event.case_id,
-               "meeting_on": event.meeting_on.isoformat(), "window_start": event.window_start.isoformat(),
-               "window_end": event.window_end.isoformat(), "outside_window": event.outside_window}
+               "meeting_on": event.meeting_on, "meeting_time": event.meeting_time,
+               "meeting_place": event.meeting_place, "online": _is_link(event.meeting_place),
+               "window_start": event.window_start, "window_end": event.window_end,
+               "outside_window": event.outside_window, "calendar": rapid_review_meeting(event, outgoing)}
     owed = messages.when_scoping_requested_write_to_each_agency(event.case_id, event.agencies)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
 
@@ -87,7 +92,8 @@ async def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies
         event: RapidReviewDecided, uow: UnitOfWork, outgoing: Outgoing) -> None:
     context = {**_base(outgoing), "case_ref": event.case_ref, "decision": event.decision,
                "decision_text": DECISION_TEXT[event.decision], "decided_on": event.decided_on.isoformat(),
-               "safety_actions": event.safety_actions, "learning": event.learning, "agencies": event.agencies}
+               "safety_actions": event.safety_actions, "learning": event.learning, "agencies": event.agencies,
+               "attended": [{"agency": a.agency, "role": a.role} for a in event.attended]}
     owed = messages.when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
         event.case_id, event.referring_agency, event.agencies)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
@@ -101,6 +107,27 @@ async def when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_stat
                "planned_publication_on": event.planned_publication_on.isoformat()}
     owed = messages.when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state(event.case_id)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+
+
+# How long a rapid review meeting is booked for in the calendar invitation (README, "Decisions").
+RAPID_REVIEW_MEETING_LENGTH = timedelta(hours=2)
+
+
+def rapid_review_meeting(event: ScopingRequested, outgoing: Outgoing) -> Meeting:
+    """The rapid review meeting as the calendar invitation gives it: one UID per case's meeting (the
+    same in every agency's invitation), the case reference as its title, nothing identifying."""
+    uid = hashlib.sha256(f"rapid-review-meeting|{event.case_id}".encode()).hexdigest()[:32]
+    return Meeting(
+        uid=f"{uid}@safeguard.local", summary=f"Rapid review meeting: partnership case {event.case_ref}",
+        description=(f"The rapid review meeting of the {outgoing.partnership} for partnership case "
+                     f"{event.case_ref}. The case pack is in the partnership's safeguarding workspace."),
+        on=event.meeting_on, starts_at=event.meeting_time, duration=RAPID_REVIEW_MEETING_LENGTH,
+        place=event.meeting_place, organizer_name=f"{outgoing.partnership} business unit",
+        organizer_email=outgoing.directory["business_unit"]["address"])
+
+
+def _is_link(place: str | None) -> bool:
+    return bool(place) and str(place).startswith(("https://", "http://"))
 
 
 def recipient_of(contact: FamilyContact) -> Recipient:

@@ -53,7 +53,8 @@ async def test_the_audit_template_goes_to_each_agencys_audit_lead_once(service):
     rows = await queued(service)
     assert sorted((r["recipient_kind"], r["agency"], r["template"]) for r in rows) == [
         ("audit_lead", "police", "macfa_audit_template"), ("audit_lead", "school", "macfa_audit_template")]
-    assert "Neglect" in rows[0]["body"] and "2027-02-10" in rows[0]["body"]  # the audit, 4 weeks before the QA meeting
+    # The audit, 4 weeks before the QA meeting, as people write a date.
+    assert "Neglect" in rows[0]["body"] and "Wednesday 10 February 2027" in rows[0]["body"]
 
 
 async def test_the_audit_template_names_the_date_the_clock_set_not_one_computed_here(service):
@@ -66,7 +67,8 @@ async def test_the_audit_template_names_the_date_the_clock_set_not_one_computed_
                   producer="scheduling")
     await deliver(service, tool_sent())
     rows = await queued(service)
-    assert len(rows) == 2 and all("2027-02-09" in r["body"] and "2027-02-10" not in r["body"] for r in rows)
+    assert len(rows) == 2
+    assert all("Tuesday 9 February 2027" in r["body"] and "10 February" not in r["body"] for r in rows)
 
 
 async def test_the_audit_template_waits_for_the_clock_to_say_the_audit_date(service):
@@ -113,7 +115,7 @@ async def test_an_overdue_action_is_chased_with_its_owning_agency(service):
     assert row["agency"] == "icb" and row["template"] == "deadline_overdue"
 
 
-async def test_a_training_follow_up_reminder_names_the_completion_not_an_audit(service):
+async def test_a_training_follow_up_reminder_says_the_duty_and_the_training_not_an_audit(service):
     # Deadline events carry a training completion's id in ``completion_id`` (no longer in ``audit_id``),
     # and a ``description``: neither breaks the reminder.
     await deliver(service, DeadlineDueSoon(deadline_id="d-tr", key="training.follow_up", completion_id="tc-1",
@@ -121,4 +123,6 @@ async def test_a_training_follow_up_reminder_names_the_completion_not_an_audit(s
                                            description="follow-up survey to the trainee"), producer="scheduling")
     [row] = await queued(service)
     assert row["template"] == "deadline_reminder" and row["agency"] == "school"
-    assert "training completion tc-1" in row["body"] and "audit None" not in row["body"]
+    assert "What is due: follow-up survey to the trainee (for school)" in row["body"]
+    assert "safeguarding training" in row["body"] and "tc-1" not in row["body"] and "audit" not in row["body"]
+    assert "training.follow_up" not in row["body"] and "Tuesday 6 April 2027" in row["body"]
