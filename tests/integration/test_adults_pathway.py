@@ -251,3 +251,12 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
     rows = (await board.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=board.bu)).json()
     assert {r["status"] for r in rows if r["key"] == "sar.delay_update"} == {"met", "waived"}, \
         "the updates stop when the delay ends"
+
+
+async def test_a_returned_referral_names_its_case_by_reference_for_the_letter(board):
+    """The referrer's letter says which referral came back: the event carries the case reference."""
+    incomplete = copy.deepcopy(SAR_REFERRAL)
+    del incomplete["authorised_by"]
+    returned = await board.refer(incomplete)
+    [event] = await board.events(returned["case_id"])
+    assert event["payload"]["case_ref"] == returned["case_ref"]

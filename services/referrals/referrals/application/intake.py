@@ -258,7 +258,7 @@ async def _open_adult_case(referral: ReferAdult, actor: Principal, uow: UnitOfWo
         detail={"status": status, "reasons": reasons, "criteria_met": criteria,
                 "on_behalf_of_public": bool(referral.on_behalf_of_public)})
     if reasons:
-        await uow.publish(ReferralReturned(case_id=case_id, pathway="adult",
+        await uow.publish(ReferralReturned(case_id=case_id, case_ref=case_ref, pathway="adult",
                                            referring_agency=referral.referring_agency, reasons=reasons),
                           occurred_at=now)
     else:

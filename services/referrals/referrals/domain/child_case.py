@@ -21,6 +21,7 @@ from safeguard_shared.contracts.referrals import (
     MilestoneReached,
     PanelNotificationConfirmed,
     PanelResponded,
+    RapidReviewAttendance,
     RapidReviewDecided,
     Recommendation,
     RecommendationsPublished,
@@ -269,7 +270,10 @@ class ChildCase(Aggregate):
             MilestoneReached(case_id=self.case_id, fact="rapid_review_completed", on=held_on),
             RapidReviewDecided(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
                                agencies=self.involved_agencies, decision=chosen, decided_on=held_on,
-                               safety_actions=len(safety_actions), learning=len(learning))]
+                               safety_actions=len(safety_actions), learning=len(learning),
+                               # Who attended, by agency and role (names stay in this store).
+                               attended=[RapidReviewAttendance(agency=a.agency, role=a.role)
+                                         for a in self.attendance])]
         if chosen == "cspr":
             owed.append(MilestoneReached(case_id=self.case_id, fact="cspr_decided", on=held_on, anchor="decision_on"))
         return owed

@@ -7,7 +7,7 @@ import pytest
 
 from referrals.domain.child_case import Attendee, ChildCase, OutOfOrder, RuleBroken
 from referrals.domain.sar_case import Imr, SarCase, care_act_criteria, reasons_incomplete
-from safeguard_shared.contracts.referrals import MilestoneReached, ScopingRequested
+from safeguard_shared.contracts.referrals import MilestoneReached, RapidReviewDecided, ScopingRequested
 
 
 def a_rapid_review() -> ChildCase:
@@ -115,3 +115,17 @@ def test_a_meeting_held_early_or_off_its_booked_date_needs_a_reason_and_keeps_it
     assert early.value.loc == moved.value.loc == ["body", "reason"]
     case.hold_meeting(held_on=date(2027, 1, 6), today=date(2027, 1, 6), reason=" chair delayed ")
     assert (case.meeting_held_on, case.meeting_held_reason) == (date(2027, 1, 6), "chair delayed")
+
+
+def test_the_decision_tells_the_panel_who_attended_by_agency_and_role_never_by_name():
+    case = a_rapid_review()
+    case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
+                         outside_window_reason=None)
+    case.record_attendance(attendees=[Attendee(agency=a, name=f"Person at {a}", role="safeguarding lead")
+                                      for a in ("local_authority", "police", "icb")])
+    case.hold_meeting(held_on=date(2027, 1, 5), today=date(2027, 1, 5))
+    owed = case.decide(decision="no_review", safety_actions=[], learning=[], rationale="x", today=date(2027, 1, 5))
+    [decided] = [o for o in owed if isinstance(o, RapidReviewDecided)]
+    assert [(a.agency, a.role) for a in decided.attended] == [
+        ("local_authority", "safeguarding lead"), ("police", "safeguarding lead"), ("icb", "safeguarding lead")]
+    assert "Person at" not in decided.model_dump_json()
