@@ -254,7 +254,7 @@ def test_each_deployment_runs_two_probed_replicas(k8s_docs, service):
     assert container["resources"]["requests"] and container["resources"]["limits"]
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert pod["securityContext"]["runAsNonRoot"] is True
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = {e["name"]: e.get("value") for e in container["env"]}  # a secret's entry has valueFrom
     assert env[f"{service.upper()}_PORT"] == str(PORTS[service])
     assert env[f"{service.upper()}_HOST"] == "0.0.0.0"
 
@@ -298,3 +298,13 @@ def test_the_operations_guide_explains_what_operators_must_know():
     for fact in ("sync_interval: always", "R3", "2.12", "Jepsen", "SKIP LOCKED", "durable",
                  "one database per service", "AUTH_JWKS_URL", "--build-arg SERVICE="):
         assert fact.lower() in guide.lower(), f"deploy/README.md does not cover '{fact}'"
+
+
+def test_each_deployment_can_take_the_metrics_token_from_a_secret(k8s_docs):
+    """Prometheus scrapes /metrics from outside the pod, which the services answer only with the token."""
+    for deployment in _of_kind(k8s_docs, "Deployment"):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        [entry] = [e for e in container["env"] if e["name"] == "SAFEGUARD_METRICS_TOKEN"]
+        assert entry["valueFrom"]["secretKeyRef"]["name"] == "metrics-token"
+    example = {d["metadata"]["name"]: d for d in k8s_docs["secrets.example.yaml"]}
+    assert list(example["metrics-token"]["stringData"]) == ["SAFEGUARD_METRICS_TOKEN"]
