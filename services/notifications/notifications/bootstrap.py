@@ -48,7 +48,7 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
     dispatcher = Dispatcher(runtime.unit_of_work, channel, outgoing, settings.sender,
                             retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
                                               settings.retry_max_seconds),
-                            sending_lease_seconds=settings.sending_lease_seconds)
+                            sending_lease_seconds=settings.sending_lease_seconds, replica_id=settings.replica_id)
     # Durable consumers named "notifications" on the referrals, scheduling and audits streams.
     handlers = bind(EVENT_HANDLERS, outgoing=outgoing)
     runtime.handle_events(handlers)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import socket
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -44,9 +47,17 @@ class NotificationSettings(ServiceSettings):
     # doubt (README). It must be longer than any one hand-over can take: SMTP_TIMEOUT and then some.
     sending_lease_seconds: float = Field(default=300.0, gt=0, validation_alias="NOTIFICATIONS_SENDING_LEASE_SECONDS")
     pdf_font_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_PDF_FONT_FILE")
+    # Who this replica is, recorded on every claim: at start a replica resolves its own claims left
+    # `sending` at once (in doubt), and leaves other replicas' to their lease. It must be stable across
+    # a restart of the same replica and never shared by two running at once. Unset: the host's name and
+    # a digest of the data folder (see default_replica_id); in Kubernetes set it from the pod's name
+    # in a StatefulSet (README).
+    replica_id: str = Field(default="", max_length=120, validation_alias="NOTIFICATIONS_REPLICA_ID")
 
     @model_validator(mode="after")
     def _channel_is_usable(self) -> NotificationSettings:
+        if not self.replica_id:
+            self.replica_id = default_replica_id(self.data_dir)
         if self.resolved_channel == "smtp" and not self.smtp_host:
             raise ValueError("NOTIFICATIONS_CHANNEL=smtp needs SMTP_HOST")
         if self.smtp_tls and self.smtp_starttls:
@@ -64,6 +75,13 @@ class NotificationSettings(ServiceSettings):
     @property
     def resolved_channel(self) -> str:
         return self.channel or ("smtp" if self.smtp_host else "outbox")
+
+
+def default_replica_id(data_dir: str | Path) -> str:
+    """The host's name and a digest of the data folder's absolute path: stable for one process started
+    again on the same host and folder, different for two replicas on one host with folders of their own."""
+    folder = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:12]
+    return f"{socket.gethostname()[:100]}:{folder}"
 
 
 def load_settings(**overrides: Any) -> NotificationSettings:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import insert_for
@@ -56,13 +56,15 @@ async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str
 
 # --- dispatching ----------------------------------------------------------------------------------
 
-async def mark_lapsed_claims_in_doubt(session: AsyncSession, now: datetime, *,
-                                      claimed_before: datetime | None) -> list[str]:
-    """Each message left ``sending`` (claimed before ``claimed_before``, or any when it is None) is
-    marked ``in_doubt`` and its open attempt closed as such; their ids."""
+async def mark_lapsed_claims_in_doubt(session: AsyncSession, now: datetime, *, claimed_before: datetime | None,
+                                      claimed_by: str | None = None) -> list[str]:
+    """Each message left ``sending`` (claimed before ``claimed_before`` or by the replica ``claimed_by``;
+    any when ``claimed_before`` is None) is marked ``in_doubt`` and its open attempt closed as such;
+    their ids."""
     condition: ColumnElement[bool] = n.c.status == SENDING
     if claimed_before is not None:
-        condition = and_(condition, n.c.sending_at < claimed_before)
+        lapsed: ColumnElement[bool] = n.c.sending_at < claimed_before
+        condition = and_(condition, or_(lapsed, n.c.claimed_by == claimed_by) if claimed_by else lapsed)
     query = select(n.c.notification_id, n.c.claim_token, n.c.attempts).where(condition)
     marked = []
     for row in (await session.execute(_skip_locked(session, query))).all():
@@ -79,9 +81,9 @@ async def mark_lapsed_claims_in_doubt(session: AsyncSession, now: datetime, *,
     return marked
 
 
-async def claim_next(session: AsyncSession, now: datetime, token: str,
-                     channel: str) -> tuple[Row, list[Row], int] | None:
-    """The next message due, marked ``sending`` under ``token`` with its attempt opened; with its
+async def claim_next(session: AsyncSession, now: datetime, token: str, channel: str,
+                     replica: str | None = None) -> tuple[Row, list[Row], int] | None:
+    """The next message due, marked ``sending`` under ``token`` by ``replica`` with its attempt opened; with its
     attachments and the attempt's number. None when nothing is due or another dispatcher got it first."""
     query = select(n).where(n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= now).order_by(
         n.c.next_attempt_at, n.c.queued_at).limit(1)
@@ -92,7 +94,7 @@ async def claim_next(session: AsyncSession, now: datetime, token: str,
     claimed = await session.execute(update(n).where(
         n.c.notification_id == row["notification_id"], n.c.status == row["status"],
         n.c.attempts == row["attempts"]).values(
-        status=SENDING, claim_token=token, sending_at=now, attempts=attempt, channel=channel))
+        status=SENDING, claim_token=token, sending_at=now, claimed_by=replica, attempts=attempt, channel=channel))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None  # another dispatcher (same SQLite file) got there first; next round
     await session.execute(insert(attempts).values(

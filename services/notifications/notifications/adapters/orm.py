@@ -35,6 +35,7 @@ notifications = Table(
     Column("queued_at", UTCDateTime(), nullable=False),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
     Column("sending_at", UTCDateTime(), nullable=True),
+    Column("claimed_by", String(120), nullable=True),  # the replica that holds (or last held) the claim
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("failed_at", UTCDateTime(), nullable=True),
     Column("in_doubt_at", UTCDateTime(), nullable=True),

@@ -58,13 +58,15 @@ class Dispatcher:
     """The loop that sends what is queued: woken when a message is queued, else every half second."""
 
     def __init__(self, unit_of_work: Callable[[], UnitOfWork], channel: Channel, outgoing: Outgoing, sender: str,
-                 *, retry: RetryPolicy | None = None, sending_lease_seconds: float = 300.0):
+                 *, retry: RetryPolicy | None = None, sending_lease_seconds: float = 300.0,
+                 replica_id: str | None = None):
         self.unit_of_work = unit_of_work
         self.channel = channel
         self.outgoing = outgoing
         self.sender = sender
         self.retry = retry or RetryPolicy()
         self.sending_lease = timedelta(seconds=sending_lease_seconds)
+        self.replica_id = replica_id  # recorded on each claim (NOTIFICATIONS_REPLICA_ID)
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         # Tests set this to stand for a crash between handing a message over and recording it.
@@ -78,13 +80,15 @@ class Dispatcher:
 
         A claim has lapsed when its lease has run out. At start-up on SQLite (one process, the
         embedded default) every claim found belongs to a process that died, so none waits for its
-        lease; on PostgreSQL other replicas may be mid-send, so only lapsed leases count.
+        lease; on PostgreSQL other replicas may be mid-send, so their claims wait for their lease, but
+        this replica's own claims (``replica_id``) belong to the process that died before it started.
         """
         async with self.unit_of_work() as uow:
             now = uow.now()
             every_claim = at_startup and uow.dialect != "postgresql"
             marked = await message_log.mark_lapsed_claims_in_doubt(
-                uow.session, now, claimed_before=None if every_claim else now - self.sending_lease)
+                uow.session, now, claimed_before=None if every_claim else now - self.sending_lease,
+                claimed_by=self.replica_id if at_startup else None)
         for notification_id in marked:
             log.warning("notification in doubt", extra={"notification_id": notification_id, "status": IN_DOUBT})
             DELIVERY_OUTCOMES.labels(self.channel.channel, IN_DOUBT).inc()
@@ -105,7 +109,8 @@ class Dispatcher:
     async def _claim_next(self) -> tuple[Row, list[Row], str, int] | None:
         token = str(uuid.uuid4())
         async with self.unit_of_work() as uow:
-            claimed = await message_log.claim_next(uow.session, uow.now(), token, self.channel.channel)
+            claimed = await message_log.claim_next(uow.session, uow.now(), token, self.channel.channel,
+                                                   self.replica_id)
         if claimed is None:
             return None
         row, docs, attempt = claimed

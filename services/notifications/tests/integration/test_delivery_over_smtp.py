@@ -348,7 +348,8 @@ async def test_killed_between_send_and_record_the_message_is_sent_again_with_the
         databases, tmp_path, issuer, make_service, over_smtp, smtp_server):
     """SMTP cannot be asked whether it has a message: the documented rule resends an in-doubt
     message with the same Message-ID (the receiving side de-duplicates on it) and records that it
-    was in doubt. On PostgreSQL another replica may be mid-send, so only a lapsed claim is in doubt."""
+    was in doubt. The restarted process is the same replica (same host and data folder), so its own
+    claim is in doubt at once, on PostgreSQL too; another replica's claims wait for their lease."""
     url = await databases.anew("notifications")
     settings = over_smtp(smtp_server, sending_lease_seconds=300)
     async with make_service(url, tmp_path, issuer, **settings) as first:
@@ -365,12 +366,7 @@ async def test_killed_between_send_and_record_the_message_is_sent_again_with_the
 
     async with make_service(url, tmp_path, issuer, **settings) as restarted:  # the same store, a new process
         dispatcher = restarted.app.state.dispatcher
-        recovered = await dispatcher.recover_in_doubt(at_startup=True)
-        if databases.kind == "postgresql":
-            assert recovered == 0, "on a shared store a claim is in doubt only once its lease has lapsed"
-            assert await dispatcher.dispatch_once() == 0
-            restarted.runtime.clock.set(AT + timedelta(seconds=301))
-            await dispatcher.recover_in_doubt()
+        assert await dispatcher.recover_in_doubt(at_startup=True) == 1, "its own claim: no lease to wait for"
         row = await row_of(restarted)
         assert row["status"] == "in_doubt" and row["in_doubt_at"] is not None
 
@@ -420,6 +416,41 @@ async def test_a_claim_that_outlives_its_lease_records_nothing_when_another_disp
 
 
 # --- replicas -----------------------------------------------------------------------------------------
+
+async def test_a_restarting_replica_resolves_its_own_sends_at_once_and_another_replicas_after_their_lease(
+        databases, tmp_path, issuer, make_service, over_smtp, smtp_server):
+    url = await databases.anew("notifications")
+    settings = over_smtp(smtp_server, sending_lease_seconds=300)
+
+    def crash(_notification_id: str) -> None:
+        raise Crash()
+
+    async with make_service(url, tmp_path, issuer, replica_id="notifications-0", **settings) as a:
+        await deliver(a, case_opened())
+        a.app.state.dispatcher.after_handover = crash
+        with pytest.raises(Crash):  # replica A dies between the relay's 250 and recording it
+            await a.app.state.dispatcher.dispatch_once()
+        assert (await row_of(a))["status"] == "sending"
+
+    # On PostgreSQL replica B starts on the shared store: A's claim is A's, and B leaves it until its
+    # lease lapses. (SQLite is one process to a store: whoever starts resolves every claim, as before.)
+    if databases.kind == "postgresql":
+        async with make_service(url, tmp_path / "b", issuer, replica_id="notifications-1", **settings) as b:
+            dispatcher = b.app.state.dispatcher
+            assert await dispatcher.recover_in_doubt(at_startup=True) == 0, "another replica's claim waits"
+            b.runtime.clock.set(AT + timedelta(seconds=299))
+            assert await dispatcher.dispatch_once() == 0
+            assert (await row_of(b))["status"] == "sending"
+
+    # Replica A restarts on the same store: its own claim is in doubt at once, not after 300 s.
+    async with make_service(url, tmp_path, issuer, replica_id="notifications-0", **settings) as restarted:
+        dispatcher = restarted.app.state.dispatcher
+        assert await dispatcher.recover_in_doubt(at_startup=True) == 1
+        assert (await row_of(restarted))["status"] == "in_doubt"
+        assert await dispatcher.dispatch_once() == 1
+        assert (await row_of(restarted))["status"] == "sent"
+    assert len(set(smtp_server.relay.message_ids())) == 1, "one Message-ID, however often it was handed over"
+
 
 async def test_two_dispatchers_on_one_store_never_send_the_same_message_twice(
         databases, tmp_path, issuer, make_service, over_smtp, smtp_server):

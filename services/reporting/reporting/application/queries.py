@@ -1,4 +1,11 @@
-"""Reads: a snapshot of the read models, and the figures computed from it (domain/figures.py)."""
+"""Reads: a snapshot of the read models, and the figures computed from it (domain/figures.py).
+
+Only facts of cases reporting knows are counted: a case is known once ``referrals.case.opened`` (or a
+referral returned before opening) reached it. Each stream's rows are stored as they arrive, whatever
+the order, and joined on the known cases here, when figures are computed: a notice for a case no one
+opened (one the clock rejected) is never counted, and a fact that arrived before its case opened is
+counted from the moment it opens. The live consumer and the replay write the same rows, so they agree.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -36,25 +43,37 @@ async def _rows(session: AsyncSession, table: Table) -> list[Any]:
     return [dict(r) for r in (await session.execute(select(table))).mappings().all()]
 
 
+def _known(case: dict[str, Any], dates: dict[str, Any]) -> bool:
+    # Opened, or a referral returned to its sender before a case opened: both the referrals service's word.
+    return case.get("opened_at") is not None or "returned_on" in dates
+
+
+def _of_known(rows: list[Any], known: set[str]) -> list[Any]:
+    """The rows of a case-level read model whose case is known (rows of no case, an audit's, are kept)."""
+    return [r for r in rows if r.get("case_id") is None or r["case_id"] in known]
+
+
 async def snapshot(session: AsyncSession) -> Snapshot:
-    cases = cast(list[R.CaseRow], await _rows(session, rm_cases))
     dates: dict[str, dict[str, Any]] = {}
     for r in await _rows(session, rm_case_dates):
         dates.setdefault(r["case_id"], {})[r["name"]] = r["on_date"]
+    cases = [c for c in cast(list[R.CaseRow], await _rows(session, rm_cases))
+             if _known(cast(dict[str, Any], c), dates.get(c["case_id"], {}))]
+    known = {c["case_id"] for c in cases}
     for c in cases:
         c["dates"] = dates.get(c["case_id"], {})
     audits = cast(list[R.AuditRow], await _rows(session, rm_audits))
     for audit in audits:
         audit["stage"] = stages.audit_stage(audit["stage_rank"])
-    actions = cast(list[R.ActionRow], await _rows(session, rm_actions))
+    actions = cast(list[R.ActionRow], _of_known(await _rows(session, rm_actions), known))
     for action in actions:
         action["status"] = stages.action_status(action["status_rank"])
     return Snapshot(
         cases=cases,
-        deadlines=await _rows(session, rm_deadlines),
-        notifications=await _rows(session, rm_notifications),
+        deadlines=_of_known(await _rows(session, rm_deadlines), known),
+        notifications=_of_known(await _rows(session, rm_notifications), known),
         audits=audits,
-        recommendations=await _rows(session, rm_recommendations),
+        recommendations=_of_known(await _rows(session, rm_recommendations), known),
         actions=actions,
         audit_responses=await _rows(session, rm_audit_responses),
         concerns=await _rows(session, rm_audit_concerns),

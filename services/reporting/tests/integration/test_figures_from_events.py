@@ -21,7 +21,7 @@ from reporting.domain import figures as F
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.audits import AuditPlanned
 from safeguard_shared.contracts.notifications import NotificationSent
-from safeguard_shared.contracts.referrals import CaseOpened
+from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
 from safeguard_shared.contracts.scheduling import DeadlineMet, DeadlineScheduled
 from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, migrated
 
@@ -184,6 +184,7 @@ async def test_each_rule_reads_in_the_words_scheduling_gave_it_newest_first(serv
                                  description=description).envelope(producer="scheduling", occurred_at=on)
 
     await consume(service, [
+        opened(SERIOUS, rapid_review=True),  # a case reporting knows: deadlines of unknown cases are not counted
         scheduled("55555555-0000-4000-8000-000000000001", "rr.complete", AT, "the rapid review is completed"),
         scheduled("55555555-0000-4000-8000-000000000002", "rr.complete", datetime(2027, 1, 4, 10, tzinfo=UTC),
                   "the rapid review is completed within 20 working days of becoming aware"),
@@ -207,3 +208,45 @@ async def test_a_training_follow_up_keeps_its_completion_not_an_audit(service):
         row = (await session.execute(select(rm_deadlines))).mappings().one()
     assert (row["completion_id"], row["audit_id"]) == ("77777777-0000-4000-8000-000000000001", None)
     assert row["description"] == "the follow-up survey is sent"
+
+
+UNKNOWN = "11111111-0000-4000-8000-0000000000ff"
+
+
+def facts_for(case_id: str, n: str) -> list[Envelope]:
+    """A Panel notice, a deadline and a milestone for ``case_id``: the case-level facts of other streams."""
+    return [
+        env(NotificationSent(notification_id=f"44444444-0000-4000-8000-0000000000{n}", case_id=case_id,
+                             recipient_kind="national_panel", template="serious_incident_notification",
+                             channel="outbox", sent_on=date(2026, 12, 21)), "notifications"),
+        env(DeadlineScheduled(deadline_id=f"33333333-0000-4000-8000-0000000000{n}", key="rr.complete",
+                              case_id=case_id, due=date(2027, 1, 14)), "scheduling"),
+        env(MilestoneReached(case_id=case_id, fact="meeting_held", on=date(2026, 12, 22)), "referrals"),
+    ]
+
+
+async def test_facts_for_a_case_no_one_opened_are_not_counted_and_early_ones_count_once_it_opens(service):
+    # A notice for a case the clock rejected (no case opened), and facts that arrive before their case.
+    await consume(service, facts_for(UNKNOWN, "f1") + facts_for(SERIOUS, "f2"))
+
+    early = await figures(service)
+    assert early["cases"]["open"] == 0
+    assert early["notifications"]["sent"] == 0
+    assert sum(early["deadlines"]["by_status"].values()) == 0
+
+    await consume(service, [opened(SERIOUS, rapid_review=True)])  # the case opens: its early facts count
+
+    live = await figures(service)
+    assert live["cases"]["open"] == 1 and live["cases"]["by_stage"] == {"meeting_held": 1}  # the early milestone counts
+    assert live["notifications"] == {"sent": 1, "by_recipient_kind": {"national_panel": 1}}
+    assert live["deadlines"]["by_status"] == {"pending": 1}
+
+    # The replay, in the streams' order (each producer's stream whole), agrees with the live consumer.
+    events = facts_for(UNKNOWN, "f1") + facts_for(SERIOUS, "f2") + [opened(SERIOUS, rapid_review=True)]
+    async with service.runtime.sessions() as session, session.begin():
+        for table in reversed(metadata.sorted_tables):
+            if table.name.startswith("rm_"):
+                await session.execute(table.delete())
+    for producer in ("notifications", "scheduling", "referrals"):
+        await rebuild(service, [e for e in events if e.producer == producer])
+    assert await figures(service) == live

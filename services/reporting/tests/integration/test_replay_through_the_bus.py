@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 
 import nats
 from sqlalchemy import insert
@@ -57,7 +58,8 @@ async def test_a_replay_from_the_streams_gives_the_figures_the_consumers_built(
 
         # A row no event explains: the replay empties the read models before it reads the streams.
         async with reporting.runtime.sessions() as session, session.begin():
-            await session.execute(insert(rm_cases).values(case_id="stale", pathway="child", stage_rank=10))
+            await session.execute(insert(rm_cases).values(case_id="stale", pathway="child", stage_rank=10,
+                                                     opened_at=datetime.now(UTC)))
         assert (await figures(reporting, reader))["cases"]["open"] == 4
 
         env = dict(os.environ, NATS_URL=nats_url, SAFEGUARD_BUS_NAMESPACE=bus_namespace,
