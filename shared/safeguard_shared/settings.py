@@ -34,6 +34,10 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = Field(default=None, validation_alias="AUTH_JWKS_URL")
     auth_issuer: str = Field(default="safeguard-local", validation_alias="AUTH_ISSUER")
     auth_audience: str = Field(default="safeguard", validation_alias="AUTH_AUDIENCE")
+    # The largest request body a route reads (413 beyond), and the larger one of the routes taking a
+    # CSV file (audits' sample population, the training importer).
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, validation_alias="SAFEGUARD_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(default=16 * 1024 * 1024, gt=0, validation_alias="SAFEGUARD_MAX_UPLOAD_BYTES")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     # The static bearer credential Prometheus scrapes /metrics with; unset, /metrics answers only
     # requests from this machine (127.0.0.1 or ::1). See docs/architecture.md, "Running it".
