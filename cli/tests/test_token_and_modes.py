@@ -8,6 +8,7 @@ import jwt
 import pytest
 
 from safeguard_cli import main as cli
+from safeguard_shared.auth import LocalIssuer
 
 
 def _mode(path) -> int:
@@ -33,6 +34,7 @@ def test_the_data_folder_and_what_it_holds_are_private(tmp_path) -> None:
         current = os.umask(0o077)
         assert current == 0o077  # ``safeguard up`` and its children create files 0600
         (data_dir / "referrals.db").write_bytes(b"")
+        LocalIssuer(data_dir / "issuer").ensure_keys()
         (data_dir / "logs").mkdir()
         (data_dir / "logs" / "referrals.log").write_text("")
     finally:
@@ -41,6 +43,8 @@ def test_the_data_folder_and_what_it_holds_are_private(tmp_path) -> None:
     assert _mode(data_dir / "run") == 0o700
     assert _mode(data_dir / "referrals.db") == 0o600
     assert _mode(data_dir / "logs" / "referrals.log") == 0o600
+    assert _mode(data_dir / "issuer") == 0o700
+    assert _mode(data_dir / "issuer" / "private.pem") == _mode(data_dir / "issuer" / "public.pem") == 0o600
 
 
 def test_an_existing_data_folder_is_made_private(tmp_path) -> None:
