@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from safeguard_shared.partnership import Agency
 from safeguard_shared.types import BusinessDate
@@ -81,7 +81,7 @@ class RecordFamilyContact(Command):
     name: str = Field(min_length=1, max_length=200)
     relationship: str = Field(min_length=1, max_length=200, description="e.g. son, advocate, the adult")
     channel: Literal["email", "post"]
-    email: str | None = Field(default=None, max_length=320)
+    email: EmailStr | None = Field(default=None, max_length=320, description="checked as an address, not looked up")
     postal_address: str | None = Field(default=None, max_length=1000)
     restriction: str | None = Field(default=None, max_length=1000)
 
