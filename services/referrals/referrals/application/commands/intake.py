@@ -5,10 +5,9 @@ from typing import Literal, Self
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from safeguard_shared.partnership import Agency
 from safeguard_shared.types import BusinessDate
 
-from . import Command
+from . import MAX_AGENCIES, Agency, Command
 
 
 def _each_once(values: list[str]) -> list[str]:
@@ -45,7 +44,7 @@ class ReferChild(Command):
     received_on: BusinessDate | None = None
     child: Child
     incident: Incident
-    involved_agencies: list[Agency] = Field(min_length=1)
+    involved_agencies: list[Agency] = Field(min_length=1, max_length=MAX_AGENCIES)
 
     _once = field_validator("involved_agencies")(_each_once)
 
@@ -103,7 +102,7 @@ class ReferAdult(Command):
     adult: Adult
     criteria: Criteria
     summary: str | None = Field(default=None, max_length=20000)
-    involved_agencies: list[Agency] = []
+    involved_agencies: list[Agency] = Field(default=[], max_length=MAX_AGENCIES)
     on_behalf_of_public: OnBehalfOfPublic | None = None
     family_contact: RecordFamilyContact | None = None
 
