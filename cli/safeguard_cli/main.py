@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
-from safeguard_shared.auth import AGENCIES, ROLES, LocalIssuer
+from safeguard_shared.auth import AGENCIES, MAX_TOKEN_SECONDS, ROLES, LocalIssuer
 
 from . import dead_letters, status
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
@@ -31,11 +32,23 @@ def _iso_date(text: str) -> str:
     return text
 
 
+def prepare_data_folder(data_dir: Path) -> None:
+    """The data folder holds children's and adults' records: from here on this process and its
+    children create files 0600 and folders 0700 (umask 0o077), the folder itself is 0700 and what
+    an earlier run left readable by others is taken back to its owner."""
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(stat.S_IMODE(path.stat().st_mode) & 0o700)
+    (data_dir / "run").mkdir(mode=0o700, exist_ok=True)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_folder(data_dir)
     run_dir = data_dir / "run"
-    run_dir.mkdir(parents=True, exist_ok=True)
     nats_url = os.environ.get("NATS_URL")
     server = None if nats_url else EmbeddedNats(data_dir / "nats", port=args.nats_port)
     stopping = False
@@ -128,6 +141,17 @@ def _banner(supervisor: Supervisor, data_dir: Path, nats_url: str, *, embedded: 
     say("Press Ctrl-C to stop.")
 
 
+def _token_hours(text: str) -> int:
+    try:
+        hours = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of hours") from None
+    if not 1 <= hours <= MAX_TOKEN_SECONDS // 3600:
+        raise argparse.ArgumentTypeError(f"a token lives at most {MAX_TOKEN_SECONDS // 3600} hours "
+                                         f"(and at least 1), not {hours}")
+    return hours
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     text, code = status.render(Path(args.data_dir).resolve())
     print(text)
@@ -184,7 +208,7 @@ def parser() -> argparse.ArgumentParser:
     tok.add_argument("--role", required=True, action="append", choices=sorted(ROLES),
                      help="repeat for several roles")
     tok.add_argument("--subject", default=None, help="who the token is for (default: agency and role)")
-    tok.add_argument("--hours", type=int, default=8, help="lifetime in hours (default 8)")
+    tok.add_argument("--hours", type=_token_hours, default=8, help="lifetime in hours (default 8, at most 12)")
     tok.add_argument("--data-dir", default=os.environ.get("SAFEGUARD_DATA_DIR", "var"),
                      help="the data folder of the stack the token is for (its issuer key lives there)")
     tok.set_defaults(func=cmd_token)

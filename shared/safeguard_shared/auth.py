@@ -48,6 +48,10 @@ class TokenVerifier:
         return Principal(subject=str(claims["sub"]), agency=str(agency), roles=frozenset(roles))
 
 
+# The longest a token minted here lives: a working day and a margin, never days.
+MAX_TOKEN_SECONDS = 12 * 3600
+
+
 class LocalIssuer:
     """The embedded default's issuer: an RSA key pair kept in ``<data-dir>/issuer/``."""
 
@@ -77,6 +81,8 @@ class LocalIssuer:
 
     def mint(self, *, agency: str, roles: Iterable[str], subject: str | None = None,
              ttl_seconds: int = 8 * 3600) -> str:
+        if not 0 < ttl_seconds <= MAX_TOKEN_SECONDS:
+            raise ValueError(f"a token lives between 1 second and 12 hours, not {ttl_seconds} seconds")
         self.ensure_keys()
         roles = list(roles)
         unknown = [r for r in roles if r not in ROLES]

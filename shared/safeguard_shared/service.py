@@ -16,9 +16,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import MetaData, Table, text
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import logging as slog
@@ -127,6 +129,78 @@ class RefuseNulCharacters:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while reading a body past its limit: an HTTPException, so that FastAPI's reading of a
+    JSON or form body lets it through (it turns other errors into a 400) and answers the 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large_text(limit))
+
+
+class BoundBodySize:
+    """ASGI middleware: a request body larger than the limit is refused with a 413 before it is read
+    in full: at once when ``Content-Length`` says so, else by counting the bytes as they stream in and
+    stopping at the limit. Routes taking a file (``is_upload``) have their own, larger limit."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_bytes: int,
+                 is_upload: Callable[[Scope], bool] = lambda _scope: False) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+        self.is_upload = is_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_bytes if self.is_upload(scope) else self.max_bytes
+        declared = _header(scope, b"content-length")
+        if declared and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(limit)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(limit)(scope, receive, send)
+
+
+def _takes_a_file(routers: Iterable[APIRouter]) -> Callable[[Scope], bool]:
+    """Whether a request goes to a route whose documented body may be a CSV file."""
+    uploads = [route for router in routers for route in router.routes if isinstance(route, APIRoute)
+               and "text/csv" in ((route.openapi_extra or {}).get("requestBody") or {}).get("content", {})]
+
+    def check(scope: Scope) -> bool:
+        return any(route.matches(scope)[0] == Match.FULL for route in uploads)
+    return check
+
+
+def _too_large_text(limit: int) -> str:
+    return f"The request body is larger than the limit of {limit} bytes."
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": _too_large_text(limit)},
+                        status_code=413, headers={"connection": "close"})
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
@@ -283,11 +357,15 @@ class ServiceRuntime:
             log.info("service stopped")
 
     def app(self, *, title: str, routers: Iterable[APIRouter] = (), description: str = "") -> FastAPI:
+        routers = list(routers)
         # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN. The OpenAPI
         # document stays at /openapi.json (and, for people, in docs/api/).
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan,
                       docs_url=None, redoc_url=None)
         app.add_middleware(RefuseNulCharacters)
+        # Outside RefuseNulCharacters, which reads the whole body: the bound holds before that read.
+        app.add_middleware(BoundBodySize, max_bytes=self.settings.max_body_bytes,
+                           upload_bytes=self.settings.max_upload_bytes, is_upload=_takes_a_file(routers))
         app.add_middleware(SecurityHeaders)  # added last, so outermost: the 422 above carries the headers too
         app.state.runtime = self
         app.state.verifier = self.verifier()

@@ -13,6 +13,10 @@ from typing import Any, Self
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The default bounds of a request body (SAFEGUARD_MAX_BODY_BYTES, SAFEGUARD_MAX_UPLOAD_BYTES).
+MAX_BODY_BYTES = 1024 * 1024
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+
 
 class ServiceSettings(BaseSettings):
     # populate_by_name: code may pass a field by its name (bus_namespace=…) as well as by its
@@ -34,6 +38,10 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = Field(default=None, validation_alias="AUTH_JWKS_URL")
     auth_issuer: str = Field(default="safeguard-local", validation_alias="AUTH_ISSUER")
     auth_audience: str = Field(default="safeguard", validation_alias="AUTH_AUDIENCE")
+    # The largest request body a route reads (413 beyond), and the larger one of the routes taking a
+    # CSV file (audits' sample population, the training importer).
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0, validation_alias="SAFEGUARD_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(default=MAX_UPLOAD_BYTES, gt=0, validation_alias="SAFEGUARD_MAX_UPLOAD_BYTES")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     # The static bearer credential Prometheus scrapes /metrics with; unset, /metrics answers only
     # requests from this machine (127.0.0.1 or ::1). See docs/architecture.md, "Running it".

@@ -29,7 +29,7 @@ SAR_REFERRAL = {
     "criteria": {"died": True, "abuse_or_neglect": "suspected", "concern_agencies_could_have_worked_better": True},
     "summary": "Concerns about missed visits and pressure care",
     "involved_agencies": ["adult_social_care", "icb", "police", "housing"],
-    "family_contact": {"name": "C. Family", "relationship": "son", "channel": "email", "email": "son@family.invalid"},
+    "family_contact": {"name": "C. Family", "relationship": "son", "channel": "email", "email": "son@example.org"},
 }
 
 

@@ -136,3 +136,33 @@ async def test_a_nul_character_anywhere_in_a_json_body_is_refused_naming_the_fie
         assert untyped.status_code == 422 and untyped.json()["detail"][0]["loc"] == ["body", "theme"]
         planned = await audits.client.post("/v1/audits", headers=qa, json={**body, "theme": "Neglect"})
         assert planned.status_code == 201, "a body without NUL is untouched"
+
+
+async def test_a_body_over_the_limit_is_a_413_and_a_csv_file_has_a_larger_one(sqlite_databases, tmp_path, issuer):
+    async with migrated("audits", database_url=await sqlite_databases.anew("audits"), data_dir=tmp_path,
+                        issuer=issuer) as audits:
+        qa = bearer(issuer, "partnership", "qa_lead")
+        body = {"theme": "Neglect", "kind": "children", "qa_meeting_on": "2027-03-31"}
+        padded = json.dumps({**body, "padding": "x" * (1024 * 1024)}).encode()
+        refused = await audits.client.post("/v1/audits", headers={**qa, "content-type": "application/json"},
+                                           content=padded)
+        assert refused.status_code == 413
+        assert refused.json() == {"detail": "The request body is larger than the limit of 1048576 bytes."}
+        _assert_secured(refused)
+
+        async def streamed():
+            for start in range(0, len(padded), 65536):
+                yield padded[start:start + 65536]
+
+        chunked = await audits.client.post("/v1/audits", headers={**qa, "content-type": "application/json"},
+                                           content=streamed())
+        assert chunked.status_code == 413
+        assert (await audits.client.get("/v1/audits", headers=qa)).json() == [], "nothing was planned"
+        audit = await audits.client.post("/v1/audits", headers=qa, json=body)
+        assert audit.status_code == 201, audit.text
+        rows = "".join(f"CASE-{n:06d},police\n" for n in range(80_000))  # about 1.6 MB of population
+        sample = await audits.client.post(f"/v1/audits/{audit.json()['audit_id']}/sample",
+                                          headers={**qa, "content-type": "text/csv"},
+                                          content=("reference,agency\n" + rows).encode())
+        assert sample.status_code == 201, sample.text[:300]  # a CSV population has the larger limit (16 MiB)
+        assert sample.json()["population_size"] == 80_000

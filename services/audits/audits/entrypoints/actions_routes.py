@@ -7,14 +7,13 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 
 from safeguard_shared.auth import CurrentPrincipal
-from safeguard_shared.partnership import Agency
 from safeguard_shared.types import BusinessDate
 
 from ..adapters.exports import to_csv, to_xlsx
 from ..application import actions as use_cases
 from ..application import queries
 from ..application.access import require_qa
-from .common import Strict, runtime_of
+from .common import Agency, Strict, runtime_of
 from .schemas import ActionDetail, ActionOut
 
 router = APIRouter(prefix="/v1", tags=["action plans"])

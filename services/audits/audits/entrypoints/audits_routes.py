@@ -1,20 +1,19 @@
 """HTTP routes for themes and the steps of a multi-agency case file audit (prefix /v1)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, status
 from pydantic import Field, model_validator
 
 from safeguard_shared.auth import CurrentPrincipal
-from safeguard_shared.partnership import Agency
 from safeguard_shared.types import BusinessDate
 
 from ..application import audit_steps as steps
 from ..application import audits as use_cases
 from ..application import queries
 from ..application.access import require_qa
-from .common import Strict, runtime_of
+from .common import ITEMS, MAX_AGENCIES, Agency, Reference, Strict, Text, runtime_of
 from .schemas import AuditDetail, AuditOut, AuditSummary, Theme
 
 router = APIRouter(prefix="/v1", tags=["audits"])
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["audits"])
 
 class ThemeIn(Strict):
     title: str = Field(min_length=1, max_length=200)
-    kinds: list[Literal["children", "adults"]] = Field(min_length=1)
+    kinds: list[Literal["children", "adults"]] = Field(min_length=1, max_length=2)
     description: str | None = Field(default=None, max_length=5000)
 
 
@@ -42,7 +41,7 @@ class AuditIn(Strict):
     theme: str = Field(min_length=1, max_length=200)
     kind: Literal["children", "adults"]
     qa_meeting_on: BusinessDate
-    theme_id: str | None = None
+    theme_id: str | None = Field(default=None, max_length=100)
     # The scope may be agreed when the audit is planned, or later with PUT /v1/audits/{id}/scope.
     theme_lead: str | None = Field(default=None, min_length=1, max_length=200)
     scope: str | None = Field(default=None, min_length=1, max_length=20000)
@@ -59,27 +58,28 @@ class AuditIn(Strict):
 
 class ToolIn(Strict):
     # Agencies involved in a sampled case, where the population did not say: {case_reference: [agency]}.
-    involved_agencies: dict[str, list[Agency]] = {}
+    involved_agencies: dict[Reference, Annotated[list[Agency], Field(max_length=MAX_AGENCIES)]] = Field(
+        default={}, max_length=1000)
 
 
 class ProgrammeItemIn(Strict):
-    starts_at: str
-    ends_at: str
+    starts_at: str = Field(min_length=1, max_length=20, description="e.g. 09:30")
+    ends_at: str = Field(min_length=1, max_length=20)
     item: str = Field(min_length=1, max_length=300)
 
 
 class InviteeIn(Strict):
     agency: Agency
     role: str = Field(min_length=1, max_length=100, description="e.g. auditor, lead practitioner, manager")
-    required_from: str
-    required_until: str
+    required_from: str = Field(min_length=1, max_length=20, description="e.g. 09:30")
+    required_until: str = Field(min_length=1, max_length=20)
 
 
 class InvitationsIn(Strict):
     held_on: BusinessDate
     venue: str | None = Field(default=None, max_length=300)
-    programme: list[ProgrammeItemIn] = Field(min_length=1)
-    invitees: list[InviteeIn] = Field(min_length=1)
+    programme: list[ProgrammeItemIn] = Field(min_length=1, max_length=50)
+    invitees: list[InviteeIn] = Field(min_length=1, max_length=ITEMS)
 
 
 class AttendeeIn(Strict):
@@ -89,13 +89,13 @@ class AttendeeIn(Strict):
 
 class AttendanceIn(Strict):
     held_on: BusinessDate
-    attended: list[AttendeeIn] = []
-    absence_reasons: dict[Agency, str] = {}
+    attended: list[AttendeeIn] = Field(default=[], max_length=ITEMS)
+    absence_reasons: dict[Agency, Annotated[str, Field(max_length=2000)]] = Field(default={}, max_length=MAX_AGENCIES)
 
 
 class FindingsIn(Strict):
-    findings: list[str] = Field(min_length=1)
-    recommendations: list[str] = []
+    findings: list[Text] = Field(min_length=1, max_length=ITEMS)
+    recommendations: list[Text] = Field(default=[], max_length=ITEMS)
 
 
 class RatificationIn(Strict):
@@ -114,7 +114,7 @@ class ReportIn(Strict):
 
 class LearningIn(Strict):
     summary: str = Field(min_length=1, max_length=20000)
-    learning_points: list[str] = []
+    learning_points: list[Text] = Field(default=[], max_length=ITEMS)
     identifying_details_removed: bool
 
 
@@ -122,7 +122,7 @@ class BriefingIn(Strict):
     held_on: BusinessDate
     title: str = Field(default="Lunchtime briefing", min_length=1, max_length=200)
     attendees: int = Field(ge=0, le=100000)
-    agencies: list[Agency] = []
+    agencies: list[Agency] = Field(default=[], max_length=MAX_AGENCIES)
 
 
 def _questions(questions: list[Question]) -> list[dict[str, str]]:

@@ -1,18 +1,33 @@
 """What the HTTP routes share: strict bodies, the runtime, and refusals as HTTP answers."""
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from safeguard_shared import partnership
 from safeguard_shared.partnership import NotYourAgency
 from safeguard_shared.service import ServiceRuntime
+from safeguard_shared.settings import MAX_UPLOAD_BYTES
 
 from ..application.errors import Forbidden, NotFound
 from ..config import AuditsSettings
 from ..domain.errors import OutOfOrder, RuleBroken
+
+# The bounds of what a request carries (issue 12): no request can make an event too large for the
+# broker. Names 200 characters, free text 20,000, a list of agencies 20, a list of findings,
+# recommendations or learning points 200, references 100 (a sample population: 1,000,000 of them).
+NAME = 200
+TEXT = 20_000
+MAX_AGENCIES = 20
+ITEMS = 200
+REFERENCE = 100
+Agency = Annotated[partnership.Agency, Field(max_length=60)]
+Text = Annotated[str, Field(min_length=1, max_length=TEXT)]
+Reference = Annotated[str, Field(max_length=REFERENCE)]
+__all__ = ["MAX_UPLOAD_BYTES"]  # a CSV file's bound, documented on the routes that take one
 
 
 class Strict(BaseModel):

@@ -7,12 +7,11 @@ from fastapi import APIRouter, Request, status
 from pydantic import Field
 
 from safeguard_shared.auth import CurrentPrincipal
-from safeguard_shared.partnership import Agency
 
 from ..application import queries
 from ..application import responses as use_cases
 from ..application.access import require_agency_or_qa
-from .common import Strict, runtime_of
+from .common import Agency, Strict, runtime_of
 from .schemas import ConcernOut, ResponseOut
 
 router = APIRouter(prefix="/v1/audits/{audit_id}", tags=["audit responses"])

@@ -21,7 +21,7 @@ from ..application import sampling as use_cases
 from ..application.access import require_qa
 from ..domain.csvfiles import Population, parse_population
 from ..domain.errors import Problem, RuleBroken
-from .common import Strict, runtime_of, settings_of, validation_detail
+from .common import MAX_UPLOAD_BYTES, Reference, Strict, runtime_of, settings_of, validation_detail
 from .schemas import AuditedCase as AuditedCaseOut
 from .schemas import AuditedCasesAdded, Exclusions, Sample
 
@@ -29,17 +29,17 @@ router = APIRouter(prefix="/v1", tags=["sampling"])
 
 
 class SampleIn(Strict):
-    population: list[str] = Field(min_length=4, max_length=1_000_000)
+    population: list[Reference] = Field(min_length=4, max_length=1_000_000)
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     # This draw's exclusions, on top of the partnership's (PUT /v1/sampling/exclusions): references to
     # leave out, and a window of recently audited cases that replaces the partnership's.
-    exclude: list[str] = Field(default=[], max_length=1_000_000)
+    exclude: list[Reference] = Field(default=[], max_length=1_000_000)
     exclude_audited_within_months: int | None = Field(default=None, ge=0, le=120)
 
 
 class Options(Strict):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
-    exclude: list[str] = []
+    exclude: list[Reference] = Field(default=[], max_length=1_000_000)
     exclude_audited_within_months: int | None = Field(default=None, ge=0, le=120)
 
 
@@ -62,14 +62,15 @@ class AuditedCasesIn(Strict):
     cases: list[AuditedCase] = Field(min_length=1, max_length=100_000)
 
 
-_CSV_BODY = {"schema": {"type": "string"},
+_CSV_BODY = {"schema": {"type": "string", "maxLength": MAX_UPLOAD_BYTES},
              "example": "case_reference,agencies\nRR-2026-000A00,police;icb;school\n"}
 SAMPLE_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": SampleIn.model_json_schema()},
     "text/csv": _CSV_BODY,
     "multipart/form-data": {"schema": {"type": "object", "required": ["population"], "properties": {
         "population": {"type": "string", "format": "binary"}, "seed": {"type": "integer"},
-        "exclude": {"type": "string", "description": "references to leave out, one a line"},
+        "exclude": {"type": "string", "maxLength": MAX_UPLOAD_BYTES,
+                    "description": "references to leave out, one a line"},
         "exclude_audited_within_months": {"type": "integer"}}}}}}}
 
 

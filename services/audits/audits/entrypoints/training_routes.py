@@ -16,7 +16,7 @@ from ..application.access import is_qa, require_qa
 from ..application.errors import Forbidden
 from ..domain.csvfiles import Completion, check_completion, parse_completions, raise_problems
 from ..domain.errors import Problem, RuleBroken
-from .common import Strict, runtime_of, validation_detail
+from .common import MAX_UPLOAD_BYTES, Strict, runtime_of, validation_detail
 from .schemas import Impact, ImportResult, Survey, SurveysSent
 
 router = APIRouter(prefix="/v1/training", tags=["training impact"])
@@ -26,7 +26,7 @@ MAX_ROWS = 100_000
 
 class CompletionIn(Strict):
     trainee: str = Field(min_length=1, max_length=200, description="the agency's staff identifier")
-    agency: str
+    agency: str = Field(min_length=1, max_length=60)
     course: str = Field(min_length=1, max_length=200)
     completed_on: date
     manager: str | None = Field(default=None, max_length=200)
@@ -55,7 +55,7 @@ SurveyAnswers = Annotated[FollowUpAnswers | ManagerAnswers, Field(discriminator=
 
 COMPLETIONS_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": CompletionsIn.model_json_schema()},
-    "text/csv": {"schema": {"type": "string"},
+    "text/csv": {"schema": {"type": "string", "maxLength": MAX_UPLOAD_BYTES},
                  "example": "trainee,agency,course,completed_on,manager\n"
                             "S-1042,police,Core safeguarding,2026-09-14,M-77\n"}}}}
 

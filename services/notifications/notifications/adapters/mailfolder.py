@@ -2,7 +2,8 @@
 
 The file is named after the notification and written atomically (temporary file, fsync, rename),
 so "was it sent?" has a checkable answer after a crash: the file is there or it is not. That is
-how an in-doubt message is resolved on this channel (service README).
+how an in-doubt message is resolved on this channel (service README). Every file is 0600 and the
+folder, when made here, 0700.
 """
 from __future__ import annotations
 
@@ -31,8 +32,12 @@ class MailFolder:
             return  # it landed before a crash: the file that went is the file that stays
         tmp = final.with_suffix(".eml.part")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # 0600 whatever the process's umask (this adapter may run outside ``safeguard up``): a
+            # message names children and adults. A part file left by a crash is replaced.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as fh:
                 fh.write(bytes(message))
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -1,14 +1,14 @@
 """The steps of a safeguarding adult review after intake."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from safeguard_shared.contracts.referrals import OtherStep
 from safeguard_shared.types import BusinessDate
 
-from . import Command
+from . import ITEMS, MAX_AGENCIES, TEXT, Command, Name, Text
 
 
 class ScreenSar(Command):
@@ -23,7 +23,7 @@ class ScreenSar(Command):
 
 class NameAgencies(Command):
     # Not checked against the partnership's agencies: the adults' pathway never has (unchanged here).
-    agencies: list[str] = Field(min_length=1)
+    agencies: list[Annotated[str, Field(max_length=60)]] = Field(min_length=1, max_length=MAX_AGENCIES)
 
 
 class ReturnSarScoping(Command):
@@ -41,8 +41,8 @@ class DecideSar(Command):
     convene: bool
     decided_on: BusinessDate
     reasons: str = Field(min_length=1, max_length=5000)
-    other_steps: list[OtherStep] = Field(default_factory=list, description="What is done instead of a SAR "
-                                         "(required when not convening)")
+    other_steps: list[OtherStep] = Field(default_factory=list, max_length=20,
+                                         description="What is done instead of a SAR (required when not convening)")
     other_steps_detail: str = Field(default="", max_length=5000, description="Who does what (kept in this "
                                     "service; never in an event)")
 
@@ -53,7 +53,7 @@ class ReviewSarDecision(Command):
     confirmed: bool
     on: BusinessDate
     reasons: str = Field(default="", max_length=5000)
-    other_steps: list[OtherStep] = Field(default_factory=list, description="When the outcome is not to "
+    other_steps: list[OtherStep] = Field(default_factory=list, max_length=20, description="When the outcome is not to "
                                          "convene: the other steps (by default the sub-group's)")
     other_steps_detail: str = Field(default="", max_length=5000)
     mandatory_override_reason: str | None = Field(
@@ -68,7 +68,7 @@ class TellFamily(Command):
 
 
 class CommissionSarReviewers(Command):
-    reviewers: list[str] = Field(min_length=1)
+    reviewers: list[Name] = Field(min_length=1, max_length=ITEMS)
     commissioned_on: BusinessDate
 
 
@@ -76,19 +76,19 @@ class SubmitImr(Command):
     author_name: str = Field(min_length=1, max_length=200)
     author_role: str = Field(min_length=1, max_length=200)
     author_independent_of_case: bool
-    chronology: str = ""
-    review_of_records: str = ""
-    interviews: str = ""
+    chronology: str = Field(default="", max_length=TEXT)
+    review_of_records: str = Field(default="", max_length=TEXT)
+    interviews: str = Field(default="", max_length=TEXT)
 
 
 class HoldPanelMeeting(Command):
     held_on: BusinessDate
-    progress: str = Field(min_length=1)
-    immediate_risks: str = Field(min_length=1)
-    learning_to_share: str = Field(min_length=1)
-    guidance_to_reviewer: str = Field(min_length=1)
-    drafts_reviewed: str = Field(min_length=1)
-    communications: str = Field(min_length=1)
+    progress: Text
+    immediate_risks: Text
+    learning_to_share: Text
+    guidance_to_reviewer: Text
+    drafts_reviewed: Text
+    communications: Text
 
 
 class SignOffSar(Command):
@@ -98,12 +98,12 @@ class SignOffSar(Command):
 
 class SarRecommendation(Command):
     text: str = Field(min_length=1, max_length=5000)
-    owning_agency: str
+    owning_agency: str = Field(min_length=1, max_length=60)
 
 
 class PublishSar(Command):
     published_on: BusinessDate
-    recommendations: list[SarRecommendation] = []
+    recommendations: list[SarRecommendation] = Field(default=[], max_length=ITEMS)
 
 
 class DelaySar(Command):
@@ -116,14 +116,14 @@ class UpdateOnDelay(Command):
 
 
 class NotImplementedIn(Command):
-    recommendation: str = Field(min_length=1)
-    reason: str = ""
+    recommendation: Text
+    reason: str = Field(default="", max_length=TEXT)
 
 
 class RecordFindings(Command):
-    findings: list[str] = Field(min_length=1)
-    actions_taken: list[str] = []
-    not_implemented: list[NotImplementedIn] = []
+    findings: list[Text] = Field(min_length=1, max_length=ITEMS)
+    actions_taken: list[Text] = Field(default=[], max_length=ITEMS)
+    not_implemented: list[NotImplementedIn] = Field(default=[], max_length=ITEMS)
 
 
 class ResumeSar(Command):

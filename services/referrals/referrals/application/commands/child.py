@@ -6,14 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from safeguard_shared.partnership import Agency
 from safeguard_shared.types import BusinessDate
 
-from . import Command
+from . import ITEMS, MAX_AGENCIES, TEXT, Agency, Command, Name, Text
 
 
 class RequestScoping(Command):
-    involved_agencies: list[Agency] = Field(min_length=1, description="the agencies confirmed as involved")
+    involved_agencies: list[Agency] = Field(min_length=1, max_length=MAX_AGENCIES,
+                                            description="the agencies confirmed as involved")
     meeting_on: BusinessDate
     outside_window_reason: str | None = Field(default=None, max_length=2000)
 
@@ -31,7 +31,7 @@ class Attendee(Command):
 
 
 class RecordAttendance(Command):
-    attendees: list[Attendee] = Field(min_length=1)
+    attendees: list[Attendee] = Field(min_length=1, max_length=ITEMS)
 
 
 class RecordMeetingHeld(Command):
@@ -42,8 +42,8 @@ class RecordMeetingHeld(Command):
 
 class DecideRapidReview(Command):
     decision: Literal["cspr", "alternative_review", "no_review"]
-    immediate_safety_actions: list[str] = []
-    learning: list[str] = []
+    immediate_safety_actions: list[Text] = Field(default=[], max_length=ITEMS)
+    learning: list[Text] = Field(default=[], max_length=ITEMS)
     rationale: str = Field(min_length=1, max_length=20000)
 
 
@@ -54,17 +54,17 @@ class RecordPanelResponse(Command):
 
 
 class CommissionCsprReviewers(Command):
-    reviewers: list[str] = Field(min_length=1)
+    reviewers: list[Name] = Field(min_length=1, max_length=ITEMS)
 
 
 class AgreeTerms(Command):
-    methodology: str = Field(min_length=1)
-    terms_of_reference: str = Field(min_length=1)
+    methodology: str = Field(min_length=1, max_length=TEXT)
+    terms_of_reference: str = Field(min_length=1, max_length=TEXT)
 
 
 class RecordInvolvement(Command):
-    practitioners: str = Field(min_length=1, description="how practitioners were involved")
-    family: str = Field(min_length=1, description="how the family was involved, or why not")
+    practitioners: str = Field(min_length=1, max_length=TEXT, description="how practitioners were involved")
+    family: str = Field(min_length=1, max_length=TEXT, description="how the family was involved, or why not")
 
 
 class AddDraft(Command):
@@ -83,5 +83,5 @@ class NewRecommendation(Command):
 class PublishCspr(Command):
     published_on: BusinessDate
     in_full: bool
-    reasons_not_in_full: str | None = None
-    recommendations: list[NewRecommendation] = []
+    reasons_not_in_full: str | None = Field(default=None, max_length=TEXT)
+    recommendations: list[NewRecommendation] = Field(default=[], max_length=ITEMS)

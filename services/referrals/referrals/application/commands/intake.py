@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
-from safeguard_shared.partnership import Agency
 from safeguard_shared.types import BusinessDate
 
-from . import Command
+from . import MAX_AGENCIES, Agency, Command
 
 
 def _each_once(values: list[str]) -> list[str]:
@@ -45,7 +44,7 @@ class ReferChild(Command):
     received_on: BusinessDate | None = None
     child: Child
     incident: Incident
-    involved_agencies: list[Agency] = Field(min_length=1)
+    involved_agencies: list[Agency] = Field(min_length=1, max_length=MAX_AGENCIES)
 
     _once = field_validator("involved_agencies")(_each_once)
 
@@ -81,7 +80,7 @@ class RecordFamilyContact(Command):
     name: str = Field(min_length=1, max_length=200)
     relationship: str = Field(min_length=1, max_length=200, description="e.g. son, advocate, the adult")
     channel: Literal["email", "post"]
-    email: str | None = Field(default=None, max_length=320)
+    email: EmailStr | None = Field(default=None, max_length=320, description="checked as an address, not looked up")
     postal_address: str | None = Field(default=None, max_length=1000)
     restriction: str | None = Field(default=None, max_length=1000)
 
@@ -103,7 +102,7 @@ class ReferAdult(Command):
     adult: Adult
     criteria: Criteria
     summary: str | None = Field(default=None, max_length=20000)
-    involved_agencies: list[Agency] = []
+    involved_agencies: list[Agency] = Field(default=[], max_length=MAX_AGENCIES)
     on_behalf_of_public: OnBehalfOfPublic | None = None
     family_contact: RecordFamilyContact | None = None
 
