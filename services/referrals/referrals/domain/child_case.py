@@ -362,6 +362,6 @@ class ChildCase(Aggregate):
             MilestoneReached(case_id=self.case_id, fact="cspr_published", on=published_on),
             ReviewPublished(case_id=self.case_id, pathway="child", published_on=published_on, in_full=in_full)]
         if recommendations:
-            owed.append(RecommendationsPublished(case_id=self.case_id, pathway="child",
+            owed.append(RecommendationsPublished(case_id=self.case_id, case_ref=self.case_ref, pathway="child",
                                                  recommendations=list(recommendations)))
         return owed
