@@ -162,6 +162,7 @@ class RecommendationsPublished(Event):
     case_id: str
     pathway: Literal["child", "adult"]
     recommendations: list[Recommendation]
+    case_ref: str | None = None  # optional: the action plan's letters name the case by it
 
 
 @register

@@ -112,6 +112,7 @@ actions = Table(
     Column("source", String(10), nullable=False),  # audit | review
     Column("audit_id", String(36), nullable=True, index=True),
     Column("case_id", String(36), nullable=True),
+    Column("case_ref", String(40), nullable=True),  # the review case's reference (from its recommendations)
     Column("recommendation_id", String(100), nullable=True),
     Column("description", Text, nullable=False),
     Column("owning_agency", String(60), nullable=False, index=True),

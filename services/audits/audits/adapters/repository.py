@@ -51,7 +51,7 @@ async def save_audit(session: AsyncSession, audit: Audit, now: datetime) -> None
 
 
 ACTION_FIELDS = ("action_id", "source", "owning_agency", "description", "status", "audit_id", "case_id",
-                 "recommendation_id", "due_on", "overdue_since", "escalations", "next_check_on", "updates",
+                 "case_ref", "recommendation_id", "due_on", "overdue_since", "escalations", "next_check_on", "updates",
                  "completion_evidence", "completed_on")
 
 

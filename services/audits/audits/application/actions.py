@@ -68,7 +68,8 @@ class CheckOverdue:
 
 def _created(action: Action, today: date) -> ActionCreated:
     return ActionCreated(action_id=action.action_id, source=action.source, audit_id=action.audit_id,
-                         case_id=action.case_id, owning_agency=action.owning_agency, due_on=action.due_on,
+                         case_id=action.case_id, case_ref=action.case_ref, owning_agency=action.owning_agency,
+                         due_on=action.due_on,
                          created_on=today)
 
 
@@ -98,7 +99,7 @@ async def when_review_recommendations_published_plan_actions(event: Recommendati
     today = uow.clock.today()
     for rec in event.recommendations:
         action = Action(action_id=str(uuid.uuid4()), source="review", owning_agency=rec.owning_agency,
-                        description=rec.text, status="proposed", case_id=event.case_id,
+                        description=rec.text, status="proposed", case_id=event.case_id, case_ref=event.case_ref,
                         recommendation_id=rec.recommendation_id)
         result = await uow.session.execute(dialect_insert(uow.session, actions).values(
             action_id=action.action_id, **action_values(action), created_on=today,

@@ -32,6 +32,7 @@ class Action:
     status: str = "open"  # proposed (no due date yet) | open | completed
     audit_id: str | None = None
     case_id: str | None = None
+    case_ref: str | None = None  # the review case's reference, which every event about the action carries
     recommendation_id: str | None = None
     due_on: date | None = None
     overdue_since: date | None = None
@@ -43,7 +44,7 @@ class Action:
 
     def _identity(self) -> dict[str, Any]:
         return dict(action_id=self.action_id, source=self.source, audit_id=self.audit_id, case_id=self.case_id,
-                    owning_agency=self.owning_agency, due_on=self.due_on)
+                    case_ref=self.case_ref, owning_agency=self.owning_agency, due_on=self.due_on)
 
     def _reset_clock(self) -> None:
         self.overdue_since, self.escalations = None, 0

@@ -173,3 +173,21 @@ async def test_the_plan_lists_overdue_actions_by_agency(desk):
 
     assert [(a["owning_agency"], a["overdue_since"]) for a in overdue] == [("school", "2027-02-13")]
     assert on_track == []
+
+
+async def test_every_event_about_an_action_from_a_review_names_its_case_by_reference(desk, service):
+    published = RECOMMENDATIONS.model_copy(update={"case_ref": "CSPR-2027-5A1F0C"})
+    assert await deliver(service, published) is True
+    plan = await desk.ok("GET", "/v1/actions", params={"case_id": REVIEW_CASE})
+    police = next(a for a in plan if a["owning_agency"] == "police")
+    url = f"/v1/actions/{police['action_id']}"
+    await desk.ok("PUT", url + "/due-date", json={"due_on": "2027-02-26"})
+    assert await tick_on(desk, "2027-03-15") == 2, "overdue, then escalated a fortnight later"
+    await desk.ok("POST", url + "/progress", desk.agency("police"), json={"note": "Protocol drafted"})
+    await desk.ok("POST", url + "/complete", desk.agency("police"), json={"evidence": "Protocol signed off"})
+
+    events = [e for kind in (ActionCreated, ActionDueDateSet, ActionOverdue, ActionEscalated, ActionProgressRecorded,
+                             ActionCompleted) for e in await desk.owed(kind)]
+    assert {type(e) for e in events} == {ActionCreated, ActionDueDateSet, ActionOverdue, ActionEscalated,
+                                         ActionProgressRecorded, ActionCompleted}
+    assert {e.case_ref for e in events} == {"CSPR-2027-5A1F0C"}

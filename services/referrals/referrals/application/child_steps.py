@@ -34,9 +34,12 @@ async def confirm_panel_notification(case_id: str, actor: Principal, uow: UnitOf
 async def request_scoping(case_id: str, command: RequestScoping, actor: Principal, uow: UnitOfWork) -> ChildCase:
     return await run_step(uow, actor, case_id, ChildCase, "scoping_requested", lambda c, today: c.request_scoping(
         agencies=command.involved_agencies, meeting_on=command.meeting_on, today=today,
-        outside_window_reason=command.outside_window_reason),
+        outside_window_reason=command.outside_window_reason, meeting_time=command.meeting_time,
+        meeting_place=command.meeting_place),
         {"agencies": command.involved_agencies, "meeting_on": command.meeting_on.isoformat(),
-         "outside_window_reason": command.outside_window_reason})
+         "outside_window_reason": command.outside_window_reason,
+         "meeting_time": command.meeting_time.strftime("%H:%M") if command.meeting_time else None,
+         "meeting_place": command.meeting_place})
 
 
 async def return_scoping(case_id: str, agency: str, command: ReturnScoping, actor: Principal,

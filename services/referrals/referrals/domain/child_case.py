@@ -10,7 +10,7 @@ publication, recommendations.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Literal
 
 from pydantic import Field
@@ -131,6 +131,8 @@ class ChildCase(Aggregate):
     scoping_requested_on: date | None = None
     meeting_on: date | None = None
     meeting_outside_window_reason: str | None = None
+    meeting_time: time | None = None  # its start (Europe/London), when booked
+    meeting_place: str | None = None  # a room, or its online link
     scoping_returns: dict[str, ScopingReturn] = Field(default_factory=dict)
     attendance: list[Attendee] = Field(default_factory=list)
     meeting_held_on: date | None = None
@@ -160,7 +162,8 @@ class ChildCase(Aggregate):
         self.meeting_window = (start, end)
 
     def request_scoping(self, *, agencies: list[str], meeting_on: date, today: date,
-                        outside_window_reason: str | None) -> list[Event]:
+                        outside_window_reason: str | None, meeting_time: time | None = None,
+                        meeting_place: str | None = None) -> list[Event]:
         """The business unit confirms the involved agencies; the scoping template, letter and
         records-securing request go to each, and the meeting date is set in its window."""
         self._require_rapid_review()
@@ -182,10 +185,11 @@ class ChildCase(Aggregate):
         self.scoping_requested_on = today
         self.meeting_on = meeting_on
         self.meeting_outside_window_reason = None if inside else reason
+        self.meeting_time, self.meeting_place = meeting_time, meeting_place
         self.stage = "scoping"
         return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
                                  agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
-                                 outside_window=not inside)]
+                                 outside_window=not inside, meeting_time=meeting_time, meeting_place=meeting_place)]
 
     def return_scoping(self, *, agency: str, returned_on: date, records_secured: bool,
                        no_information_held: bool, involvement: str | None) -> list[Event]:
@@ -358,6 +362,6 @@ class ChildCase(Aggregate):
             MilestoneReached(case_id=self.case_id, fact="cspr_published", on=published_on),
             ReviewPublished(case_id=self.case_id, pathway="child", published_on=published_on, in_full=in_full)]
         if recommendations:
-            owed.append(RecommendationsPublished(case_id=self.case_id, pathway="child",
+            owed.append(RecommendationsPublished(case_id=self.case_id, case_ref=self.case_ref, pathway="child",
                                                  recommendations=list(recommendations)))
         return owed

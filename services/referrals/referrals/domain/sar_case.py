@@ -451,7 +451,7 @@ class SarCase(Aggregate):
             self._milestone("sar_published", published_on),
             ReviewPublished(case_id=self.case_id, pathway="adult", published_on=published_on, in_full=in_full)]
         if recommendations:
-            owed.append(RecommendationsPublished(case_id=self.case_id, pathway="adult",
+            owed.append(RecommendationsPublished(case_id=self.case_id, case_ref=self.case_ref, pathway="adult",
                                                  recommendations=list(recommendations)))
         return owed
 

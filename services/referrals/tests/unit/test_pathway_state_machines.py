@@ -129,3 +129,30 @@ def test_the_decision_tells_the_panel_who_attended_by_agency_and_role_never_by_n
     assert [(a.agency, a.role) for a in decided.attended] == [
         ("local_authority", "safeguarding lead"), ("police", "safeguarding lead"), ("icb", "safeguarding lead")]
     assert "Person at" not in decided.model_dump_json()
+
+
+def test_the_meeting_time_and_place_are_kept_on_the_case_and_carried_on_the_scoping_request():
+    from datetime import time
+
+    from pydantic import ValidationError
+
+    from referrals.application.commands.child import RequestScoping
+
+    command = RequestScoping(involved_agencies=["police"], meeting_on=date(2027, 1, 6), meeting_time="14:30",
+                             meeting_place="https://meet.example.org/rr-c1")
+    assert command.meeting_time == time(14, 30)
+    case = a_rapid_review()
+    [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 6), today=date(2026, 12, 22),
+                                  outside_window_reason=None, meeting_time=command.meeting_time,
+                                  meeting_place=command.meeting_place)
+    assert isinstance(owed, ScopingRequested)
+    assert (owed.meeting_time, owed.meeting_place) == (time(14, 30), "https://meet.example.org/rr-c1")
+    assert (case.meeting_time, case.meeting_place) == (time(14, 30), "https://meet.example.org/rr-c1")
+    assert ChildCase.model_validate(case.model_dump(mode="json")).meeting_time == time(14, 30)
+    # Neither is required; a time is HH:MM on the 24-hour clock; a link is https; a place is short.
+    assert RequestScoping(involved_agencies=["police"], meeting_on=date(2027, 1, 6)).meeting_place is None
+    for bad in (dict(meeting_time="2:30pm"), dict(meeting_time="25:00"), dict(meeting_time="14:30:15"),
+                dict(meeting_place="http://meet.example.org/rr"), dict(meeting_place="x" * 301),
+                dict(meeting_place="   ")):
+        with pytest.raises(ValidationError):
+            RequestScoping(involved_agencies=["police"], meeting_on=date(2027, 1, 6), **bad)

@@ -7,7 +7,12 @@ from typing import Any
 
 from referrals.domain.child_case import ChildCase
 from referrals.domain.sar_case import SarCase
-from safeguard_shared.contracts.referrals import FamilyLetterOwed, RecommendationsPublished, ReviewPublished
+from safeguard_shared.contracts.referrals import (
+    FamilyLetterOwed,
+    Recommendation,
+    RecommendationsPublished,
+    ReviewPublished,
+)
 
 # Written by the dict-based aggregates: a CSPR with its final report sent, and a commissioned SAR
 # that was delayed and resumed.
@@ -81,6 +86,15 @@ def test_a_cspr_stored_as_a_dict_carries_on_to_publication():
     assert case.stage == "published"
     assert any(isinstance(e, ReviewPublished) and e.in_full for e in owed)
     assert not any(isinstance(e, RecommendationsPublished) for e in owed)  # none were made
+
+
+def test_published_recommendations_name_their_case_by_reference_for_the_action_plan():
+    recommendation = Recommendation(recommendation_id="R1", text="Share DA notifications", owning_agency="police")
+    owed = ChildCase.from_state(OLD_CHILD).publish(published_on=date(2027, 7, 1), in_full=True,
+                                                  reasons_not_in_full=None, recommendations=[recommendation],
+                                                  today=date(2027, 7, 1))
+    [published] = [e for e in owed if isinstance(e, RecommendationsPublished)]
+    assert published.case_ref == "RR-2026-C1"
 
 
 def test_a_sar_stored_as_a_dict_reads_with_its_dates_and_carries_on():

@@ -13,6 +13,9 @@ occasions = Table(
     Column("process", String(20), nullable=False),  # child | adult | audit | training
     Column("involved_agencies", JSON, nullable=False),
     Column("anchors", JSON, nullable=False),  # anchor name -> ISO date
+    # A case's reference ("RR-2026-7C1D2E"), which every event about its deadlines carries; NULL for
+    # audits, training and cases opened before it was kept.
+    Column("case_ref", String(40), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 

@@ -51,10 +51,14 @@ async def lock_occasion(session: AsyncSession, name: str) -> None:
 
 
 async def remember_occasion(session: AsyncSession, name: str, process: str, agencies: Iterable[str],
-                            anchors: Mapping[str, date], now: datetime) -> None:
-    await _insert_once(session, occasions, dict(
+                            anchors: Mapping[str, date], now: datetime, *, case_ref: str | None = None) -> None:
+    written = await _insert_once(session, occasions, dict(
         occasion=name, process=process, involved_agencies=list(agencies),
-        anchors={k: v.isoformat() for k, v in anchors.items()}, updated_at=now), ["occasion"])
+        anchors={k: v.isoformat() for k, v in anchors.items()}, case_ref=case_ref, updated_at=now), ["occasion"])
+    if case_ref and not written:
+        # A case opened before its reference was kept learns it when its CaseOpened comes again.
+        await session.execute(update(occasions).where(occasions.c.occasion == name,
+                                                      occasions.c.case_ref.is_(None)).values(case_ref=case_ref))
 
 
 async def set_anchors(session: AsyncSession, name: str, anchors: Mapping[str, str], now: datetime) -> None:
@@ -77,20 +81,40 @@ async def take_early_facts(session: AsyncSession, name: str) -> list[dict[str, A
 
 
 # --- deadlines ---------------------------------------------------------------------------------------
+# Every read of deadlines the use cases act on brings the case's reference with it, in the same
+# statement (the events they publish carry it): no query per row, even in the ticker's round.
+_WITH_CASE_REF = select(deadlines, occasions.c.case_ref).select_from(
+    deadlines.outerjoin(occasions, occasions.c.occasion == deadlines.c.occasion))
+
+
+async def _locked(session: AsyncSession, query: Select[Any], *, skip_locked: bool = False) -> Sequence[Row]:
+    """The deadlines read, locked as ``select_for_update`` locks them; on PostgreSQL only the deadlines'
+    rows (an occasion may have no row: the nullable side of the join cannot be locked)."""
+    if _dialect(session) == "postgresql":
+        rows: Sequence[Row] = (await session.execute(query.with_for_update(of=deadlines, skip_locked=skip_locked))
+                               ).mappings().all()
+        return rows
+    rows = (await select_for_update(session, query)).mappings().all()
+    return rows
+
+
 async def add_deadline(session: AsyncSession, values: Mapping[str, Any]) -> bool:
     """The new deadline, unless this clock already runs for this occasion (and agency, occurrence)."""
     return await _insert_once(session, deadlines, values, ["key", "occasion", "agency", "occurrence"])
 
 
 async def deadline(session: AsyncSession, deadline_id: str, *, lock: bool = False) -> Row | None:
-    query = select(deadlines).where(deadlines.c.deadline_id == deadline_id)
-    return (await (select_for_update(session, query) if lock else session.execute(query))).mappings().first()
+    query = _WITH_CASE_REF.where(deadlines.c.deadline_id == deadline_id)
+    if lock:
+        rows = await _locked(session, query)
+        return rows[0] if rows else None
+    return (await session.execute(query)).mappings().first()
 
 
 async def deadlines_where(session: AsyncSession, *conditions: ColumnElement[bool],
                           lock: bool = False) -> Sequence[Row]:
-    query = select(deadlines).where(*conditions)
-    return (await (select_for_update(session, query) if lock else session.execute(query))).mappings().all()
+    query = _WITH_CASE_REF.where(*conditions)
+    return await _locked(session, query) if lock else (await session.execute(query)).mappings().all()
 
 
 async def change_deadline(session: AsyncSession, deadline_id: str, **values: Any) -> None:
@@ -111,17 +135,17 @@ async def history_of(session: AsyncSession, deadline_id: str) -> Sequence[Row]:
 async def transitions_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Row]:
     """Deadlines whose next transition has come, oldest first; on PostgreSQL rows another replica is
     ticking are skipped, so no transition fires twice. Reads only the ``next_transition_at`` index."""
-    query = select(deadlines).where(deadlines.c.next_transition_at <= now).order_by(
+    query = _WITH_CASE_REF.where(deadlines.c.next_transition_at <= now).order_by(
         deadlines.c.next_transition_at).limit(limit)
     if _dialect(session) == "postgresql":
-        locked = await select_for_update(session, query, skip_locked=True)
-        return locked.mappings().all()
+        return await _locked(session, query, skip_locked=True)
     # SQLite: a cheap look first, so an idle tick takes no write lock; when something is due, read it
     # again under the lock, or a fact (a deadline met) committed between this read and the round's write
     # would be overwritten by a stale "overdue".
-    if not (await session.execute(query.with_only_columns(deadlines.c.deadline_id))).first():
+    if not (await session.execute(select(deadlines.c.deadline_id).where(
+            deadlines.c.next_transition_at <= now).limit(1))).first():
         return []
-    return (await select_for_update(session, query)).mappings().all()
+    return await _locked(session, query)
 
 
 async def record_round(session: AsyncSession, now: datetime, history: list[dict[str, Any]],

@@ -128,7 +128,7 @@ async def _close(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], *, endin
 async def _next_occurrence(uow: UnitOfWork, tk: Timekeeping, anchors: dict[str, str], rule: Rule, row: Any) -> None:
     """A recurring duty met: the next occurrence starts (until the rule's `until` date)."""
     await start_clock(uow, tk, ClockStart(rule.key, _known_anchors(tk, anchors), agency=row["agency"]),
-                      occasion=row["occasion"], occurrence=row["occurrence"] + 1)
+                      occasion=row["occasion"], occurrence=row["occurrence"] + 1, case_ref=row["case_ref"])
 
 
 async def _start_from(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchor_name: str,
@@ -140,9 +140,10 @@ async def _start_from(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anc
             continue
         if rule.per_agency:
             for each in [agency] if agency else list(occ["involved_agencies"]):
-                await start_clock(uow, tk, ClockStart(rule.key, known, agency=each), occasion=occ["occasion"])
+                await start_clock(uow, tk, ClockStart(rule.key, known, agency=each), occasion=occ["occasion"],
+                                  case_ref=occ["case_ref"])
         else:
-            await start_clock(uow, tk, ClockStart(rule.key, known), occasion=occ["occasion"])
+            await start_clock(uow, tk, ClockStart(rule.key, known), occasion=occ["occasion"], case_ref=occ["case_ref"])
 
 
 async def _move(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: dict[str, str], anchor_name: str,

@@ -16,7 +16,7 @@ from .timekeeping import Timekeeping, identity, note, occasion_of, owner_of
 
 
 async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, occasion: str,
-                      occurrence: int = 1) -> str | None:
+                      occurrence: int = 1, case_ref: str | None = None) -> str | None:
     """Create the deadline unless this clock already runs for this occasion; returns its id."""
     rule = tk.rules.get(start.key)
     try:
@@ -47,8 +47,9 @@ async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, oc
     if not await store.add_deadline(uow.session, values):
         return None
     await note(uow, deadline_id, "scheduled", due.explanation)
-    await uow.publish(DeadlineScheduled(**identity(values, tk), window_start=values["window_start"],
-                                        target=values["target"], status="pending"))
+    await uow.publish(DeadlineScheduled(**identity({**values, "case_ref": case_ref}, tk),
+                                        window_start=values["window_start"], target=values["target"],
+                                        status="pending"))
     return deadline_id
 
 
@@ -58,7 +59,8 @@ async def when_a_case_opens_start_its_clocks(event: CaseOpened, uow: UnitOfWork,
         anchors["became_aware_on"] = event.became_aware_on
     occasion = occasion_of("case", event.case_id)
     await store.lock_occasion(uow.session, occasion)
-    await store.remember_occasion(uow.session, occasion, event.pathway, event.involved_agencies, anchors, uow.now())
+    await store.remember_occasion(uow.session, occasion, event.pathway, event.involved_agencies, anchors, uow.now(),
+                                  case_ref=event.case_ref)
     if event.pathway == "child":
         starts = when_child_case_opened_start_the_rapid_review_clocks(
             received_on=event.received_on, became_aware_on=event.became_aware_on,
@@ -67,7 +69,7 @@ async def when_a_case_opens_start_its_clocks(event: CaseOpened, uow: UnitOfWork,
     else:
         starts = [ClockStart(r.key, anchors) for r in tk.rules_of("adult") if r.anchor in anchors]
     for start in starts:
-        await start_clock(uow, tk, start, occasion=occasion)
+        await start_clock(uow, tk, start, occasion=occasion, case_ref=event.case_ref)
 
 
 async def when_an_audit_is_planned_start_its_clocks(event: AuditPlanned, uow: UnitOfWork, tk: Timekeeping) -> None:

@@ -61,7 +61,7 @@ def identity(row: Any, timekeeping: Timekeeping) -> dict[str, Any]:
     return dict(deadline_id=row["deadline_id"], key=row["key"], case_id=row["case_id"],
                 audit_id=row["audit_id"], completion_id=row["completion_id"],
                 description=timekeeping.description(row["key"]), agency=row["agency"] or None, due=row["due"],
-                who_agency=row["who_agency"], who_role=row["who_role"])
+                who_agency=row["who_agency"], who_role=row["who_role"], case_ref=row.get("case_ref"))
 
 
 async def note(uow: UnitOfWork, deadline_id: str, change: str, detail: str) -> None:

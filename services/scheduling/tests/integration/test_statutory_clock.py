@@ -683,3 +683,22 @@ async def test_an_audit_date_set_moves_the_steps_counted_back_from_it_and_a_late
     rows = await audit_deadlines(scheduler)
     assert rows["macfa.report"]["due"] == date(2027, 3, 24)
     assert rows["macfa.template_sent"]["due"] == date(2027, 1, 13)
+
+
+async def test_every_event_about_a_cases_deadline_names_the_case_by_its_reference(clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    # A fact that came before its case (kept early), then the case opens: both meet and start clocks.
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="panel_notified", on=date(2026, 12, 21)),
+                                      clock))
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 5)), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=CASE, fact="meeting_held", on=date(2027, 1, 6),
+                                                       reason="meeting date corrected"), clock))
+    clock.set(start_of_day(date(2026, 12, 23)))  # the reminders, then (below) misses and escalations
+    assert await tick(scheduler) > 0
+    clock.set(at("2027-01-20", 10))
+    assert await tick(scheduler) > 0
+    events = [e for e in await owed_events(scheduler) if e["event_type"].startswith("scheduling.deadline.")]
+    kinds = {e["event_type"].rsplit(".", 1)[1] for e in events}
+    assert {"scheduled", "due_soon", "missed", "escalated", "met", "changed"} <= kinds, kinds
+    assert {e["payload"].get("case_ref") for e in events} == {"RR-2026-5A1F0C"}

@@ -2,9 +2,11 @@
 record them."""
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from safeguard_shared.types import BusinessDate
 
@@ -16,6 +18,29 @@ class RequestScoping(Command):
                                             description="the agencies confirmed as involved")
     meeting_on: BusinessDate
     outside_window_reason: str | None = Field(default=None, max_length=2000)
+    meeting_time: time | None = Field(default=None, description="When the rapid review meeting starts "
+                                      "(Europe/London), HH:MM on the 24-hour clock", examples=["14:30"])
+    meeting_place: str | None = Field(default=None, min_length=1, max_length=300, description=(
+        "Where it is held (a room and building) or its online link (https); no names or other identifying "
+        "details: it goes into every agency's invitation"), examples=["Room 2, Civic Centre"])
+
+    @field_validator("meeting_time", mode="before")
+    @classmethod
+    def _hours_and_minutes(cls, value: object) -> object:
+        if isinstance(value, str) and not _HH_MM.fullmatch(value.strip()):
+            raise ValueError("give the time as HH:MM on the 24-hour clock, e.g. 14:30")
+        return value
+
+    @field_validator("meeting_place")
+    @classmethod
+    def _a_place_or_a_secure_link(cls, value: str | None) -> str | None:
+        if value is not None and _LINK.match(value) and not value.lower().startswith("https://"):
+            raise ValueError("an online meeting's link must start with https://")
+        return value
+
+
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_LINK = re.compile(r"(?i)^([a-z][a-z0-9+.-]*://|www\.)")
 
 
 class ReturnScoping(Command):
