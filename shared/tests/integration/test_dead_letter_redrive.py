@@ -13,15 +13,7 @@ import nats
 import pytest
 
 from safeguard_shared.bus.dead_letters import list_dead_letters, redrive
-from safeguard_testing.toy import Toy, eventually
-
-
-@pytest.fixture
-async def toy(nats_url, bus_namespace, sqlite_databases):
-    t = Toy(sqlite_databases.new("toy"), nats_url, bus_namespace)
-    await t.start_store()
-    yield t
-    await t.close()
+from safeguard_testing.toy import eventually
 
 
 async def test_a_dead_letter_is_listed_then_redriven_once_the_cause_is_mended(toy, nats_url):

@@ -14,14 +14,6 @@ from safeguard_shared.contracts.envelope import Envelope
 from safeguard_testing.toy import CaseProbed, Toy, eventually
 
 
-@pytest.fixture
-async def toy(nats_url, bus_namespace, sqlite_databases):
-    t = Toy(sqlite_databases.new("toy"), nats_url, bus_namespace)
-    await t.start_store()
-    yield t
-    await t.close()
-
-
 async def _stream_messages(nats_url: str, stream: str) -> int:
     nc = await nats.connect(nats_url)
     try:

@@ -6,21 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import nats
-import pytest
 from sqlalchemy import insert
 
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.contracts.envelope import Envelope
 from safeguard_shared.unit_of_work import UnitOfWork
 from safeguard_testing.toy import CaseProbed, Toy, effects, eventually
-
-
-@pytest.fixture
-async def toy(nats_url, bus_namespace, sqlite_databases):
-    t = Toy(sqlite_databases.new("toy"), nats_url, bus_namespace)
-    await t.start_store()
-    yield t
-    await t.close()
 
 
 async def _dead_letters(nats_url: str, toy: Toy) -> list:
