@@ -1,10 +1,13 @@
 """Async engines for a service's own store: SQLite (embedded default) or PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Result, Select, event, text
+from sqlalchemy import Result, Select, Table, event, text
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -50,12 +53,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def insert_for(session: AsyncSession) -> Callable[..., Any]:
-    """The dialect's own INSERT (with ON CONFLICT support) for the session's database."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def dialect_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInsert:
+    """The session's own dialect's INSERT into ``table``, which knows ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` on both stores."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
 
 
 async def select_for_update(session: AsyncSession, query: Select[Any], *,

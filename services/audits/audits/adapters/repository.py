@@ -5,12 +5,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, select, update
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import insert_for as _untyped_insert_for
 from safeguard_shared.db import select_for_update
 
 from ..domain.actions import Action
@@ -18,13 +15,6 @@ from ..domain.audit import Audit
 from .orm import actions, audits, samples
 
 Q = TypeVar("Q", bound=Select[Any])
-_insert_for: Any = _untyped_insert_for
-
-
-def dialect_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInsert:
-    """The dialect's own INSERT, which knows ``on_conflict_do_nothing`` and ``on_conflict_do_update``."""
-    insert: PgInsert | SqliteInsert = _insert_for(session)(table)
-    return insert
 
 
 def is_postgres(session: AsyncSession) -> bool:

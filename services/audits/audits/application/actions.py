@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from safeguard_shared.contracts.audits import ActionCreated
 from safeguard_shared.contracts.envelope import Event
 from safeguard_shared.contracts.referrals import RecommendationsPublished
+from safeguard_shared.db import dialect_insert
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -20,7 +21,6 @@ from ..adapters.orm import action_updates, actions
 from ..adapters.repository import (
     action_from_row,
     action_values,
-    dialect_insert,
     is_postgres,
     load_action,
     load_audit,

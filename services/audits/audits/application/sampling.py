@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.contracts.audits import CasesSampled
+from safeguard_shared.db import dialect_insert
 from safeguard_shared.partnership import LONDON, Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.orm import audited_cases, audits, samples, sampling_rules
-from ..adapters.repository import dialect_insert
 from ..domain.csvfiles import Population
 from ..domain.errors import OutOfOrder, RuleBroken
 from ..domain.sampling import already_drawn, audited_since, canonical, digest, draw

@@ -6,12 +6,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .message_log import dialect_insert
+from safeguard_shared.db import dialect_insert
+
 from .orm import audit_dates
 
 
 async def remember(session: AsyncSession, audit_id: str, audit_on: date, deadline_id: str) -> None:
-    stmt = dialect_insert(session)(audit_dates).values(audit_id=audit_id, audit_on=audit_on, deadline_id=deadline_id)
+    stmt = dialect_insert(session, audit_dates).values(audit_id=audit_id, audit_on=audit_on, deadline_id=deadline_id)
     await session.execute(stmt.on_conflict_do_update(
         index_elements=["audit_id"], set_={"audit_on": audit_on, "deadline_id": deadline_id}))
 

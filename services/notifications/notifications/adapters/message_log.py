@@ -6,23 +6,19 @@ message; on PostgreSQL the reads also lock with ``FOR UPDATE SKIP LOCKED`` so re
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import insert_for
+from safeguard_shared.db import dialect_insert
 
 from ..domain.delivery import CLAIMABLE, IN_DOUBT, SENDING
 from .orm import attachments, attempts, notifications
 
 Row = dict[str, Any]
 n = notifications
-# The dialect's own INSERT (ON CONFLICT on both stores). shared's insert_for has no annotations yet;
-# naming its type here keeps the calls below type-checked.
-dialect_insert: Callable[[AsyncSession], Any] = insert_for
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -43,7 +39,7 @@ async def already_queued(session: AsyncSession, idempotency_key: str) -> bool:
 
 async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str, str, bytes]]) -> bool:
     """Store a message and its PDFs unless its idempotency key is taken (then nothing, and False)."""
-    inserted = (await session.execute(dialect_insert(session)(n).values(**row).on_conflict_do_nothing(
+    inserted = (await session.execute(dialect_insert(session, n).values(**row).on_conflict_do_nothing(
         index_elements=["idempotency_key"]).returning(n.c.notification_id))).first()
     if inserted is None:
         return False

@@ -10,12 +10,10 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import select_for_update
+from safeguard_shared.db import dialect_insert, select_for_update
 
 from .orm import deadline_history, deadlines, early_facts, occasions
 
@@ -28,9 +26,8 @@ def _dialect(session: AsyncSession) -> str:
 
 async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, Any], unique: list[str]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; whether a row was written (a redelivered event writes none)."""
-    dialect_insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
     result = cast(CursorResult[Any], await session.execute(
-        dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)))
+        dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=unique)))
     return bool(result.rowcount)
 
 
