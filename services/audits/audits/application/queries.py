@@ -200,6 +200,9 @@ def action_view(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 async def action_of(session: AsyncSession, principal: Principal, action_id: str) -> dict[str, Any]:
+    """One action, to whom the action list shows it: the QA sub-group, or the owning agency's staff in an
+    agency role (the same roles ``list_actions`` asks for; another role of that agency is refused)."""
+    require_agency_or_qa(principal)
     row = (await session.execute(select(actions).where(actions.c.action_id == action_id))).mappings().first()
     if row is None or not (is_qa(principal) or row["owning_agency"] == principal.agency):
         raise NotFound("no action with that action_id")
