@@ -14,8 +14,8 @@ from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.case_search import cases_matching, record_reads
 from .errors import NotAllowed
-from .queries import CASE_DETAIL_ROLES
 
+CASE_DETAIL_ROLES = {"business_unit", "panel_member", "independent_chair", "admin"}
 OWN_AGENCY_ROLES = {"referrer", "safeguarding_lead"}
 
 

@@ -239,12 +239,12 @@ async def test_the_business_unit_reads_the_case_detail_and_the_read_is_recorded(
     assert read["read_at"].tzinfo is not None
 
 
-async def test_a_referrer_of_another_agency_cannot_read_the_case_and_no_read_is_recorded(
+async def test_a_referrer_of_an_agency_the_case_does_not_involve_cannot_read_it_and_no_read_is_recorded(
         referrals, police_referrer, issuer):
     referred = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
     case_id = referred.json()["case_id"]
 
-    response = await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "school", "referrer"))
+    response = await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "housing", "referrer"))
 
     assert response.status_code == 403
     assert CANARY_REFERENCE not in response.text
