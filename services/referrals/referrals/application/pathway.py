@@ -1,7 +1,6 @@
 """Runs one step of a case's pathway in a unit of work: load the case (locked on PostgreSQL), check that
 the person may take this step on this case (``domain/access.py``), let the domain check and change it,
-then save the state, the history line and the events it owes — one
-transaction."""
+then save the state, the history line and the events it owes — one transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

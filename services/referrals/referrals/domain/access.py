@@ -126,7 +126,7 @@ STEP_ACTIONS: Mapping[str, Action] = {
 
 # Who may do each action, for the refusal's message.
 _WHO: Mapping[Action, str] = {
-    "see_progress": "the business unit, the chair, and the referring and involved agencies",
+    "see_progress": "the business unit, the chair, the agencies the case involves and its commissioned reviewers",
     "see_detail": "the business unit, the chair, the review's panel members and its commissioned reviewers",
     "see_pack": "the business unit, the chair, and the review's panel members and agencies' safeguarding leads",
     "see_drafts": "the business unit, the chair, the review's panel members and its commissioned reviewers",
