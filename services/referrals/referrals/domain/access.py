@@ -195,6 +195,18 @@ def authorise(principal: Principal, case: ChildCase | SarCase | Parties, action:
         raise NotAllowed(f"on this case, this is for {_WHO[action]}")
 
 
+def finds(principal: Principal) -> Literal["any", "referring_agency"] | None:
+    """Which cases a search by reference may list, so that it never shows more than the table lets be
+    seen: any case to those who see every case's progress; otherwise the cases their agency referred
+    (the only relationship a search can tell without reading each case); none to the others."""
+    rows = [TABLE[role] for role in principal.roles & TABLE.keys()]
+    if any(all("see_progress" in row[relation] for relation in RELATIONSHIPS) for row in rows):
+        return "any"
+    if any("see_progress" in row["referring_agency"] for row in rows):
+        return "referring_agency"
+    return None
+
+
 # What of a history line's detail someone who may see only the case's progress reads: codes, agencies,
 # dates and yes/no answers. Everything else — reasons, rationales, names, a family's contact, notes of
 # meetings, delay updates, findings — is free text and stays with those who may see the detail. An

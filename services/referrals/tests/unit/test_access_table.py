@@ -14,6 +14,7 @@ from referrals.domain.access import (
     RELATIONSHIPS,
     TABLE,
     authorise,
+    finds,
     may,
     parties,
     progress_detail,
@@ -143,3 +144,15 @@ def test_the_progress_keys_are_codes_not_prose():
                             "findings", "progress", "by", "method", "text", "meeting_place",
                             "outside_window_reason") if progress_detail({k: "x"})]
     assert re.fullmatch(r"[a-z_]+", "".join(progress_detail({"status": "x"})))
+
+
+def test_a_search_finds_no_more_than_the_table_lets_be_seen():
+    expected = {"business_unit": "any", "admin": "any", "independent_chair": "any", "panel_member": "referring_agency",
+                "safeguarding_lead": "referring_agency", "referrer": "referring_agency", "reviewer": None,
+                "qa_lead": None, "reporting_reader": None}
+    assert {role: finds(person("school", role)) for role in ROLES} == expected
+    for role, scope in expected.items():
+        if scope == "any":
+            assert all("see_progress" in TABLE[role][relation] for relation in RELATIONSHIPS)
+        elif scope == "referring_agency":
+            assert "see_progress" in TABLE[role]["referring_agency"]
