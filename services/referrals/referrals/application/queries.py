@@ -1,8 +1,8 @@
 """The read side: a case, its history, the rapid review's document pack and the CSPR's drafts.
 
 Who may read what depends on the case (the referring agency, the meeting's attendees), so the check
-is made here, with the case in hand. Every read of case detail is recorded in ``case_reads`` in the
-same unit of work that reads it.
+is made here, with the case in hand. Every read of a case is recorded in the access log
+(``safeguard_shared.access_log``) in the same unit of work that reads it.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, PlainSerializer
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -63,14 +65,13 @@ class DocumentPack(BaseModel):
     meeting_on: date | None
 
 
-async def _record_read(uow: UnitOfWork, reader: Principal, case_id: str) -> None:
-    await repository.record_read(uow.session, case_id=case_id, subject=reader.subject, agency=reader.agency,
-                                 at=uow.now())
+async def _record_read(uow: UnitOfWork, reader: Principal, case_id: str, operation: str) -> None:
+    await access_log.record(uow, reader, Read(operation, case_id=case_id))
 
 
 async def read_case(case_id: str, reader: Principal, uow: UnitOfWork) -> CaseView:
-    """Case detail for the business unit, panels and chairs (every read recorded); the referring
-    agency's own staff see the referral's progress without the detail."""
+    """Case detail for the business unit, panels and chairs; the referring agency's own staff see the
+    referral's progress without the detail. Every read is recorded, with which of the two it was."""
     async with uow:
         row = await repository.case_row(uow.session, case_id)
         if row is None:
@@ -81,8 +82,8 @@ async def read_case(case_id: str, reader: Principal, uow: UnitOfWork) -> CaseVie
             raise NotAllowed("case detail is for the business unit, panel members and the independent chair; "
                              "agencies see only their own referrals")
         view = CaseView.model_validate({k: row[k] for k in CaseView.model_fields if k != "referral"})
+        await _record_read(uow, reader, case_id, "case detail" if full else "case progress")
         if full:
-            await _record_read(uow, reader, case_id)
             view.referral = row["referral"]
     return view
 
@@ -95,6 +96,7 @@ async def case_history(case_id: str, reader: Principal, uow: UnitOfWork) -> list
             raise CaseNotFound("no case with that case_id")
         if not reader.has_any(CASE_DETAIL_ROLES) and reader.agency != row["referring_agency"]:
             raise NotAllowed("the case history is for the business unit, panels, chairs and the referring agency")
+        await _record_read(uow, reader, case_id, "case history")
         return [HistoryEntry.model_validate(dict(r)) for r in await repository.history(uow.session, case_id)]
 
 
@@ -113,7 +115,7 @@ async def document_pack(case_id: str, reader: Principal, uow: UnitOfWork) -> Doc
         attending = {a.agency for a in case.attendance}
         if not (reader.has_any(PACK_ROLES) or (reader.agency in attending and reader.has_any(ATTENDEE_ROLES))):
             raise NotAllowed("the document pack is open to the meeting's attendees only")
-        await _record_read(uow, reader, case_id)
+        await _record_read(uow, reader, case_id, "document pack")
     return DocumentPack(case_ref=case.case_ref, referral=referral, scoping_returns=case.scoping_returns,
                         local_authority_notification=LocalAuthorityNotification(
                             became_aware_on=case.became_aware_on, rapid_review=case.rapid_review),
@@ -126,5 +128,5 @@ async def cspr_drafts(case_id: str, reader: Principal, uow: UnitOfWork) -> list[
         raise NotAllowed("drafts are for the business unit, the reviewers and the panel")
     async with uow:
         case, _ = await _child_case(uow, case_id)
-        await _record_read(uow, reader, case_id)
+        await _record_read(uow, reader, case_id, "CSPR drafts")
     return case.cspr.drafts
