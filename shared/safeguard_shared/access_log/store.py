@@ -83,7 +83,7 @@ _request: ContextVar[Scope | None] = ContextVar("access_log_request", default=No
 
 class RememberEndpoint:
     """ASGI middleware: keeps the request being answered, so a read recorded while answering it
-    names its endpoint (method and route) without every route passing it down."""
+    names its endpoint (method and path) without every route passing it down."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
