@@ -10,10 +10,12 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
-from ..adapters.case_search import cases_matching, record_reads
+from ..adapters.case_search import cases_matching
 from ..domain.access import finds
 from .errors import NotAllowed
 
@@ -35,6 +37,5 @@ async def find_cases(q: str, reader: Principal, uow: UnitOfWork) -> list[CaseFou
     agency = None if scope == "any" else reader.agency
     async with uow:
         found = await cases_matching(uow.session, q.strip(), agency=agency)
-        await record_reads(uow.session, [c["case_id"] for c in found], subject=reader.subject,
-                           agency=reader.agency, at=uow.now())
+        await access_log.record(uow, reader, *(Read("case search", case_id=c["case_id"]) for c in found))
     return [CaseFound(**c) for c in found]

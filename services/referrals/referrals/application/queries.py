@@ -2,8 +2,8 @@
 
 Who may read what depends on the case (``domain/access.py``: the referring and involved agencies, the
 reviewers commissioned on it, the panel), so the check is made here, with the case in hand. Every read
-of a case, its history, pack or drafts is recorded in ``case_reads`` in the same unit of work that
-reads it.
+of a case, its history, pack or drafts is recorded in the access log (``safeguard_shared.access_log``)
+in the same unit of work that reads it.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, PlainSerializer
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -62,9 +64,8 @@ class DocumentPack(BaseModel):
     meeting_on: date | None
 
 
-async def _record_read(uow: UnitOfWork, reader: Principal, case_id: str) -> None:
-    await repository.record_read(uow.session, case_id=case_id, subject=reader.subject, agency=reader.agency,
-                                 at=uow.now())
+async def _record_read(uow: UnitOfWork, reader: Principal, case_id: str, operation: str) -> None:
+    await access_log.record(uow, reader, Read(operation, case_id=case_id))
 
 
 async def _case(uow: UnitOfWork, case_id: str) -> tuple[Mapping[Any, Any], ChildCase | SarCase]:
@@ -89,9 +90,10 @@ async def read_case(case_id: str, reader: Principal, uow: UnitOfWork) -> CaseVie
         row, case = await _case(uow, case_id)
         authorise(reader, case, "see_progress")
         view = CaseView.model_validate({k: row[k] for k in CaseView.model_fields if k != "referral"})
-        if may(reader, parties(case), "see_detail"):
+        full = may(reader, parties(case), "see_detail")
+        if full:
             view.referral = row["referral"]
-        await _record_read(uow, reader, case_id)
+        await _record_read(uow, reader, case_id, "case detail" if full else "case progress")
     return view
 
 
@@ -106,7 +108,7 @@ async def case_history(case_id: str, reader: Principal, uow: UnitOfWork) -> list
         if not whole:
             for entry in entries:
                 entry.detail = progress_detail(entry.detail)
-        await _record_read(uow, reader, case_id)
+        await _record_read(uow, reader, case_id, "case history")
     return entries
 
 
@@ -116,7 +118,7 @@ async def document_pack(case_id: str, reader: Principal, uow: UnitOfWork) -> Doc
     async with uow:
         row, case = await _child_case(uow, case_id)
         authorise(reader, case, "see_pack")
-        await _record_read(uow, reader, case_id)
+        await _record_read(uow, reader, case_id, "document pack")
     return DocumentPack(case_ref=case.case_ref, referral=row["referral"], scoping_returns=case.scoping_returns,
                         local_authority_notification=LocalAuthorityNotification(
                             became_aware_on=case.became_aware_on, rapid_review=case.rapid_review),
@@ -129,5 +131,5 @@ async def cspr_drafts(case_id: str, reader: Principal, uow: UnitOfWork) -> list[
     async with uow:
         _, case = await _child_case(uow, case_id)
         authorise(reader, case, "see_drafts")
-        await _record_read(uow, reader, case_id)
+        await _record_read(uow, reader, case_id, "CSPR drafts")
     return case.cspr.drafts

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from referrals.adapters.orm import case_history, case_reads, cases, outbox
+from referrals.adapters.orm import access_log, case_history, cases, outbox
 from referrals.domain.access import ACTIONS, RELATIONSHIPS, TABLE
 from referrals.domain.child_case import ChildCase, Draft, RapidReviewDecision, Reviewers, Terms
 from referrals.domain.sar_case import SarCase, SarReviewers
@@ -143,7 +143,7 @@ class Ledger:
             counts = (await session.execute(select(
                 select(func.count()).select_from(case_history).scalar_subquery(),
                 select(func.count()).select_from(outbox).scalar_subquery(),
-                select(func.count()).select_from(case_reads).scalar_subquery(),
+                select(func.count()).select_from(access_log).scalar_subquery(),
                 select(cases.c.state).where(cases.c.case_id == case_id).scalar_subquery()))).one()
         return tuple(counts)
 

@@ -4,7 +4,7 @@ reads none of it; the referring agency's referrer reads what was done and when w
 the case is. On SQLite and PostgreSQL, through the API."""
 from __future__ import annotations
 
-from referrals.adapters.orm import case_reads
+from referrals.adapters.orm import access_log
 from safeguard_testing.apps import bearer
 
 REASONS = "FREE-TEXT the son asked us not to write to his mother's address"
@@ -32,7 +32,7 @@ async def test_a_reporting_reader_of_the_referring_agency_reads_no_history(refer
 
     assert response.status_code == 403
     assert "FREE-TEXT" not in response.text
-    assert await referrals.count(case_reads) == 0
+    assert await referrals.count(access_log) == 0
 
 
 async def test_the_referring_agency_reads_the_history_without_its_free_text_and_the_read_is_recorded(
@@ -47,7 +47,7 @@ async def test_the_referring_agency_reads_the_history_without_its_free_text_and_
     assert lines["sar_screened"] == {"business_manager_agrees": True, "panel_chair_agrees": True,
                                      "outcome": "proceed_to_scoping"}
     assert lines["family_contact_recorded"] == {"channel": "email"}
-    [read] = await referrals.rows(case_reads)
+    [read] = await referrals.rows(access_log)
     assert (read["case_id"], read["subject"], read["agency"]) == (case_id, "icb-referrer", "icb")
 
 
@@ -61,4 +61,4 @@ async def test_the_business_unit_reads_the_whole_history_and_the_read_is_recorde
     lines = {line["action"]: line["detail"] for line in response.json()}
     assert lines["sar_screened"]["reasons"] == REASONS
     assert lines["family_contact_recorded"]["name"] == CONTACT["name"]
-    assert [r["subject"] for r in await referrals.rows(case_reads)] == ["partnership-business_unit"]
+    assert [r["subject"] for r in await referrals.rows(access_log)] == ["partnership-business_unit"]
