@@ -217,8 +217,9 @@ def _scenario() -> Scenario:
     milestone("G", "2026-11-01", "sar_commissioned", anchor="commissioned_on")
     g2 = s.deadline("g2", "sar.reviewers_commissioned", "G", "2026-11-20", on="2026-11-01")
     s.add("scheduling", "2026-11-21", DeadlineMissed(**g2))
-    s.add("referrals", "2026-12-01", R.SarDelayChanged(case_id=G, change="delayed",
-                                                       reason=f"criminal proceedings: {CANARY_SUMMARY}"))
+    # Version 1 (before the reason code), with the business unit's words: carried up, the words dropped.
+    s.add("referrals", "2026-12-01", R.SarDelayChangedV1(case_id=G, change="delayed",
+                                                         reason=f"criminal proceedings: {CANARY_SUMMARY}"))
     if hasattr(R, "FamilyLetterOwed"):  # carries a contact's details: only notifications reads it
         s.add("referrals", "2026-12-01", R.FamilyLetterOwed(
             case_id=G, case_ref=CASE_REFS["G"], letter="delay", reason=CANARY_SUMMARY,
