@@ -12,7 +12,7 @@ Where a delay's words are found:
 A pause the business unit made itself (``POST /v1/deadlines/{id}/pause``) is this service's own record
 and is kept as it is.
 
-Revision ID: 0005
+Revision ID: 0006
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 
 SCRUBBED = "the SAR is delayed (the reason is recorded with the case)"
 RESUMED_AFTER = re.compile(r"resumed after: (.+?)\s*$")
