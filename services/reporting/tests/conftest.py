@@ -273,6 +273,10 @@ def _quality_assurance(s: Scenario) -> None:
                                                       absent_agencies=["probation"]))
     s.add("audits", "2026-10-20", Q.FindingsRecorded(audit_id=exploitation, kind="adults", findings=5,
                                                      recommendations=3, recorded_on=d("2026-10-20")))
+    # Its report went to the QA sub-group at the meeting planned for it; the other audit's meeting
+    # (10 March 2027) is still to come when the figures are read.
+    s.add("audits", "2026-11-10", Q.AuditMilestoneReached(audit_id=exploitation, fact="report_presented",
+                                                          on=d("2026-11-10")))
     s.add("audits", "2026-11-20", Q.AuditRatified(audit_id=exploitation, kind="adults", by="safeguarding_adults_board",
                                                   ratified_on=d("2026-11-20")))
     s.add("audits", "2026-11-21", Q.GoodPracticeAcknowledged(audit_id=exploitation, agency="police",
