@@ -20,6 +20,10 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", String(500), nullable=True),
+        # An event the broker will never take (too large, not permitted) is set aside here, with why,
+        # so the events behind it are published (bus/outbox.py, OutboxRelay).
+        Column("set_aside_at", UTCDateTime(), nullable=True),
+        Column("set_aside_reason", String(500), nullable=True),
     )
     Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.seq)
     inbox = Table(
@@ -54,3 +58,16 @@ def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> Non
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def outbox_set_aside_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> None:
+    """Adds the outbox's set-aside columns; every service's migration after its first calls this."""
+    with op.batch_alter_table("outbox") as table:
+        table.add_column(sa.Column("set_aside_at", sa.DateTime(timezone=True), nullable=True))
+        table.add_column(sa.Column("set_aside_reason", sa.String(500), nullable=True))
+
+
+def outbox_set_aside_downgrade_ops(op: Operations | ModuleType) -> None:
+    with op.batch_alter_table("outbox") as table:
+        table.drop_column("set_aside_reason")
+        table.drop_column("set_aside_at")
