@@ -15,8 +15,11 @@ from pathlib import Path
 from types import FrameType
 
 from safeguard_shared.auth import AGENCIES, MAX_TOKEN_SECONDS, ROLES, LocalIssuer
+from safeguard_shared.bus.access import authorization_block
+from safeguard_shared.bus.names import BusNames
 
 from . import dead_letters, status
+from .bus_users import credentials_env, ensure_passwords, stack_credentials
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
 from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
@@ -50,7 +53,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     prepare_data_folder(data_dir)
     run_dir = data_dir / "run"
     nats_url = os.environ.get("NATS_URL")
-    server = None if nats_url else EmbeddedNats(data_dir / "nats", port=args.nats_port)
+    # The embedded broker admits only its users (one per service, and the operator), with passwords
+    # made once into the data folder; a broker of one's own (NATS_URL) takes NATS_USER/NATS_PASSWORD.
+    passwords = None if nats_url else ensure_passwords(data_dir)
+    names = BusNames(os.environ.get("SAFEGUARD_BUS_NAMESPACE", ""))
+    server = None if passwords is None else EmbeddedNats(
+        data_dir / "nats", port=args.nats_port, authorization=authorization_block(passwords, names))
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -101,6 +109,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         env[f"{name.upper()}_PORT"] = str(port)
         if name == "workspace":
             env = workspace_env(env, ports)
+        elif passwords is not None:
+            env.update(credentials_env(name, passwords))
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:
@@ -171,6 +181,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     nats_url = (os.environ.get("NATS_URL") or (running.read_text().strip() if running.exists() else None)
                 or f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}")
     env = service_env("reporting", os.environ, data_dir=data_dir, nats_url=nats_url, today=None, public_key=None)
+    credentials = stack_credentials(data_dir, "reporting")
+    if credentials.user:
+        env.update(NATS_USER=credentials.user, NATS_PASSWORD=credentials.password or "")
     command = [sys.executable, "-m", "reporting.replay"] + (["--quiet"] if args.quiet else [])
     print(f"Rebuilding the reporting read models from the streams at {nats_url} (data folder {data_dir})",
           file=sys.stderr, flush=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -121,22 +121,24 @@ def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def running(names: Iterable[str], *, databases: Databases, nats_url: str, bus_namespace: str,
-                  data_dir: Path, issuer: LocalIssuer,
-                  clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:
-    """Start the named services, each on a fresh database from ``databases``; stop them afterwards."""
+                  data_dir: Path, issuer: LocalIssuer, clock: Clock | None = None,
+                  settings: Mapping[str, Mapping[str, Any]] | None = None) -> AsyncIterator[dict[str, InProcess]]:
+    """Start the named services, each on a fresh database from ``databases``; stop them afterwards.
+    ``settings`` gives a service settings of its own (e.g. its broker credentials), by its name."""
     clock = clock or FixedDateClock(EXAMPLE_DATE)
     async with AsyncExitStack() as stack:
         started: dict[str, InProcess] = {}
         for name in names:
             service_dir = Path(data_dir) / name
-            settings = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
-                                    bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer)
-            app = build(name, settings, clock)
+            own = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
+                               bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer,
+                               **(settings or {}).get(name, {}))
+            app = build(name, own, clock)
             # One after another: Alembic keeps its migration context in a module global, so two
             # services migrating at once in one process could interleave.
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(_client(name, app))
-            started[name] = InProcess(name, app, client, settings, service_dir)
+            started[name] = InProcess(name, app, client, own, service_dir)
         yield started
 
 

@@ -48,6 +48,7 @@ class NatsBus:
         credentials = credentials or BusCredentials()
         # Subjects the broker refused this connection permission to publish on, and when.
         self._denied: dict[str, float] = {}
+        self._inbox = inbox_prefix(credentials.user)
         security: NatsSecurity | None = None
         if credentials.user:
             security = NatsUserPassword(credentials.user, credentials.password or "",
@@ -59,7 +60,7 @@ class NatsBus:
             security=security,
             # Replies and pulled messages on this service's own prefix: the broker lets each user
             # subscribe to its own inboxes only (bus/access.py).
-            inbox_prefix=inbox_prefix(credentials.user),
+            inbox_prefix=self._inbox,
             error_cb=self._on_error,
             # Backstop only (see consumer.py): FastStream's default would terminate a failed message.
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -99,7 +100,7 @@ class NatsBus:
             # One message per fetch, handled before the next is fetched: FastStream runs a fetched batch
             # concurrently, and a case's milestone must never overtake the event that opened it.
             # (Batch mode would keep order but waits up to its timeout to fill a batch.)
-            pull_sub=PullSub(batch_size=1, timeout=1.0),
+            pull_sub=PullSub(batch_size=1, timeout=1.0), inbox_prefix=f"{self._inbox}.".encode(),
             title=f"{self.service}:{sub.consumer} <- {sub.producer}",
         )(on_message)
 
