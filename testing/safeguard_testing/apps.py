@@ -181,3 +181,50 @@ class ReadsTheClock:
         found = await eventually(check, timeout=20)
         assert found, f"{key} never became {status}: {(await self.deadlines(case_id)).get(key)}"
         return found
+
+
+@dataclass
+class ReferralEffects:
+    """What a child referral leads to in the other services, as the business unit (``bu``, a bearer
+    header with ``reporting_reader`` too) reads it: the clock, the notices and the board's figures."""
+
+    services: dict[str, InProcess]
+    bu: dict[str, str]
+
+    @classmethod
+    def as_business_unit(cls, services: dict[str, InProcess], issuer: LocalIssuer) -> ReferralEffects:
+        return cls(services, bearer(issuer, "partnership", "business_unit", "reporting_reader"))
+
+    async def refer_example_child(self, issuer: LocalIssuer) -> str:
+        """The police refer docs/architecture.md's example child; the new case's id."""
+        created = await self.services["referrals"].client.post(
+            "/v1/referrals/child", json=example_child_referral(), headers=bearer(issuer, "police", "referrer"))
+        assert created.status_code == 201, created.text
+        case_id: str = created.json()["case_id"]
+        return case_id
+
+    async def rapid_review_complete(self, case_id: str) -> list[dict[str, Any]]:
+        rows = (await self.services["scheduling"].client.get("/v1/deadlines", params={"case_id": case_id},
+                                                             headers=self.bu)).json()
+        return [r for r in rows if r["key"] == "rr.complete"]
+
+    async def notices(self, case_id: str) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = (await self.services["notifications"].client.get(
+            "/v1/notifications", params={"case_id": case_id}, headers=self.bu)).json()
+        return listed
+
+    async def panel_notified(self, case_id: str) -> list[dict[str, Any]]:
+        return [n for n in await self.notices(case_id)
+                if n["recipient_kind"] == "national_panel" and n["status"] == "sent"]
+
+    async def figures(self) -> dict[str, Any]:
+        summary: dict[str, Any] = (await self.services["reporting"].client.get("/v1/reports/summary",
+                                                                              headers=self.bu)).json()
+        return summary
+
+    async def board_counts(self, open_cases: int = 1) -> dict[str, Any] | None:
+        """The figures once they count the open cases, a notice sent and the rapid review's clock."""
+        figures = await self.figures()
+        counted = (figures["cases"]["open"] == open_cases and figures["notifications"]["sent"] >= 1
+                   and "rr.complete" in figures["deadlines"]["by_key"])
+        return figures if counted else None

@@ -27,7 +27,7 @@ from safeguard_shared.bus.access import CONSUMES, OPERATOR, BusCredentials, auth
 from safeguard_shared.bus.dispatch import producers
 from safeguard_shared.bus.names import PRODUCERS, BusNames, ensure_streams
 from safeguard_shared.clock import FixedDateClock
-from safeguard_testing.apps import EXAMPLE_DATE, SERVICES, bearer, example_child_referral, running
+from safeguard_testing.apps import EXAMPLE_DATE, SERVICES, ReferralEffects, running
 from safeguard_testing.toy import eventually
 
 names = BusNames()
@@ -70,29 +70,13 @@ async def _connect(url: str, credentials: BusCredentials | None, refusals: list[
 async def test_a_forged_case_opened_is_refused_without_credentials_and_with_another_services(
         secured_broker, partnership, issuer, tmp_path):
     url, passwords = secured_broker
-    referrals, notifications = partnership["referrals"], partnership["notifications"]
-    business_unit = bearer(issuer, "partnership", "business_unit", "reporting_reader")
+    notifications = partnership["notifications"]
 
     # The real referral, through the services' own credentials, reaches every effect.
-    created = await referrals.client.post("/v1/referrals/child", json=example_child_referral(),
-                                          headers=bearer(issuer, "police", "referrer"))
-    assert created.status_code == 201, created.text
-
-    async def notices(case_id: str) -> list[dict]:
-        listed: list[dict] = (await notifications.client.get("/v1/notifications", params={"case_id": case_id},
-                                                             headers=business_unit)).json()
-        return listed
-
-    async def panel_notices(case_id: str) -> list[dict]:
-        return [n for n in await notices(case_id) if n["recipient_kind"] == "national_panel" and n["status"] == "sent"]
-
-    async def board_counts_everything():
-        figures = (await partnership["reporting"].client.get("/v1/reports/summary", headers=business_unit)).json()
-        return figures if (figures["cases"]["open"] == 1 and figures["notifications"]["sent"] >= 1
-                           and "rr.complete" in figures["deadlines"]["by_key"]) else None
-
-    assert await eventually(lambda: panel_notices(created.json()["case_id"]), timeout=20)
-    assert await eventually(board_counts_everything, timeout=20)
+    effects = ReferralEffects.as_business_unit(partnership, issuer)
+    case_id = await effects.refer_example_child(issuer)
+    assert await eventually(lambda: effects.panel_notified(case_id), timeout=20)
+    assert await eventually(effects.board_counts, timeout=20)
 
     # The forgery: the real event with another case id and a new event id.
     refusals: list[str] = []
@@ -125,11 +109,11 @@ async def test_a_forged_case_opened_is_refused_without_credentials_and_with_anot
     reached = (await js.stream_info(referrals_stream)).state.messages
     assert reached == stream.messages, "the forgery never reached the stream"
     await asyncio.sleep(2)  # time for a notice, had the forgery got through
-    assert await notices(forged_case) == [], "no notice was sent"
+    assert await effects.notices(forged_case) == [], "no notice was sent"
 
     # The control: the same event from the operator is accepted, and does send the notice.
     await js.publish("referrals.case.opened", body, timeout=5)
-    [notice] = await eventually(lambda: panel_notices(forged_case), timeout=20)
+    [notice] = await eventually(lambda: effects.panel_notified(forged_case), timeout=20)
     assert (notifications.data_dir / "outbox" / f"{notice['notification_id']}.eml").exists()
 
     # Reporting's replay reads every stream from the start with reporting's own credentials (the

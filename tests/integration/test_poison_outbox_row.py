@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 
 from safeguard_shared.clock import FixedDateClock
-from safeguard_testing.apps import EXAMPLE_DATE, bearer, example_child_referral, running
+from safeguard_testing.apps import EXAMPLE_DATE, ReferralEffects, running
 from safeguard_testing.toy import eventually
 
 SERVICES = ("referrals", "scheduling", "notifications", "reporting")
@@ -37,7 +37,7 @@ def _set_aside_total() -> float:
 
 async def test_an_event_too_large_for_the_broker_is_set_aside_and_a_later_referral_reaches_every_effect(
         partnership, issuer, caplog):
-    referrals, scheduling, notifications, reporting = (partnership[s] for s in SERVICES)
+    referrals, scheduling = partnership["referrals"], partnership["scheduling"]
     runtime = referrals.runtime
     outbox = runtime.outbox.table
     before = _set_aside_total()
@@ -52,31 +52,14 @@ async def test_an_event_too_large_for_the_broker_is_set_aside_and_a_later_referr
         await session.execute(insert(outbox).values(
             event_id=poison_id, subject=runtime.names.subject("referrals.case.probed"), body=body,
             created_at=datetime.now(UTC), attempts=0))
-    police = bearer(issuer, "police", "referrer")
-    business_unit = bearer(issuer, "partnership", "business_unit", "reporting_reader")
-    created = await referrals.client.post("/v1/referrals/child", json=example_child_referral(), headers=police)
-    assert created.status_code == 201, created.text
-    case_id = created.json()["case_id"]
-
-    async def clock_started():
-        rows = (await scheduling.client.get("/v1/deadlines", params={"case_id": case_id},
-                                            headers=business_unit)).json()
-        return [r for r in rows if r["key"] == "rr.complete"]
-
-    async def panel_notified():
-        rows = (await notifications.client.get("/v1/notifications", params={"case_id": case_id},
-                                               headers=business_unit)).json()
-        return [r for r in rows if r["recipient_kind"] == "national_panel" and r["status"] == "sent"]
-
-    async def board_counts_it():
-        figures = (await reporting.client.get("/v1/reports/summary", headers=business_unit)).json()
-        return figures if figures["cases"]["open"] == 1 and figures["notifications"]["sent"] == 1 else None
+    effects = ReferralEffects.as_business_unit(partnership, issuer)
+    case_id = await effects.refer_example_child(issuer)
 
     # The referral behind the poison reaches every effect.
-    [deadline] = await eventually(clock_started, timeout=20)
+    [deadline] = await eventually(lambda: effects.rapid_review_complete(case_id), timeout=20)
     assert deadline["due"] == "2027-01-14"
-    assert await eventually(panel_notified, timeout=20)
-    assert await eventually(board_counts_it, timeout=20)
+    assert await eventually(lambda: effects.panel_notified(case_id), timeout=20)
+    assert await eventually(effects.board_counts, timeout=20)
 
     # The poison is set aside with its reason, never published, and nothing else is.
     async with runtime.sessions() as session:

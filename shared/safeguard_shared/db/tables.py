@@ -1,6 +1,7 @@
 """The outbox and inbox tables every service keeps in its own database."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 from alembic.operations import Operations
@@ -60,14 +61,20 @@ def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> Non
     )
 
 
-def outbox_set_aside_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> None:
-    """Adds the outbox's set-aside columns; every service's migration after its first calls this."""
-    with op.batch_alter_table("outbox") as table:
-        table.add_column(sa.Column("set_aside_at", sa.DateTime(timezone=True), nullable=True))
-        table.add_column(sa.Column("set_aside_reason", sa.String(500), nullable=True))
+def outbox_set_aside_migration() -> tuple[Callable[[], None], Callable[[], None]]:
+    """``upgrade`` and ``downgrade`` of the migration, in every service, that adds the outbox's
+    set-aside columns (bus/outbox.py)."""
+    import sqlalchemy as sa
+    from alembic import op
 
+    def upgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.add_column(sa.Column("set_aside_at", sa.DateTime(timezone=True), nullable=True))
+            table.add_column(sa.Column("set_aside_reason", sa.String(500), nullable=True))
 
-def outbox_set_aside_downgrade_ops(op: Operations | ModuleType) -> None:
-    with op.batch_alter_table("outbox") as table:
-        table.drop_column("set_aside_reason")
-        table.drop_column("set_aside_at")
+    def downgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.drop_column("set_aside_reason")
+            table.drop_column("set_aside_at")
+
+    return upgrade, downgrade

@@ -1,20 +1,10 @@
-"""An event the broker will never take is set aside in the outbox, with its reason, so the events
-behind it are still published (safeguard_shared.bus.outbox).
+"""The outbox's set-aside columns: an event the broker will never take is set aside with its reason
+and the events behind it are still published (safeguard_shared.bus.outbox).
 
 Revision ID: 0005
 """
-import sqlalchemy as sa
-from alembic import op
-
-from safeguard_shared.db.tables import outbox_set_aside_downgrade_ops, outbox_set_aside_migration_ops
+from safeguard_shared.db.tables import outbox_set_aside_migration
 
 revision = "0005"
 down_revision = "0004"
-
-
-def upgrade() -> None:
-    outbox_set_aside_migration_ops(op, sa)
-
-
-def downgrade() -> None:
-    outbox_set_aside_downgrade_ops(op)
+upgrade, downgrade = outbox_set_aside_migration()
