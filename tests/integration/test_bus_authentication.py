@@ -14,11 +14,13 @@ import asyncio
 import importlib
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
 import pytest
 from nats.errors import Error as NatsError
+from sqlalchemy import select
 
 from reporting.replay import replay
 from safeguard_cli.bus_users import ensure_passwords
@@ -26,9 +28,11 @@ from safeguard_cli.nats_server import EmbeddedNats, free_port
 from safeguard_shared.bus.access import CONSUMES, OPERATOR, BusCredentials, authorization_block
 from safeguard_shared.bus.dispatch import producers
 from safeguard_shared.bus.names import PRODUCERS, BusNames, ensure_streams
+from safeguard_shared.bus.nats import NatsBus
 from safeguard_shared.clock import FixedDateClock
+from safeguard_shared.contracts.envelope import Event
 from safeguard_testing.apps import EXAMPLE_DATE, SERVICES, ReferralEffects, running
-from safeguard_testing.toy import eventually
+from safeguard_testing.toy import Toy, eventually, outbox_table
 
 names = BusNames()
 
@@ -153,3 +157,35 @@ def test_the_embedded_broker_keeps_its_passwords_private_and_the_same_across_res
     assert ensure_passwords(tmp_path) == first
     [credentials] = (tmp_path / "nats").glob("credentials.json")
     assert credentials.stat().st_mode & 0o777 == 0o600
+
+
+class AuditProbed(Event):
+    """A test-only event on the audits stream."""
+
+    event_type = "audits.audit.probed"
+    schema_version = 1
+    label: str
+
+
+async def test_a_relay_sets_aside_an_event_its_service_may_not_publish_and_goes_on(secured_broker, sqlite_databases):
+    """A service whose outbox somehow holds another's event cannot publish it: the relay sets it aside
+    as not permitted (a permanent refusal, not a broker away) and publishes the service's own events."""
+    url, passwords = secured_broker
+    toy = Toy(sqlite_databases.new("audits"), url, "", service="audits")
+    await toy.start_store()
+    bus = NatsBus(url, toy.names, "audits", credentials=BusCredentials("audits", passwords["audits"]))
+    await bus.connect_and_declare()
+    try:
+        forged = await toy.emit("forged")  # referrals.case.probed
+        async with toy.sessions() as session, session.begin():
+            own = await toy.outbox.add(session, AuditProbed(label="own"), occurred_at=datetime.now(UTC))
+        assert await toy.relay(bus).run_once() == 2
+        async with toy.sessions() as session:
+            rows = {r.event_id: r for r in (await session.execute(select(outbox_table))).all()}
+        assert rows[forged.event_id].set_aside_reason == \
+            f"not_permitted: this service may not publish on {forged.event_type}"
+        assert rows[forged.event_id].published_at is None
+        assert rows[own.event_id].published_at is not None and rows[own.event_id].set_aside_at is None
+    finally:
+        await bus.stop()
+        await toy.close()
