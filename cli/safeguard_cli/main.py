@@ -19,7 +19,7 @@ from safeguard_shared.bus.access import authorization_block
 from safeguard_shared.bus.names import BusNames
 
 from . import dead_letters, status
-from .bus_users import credentials_env, ensure_passwords, stack_credentials
+from .bus_users import credentials_env, credentials_file, ensure_passwords, stack_credentials
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
 from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
@@ -137,6 +137,8 @@ def _banner(supervisor: Supervisor, data_dir: Path, nats_url: str, *, embedded: 
     say("Safeguarding learning reviews — embedded default is running")
     say(f"  data folder    {data_dir}")
     say(f"  NATS           {nats_url}{' (embedded, JetStream, sync_interval: always)' if embedded else ''}")
+    if embedded:
+        say(f"  bus users      {credentials_file(data_dir)}   (one per service and admin; no connection without)")
     say(f"  business date  {today or 'today (Europe/London)'}")
     for proc in supervisor.processes:
         say(f"  {proc.name:<14} {proc.url}   (health {proc.url}/health, log {proc.log_file})")
@@ -197,7 +199,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeguard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start NATS (embedded), the five services and the workspace, and keep them running",
-                        description="Starts the embedded NATS server (unless NATS_URL is set) and the services, and "
+                        description="Starts the embedded NATS server (unless NATS_URL is set; it admits only "
+                                    "one user per service and admin, their passwords kept in "
+                                    "DATA_DIR/nats/credentials.json) and the services, and "
                                     "supervises them: whatever dies is reported and restarted, after 1 s doubling to "
                                     "at most 60 s (SAFEGUARD_RESTART_FIRST_DELAY, SAFEGUARD_RESTART_MAX_DELAY, "
                                     "SAFEGUARD_RESTART_RESET_AFTER). Ctrl-C, SIGTERM or SIGHUP stops everything; "

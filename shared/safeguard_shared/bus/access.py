@@ -35,7 +35,7 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "reporting": PRODUCERS,
 }
 # Services that read whole streams from the start, outside their durable consumer: reporting's
-# replay (an ordered consumer, flow-controlled, deleted afterwards).
+# replay (an ordered consumer, flow-controlled, removed by the server once idle).
 REPLAYS = frozenset({"reporting"})
 OPERATOR = "admin"
 USERS = (*CONSUMES, OPERATOR)
@@ -67,8 +67,9 @@ def permissions(user: str, names: BusNames) -> dict[str, Any]:
                     f"{api}.CONSUMER.CREATE.{stream}.{durable}.>", f"{api}.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
                     f"{api}.CONSUMER.MSG.NEXT.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.>"]
         if user in REPLAYS:
+            # The server removes the replay's consumer once it is idle: no right to delete consumers.
             publish += [f"{api}.CONSUMER.CREATE.{stream}", f"{api}.CONSUMER.CREATE.{stream}.>",
-                        f"{api}.CONSUMER.DELETE.{stream}.*", f"$JS.FC.{stream}.>"]
+                        f"$JS.FC.{stream}.>"]
     return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox_prefix(user) + ".>"]}}
 
 
