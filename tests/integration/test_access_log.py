@@ -245,7 +245,8 @@ async def a_child_case(referrals, issuer) -> str:
 
 async def test_only_the_business_unit_and_admins_read_the_log(referrals, issuer):
     case_id = await a_child_case(referrals, issuer)
-    await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "partnership", "panel_member"))
+    # A panel member of an agency the case involves (the access table: referrals' README).
+    await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "police", "panel_member"))
 
     for role in sorted(ROLES - {"business_unit", "admin"}):
         for url in ("/v1/access-log", "/v1/access-log.csv"):
@@ -258,7 +259,7 @@ async def test_only_the_business_unit_and_admins_read_the_log(referrals, issuer)
         [read] = (await referrals.client.get("/v1/access-log", params={"case_id": case_id},
                                              headers=bearer(issuer, "partnership", role))).json()
         assert (read["subject"], read["roles"], read["operation"], read["case_id"]) == (
-            "partnership-panel_member", ["panel_member"], "case detail", case_id)
+            "police-panel_member", ["panel_member"], "case detail", case_id)
 
 
 async def test_the_log_is_filtered_paged_and_exported_as_csv_that_runs_no_formula(referrals, issuer):
@@ -268,7 +269,7 @@ async def test_the_log_is_filtered_paged_and_exported_as_csv_that_runs_no_formul
                                                                         child={"reference": "C-OTHER-7"}))).json()[
         "case_id"]
     # A subject as an identity provider could send it: text that a spreadsheet would run.
-    sly = {"Authorization": "Bearer " + issuer.mint(agency="partnership", roles=["panel_member"],
+    sly = {"Authorization": "Bearer " + issuer.mint(agency="partnership", roles=["independent_chair"],
                                                     subject='=HYPERLINK("http://evil.invalid","open")')}
     bu = bearer(issuer, "partnership", "business_unit")
     # Many reads at once (one chain still: the appends wait for each other).
@@ -303,9 +304,10 @@ async def test_the_log_is_filtered_paged_and_exported_as_csv_that_runs_no_formul
 async def test_safeguard_access_log_verify_finds_a_row_changed_in_sql(referrals, issuer, tmp_path, monkeypatch,
                                                                       capsys):
     case_id = await a_child_case(referrals, issuer)
-    for role in ("business_unit", "panel_member", "independent_chair"):
+    for agency, role in (("partnership", "business_unit"), ("police", "panel_member"),
+                         ("partnership", "independent_chair")):
         assert (await referrals.client.get(f"/v1/cases/{case_id}",
-                                           headers=bearer(issuer, "partnership", role))).status_code == 200
+                                           headers=bearer(issuer, agency, role))).status_code == 200
     monkeypatch.setenv("REFERRALS_DATABASE_URL", referrals.settings.database_url)
     verify = ["access-log", "verify", "--service", "referrals", "--data-dir", str(tmp_path)]
 

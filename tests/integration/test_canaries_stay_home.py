@@ -229,7 +229,8 @@ class Partnership:
             "learning_to_share": "None yet", "guidance_to_reviewer": "Transitions", "drafts_reviewed": "None",
             "communications": "Family updated"}, self.bu, case_id=case_id)
         self.on("2027-06-01")
-        await self.post(f"{step}/delay", {"reason": "Parallel court proceedings", "expected_sign_off_on": "2027-12-01"},
+        await self.post(f"{step}/delay", {"reason_code": "criminal_proceedings", "reason": "Parallel court proceedings",
+                                          "expected_sign_off_on": "2027-12-01"},
                         self.bu, case_id=case_id)
         self.on("2027-06-25")
         await self.post(f"{step}/delay/updates", {"update": "The trial is listed"}, self.bu, case_id=case_id)
