@@ -24,7 +24,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -269,7 +269,18 @@ def _count_rows(store: Path, table: str) -> int | None:
         return count
 
 
-def audit(stack: UpStack, case_ids: list[str], reader: str) -> Audit:
+class Audited(Protocol):
+    """What ``audit`` reads of a stack: each service's URL, the data folder (the .eml outbox, the
+    referrals store when it is SQLite) and the dead letters."""
+
+    data_dir: Path
+
+    def url(self, service: str) -> str: ...
+
+    def dead_letters(self) -> list[dict[str, Any]]: ...
+
+
+def audit(stack: Audited, case_ids: list[str], reader: str) -> Audit:
     """Every accepted case checked against every store and read model of the stack."""
     result = Audit(cases=len(case_ids))
     headers = {"Authorization": f"Bearer {reader}"}
@@ -330,7 +341,7 @@ def audit(stack: UpStack, case_ids: list[str], reader: str) -> Audit:
     return result
 
 
-def settle(stack: UpStack, case_ids: list[str], reader: str, timeout: float) -> tuple[Audit, float]:
+def settle(stack: Audited, case_ids: list[str], reader: str, timeout: float) -> tuple[Audit, float]:
     """Audits until nothing is missing, or ``timeout``; the last audit and how long it took."""
     began = time.monotonic()
     while True:

