@@ -8,8 +8,8 @@ again on the same port and store, stops the load, and measures:
 
 - the backlog when NATS returns: referrals' outbox rows not yet published;
 - how long until referrals' outbox is empty;
-- how long until every accepted case has settled everywhere: scheduling has met its
-  ``rr.panel_notified``, notifications has sent its one Panel notice, reporting counts it;
+- how long until every accepted case has settled everywhere (``UpStack.drained``): scheduling has
+  met its ``rr.panel_notified``, notifications has sent its one Panel notice, reporting counts both;
 - then one full audit of every case (safeguard_testing.chaos.audit: deadlines, one Panel notice,
   one .eml per notice, reporting in agreement, no dead letters).
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
@@ -29,14 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "cli"), str(ROOT / "testing")]
 from safeguard_cli.nats_server import EmbeddedNats, free_port  # noqa: E402
-from safeguard_testing.chaos import ReferralLoad, UpStack, audit  # noqa: E402
+from safeguard_testing.chaos import ReferralLoad, UpStack, audit, count  # noqa: E402
 from safeguard_testing.processes import poll  # noqa: E402
-
-
-def count(store: Path, sql: str) -> int:
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30) as db:
-        value: int = db.execute(sql).fetchone()[0]
-        return value
 
 
 def settled(stack: UpStack, cases: int) -> dict[str, int]:
@@ -44,13 +37,7 @@ def settled(stack: UpStack, cases: int) -> dict[str, int]:
     var = stack.data_dir
     return {
         "unpublished": count(var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
-        "panel clocks met": count(var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines "
-                                  "WHERE key = 'rr.panel_notified' AND status = 'met'"),
-        "panel notices sent": count(var / "notifications.sqlite3", "SELECT count(*) FROM notifications "
-                                    "WHERE recipient_kind = 'national_panel' AND status = 'sent'"),
         "reporting cases": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases"),
-        "reporting Panel notices": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications "
-                                         "WHERE recipient_kind = 'national_panel'"),
     }
 
 
@@ -94,8 +81,7 @@ def main() -> None:
               f"backlog when NATS returned: {settled(stack, cases)['unpublished']} unpublished outbox rows")
         outbox_empty = poll(lambda: settled(stack, cases)["unpublished"] == 0, args.bound, every=0.5)
         outbox_drained = time.monotonic() - back
-        done = poll(lambda: all(v == cases for k, v in settled(stack, cases).items() if k != "unpublished"),
-                    args.bound, every=0.5)
+        done = poll(lambda: stack.drained(cases), args.bound, every=0.5)
         drained = time.monotonic() - back
         print(f"referrals' outbox empty {outbox_drained:.1f}s after NATS returned" if outbox_empty
               else "referrals' outbox NOT empty within the bound")

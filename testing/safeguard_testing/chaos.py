@@ -22,18 +22,20 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
-from safeguard_cli.lifecycle import alive
+from safeguard_cli.lifecycle import alive, end
 from safeguard_cli.nats_server import free_port
 from safeguard_cli.supervisor import SERVICES
+from safeguard_shared.auth import LocalIssuer
 
 from .apps import example_child_referral
-from .processes import poll
+from .processes import own_environment, poll
 
 # The services a referral's way goes through (audits and the workspace hold nothing of it).
 ON_THE_WAY = ("referrals", "scheduling", "notifications", "reporting")
@@ -53,14 +55,8 @@ class UpStack:
         self.root = Path(root)
         self.data_dir = self.root / "var"
         self.today = today
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("NATS_URL", "SAFEGUARD_BUS_NAMESPACE", "AUTH_JWKS_URL", "AUTH_PUBLIC_KEY_FILE")
-                    and not k.endswith("_DATABASE_URL")}
         self.ports = {name: free_port() for name in SERVICES}
-        for name, port in self.ports.items():
-            self.env[f"{name.upper()}_PORT"] = str(port)
-        self.env.update(FAST_RESTARTS)
-        self.env.update(extra_env or {})
+        self.env = own_environment(FAST_RESTARTS, extra_env or {}, ports=self.ports)
         self.nats_port = free_port()
         self.proc: subprocess.Popen[str] | None = None
         self.starts = 0
@@ -96,10 +92,37 @@ class UpStack:
         return found
 
     def kill(self, name: str) -> int:
-        """kill -9 of one process the supervisor runs (a service, or ``nats``); its pid."""
-        pid = self.pids()[name]
+        """kill -9 of one process the supervisor runs (a service, or ``nats``), once it runs (it may be
+        still restarting from an earlier fault); its pid."""
+        def running() -> int | None:
+            pid = self.pids().get(name)
+            return pid if pid and alive(pid) else None
+
+        pid = poll(running, 120)
+        if pid is None:
+            raise AssertionError(f"{name} was not running again 120 s after the supervisor restarted it")
         os.kill(pid, signal.SIGKILL)
         return pid
+
+    def drained(self, cases: int) -> bool:
+        """Whether every store has got as far as ``cases`` accepted referrals take it (cheap: read from the
+        SQLite stores): referrals' outbox published, each Panel clock met and notice sent, reporting's
+        cases and Panel notices counted. ``audit`` then checks case by case."""
+        var = self.data_dir
+        counts = (
+            (var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0),
+            (var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines WHERE key = 'rr.panel_notified' "
+                                         "AND status = 'met'", cases),
+            (var / "notifications.sqlite3", "SELECT count(*) FROM notifications WHERE recipient_kind = "
+                                            "'national_panel' AND status = 'sent'", cases),
+            (var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases", cases),
+            (var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications WHERE recipient_kind = "
+                                        "'national_panel'", cases),
+        )
+        try:
+            return all(count(store, sql) == wanted for store, sql, wanted in counts)
+        except sqlite3.Error:  # a store being created or migrated by a restarted service
+            return False
 
     def kill_supervisor_and_start_again(self) -> float:
         """kill -9 of ``safeguard up``: its children go with it; a new one takes the folder back."""
@@ -111,10 +134,8 @@ class UpStack:
         return self.start()
 
     def token(self, agency: str, *roles: str) -> str:
-        args = [_bin("safeguard"), "token", "--data-dir", str(self.data_dir), "--agency", agency]
-        for role in roles:
-            args += ["--role", role]
-        return subprocess.run(args, check=True, capture_output=True, text=True, env=self.env).stdout.strip()
+        """A token from the stack's local issuer (its key in the data folder), as `safeguard token` makes."""
+        return LocalIssuer(self.data_dir / "issuer").mint(agency=agency, roles=list(roles))
 
     def dead_letters(self) -> list[dict[str, Any]]:
         listed = subprocess.run([_bin("safeguard"), "dead-letters", "list", "--json", "--data-dir", str(self.data_dir)],
@@ -125,20 +146,12 @@ class UpStack:
         return letters
 
     def stop(self) -> None:
-        pids = self.pids() if (self.data_dir / "run").exists() else {}
+        """SIGTERM, which stops the stack as Ctrl-C does; then whatever outlived it, from its pid files."""
+        leftovers = list(self.pids().values()) if (self.data_dir / "run").exists() else []
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for pid in pids.values():  # nothing a run started outlives it
-            if alive(pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            end([self.proc.pid], timeout=60)
+            self.proc.wait()
+        end(pid for pid in leftovers if alive(pid))
 
 
 @dataclass
@@ -261,12 +274,11 @@ def _message_ids(outbox: Path) -> list[str]:
     return ids
 
 
-def _count_rows(store: Path, table: str) -> int | None:
-    if not store.exists():
-        return None
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
-        count: int = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - our own table names
-        return count
+def count(store: Path, sql: str) -> int:
+    """One number from a SQLite store, read only."""
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30) as db:
+        value: int = db.execute(sql).fetchone()[0]
+        return value
 
 
 class Audited(Protocol):
@@ -324,8 +336,9 @@ def audit(stack: Audited, case_ids: list[str], reader: str) -> Audit:
         result.problems.append(f"{len(missing)} notices sent with no .eml file")
     if len(on_disk) != len(sent_ids):
         result.problems.append(f"{len(on_disk)} .eml files for {len(sent_ids)} notices sent")
-    stored = _count_rows(stack.data_dir / "referrals.sqlite3", "cases")
-    if stored is not None and stored != len(case_ids):
+    referrals_store = stack.data_dir / "referrals.sqlite3"
+    stored = count(referrals_store, "SELECT count(*) FROM cases") if referrals_store.exists() else len(case_ids)
+    if stored != len(case_ids):
         result.problems.append(f"the referrals store holds {stored} cases, {len(case_ids)} were accepted")
     agreed = {"open cases": (summary["cases"]["open"], len(case_ids)),
               "Panel notices": (summary["notifications"]["by_recipient_kind"].get("national_panel", 0), len(case_ids)),
@@ -341,14 +354,23 @@ def audit(stack: Audited, case_ids: list[str], reader: str) -> Audit:
     return result
 
 
-def settle(stack: Audited, case_ids: list[str], reader: str, timeout: float) -> tuple[Audit, float]:
-    """Audits until nothing is missing, or ``timeout``; the last audit and how long it took."""
+def settle(stack: Audited, case_ids: list[str], reader: str, timeout: float,
+           drained: Callable[[], bool] | None = None) -> tuple[Audit, float]:
+    """Waits until nothing is missing, or ``timeout``: first until ``drained`` says every store has
+    caught up (when given: a cheap look every half second), then audits case by case, every second
+    until the audit passes. The last audit, and how long until the stores had caught up (until the
+    audit passed, when it did not pass at once)."""
     began = time.monotonic()
+    if drained:
+        poll(drained, timeout, every=0.5)
+    caught_up = time.monotonic() - began
+    first = True
     while True:
         try:
             result = audit(stack, case_ids, reader)
         except (httpx.HTTPError, RuntimeError) as exc:  # a service still coming back
             result = Audit(cases=len(case_ids), problems=[f"audit failed: {exc}"])
         if result.ok or time.monotonic() - began > timeout:
-            return result, time.monotonic() - began
+            return result, caught_up if (first and drained) else time.monotonic() - began
+        first = False
         time.sleep(1.0)

@@ -34,6 +34,17 @@ def poll(check: Callable[[], T], timeout: float, every: float = 0.1) -> T:
     return value
 
 
+def own_environment(*extra: Mapping[str, str], ports: Mapping[str, int] | None = None) -> dict[str, str]:
+    """This process's environment without the broker, namespace, stores and token verification a
+    developer's shell (or CI) may have set: the processes started get the test's own, then ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k not in
+           ("NATS_URL", "SAFEGUARD_BUS_NAMESPACE", "AUTH_JWKS_URL", "AUTH_PUBLIC_KEY_FILE")}
+    env.update({f"{name.upper()}_PORT": str(port) for name, port in (ports or {}).items()})
+    for values in extra:
+        env.update(values)
+    return env
+
+
 def healthy(url: str) -> bool:
     try:
         return httpx.get(f"{url}/health", timeout=2).status_code == 200
@@ -53,11 +64,7 @@ class ServiceProcesses:
         self.ports = {name: free_port() for name in self.names}
         self.database_urls = {name: (database_urls or {}).get(name) or
                               f"sqlite+aiosqlite:///{self.data_dir / f'{name}.sqlite3'}" for name in self.names}
-        base = {k: v for k, v in os.environ.items()
-                if k not in ("NATS_URL", "SAFEGUARD_BUS_NAMESPACE", "AUTH_JWKS_URL")
-                and not k.endswith("_DATABASE_URL")}
-        base.update(extra_env or {})
-        base["SAFEGUARD_BUS_NAMESPACE"] = namespace
+        base = own_environment(extra_env or {}, {"SAFEGUARD_BUS_NAMESPACE": namespace})
         self.env = {}
         for name in self.names:
             env = service_env(name, base, data_dir=self.data_dir, nats_url=nats_url, today=today,
