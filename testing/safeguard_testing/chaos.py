@@ -104,23 +104,26 @@ class UpStack:
         os.kill(pid, signal.SIGKILL)
         return pid
 
-    def drained(self, cases: int) -> bool:
-        """Whether every store has got as far as ``cases`` accepted referrals take it (cheap: read from the
-        SQLite stores): referrals' outbox published, each Panel clock met and notice sent, reporting's
-        cases and Panel notices counted. ``audit`` then checks case by case."""
+    def progress(self) -> dict[str, int]:
+        """How far each store has got (cheap: read from the SQLite stores): referrals' outbox rows not
+        yet published, Panel clocks met, Panel notices sent, reporting's cases and Panel notices."""
         var = self.data_dir
-        counts = (
-            (var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0),
-            (var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines WHERE key = 'rr.panel_notified' "
-                                         "AND status = 'met'", cases),
-            (var / "notifications.sqlite3", "SELECT count(*) FROM notifications WHERE recipient_kind = "
-                                            "'national_panel' AND status = 'sent'", cases),
-            (var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases", cases),
-            (var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications WHERE recipient_kind = "
-                                        "'national_panel'", cases),
-        )
+        return {
+            "unpublished": count(var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+            "panel clocks met": count(var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines WHERE key = "
+                                      "'rr.panel_notified' AND status = 'met'"),
+            "panel notices sent": count(var / "notifications.sqlite3", "SELECT count(*) FROM notifications WHERE "
+                                        "recipient_kind = 'national_panel' AND status = 'sent'"),
+            "reporting cases": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases"),
+            "reporting panel notices": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications "
+                                             "WHERE recipient_kind = 'national_panel'"),
+        }
+
+    def drained(self, cases: int) -> bool:
+        """Whether every store has got as far as ``cases`` accepted referrals take it; ``audit`` then
+        checks case by case."""
         try:
-            return all(count(store, sql) == wanted for store, sql, wanted in counts)
+            return all(value == (0 if what == "unpublished" else cases) for what, value in self.progress().items())
         except sqlite3.Error:  # a store being created or migrated by a restarted service
             return False
 
