@@ -31,6 +31,10 @@ from safeguard_cli.nats_server import EmbeddedNats, free_port  # noqa: E402
 from safeguard_testing.chaos import ReferralLoad, UpStack, settle  # noqa: E402
 
 
+def seconds(value: float | None) -> str:
+    return f"{value:.1f} s" if value is not None else "not within the bound"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=10.0, help="referrals a second")
@@ -90,8 +94,8 @@ def main() -> None:
         print(f"audit: {'ok' if result.ok else 'FAILED'}: {result.describe()}")
         print(f"\n| outage | rate | accepted | backlog at return | outbox drained | all settled | lost | duplicated |"
               f"\n|---|---|---|---|---|---|---|---|\n"
-              f"| {back - down:.0f} s | {args.rate:g}/s | {cases} | {backlog} outbox rows | {outbox_drained} s | "
-              f"{done_at} s | {len(result.lost)} | {len(result.duplicated)} |")
+              f"| {back - down:.0f} s | {args.rate:g}/s | {cases} | {backlog} outbox rows | "
+              f"{seconds(outbox_drained)} | {seconds(done_at)} | {len(result.lost)} | {len(result.duplicated)} |")
     finally:
         for load in loads:
             load.stop()
