@@ -304,6 +304,7 @@ class ServiceRuntime:
                               key=lambda c: (c.event_type, c.schema_version))
             self.subscribe(Subscription(consumer=self.name, producer=producer, handle=dispatcher,
                                         filter_subject=(filter_subjects or {}).get(producer),
+                                        ack_wait_seconds=self.settings.ack_wait_seconds,
                                         contracts=tuple(answered)))
 
     def unit_of_work(self) -> UnitOfWork:

@@ -41,6 +41,10 @@ class ServiceSettings(BaseSettings):
     bus_namespace: str = Field(default="", validation_alias="SAFEGUARD_BUS_NAMESPACE")
     stream_replicas: int = Field(default=1, validation_alias="SAFEGUARD_STREAM_REPLICAS")
     today: date | None = Field(default=None, validation_alias="SAFEGUARD_TODAY")
+    # How long JetStream waits for a consumer to settle a message before delivering it again: what a
+    # consumer that died holding one costs. Applies to durable consumers created after it is set; the
+    # fault-injection tests (tests/chaos) make it short.
+    ack_wait_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="SAFEGUARD_ACK_WAIT_SECONDS")
     # Bearer tokens: a local issuer's public key file (embedded default) or an OIDC issuer's JWKS.
     auth_public_key_file: Path | None = Field(default=None, validation_alias="AUTH_PUBLIC_KEY_FILE")
     auth_jwks_url: str | None = Field(default=None, validation_alias="AUTH_JWKS_URL")

@@ -77,6 +77,14 @@ async def take_early_facts(session: AsyncSession, name: str) -> list[dict[str, A
     return [dict(r) for r in rows]
 
 
+async def early_facts_received_before(session: AsyncSession, before: datetime) -> Sequence[Row]:
+    """The facts still kept for an occasion that has not opened, received before ``before``, oldest first."""
+    rows: Sequence[Row] = (await session.execute(select(early_facts).where(early_facts.c.received_at < before)
+                                                 .order_by(early_facts.c.received_at, early_facts.c.id))
+                           ).mappings().all()
+    return rows
+
+
 # --- deadlines ---------------------------------------------------------------------------------------
 # Every read of deadlines the use cases act on brings the case's reference with it, in the same
 # statement (the events they publish carry it): no query per row, even in the ticker's round.

@@ -1,5 +1,6 @@
 """Read side of the scheduling service: deadlines of a case, an audit or a training completion, one
-deadline with its history, what is due this week, the rows of a calendar feed, working-day sums."""
+deadline with its history, what is due this week, the rows of a calendar feed, working-day sums, the
+facts kept for an occasion that never opened."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -16,7 +17,7 @@ from ..adapters import store
 from ..adapters.orm import deadlines
 from ..domain.calendar import WorkingDayCalendar
 from ..domain.deadlines import OPEN_STATUSES
-from .timekeeping import NotFound
+from .timekeeping import NotFound, owner_of
 
 
 def deadline_out(row: Any) -> dict[str, Any]:
@@ -103,3 +104,19 @@ def add_working_days(calendar: WorkingDayCalendar, start: date, days: int) -> di
     return {"start": start, "days": days, "date": result.date,
             "skipped": [{"date": s.date, "reason": s.reason} for s in result.skipped],
             "explanation": result.explanation}
+
+
+async def held_early_facts(uow: UnitOfWork, older_than: timedelta) -> dict[str, Any]:
+    """The facts kept for longer than ``older_than`` because their case, audit or training completion
+    has not opened here. A case.opened is redelivered within the consumer's ack wait, so a fact held
+    much longer means the event that opens its occasion was lost or dead-lettered upstream, or the fact
+    names an occasion that never existed: the business unit looks into each one."""
+    now = uow.now()
+    held = []
+    for row in await store.early_facts_received_before(uow.session, now - older_than):
+        kind = row["occasion"].split(":", 1)[0]
+        held.append({"occasion": kind, **owner_of(row["occasion"]), "fact": row["fact"], "on": row["on"],
+                     "agency": row["agency"], "received_at": row["received_at"],
+                     "held_for_seconds": int((now - row["received_at"]).total_seconds())})
+    return {"checked_at": now, "older_than_seconds": int(older_than.total_seconds()), "count": len(held),
+            "early_facts": held}

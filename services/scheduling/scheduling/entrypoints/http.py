@@ -3,7 +3,8 @@ map its errors."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
@@ -21,6 +22,7 @@ from ..application.timekeeping import Conflict, NotFound, Timekeeping
 from .schemas import (
     DeadlineOut,
     DeadlineWithHistory,
+    EarlyFactsOut,
     OptionalReason,
     Reason,
     RuleOut,
@@ -33,6 +35,7 @@ router = APIRouter(prefix="/v1", tags=["scheduling"])
 
 SEE_ALL_ROLES = {"business_unit", "panel_member", "independent_chair", "qa_lead", "admin", "reviewer"}
 CHANGE_ROLES = ("business_unit",)
+OPERATIONS_ROLES = ("business_unit", "admin")
 MAX_DAYS = 2000  # about eight years of working days: anything larger is a typo, not a timescale
 
 
@@ -194,3 +197,19 @@ async def agency_feed(agency: Agency, request: Request, principal: CurrentPrinci
         rows = await queries.calendar_rows(uow, agency=agency)
     return CalendarResponse(ics.feed(rows, f"Safeguarding deadlines: {agency.replace('_', ' ')}",
                                      _timekeeping(request).rules))
+
+
+OlderThan = Annotated[timedelta, Query(
+    description="how long a fact has been kept, as an ISO 8601 duration (PT1H, P2D); default one hour",
+    ge=timedelta(0), le=timedelta(days=3650))]
+
+
+@router.get("/early-facts", response_model=EarlyFactsOut, response_model_exclude_unset=True)
+async def early_facts(request: Request, principal: CurrentPrincipal,
+                      older_than: OlderThan = timedelta(hours=1)) -> dict[str, Any]:
+    """Facts kept for longer than ``older_than`` because the case, audit or training completion they are
+    about never opened here (the event that opens it lost or set aside upstream): each is a clock that
+    would otherwise wait for ever. The business unit (or an admin) looks into them."""
+    require_roles(principal, *OPERATIONS_ROLES)
+    async with _runtime(request).unit_of_work() as uow:
+        return await queries.held_early_facts(uow, older_than)

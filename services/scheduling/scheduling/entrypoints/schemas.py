@@ -104,3 +104,24 @@ class WorkingDaysOut(BaseModel):
     date: date
     skipped: list[SkippedDayOut]
     explanation: str
+
+
+class EarlyFactOut(BaseModel):
+    """A fact kept because the case, audit or training completion it is about has not opened here."""
+
+    occasion: str = Field(description="what it is about: case, audit or training")
+    case_id: str | None = None
+    audit_id: str | None = None
+    completion_id: str | None = None
+    fact: str = Field(description="the fact, as the rules file names it (panel_notified, scoping_sent …)")
+    on: date = Field(description="the day it happened, applied as such once the occasion opens")
+    agency: str | None
+    received_at: Instant
+    held_for_seconds: int
+
+
+class EarlyFactsOut(BaseModel):
+    checked_at: Instant
+    older_than_seconds: int
+    count: int
+    early_facts: list[EarlyFactOut]

@@ -1,0 +1,379 @@
+"""Referral load under faults, and the audit of what came out (tests/chaos, bench/outage_drain.py).
+
+``UpStack`` is the embedded default as an operator runs it (``safeguard up`` in a data folder of its
+own, on free ports), with the faults an operator meets: kill -9 of a service, of the embedded NATS
+server or of the supervisor itself (after which a new ``safeguard up`` takes the same folder back).
+``ReferralLoad`` sends child referrals at a steady rate from a thread, each with its own
+Idempotency-Key, sending each again until it is answered ``201``: a referral is *accepted* once it
+has been, and every accepted case must then reach every service. ``audit`` says whether it did:
+its deadlines, exactly one Panel notice, one ``.eml`` per notice and no Message-ID twice, reporting in
+agreement with the stores, and no dead letters left.
+"""
+from __future__ import annotations
+
+import email
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from safeguard_cli.lifecycle import alive, end
+from safeguard_cli.nats_server import free_port
+from safeguard_cli.supervisor import SERVICES
+from safeguard_shared.auth import LocalIssuer
+
+from .apps import example_child_referral
+from .processes import own_environment, poll
+
+# The services a referral's way goes through (audits and the workspace hold nothing of it).
+ON_THE_WAY = ("referrals", "scheduling", "notifications", "reporting")
+# Small back-off for the supervisor's restarts, so a run spends its time on faults, not waiting.
+FAST_RESTARTS = {"SAFEGUARD_RESTART_FIRST_DELAY": "0.2", "SAFEGUARD_RESTART_MAX_DELAY": "1.6",
+                 "SAFEGUARD_RESTART_RESET_AFTER": "300", "SAFEGUARD_HEALTH_INTERVAL": "2"}
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+class UpStack:
+    """``safeguard up`` in ``root/var``, on free ports, with the business date of the example referral."""
+
+    def __init__(self, root: Path, extra_env: dict[str, str] | None = None, today: str = "2026-12-21"):
+        self.root = Path(root)
+        self.data_dir = self.root / "var"
+        self.today = today
+        self.ports = {name: free_port() for name in SERVICES}
+        self.env = own_environment(FAST_RESTARTS, extra_env or {}, ports=self.ports)
+        self.nats_port = free_port()
+        self.proc: subprocess.Popen[str] | None = None
+        self.starts = 0
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    @property
+    def out_file(self) -> Path:
+        return self.root / f"up-{self.starts}.out"
+
+    def start(self, timeout: float = 120.0) -> float:
+        """Starts the stack; returns how long it took to say it was up."""
+        self.starts += 1
+        began = time.monotonic()
+        with open(self.out_file, "w") as out:  # the stack keeps its own handle
+            self.proc = subprocess.Popen([_bin("safeguard"), "up", "--data-dir", str(self.data_dir), "--today",
+                                          self.today, "--nats-port", str(self.nats_port)], env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT, text=True)
+        proc = self.proc
+        if not poll(lambda: "Press Ctrl-C to stop." in self.out_file.read_text() or proc.poll() is not None,
+                    timeout, every=0.2) or proc.poll() is not None:
+            raise AssertionError(f"safeguard up did not start:\n{self.out_file.read_text()[-4000:]}")
+        return time.monotonic() - began
+
+    def pids(self) -> dict[str, int]:
+        run = self.data_dir / "run"
+        found = {}
+        for pid_file in run.glob("*.pid"):
+            text = pid_file.read_text().strip()
+            if text:
+                found[pid_file.stem] = int(text)
+        return found
+
+    def kill(self, name: str) -> int:
+        """kill -9 of one process the supervisor runs (a service, or ``nats``), once it runs (it may be
+        still restarting from an earlier fault); its pid."""
+        def running() -> int | None:
+            pid = self.pids().get(name)
+            return pid if pid and alive(pid) else None
+
+        pid = poll(running, 120)
+        if pid is None:
+            raise AssertionError(f"{name} was not running again 120 s after the supervisor restarted it")
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def progress(self) -> dict[str, int]:
+        """How far each store has got (cheap: read from the SQLite stores): referrals' outbox rows not
+        yet published, Panel clocks met, Panel notices sent, reporting's cases and Panel notices."""
+        var = self.data_dir
+        return {
+            "unpublished": count(var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+            "panel clocks met": count(var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines WHERE key = "
+                                      "'rr.panel_notified' AND status = 'met'"),
+            "panel notices sent": count(var / "notifications.sqlite3", "SELECT count(*) FROM notifications WHERE "
+                                        "recipient_kind = 'national_panel' AND status = 'sent'"),
+            "reporting cases": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases"),
+            "reporting panel notices": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications "
+                                             "WHERE recipient_kind = 'national_panel'"),
+        }
+
+    def drained(self, cases: int) -> bool:
+        """Whether every store has got as far as ``cases`` accepted referrals take it; ``audit`` then
+        checks case by case."""
+        try:
+            return all(value == (0 if what == "unpublished" else cases) for what, value in self.progress().items())
+        except sqlite3.Error:  # a store being created or migrated by a restarted service
+            return False
+
+    def kill_supervisor_and_start_again(self) -> float:
+        """kill -9 of ``safeguard up``: its children go with it; a new one takes the folder back."""
+        assert self.proc is not None
+        children = {n: p for n, p in self.pids().items() if n != "supervisor"}
+        self.proc.kill()
+        self.proc.wait()
+        poll(lambda: not any(alive(p) for p in children.values()), 30)
+        return self.start()
+
+    def token(self, agency: str, *roles: str) -> str:
+        """A token from the stack's local issuer (its key in the data folder), as `safeguard token` makes."""
+        return LocalIssuer(self.data_dir / "issuer").mint(agency=agency, roles=list(roles))
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        listed = subprocess.run([_bin("safeguard"), "dead-letters", "list", "--json", "--data-dir", str(self.data_dir)],
+                                capture_output=True, text=True, env=self.env, timeout=60)
+        if listed.returncode != 0:
+            raise RuntimeError(f"safeguard dead-letters list failed: {listed.stderr}")
+        letters: list[dict[str, Any]] = json.loads(listed.stdout)
+        return letters
+
+    def stop(self) -> None:
+        """SIGTERM, which stops the stack as Ctrl-C does; then whatever outlived it, from its pid files."""
+        leftovers = list(self.pids().values()) if (self.data_dir / "run").exists() else []
+        if self.proc is not None and self.proc.poll() is None:
+            end([self.proc.pid], timeout=60)
+            self.proc.wait()
+        end(pid for pid in leftovers if alive(pid))
+
+
+@dataclass
+class Referral:
+    key: str
+    reference: str
+    first_sent: float
+    case_id: str | None = None
+    accepted_at: float | None = None
+    tries: int = 0
+
+
+class ReferralLoad:
+    """Child referrals at ``per_second`` from a thread; each sent again (same Idempotency-Key) until
+    answered 201. ``stop`` ends new referrals; ``finish`` waits for the unanswered ones."""
+
+    def __init__(self, referrals_url: str, token: str, per_second: float, label: str = "CHAOS"):
+        self.url = f"{referrals_url}/v1/referrals/child"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.interval = 1.0 / per_second
+        self.label = label
+        self.referrals: list[Referral] = []
+        self.refusals: list[str] = []  # answers other than 201 or a failure to answer: a bug, reported
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="referral-load", daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> ReferralLoad:
+        self._thread.start()
+        return self
+
+    def _new(self) -> Referral:
+        n = len(self.referrals) + 1
+        referral = Referral(key=str(uuid.uuid4()), reference=f"C-{self.label}-{n}-{uuid.uuid4().hex[:6]}",
+                            first_sent=time.monotonic())
+        with self._lock:
+            self.referrals.append(referral)
+        return referral
+
+    def _send(self, client: httpx.Client, referral: Referral) -> None:
+        referral.tries += 1
+        body = example_child_referral(child={"reference": referral.reference})
+        try:
+            answer = client.post(self.url, json=body, headers={**self.headers, "Idempotency-Key": referral.key})
+        except httpx.HTTPError:
+            return  # referrals (or its broker) is down: sent again later with the same key
+        if answer.status_code == 201:
+            referral.case_id = answer.json()["case_id"]
+            referral.accepted_at = time.monotonic()
+        elif answer.status_code < 500:
+            self.refusals.append(f"{answer.status_code}: {answer.text[:300]}")
+            referral.accepted_at = time.monotonic()  # refused for good: not sent again
+
+    def _run(self) -> None:
+        next_new = time.monotonic()
+        with httpx.Client(timeout=5.0) as client:
+            while True:
+                stopping = self._stop.is_set()
+                if not stopping and time.monotonic() >= next_new:
+                    next_new += self.interval
+                    self._send(client, self._new())
+                unanswered = self.unanswered()
+                for referral in unanswered:
+                    self._send(client, referral)
+                if stopping and not self.unanswered():
+                    break
+                if unanswered or stopping:
+                    time.sleep(0.2)
+                else:
+                    time.sleep(max(0.0, min(next_new - time.monotonic(), 0.2)))
+        self._done.set()
+
+    def unanswered(self) -> list[Referral]:
+        with self._lock:
+            return [r for r in self.referrals if r.accepted_at is None]
+
+    def accepted(self) -> list[Referral]:
+        with self._lock:
+            return [r for r in self.referrals if r.case_id is not None]
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def finish(self, timeout: float = 120.0) -> bool:
+        """Stops new referrals and waits until every one sent is answered; False if some never were."""
+        self.stop()
+        return self._done.wait(timeout)
+
+
+@dataclass
+class Audit:
+    """What came out for the accepted cases: empty lists and ``ok`` when nothing was lost or doubled."""
+
+    cases: int
+    lost: dict[str, list[str]] = field(default_factory=dict)  # case_id -> what it is missing
+    duplicated: dict[str, list[str]] = field(default_factory=dict)  # case_id -> what it has twice
+    problems: list[str] = field(default_factory=list)  # across cases: files, reporting, stores, dead letters
+    notices: int = 0
+    emls: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.problems)
+
+    def describe(self) -> str:
+        lines = [f"{self.cases} cases, {self.notices} notices, {self.emls} .eml files"]
+        lines += [f"lost  {case}: {', '.join(what)}" for case, what in list(self.lost.items())[:10]]
+        lines += [f"twice {case}: {', '.join(what)}" for case, what in list(self.duplicated.items())[:10]]
+        lines += self.problems
+        return "\n".join(lines)
+
+
+def _message_ids(outbox: Path) -> list[str]:
+    ids = []
+    for eml in outbox.glob("*.eml"):
+        # Only the headers: the Message-ID is all that is compared.
+        message = email.message_from_bytes(eml.read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0])
+        ids.append(str(message["Message-ID"]).strip())
+    return ids
+
+
+def count(store: Path, sql: str) -> int:
+    """One number from a SQLite store, read only."""
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30) as db:
+        value: int = db.execute(sql).fetchone()[0]
+        return value
+
+
+class Audited(Protocol):
+    """What ``audit`` reads of a stack: each service's URL, the data folder (the .eml outbox, the
+    referrals store when it is SQLite) and the dead letters."""
+
+    data_dir: Path
+
+    def url(self, service: str) -> str: ...
+
+    def dead_letters(self) -> list[dict[str, Any]]: ...
+
+
+def audit(stack: Audited, case_ids: list[str], reader: str) -> Audit:
+    """Every accepted case checked against every store and read model of the stack."""
+    result = Audit(cases=len(case_ids))
+    headers = {"Authorization": f"Bearer {reader}"}
+    sent_ids: list[str] = []
+    with httpx.Client(timeout=10.0, headers=headers) as client:
+        for case_id in case_ids:
+            lost, twice = [], []
+            try:
+                deadlines = {d["key"]: d for d in client.get(f"{stack.url('scheduling')}/v1/deadlines",
+                                                             params={"case_id": case_id}).raise_for_status().json()}
+                notices = client.get(f"{stack.url('notifications')}/v1/notifications",
+                                     params={"case_id": case_id}).raise_for_status().json()
+            except httpx.HTTPError as exc:
+                result.lost[case_id] = [f"not readable: {type(exc).__name__}"]
+                continue
+            for key in ("rr.panel_notified", "rr.scoping_sent", "rr.meeting", "rr.complete"):
+                if key not in deadlines:
+                    lost.append(f"no {key} deadline")
+            if deadlines.get("rr.panel_notified", {}).get("status") not in (None, "met"):
+                lost.append(f"rr.panel_notified {deadlines['rr.panel_notified']['status']}")
+            panel = [n for n in notices if n["recipient_kind"] == "national_panel"]
+            if not panel:
+                lost.append("no Panel notice")
+            elif len(panel) > 1:
+                twice.append(f"{len(panel)} Panel notices")
+            lost += [f"Panel notice {n['status']}" for n in panel if n["status"] != "sent"]
+            sent_ids += [n["message_id"] for n in notices if n["status"] == "sent"]
+            if lost:
+                result.lost[case_id] = lost
+            if twice:
+                result.duplicated[case_id] = twice
+        summary = client.get(f"{stack.url('reporting')}/v1/reports/summary").raise_for_status().json()
+    result.notices = len(sent_ids)
+    on_disk = _message_ids(stack.data_dir / "outbox")
+    result.emls = len(on_disk)
+    doubled = [mid for mid, n in Counter(on_disk).items() if n > 1]
+    if doubled:
+        result.problems.append(f"{len(doubled)} Message-IDs in more than one .eml file, e.g. {doubled[0]}")
+    missing = set(sent_ids) - set(on_disk)
+    if missing:
+        result.problems.append(f"{len(missing)} notices sent with no .eml file")
+    if len(on_disk) != len(sent_ids):
+        result.problems.append(f"{len(on_disk)} .eml files for {len(sent_ids)} notices sent")
+    referrals_store = stack.data_dir / "referrals.sqlite3"
+    stored = count(referrals_store, "SELECT count(*) FROM cases") if referrals_store.exists() else len(case_ids)
+    if stored != len(case_ids):
+        result.problems.append(f"the referrals store holds {stored} cases, {len(case_ids)} were accepted")
+    agreed = {"open cases": (summary["cases"]["open"], len(case_ids)),
+              "Panel notices": (summary["notifications"]["by_recipient_kind"].get("national_panel", 0), len(case_ids)),
+              "notices sent": (summary["notifications"]["sent"], len(sent_ids)),
+              "rr.complete deadlines": (summary["deadlines"]["by_key"].get("rr.complete", 0), len(case_ids))}
+    for what, (reported, known) in agreed.items():
+        if reported != known:
+            result.problems.append(f"reporting counts {reported} {what}; the stores {known}")
+    letters = stack.dead_letters()
+    if letters:
+        result.problems.append(f"{len(letters)} dead letters: " + "; ".join(
+            f"{d.get('consumer')} {d.get('event_type')}: {d.get('reason')}" for d in letters[:3]))
+    return result
+
+
+def settle(stack: Audited, case_ids: list[str], reader: str, timeout: float,
+           drained: Callable[[], bool] | None = None) -> tuple[Audit, float]:
+    """Waits until nothing is missing, or ``timeout``: first until ``drained`` says every store has
+    caught up (when given: a cheap look every half second), then audits case by case, every second
+    until the audit passes. The last audit, and how long until the stores had caught up (until the
+    audit passed, when it did not pass at once)."""
+    began = time.monotonic()
+    if drained:
+        poll(drained, timeout, every=0.5)
+    caught_up = time.monotonic() - began
+    first = True
+    while True:
+        try:
+            result = audit(stack, case_ids, reader)
+        except (httpx.HTTPError, RuntimeError) as exc:  # a service still coming back
+            result = Audit(cases=len(case_ids), problems=[f"audit failed: {exc}"])
+        if result.ok or time.monotonic() - began > timeout:
+            return result, caught_up if (first and drained) else time.monotonic() - began
+        first = False
+        time.sleep(1.0)
