@@ -121,16 +121,18 @@ def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def running(names: Iterable[str], *, databases: Databases, nats_url: str, bus_namespace: str,
-                  data_dir: Path, issuer: LocalIssuer,
-                  clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:
-    """Start the named services, each on a fresh database from ``databases``; stop them afterwards."""
+                  data_dir: Path, issuer: LocalIssuer, clock: Clock | None = None,
+                  extra: dict[str, dict[str, Any]] | None = None) -> AsyncIterator[dict[str, InProcess]]:
+    """Start the named services, each on a fresh database from ``databases``; stop them afterwards.
+    ``extra``: settings of a service by field name (``{"notifications": {"channel": "smtp", …}}``)."""
     clock = clock or FixedDateClock(EXAMPLE_DATE)
     async with AsyncExitStack() as stack:
         started: dict[str, InProcess] = {}
         for name in names:
             service_dir = Path(data_dir) / name
             settings = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
-                                    bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer)
+                                    bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer,
+                                    **(extra or {}).get(name, {}))
             app = build(name, settings, clock)
             # One after another: Alembic keeps its migration context in a module global, so two
             # services migrating at once in one process could interleave.
