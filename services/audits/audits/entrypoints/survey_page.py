@@ -54,18 +54,23 @@ def _link(request: Request, token: str) -> SurveyLink | HTMLResponse:
                      404)
 
 
-async def _kind(request: Request, link: SurveyLink) -> str | None:
-    return await use_cases.kind_of_sent_survey(link.survey_id, runtime_of(request).unit_of_work())
+async def _open(request: Request, token: str) -> tuple[SurveyLink, str] | HTMLResponse:
+    """The survey a link opens, and its kind; else the page that says why it does not."""
+    link = _link(request, token)
+    if isinstance(link, HTMLResponse):
+        return link
+    kind = await use_cases.kind_of_sent_survey(link.survey_id, runtime_of(request).unit_of_work())
+    if kind is None:
+        return _page("This is not a survey link", "<p>No survey is waiting for this link.</p>", 404)
+    return link, kind
 
 
 @router.get("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def survey_form(token: str, request: Request) -> HTMLResponse:
-    link = _link(request, token)
-    if isinstance(link, HTMLResponse):
-        return link
-    kind = await _kind(request, link)
-    if kind is None:
-        return _page("This is not a survey link", "<p>No survey is waiting for this link.</p>", 404)
+    opened = await _open(request, token)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    link, kind = opened
     fields = []
     for name, question, choices in QUESTIONS[kind]:
         options = "".join(f'<label><input type="radio" name="{name}" value="{c}" required> {c}</label> '
@@ -81,12 +86,10 @@ async def survey_form(token: str, request: Request) -> HTMLResponse:
 
 @router.post("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def survey_answers(token: str, request: Request) -> HTMLResponse:
-    link = _link(request, token)
-    if isinstance(link, HTMLResponse):
-        return link
-    kind = await _kind(request, link)
-    if kind is None:
-        return _page("This is not a survey link", "<p>No survey is waiting for this link.</p>", 404)
+    opened = await _open(request, token)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    link, kind = opened
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     answers: dict[str, Any] = {}
     missing = []
