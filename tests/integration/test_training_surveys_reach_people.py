@@ -146,6 +146,18 @@ async def test_a_follow_up_survey_reaches_the_trainee_and_its_clock_is_met_when_
                 if s["survey_id"] == by["police", "follow_up"]["survey_id"]]
     assert survey["status"] == "answered" and survey["answers"]["confidence_after"] == 4
 
+    # Four months on, the manager's survey names the trainee by staff number (from the audits store).
+    clock.set(morning(date(2027, 2, 5)))
+    await audits.client.post("/v1/training/surveys/issue", headers=bu)
+
+    async def to_the_manager():
+        return [m for m in smtp_server.relay.received if m["To"] == MANAGER]
+
+    [to_manager] = await eventually(to_the_manager, timeout=20)
+    manager_text = " ".join(to_manager.get_body(("plain",)).get_content().split())
+    assert "A member of your team (staff number STAFF-0101) completed" in manager_text
+    assert "Monday 5 October 2026" in manager_text and "The link works until Tuesday 6 April 2027" in manager_text
+
     # Nothing went to the old completion's people, and none of its clocks went overdue.
     assert not [m for m in smtp_server.relay.received if "school.example" in m["To"]]
     old = (await scheduling.client.get("/v1/deadlines", headers=bu, params={

@@ -19,7 +19,7 @@ from safeguard_shared.contracts.audits import (
     TrainingSurveyDue,
     TrainingSurveySent,
 )
-from safeguard_shared.contracts.notifications import NotificationSent
+from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
 from safeguard_shared.contracts.scheduling import DeadlineScheduled
 
 COMPLETIONS = """trainee,agency,course,completed_on,manager,trainee_email,manager_email
@@ -316,3 +316,26 @@ def test_the_importer_command_names_each_bad_line_and_exits_2_without_calling_th
 
     err = capsys.readouterr().err
     assert code == 2 and "nothing was imported" in err and "line 3 agency: unknown agency 'polce'" in err
+
+
+async def test_a_survey_whose_message_is_refused_is_listed_undeliverable_and_never_counts_as_sent(desk):
+    await import_and_schedule(desk)
+    await tick_on(desk, "2027-01-05")
+    [due, *_] = await desk.owed(TrainingSurveyDue)
+    failed = NotificationFailed(notification_id="n-1", recipient_kind="trainee", template="training_follow_up_survey",
+                                channel="smtp", reason="rejected", smtp_code=550, attempts=1, survey_id=due.survey_id)
+    await deliver_envelope(desk.service, failed.envelope(producer="notifications", occurred_at=desk.clock.now()))
+
+    [listed] = await surveys(desk, status="undeliverable")
+    assert listed["survey_id"] == due.survey_id and await desk.owed(TrainingSurveySent) == []
+
+
+async def test_an_e_mail_address_that_is_not_one_is_refused_naming_the_field_never_the_value(desk):
+    text = COMPLETIONS + "STAFF-0004,police,Core safeguarding children,2026-10-05,,not-an-address,\n"
+
+    refused = await import_csv(desk, text)
+
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["loc"] == ["body", "completions", "line 5", "trainee_email"]
+    assert "not-an-address" not in refused.text
