@@ -280,14 +280,19 @@ async def test_the_impact_of_core_training_is_reported_by_course(desk):
 
 async def test_the_command_line_importer_sends_a_large_file_in_batches_with_a_progress_bar(desk, tmp_path, issuer):
     path = tmp_path / "completions.csv"
-    path.write_text("trainee,agency,course,completed_on\n" + "".join(
-        f"STAFF-{n:05d},police,Core safeguarding children,2026-11-{1 + n % 28:02d}\n" for n in range(1200)))
+    path.write_text("trainee,agency,course,completed_on,trainee_email,manager_email\n" + "".join(
+        f"STAFF-{n:05d},police,Core safeguarding children,2026-11-{1 + n % 28:02d},s{n}@police.example,"
+        f"m{n % 9}@police.example\n" for n in range(1200)))
     progress = io.StringIO()
     token = issuer.mint(agency="partnership", roles=["business_unit"])
 
     totals = await import_file(path, desk.client, token, batch_size=500, stream=progress)
 
     assert totals == {"received": 1200, "imported": 1200, "already_imported": 0}
+    # The addresses the surveys go to came through with each completion.
+    stored = {r["trainee"]: (r["trainee_email"], r["manager_email"]) for r in await desk.service.rows(
+        training_completions)}
+    assert stored["STAFF-00010"] == ("s10@police.example", "m1@police.example")
     lines = progress.getvalue().splitlines()
     assert lines[-1].startswith("importing [##############################] 1,200/1,200 completions 100%")
     assert len(lines) == 3  # one line per batch that crossed a tenth (not a terminal)
