@@ -1,5 +1,6 @@
 """The audits service's settings. When a training survey falls due is not one of them: that is the
 scheduling service's rule (training.follow_up, training.manager_survey)."""
+import os
 from typing import Any
 
 from pydantic import Field, SecretStr
@@ -23,7 +24,8 @@ class AuditsSettings(ServiceSettings):
     # many days a link lives, the key it is signed with (unset: a key kept in the data folder), and the
     # static secret the notifications service asks for a survey's recipient with (unset: only a caller
     # on this machine, as in the embedded default).
-    public_base_url: str = Field(default="http://127.0.0.1:8104", validation_alias="AUDITS_PUBLIC_BASE_URL")
+    public_base_url: str = Field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('AUDITS_PORT') or 8104}",
+                                 validation_alias="AUDITS_PUBLIC_BASE_URL")
     survey_link_days: int = Field(default=60, ge=1, le=365, validation_alias="AUDITS_SURVEY_LINK_DAYS")
     survey_link_key: SecretStr | None = Field(default=None, min_length=32, validation_alias="AUDITS_SURVEY_LINK_KEY")
     recipients_token: SecretStr | None = Field(default=None, min_length=16, validation_alias="AUDITS_RECIPIENTS_TOKEN")
