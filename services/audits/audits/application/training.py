@@ -173,11 +173,13 @@ async def when_a_survey_message_leaves_the_survey_is_sent(event: NotificationSen
         return
     s = training_surveys
     row = (await select_for_update(uow.session, select(s).where(s.c.survey_id == event.survey_id))).mappings().first()
-    if row is None or row["status"] != "requested":
+    # Answered already is possible: the link works from the moment the message goes, and the word
+    # that it went may come after the answer. It still went, and its clock is met, once.
+    if row is None or row["sent_on"] is not None or row["status"] not in ("requested", "answered"):
         return
     sent_on = event.sent_on or uow.clock.today()
-    await uow.session.execute(update(s).where(s.c.survey_id == event.survey_id).values(status="sent",
-                                                                                       sent_on=sent_on))
+    await uow.session.execute(update(s).where(s.c.survey_id == event.survey_id).values(
+        status="sent" if row["status"] == "requested" else row["status"], sent_on=sent_on))
     await uow.publish(TrainingSurveySent(
         survey_id=row["survey_id"], completion_id=row["completion_id"], survey=row["kind"],
         fact=SURVEY_FACT[row["kind"]], agency=row["agency"], course=row["course"], sent_on=sent_on))

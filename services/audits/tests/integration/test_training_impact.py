@@ -344,3 +344,21 @@ async def test_an_e_mail_address_that_is_not_one_is_refused_naming_the_field_nev
     [problem] = refused.json()["detail"]
     assert problem["loc"] == ["body", "completions", "line 5", "trainee_email"]
     assert "not-an-address" not in refused.text
+
+
+async def test_a_survey_answered_before_word_of_its_message_arrives_still_meets_its_clock_once(desk):
+    await import_and_schedule(desk)
+    await tick_on(desk, "2027-01-05")
+    [due, *_] = [e for e in await desk.owed(TrainingSurveyDue) if e.agency == "police"]
+    recipient = await desk.ok("GET", f"/v1/training/surveys/{due.survey_id}/recipient", headers={})
+    path = recipient["survey_url"].removeprefix("http://127.0.0.1:8104")
+    answered = await desk.client.post(path, data={"practice_changed": "no", "confidence_before": "3",
+                                                  "confidence_after": "3"})
+    assert answered.status_code == 200
+
+    await the_messages_leave(desk, "2027-01-05")
+    await the_messages_leave(desk, "2027-01-05")
+
+    assert [e.survey_id for e in await desk.owed(TrainingSurveySent) if e.agency == "police"] == [due.survey_id]
+    [survey] = [s for s in await surveys(desk) if s["survey_id"] == due.survey_id]
+    assert (survey["status"], survey["sent_on"]) == ("answered", "2027-01-05")
