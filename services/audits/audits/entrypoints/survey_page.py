@@ -65,12 +65,16 @@ async def _open(request: Request, token: str) -> tuple[SurveyLink, str] | HTMLRe
     return link, kind
 
 
-@router.get("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def survey_form(token: str, request: Request) -> HTMLResponse:
+@router.api_route("/surveys/{token}", methods=["GET", "POST"], response_class=HTMLResponse,
+                  include_in_schema=False)
+async def survey(token: str, request: Request) -> HTMLResponse:
+    """GET: the questions; POST: the answers."""
     opened = await _open(request, token)
     if isinstance(opened, HTMLResponse):
         return opened
     link, kind = opened
+    if request.method == "POST":
+        return await _answer(request, link, kind)
     fields = []
     for name, question, choices in QUESTIONS[kind]:
         options = "".join(f'<label><input type="radio" name="{name}" value="{c}" required> {c}</label> '
@@ -84,12 +88,7 @@ async def survey_form(token: str, request: Request) -> HTMLResponse:
                  f'<form method="post">{"".join(fields)}<button type="submit">Send my answers</button></form>')
 
 
-@router.post("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def survey_answers(token: str, request: Request) -> HTMLResponse:
-    opened = await _open(request, token)
-    if isinstance(opened, HTMLResponse):
-        return opened
-    link, kind = opened
+async def _answer(request: Request, link: SurveyLink, kind: str) -> HTMLResponse:
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     answers: dict[str, Any] = {}
     missing = []
