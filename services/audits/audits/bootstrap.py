@@ -12,6 +12,7 @@ from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters import orm
+from .adapters.link_key import survey_link_key
 from .application.event_handlers import EVENT_HANDLERS, FILTER_SUBJECTS
 from .application.ticker import tick
 from .config import AuditsSettings, load_settings
@@ -21,13 +22,14 @@ from .entrypoints import (
     learning_routes,
     responses_routes,
     sampling_routes,
+    survey_page,
     training_routes,
 )
 from .entrypoints.common import install_error_handlers
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 ROUTERS = [audits_routes.router, sampling_routes.router, responses_routes.router, learning_routes.router,
-           actions_routes.router, training_routes.router]
+           actions_routes.router, training_routes.router, survey_page.router]
 
 log = slog.get("audits-ticker")
 
@@ -36,7 +38,7 @@ async def run_ticker(runtime: ServiceRuntime, settings: AuditsSettings) -> None:
     """A round of the durable timer (application/ticker.py) every ``tick_seconds``, for the service's life."""
     while True:
         try:
-            await tick(runtime.unit_of_work, settings.action_escalate_every_days)
+            await tick(runtime.unit_of_work, settings.action_escalate_every_days, settings.survey_link_days)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database blinked; the next round retries
@@ -53,4 +55,7 @@ def bootstrap(settings: AuditsSettings | None = None, clock: Clock | None = None
     app = runtime.app(title="Safeguarding audits", routers=[*ROUTERS, access_log_router()],
                       description="Multi-agency case file audits, action plans and training impact.")
     install_error_handlers(app)
+    # The key survey links are signed with (README, "Training surveys").
+    app.state.survey_link_key = survey_link_key(
+        settings.survey_link_key.get_secret_value() if settings.survey_link_key else None, settings.data_dir)
     return app

@@ -16,6 +16,7 @@ from .adapters.directory import load_directory
 from .adapters.mailfolder import MailFolder
 from .adapters.pdf import PdfRenderer
 from .adapters.smtp import SmtpRelay
+from .adapters.survey_recipients import AuditsSurveys
 from .application.dispatch import Dispatcher
 from .application.event_handlers import EVENT_HANDLERS, bind
 from .application.outgoing import Outgoing
@@ -49,7 +50,9 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
     dispatcher = Dispatcher(runtime.unit_of_work, channel, outgoing, settings.sender,
                             retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
                                               settings.retry_max_seconds),
-                            sending_lease_seconds=settings.sending_lease_seconds, replica_id=settings.replica_id)
+                            sending_lease_seconds=settings.sending_lease_seconds, replica_id=settings.replica_id,
+                            surveys=AuditsSurveys(settings.audits_url, settings.audits_token.get_secret_value()
+                                                  if settings.audits_token else None))
     # Durable consumers named "notifications" on the referrals, scheduling and audits streams.
     handlers = bind(EVENT_HANDLERS, outgoing=outgoing)
     runtime.handle_events(handlers)

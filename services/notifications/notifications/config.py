@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,12 @@ class NotificationSettings(ServiceSettings):
     # A message left `sending` longer than this by a dispatcher that never recorded the result is in
     # doubt (README). It must be longer than any one hand-over can take: SMTP_TIMEOUT and then some.
     sending_lease_seconds: float = Field(default=300.0, gt=0, validation_alias="NOTIFICATIONS_SENDING_LEASE_SECONDS")
+    # Training surveys: the audits service, asked for a survey's recipient and link when its message is
+    # sent, and the static secret it asks for (its AUDITS_RECIPIENTS_TOKEN; unset, it answers only
+    # this machine, as in the embedded default).
+    audits_url: str = Field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('AUDITS_PORT') or 8104}",
+                            validation_alias="NOTIFICATIONS_AUDITS_URL")
+    audits_token: SecretStr | None = Field(default=None, min_length=16, validation_alias="NOTIFICATIONS_AUDITS_TOKEN")
     pdf_font_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_PDF_FONT_FILE")
     # Who this replica is, recorded on every claim: at start a replica resolves its own claims left
     # `sending` at once (in doubt), and leaves other replicas' to their lease. It must be stable across

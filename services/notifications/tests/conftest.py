@@ -8,91 +8,20 @@ that it accepted, parsed.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import ipaddress
-import socket
 import ssl
-import threading
 from contextlib import asynccontextmanager
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from safeguard_shared.clock import ManualClock
 from safeguard_testing.apps import InProcess, _client, build, settings_for
+from safeguard_testing.smtp import SmtpServer
 
 # Monday 21 December 2026, 10:00 in London: docs/architecture.md's business date.
 START = dt.datetime(2026, 12, 21, 10, 0, tzinfo=dt.UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ScriptedRelay:
-    """aiosmtpd handler: accepts mail unless told otherwise, and keeps what it accepted."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.then: dict[str, list[str]] = {}   # address -> replies to give first, in order
-        self.always: dict[str, str] = {}       # address -> the reply every time
-        self.on_data: list[str] = []           # replies to DATA to give first, in order
-        self.rcpt_seen: list[str] = []
-
-    def refuse_first(self, address: str, *replies: str) -> None:
-        self.then.setdefault(address, []).extend(replies)
-
-    def refuse_always(self, address: str, reply: str) -> None:
-        self.always[address] = reply
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        with self.lock:
-            self.rcpt_seen.append(address)
-            if address in self.always:
-                return self.always[address]
-            queued = self.then.get(address)
-            if queued:
-                return queued.pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        with self.lock:
-            if self.on_data:
-                return self.on_data.pop(0)
-            self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))
-            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 2.0.0 Message accepted for delivery"
-
-    def message_ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for m in self.received]
-
-
-class SmtpServer:
-    def __init__(self, port: int | None = None, **smtp_options):
-        self.port = port or free_port()
-        self.relay = ScriptedRelay()
-        self.smtp_options = smtp_options
-        self.controller: Controller | None = None
-
-    def start(self) -> SmtpServer:
-        self.controller = Controller(self.relay, hostname="127.0.0.1", port=self.port, ready_timeout=10,
-                                     **self.smtp_options)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

@@ -353,9 +353,31 @@ class TrainingCompleted(Event):
 
 
 @register
+class TrainingSurveyDue(Event):
+    """A survey's day has come: the notifications service owes the message to the trainee or their
+    manager (``recipient``). The address never travels: it stays in the audits store, and the
+    notifications service asks the audits service for it, and for the survey's signed link, when it
+    sends (services/audits README). The clock is met by the message having left
+    (``audits.training.survey_sent``, published once ``notifications.notification.sent`` says so)."""
+
+    event_type = "audits.training.survey_due"
+    schema_version = 1
+
+    survey_id: str
+    completion_id: str
+    survey: SurveyKind
+    recipient: Literal["trainee", "manager"]
+    agency: str
+    course: str
+    training_completed_on: date
+    due_on: date
+
+
+@register
 class TrainingSurveySent(Event):
-    """The follow-up survey (to the trainee) or the manager survey went out. ``fact`` is the scheduling
-    rule's ``met_by`` name (``follow_up_survey_sent`` or ``manager_survey_sent``)."""
+    """The follow-up survey (to the trainee) or the manager survey went out: the notifications service
+    handed the message over (``notifications.notification.sent``), on ``sent_on``. ``fact`` is the
+    scheduling rule's ``met_by`` name (``follow_up_survey_sent`` or ``manager_survey_sent``)."""
 
     event_type = "audits.training.survey_sent"
     schema_version = 1

@@ -29,6 +29,8 @@ class NotificationSent(Event):
     # email: to the recipient. post / held: a letter handed to the business unit, to print and post
     # or to check against a contact restriction first — the recipient does not have it yet.
     route: Literal["email", "post", "held"] = "email"
+    # A training survey's message (audits.training.survey_due): the survey it was for.
+    survey_id: str | None = None
 
 
 @register
@@ -51,3 +53,4 @@ class NotificationFailed(Event):
     smtp_code: int | None = None  # the relay's last reply code, when it gave one
     attempts: int
     failed_on: date | None = None  # the business date it was given up (Europe/London)
+    survey_id: str | None = None  # a training survey's message: the survey it was for

@@ -152,6 +152,9 @@ training_completions = Table(
     Column("course", String(200), nullable=False),
     Column("completed_on", Date, nullable=False),
     Column("manager", String(200), nullable=True),
+    # Where the surveys go: kept in this store only, never on the bus (README, "Training surveys").
+    Column("trainee_email", String(320), nullable=True),
+    Column("manager_email", String(320), nullable=True),
     Column("imported_at", UTCDateTime(), nullable=False),
     # Importing the same file twice records each completion once.
     UniqueConstraint("trainee", "course", "completed_on", name="uq_training_completion"),
@@ -168,8 +171,12 @@ training_surveys = Table(
     # The day the survey goes out, as the scheduling service's clock says (scheduling.deadline.scheduled);
     # unknown until that event arrives.
     Column("due_on", Date, nullable=True),
-    Column("status", String(20), nullable=False),  # pending | sent | answered
+    # pending | requested (the message is owed) | sent | answered | late (its day had passed when the
+    # completion was recorded: listed, not sent) | no_address | undeliverable (README)
+    Column("status", String(20), nullable=False),
     Column("sent_on", Date, nullable=True),
+    Column("requested_on", Date, nullable=True),
+    Column("link_expires_on", Date, nullable=True),
     Column("answers", JSON, nullable=True),
     Column("answered_on", Date, nullable=True),
     UniqueConstraint("completion_id", "kind", name="uq_training_survey"),

@@ -13,11 +13,11 @@ from .actions import CheckOverdue, check_overdue
 from .training import SendDueSurveys, send_due_surveys
 
 
-async def tick(unit_of_work: Callable[[], UnitOfWork], escalate_every_days: int) -> int:
+async def tick(unit_of_work: Callable[[], UnitOfWork], escalate_every_days: int, survey_link_days: int = 60) -> int:
     """One round, caught up (each batch in its own transaction): returns how many events it owed."""
     fired = 0
     while (n := await check_overdue(CheckOverdue(escalate_every_days), unit_of_work())) > 0:
         fired += n
-    while (n := await send_due_surveys(SendDueSurveys(), unit_of_work())) > 0:
+    while (n := await send_due_surveys(SendDueSurveys(link_days=survey_link_days), unit_of_work())) > 0:
         fired += n
     return fired

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NoReturn
 
+from email_validator import EmailNotValidError, validate_email
+
 from .errors import Problem, RuleBroken
 
 MAX_PROBLEMS = 50
@@ -103,16 +105,34 @@ class Completion:
     course: str
     completed_on: date
     manager: str | None = None
+    # Where the follow-up survey and the manager's survey go (kept in the audits store only).
+    trainee_email: str | None = None
+    manager_email: str | None = None
 
     @property
     def key(self) -> tuple[str, str, date]:
         return (self.trainee, self.course, self.completed_on)
 
 
-COMPLETION_COLUMNS = {"trainee": ("trainee", "trainee_ref", "staff_id", "email"),
+COMPLETION_COLUMNS = {"trainee": ("trainee", "trainee_ref", "staff_id"),
                       "agency": ("agency",), "course": ("course",),
                       "completed_on": ("completed_on", "completion_date", "training_completed_on"),
-                      "manager": ("manager", "manager_ref", "manager_email")}
+                      "manager": ("manager", "manager_ref"),
+                      "trainee_email": ("trainee_email", "email"), "manager_email": ("manager_email",)}
+
+
+def _address(values: Mapping[str, object], name: str, loc: tuple[str, ...],
+             problems: list[Problem]) -> str | None:
+    """An e-mail address checked by its form (no look-up), normalised; blank is none. The problem
+    names the field, never the address."""
+    raw = str(values.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return str(validate_email(raw, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        problems.append(Problem(loc + (name,), f"{name} is not an e-mail address"))
+        return None
 
 
 def check_completion(values: Mapping[str, object], loc: tuple[str, ...], known_agencies: frozenset[str],
@@ -138,22 +158,25 @@ def check_completion(values: Mapping[str, object], loc: tuple[str, ...], known_a
     for name, limit in (("trainee", 200), ("course", 200), ("manager", 200)):
         if len(str(values.get(name) or "")) > limit:
             problems.append(Problem(loc + (name,), f"{name} is longer than {limit} characters"))
+    trainee_email = _address(values, "trainee_email", loc, problems)
+    manager_email = _address(values, "manager_email", loc, problems)
     if problems or completed_on is None:  # a blank date is one of the problems
         return None, problems
     manager = str(values.get("manager") or "").strip() or None
     return Completion(str(values["trainee"]).strip(), agency, str(values["course"]).strip(), completed_on,
-                      manager), []
+                      manager, trainee_email, manager_email), []
 
 
 def parse_completions(text: str, known_agencies: frozenset[str], today: date | None = None) -> list[Completion]:
-    """``trainee,agency,course,completed_on[,manager]`` — one line per completion of core training."""
+    """``trainee,agency,course,completed_on[,manager][,trainee_email][,manager_email]`` — one line per
+    completion of core training."""
     loc = ("body", "completions")
     header, rows = _rows(text, loc)
     cols = {name: _column(header, names) for name, names in COMPLETION_COLUMNS.items()}
     missing = [n for n in ("trainee", "agency", "course", "completed_on") if cols[n] is None]
     if missing:
         raise_problems([Problem(loc, f"the header line lacks the column(s) {', '.join(missing)}: expected "
-                                     "trainee,agency,course,completed_on[,manager]")])
+                                     "trainee,agency,course,completed_on[,manager,trainee_email,manager_email]")])
     out: list[Completion] = []
     problems: list[Problem] = []
     for line_no, row in enumerate(rows, start=2):

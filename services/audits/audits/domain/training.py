@@ -12,6 +12,8 @@ from typing import Any
 # The two surveys of a completion, and the fact a survey's sending records on its clock.
 SURVEYS = ("follow_up", "manager")
 SURVEY_FACT = {"follow_up": "follow_up_survey_sent", "manager": "manager_survey_sent"}
+# Who each survey goes to (audits.training.survey_due ``recipient``).
+RECIPIENT_OF_SURVEY = {"follow_up": "trainee", "manager": "manager"}
 # The scheduling service's rule that times each survey.
 SURVEY_OF_RULE = {"training.follow_up": "follow_up", "training.manager_survey": "manager"}
 

@@ -26,7 +26,7 @@ from safeguard_shared.partnership import AGENCIES
 from ..domain.csvfiles import Completion, parse_completions
 from ..domain.errors import RuleBroken
 
-HEADER = ["trainee", "agency", "course", "completed_on", "manager"]
+HEADER = ["trainee", "agency", "course", "completed_on", "manager", "trainee_email", "manager_email"]
 
 
 class ProgressBar:
@@ -56,7 +56,8 @@ def _csv(batch: list[Completion]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows([c.trainee, c.agency, c.course, c.completed_on.isoformat(), c.manager or ""] for c in batch)
+    writer.writerows([c.trainee, c.agency, c.course, c.completed_on.isoformat(), c.manager or "",
+                      c.trainee_email or "", c.manager_email or ""] for c in batch)
     return out.getvalue()
 
 
@@ -97,7 +98,8 @@ def _say(stream: TextIO, line: str) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeguard-audits-import", description=__doc__.split("\n\n")[0])
-    parser.add_argument("file", type=Path, help="CSV: trainee,agency,course,completed_on[,manager]")
+    parser.add_argument("file", type=Path,
+                        help="CSV: trainee,agency,course,completed_on[,manager,trainee_email,manager_email]")
     parser.add_argument("--url", default=os.environ.get("AUDITS_URL", "http://127.0.0.1:8104"),
                         help="the audits service (default $AUDITS_URL or http://127.0.0.1:8104)")
     parser.add_argument("--token", default=os.environ.get("SAFEGUARD_TOKEN"),

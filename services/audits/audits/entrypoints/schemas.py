@@ -264,6 +264,14 @@ class Survey(Out):
     answered_on: date | None
 
 
+class SurveyRecipient(Out):
+    survey_id: str
+    address: str | None
+    survey_url: str
+    link_expires_on: date
+    trainee: str | None  # a manager's survey: the trainee's staff identifier
+
+
 class FollowUpFigures(Out):
     sent: int
     answered: int

@@ -1,11 +1,13 @@
 """HTTP routes for training impact: completions, surveys and the impact report (prefix /v1/training)."""
 from __future__ import annotations
 
+import hmac
 from datetime import date
+from ipaddress import ip_address
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from pydantic import Field, ValidationError
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from pydantic import EmailStr, Field, ValidationError
 
 from safeguard_shared.auth import CurrentPrincipal
 from safeguard_shared.partnership import AGENCIES
@@ -17,7 +19,7 @@ from ..application.errors import Forbidden
 from ..domain.csvfiles import Completion, check_completion, parse_completions, raise_problems
 from ..domain.errors import Problem, RuleBroken
 from .common import MAX_UPLOAD_BYTES, Strict, runtime_of, validation_detail
-from .schemas import Impact, ImportResult, Survey, SurveysSent
+from .schemas import Impact, ImportResult, Survey, SurveyRecipient, SurveysSent
 
 router = APIRouter(prefix="/v1/training", tags=["training impact"])
 
@@ -30,6 +32,9 @@ class CompletionIn(Strict):
     course: str = Field(min_length=1, max_length=200)
     completed_on: date
     manager: str | None = Field(default=None, max_length=200)
+    # Where the two surveys go: kept in the audits store only, never on the bus.
+    trainee_email: EmailStr | None = Field(default=None, max_length=320)
+    manager_email: EmailStr | None = Field(default=None, max_length=320)
 
 
 class CompletionsIn(Strict):
@@ -56,8 +61,9 @@ SurveyAnswers = Annotated[FollowUpAnswers | ManagerAnswers, Field(discriminator=
 COMPLETIONS_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": CompletionsIn.model_json_schema()},
     "text/csv": {"schema": {"type": "string", "maxLength": MAX_UPLOAD_BYTES},
-                 "example": "trainee,agency,course,completed_on,manager\n"
-                            "S-1042,police,Core safeguarding,2026-09-14,M-77\n"}}}}
+                 "example": "trainee,agency,course,completed_on,manager,trainee_email,manager_email\n"
+                            "S-1042,police,Core safeguarding,2026-09-14,M-77,a.trainee@police.example,"
+                            "a.manager@police.example\n"}}}}
 
 
 @router.post("/completions", openapi_extra=COMPLETIONS_BODY, response_model=ImportResult)
@@ -100,18 +106,55 @@ async def issue_due_surveys(principal: CurrentPrincipal, request: Request) -> di
     require_qa(principal)
     runtime = runtime_of(request)
     sent = 0
-    while (n := await use_cases.send_due_surveys(use_cases.SendDueSurveys(), runtime.unit_of_work())) > 0:
+    command = use_cases.SendDueSurveys(link_days=runtime.settings.survey_link_days)  # type: ignore[attr-defined]
+    while (n := await use_cases.send_due_surveys(command, runtime.unit_of_work())) > 0:
         sent += n
     return {"sent": sent}
 
 
+def _may_read_recipients(request: Request) -> None:
+    """The notifications service, with the static ``AUDITS_RECIPIENTS_TOKEN`` (compared in constant
+    time); without one configured, only a caller on this machine (the embedded default)."""
+    token = request.app.state.runtime.settings.recipients_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                 token.get_secret_value().encode()):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a survey's recipient needs the recipients token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return
+    host = request.client.host if request.client else ""
+    try:
+        local = ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a survey's recipient is given only on this machine "
+                                                       "unless AUDITS_RECIPIENTS_TOKEN is set")
+
+
+@router.get("/surveys/{survey_id}/recipient", response_model=SurveyRecipient)
+async def survey_recipient(survey_id: str, request: Request) -> dict[str, Any]:
+    """For the notifications service only, at the moment it sends a survey's message: the recipient's
+    address and the survey's signed link. The address lives in this store and nowhere else (README)."""
+    _may_read_recipients(request)
+    runtime = runtime_of(request)
+    return await use_cases.survey_recipient(use_cases.SurveyRecipient(
+        survey_id, runtime.settings.public_base_url, request.app.state.survey_link_key),  # type: ignore[attr-defined]
+        runtime.unit_of_work())
+
+
 @router.get("/surveys", response_model=list[Survey])
 async def list_surveys(principal: CurrentPrincipal, request: Request,
-                       status: Literal["pending", "sent", "answered"] | None = None,
+                       status: Literal["pending", "requested", "sent", "answered", "late", "no_address",
+                                       "undeliverable"] | None = None,
                        agency: str | None = None,
                        limit: int = Query(default=500, ge=1, le=10000)) -> list[dict[str, Any]]:
     """Surveys by status: an agency sees its own staff's, to pass on and answer. A survey's ``due_on``
-    is the day the scheduling service gave it (null until its clock has started)."""
+    is the day the scheduling service gave it (null until its clock has started). ``late``: its day had
+    passed when the completion was recorded — late, not yet sent (listed here once, never sent
+    automatically); ``no_address``: no e-mail address for its recipient; ``undeliverable``: the
+    message was refused; ``requested``: the message is on its way."""
     return await queries.list_surveys(runtime_of(request).unit_of_work(), principal, status=status, agency=agency,
                                       limit=limit)
 

@@ -16,6 +16,9 @@ notifications = Table(
     Column("case_id", String(36), nullable=True),
     Column("case_ref", String(40), nullable=True),  # the case's reference, for the failure alert (0003)
     Column("audit_id", String(36), nullable=True),
+    # A training survey's message: its address and link are the audits service's, asked for at each
+    # attempt and never stored here (0005; README, "Training surveys").
+    Column("survey_id", String(36), nullable=True),
     Column("recipient_kind", String(40), nullable=False),
     Column("recipient_name", String(200), nullable=True),
     Column("recipient_address", String(320), nullable=False),

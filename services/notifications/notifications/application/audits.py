@@ -8,6 +8,7 @@ from safeguard_shared.contracts.audits import (
     AuditToolSent,
     ConcernRaised,
     InvitationsSent,
+    TrainingSurveyDue,
 )
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -71,3 +72,11 @@ async def _chase(event: ActionOverdue | ActionEscalated, uow: UnitOfWork, outgoi
                    f"partnership case {event.case_ref}" if event.case_ref else "your case"),
                "escalation": escalation, "working_days_overdue": days_overdue}
     await queue_all(uow, owed, outgoing, audit_id=event.audit_id, case_id=event.case_id, context=context)
+
+
+async def when_a_training_survey_is_due_write_to_its_recipient(
+        event: TrainingSurveyDue, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    # No address travels: the dispatcher asks the audits service for it, and the link, when it sends.
+    owed = messages.when_a_training_survey_is_due_write_to_its_recipient(
+        event.survey_id, event.survey, event.recipient, event.agency, event.course, event.training_completed_on)
+    await queue_all(uow, owed, outgoing)

@@ -30,6 +30,8 @@ from safeguard_shared.unit_of_work import UnitOfWork
 from ..adapters import message_log
 from ..adapters.channel import Channel
 from ..adapters.mime import compose
+from ..adapters.survey_recipients import AuditsSurveys
+from ..adapters.wording import long_date
 from ..domain.delivery import (
     FAILED,
     IN_DOUBT,
@@ -40,7 +42,7 @@ from ..domain.delivery import (
     TemporaryFailure,
     outcome_of,
 )
-from ..domain.messages import when_a_message_fails_alert_the_business_unit
+from ..domain.messages import when_a_message_fails_alert_the_business_unit, with_survey_details
 from .outgoing import Outgoing, queue_all
 
 log = slog.get("notifications")
@@ -59,7 +61,7 @@ class Dispatcher:
 
     def __init__(self, unit_of_work: Callable[[], UnitOfWork], channel: Channel, outgoing: Outgoing, sender: str,
                  *, retry: RetryPolicy | None = None, sending_lease_seconds: float = 300.0,
-                 replica_id: str | None = None):
+                 replica_id: str | None = None, surveys: AuditsSurveys | None = None):
         self.unit_of_work = unit_of_work
         self.channel = channel
         self.outgoing = outgoing
@@ -67,6 +69,8 @@ class Dispatcher:
         self.retry = retry or RetryPolicy()
         self.sending_lease = timedelta(seconds=sending_lease_seconds)
         self.replica_id = replica_id  # recorded on each claim (NOTIFICATIONS_REPLICA_ID)
+        # Where a training survey's recipient and link are asked for at each attempt (never stored here).
+        self.surveys = surveys or AuditsSurveys("http://127.0.0.1:8104")
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         # Tests set this to stand for a crash between handing a message over and recording it.
@@ -122,6 +126,8 @@ class Dispatcher:
         already = self.channel.already_delivered(notification_id)
         if not already:
             try:
+                if row["survey_id"]:
+                    row = await self._with_survey_details(row)
                 await self.channel.deliver(notification_id, compose(row, docs, sender=self.sender))
             except DeliveryFailed as exc:
                 failure = exc
@@ -130,6 +136,14 @@ class Dispatcher:
         if self.after_handover:
             self.after_handover(notification_id)
         return await self._record(row, token, attempt, failure, already=already)
+
+    async def _with_survey_details(self, row: Row) -> Row:
+        """A training survey's message as it goes: to the address, with the link, the audits service
+        gives now (the row keeps neither). A failure to get them is the message's failure."""
+        details = await self.surveys.details(row["survey_id"])
+        body = with_survey_details(row["body"], survey_url=details.survey_url,
+                                   link_last_day=long_date(details.link_expires_on), trainee=details.trainee)
+        return {**row, "recipient_address": details.address, "body": body}
 
     async def _record(self, row: Row, token: str, attempt: int, failure: DeliveryFailed | None, *,
                       already: bool) -> int:
@@ -154,7 +168,8 @@ class Dispatcher:
                 await uow.publish(NotificationSent(
                     notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
                     recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
-                    channel=channel, sent_on=uow.clock.today(), route=row["route"]), occurred_at=now)
+                    channel=channel, sent_on=uow.clock.today(), route=row["route"], survey_id=row["survey_id"]),
+                    occurred_at=now)
                 DELIVERY_OUTCOMES.labels(channel, "already_delivered" if already else SENT).inc()
                 log.info("notification sent", extra={"notification_id": notification_id, "template": row["template"],
                                                      "recipient_kind": row["recipient_kind"], "attempt": attempt})
@@ -168,7 +183,7 @@ class Dispatcher:
                     notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
                     recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
                     channel=channel, reason=reason, smtp_code=failure.code, attempts=attempt,
-                    failed_on=uow.clock.today()), occurred_at=now)
+                    failed_on=uow.clock.today(), survey_id=row["survey_id"]), occurred_at=now)
                 await queue_all(uow, when_a_message_fails_alert_the_business_unit(
                     notification_id, row["template"], row["recipient_kind"], row["agency"], reason, failure.detail,
                     attempt, row["queued_at"].isoformat(timespec="seconds"), _occasion(row)), self.outgoing,

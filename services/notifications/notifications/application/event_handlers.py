@@ -13,6 +13,7 @@ from safeguard_shared.contracts.audits import (
     AuditToolSent,
     ConcernRaised,
     InvitationsSent,
+    TrainingSurveyDue,
 )
 from safeguard_shared.contracts.referrals import (
     CaseOpened,
@@ -60,6 +61,7 @@ EVENT_HANDLERS: dict[type, list[Any]] = {
     ConcernRaised: [audits.when_an_immediate_concern_is_found_escalate_it],
     ActionOverdue: [audits.when_an_action_is_overdue_chase_its_owning_agency],
     ActionEscalated: [audits.when_an_action_is_escalated_chase_its_owning_agency],
+    TrainingSurveyDue: [audits.when_a_training_survey_is_due_write_to_its_recipient],
 }
 
 

@@ -39,7 +39,10 @@ class Outgoing:
     def recipient(self, owed: MessageOwed) -> dict[str, Any]:
         """Name and address: the event's own recipient, else the directory's for the kind."""
         entry: dict[str, Any]
-        if owed.to is not None:
+        if owed.survey_id is not None:
+            # The audits service gives the address when the message is sent; nothing identifying is kept here.
+            entry = {"name": "colleague", "address": ""}
+        elif owed.to is not None:
             entry = {"name": owed.to.name, "address": owed.to.email}
         elif owed.recipient_kind in ("agency", "referrer"):
             entry = self.directory["agencies"].get(owed.agency) or self.directory["business_unit"]
@@ -105,7 +108,8 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     row = dict(
         notification_id=notification_id, idempotency_key=owed.idempotency_key, case_id=case_id,
         case_ref=values.get("case_ref"),
-        audit_id=audit_id, recipient_kind=owed.recipient_kind, recipient_name=recipient["name"],
+        audit_id=audit_id, survey_id=owed.survey_id, recipient_kind=owed.recipient_kind,
+        recipient_name=recipient["name"],
         recipient_address=to["address"], agency=owed.agency, template=owed.template,
         subject=owed.delivered_subject, body=body, route=route, status=QUEUED,
         # One Message-ID for the life of the message, across every retry and an in-doubt resend.

@@ -143,6 +143,8 @@ class MessageOwed:
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     # An explicit recipient, carried by the event; else the directory's for the kind and agency.
     to: Recipient | None = None
+    # A training survey's message: its recipient is the audits service's, asked for when it is sent.
+    survey_id: str | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -398,18 +400,33 @@ def when_an_immediate_concern_is_found_escalate_it(
 
 # --- training impact -------------------------------------------------------------------------------
 
-def when_the_training_follow_up_is_due_survey_the_trainee(
-        training_id: str, trainee: Recipient, course: str, completed_on: date, survey_url: str) -> list[MessageOwed]:
-    return [MessageOwed("trainee", "training_follow_up_survey", f"training:{training_id}", context={
-        "course": course, "completed_on": completed_on.isoformat(), "survey_url": survey_url}, to=trainee)]
+# A training survey's recipient, link and (for a manager) the trainee's staff number are the audits
+# service's: they never travel on the bus nor are stored here. The message is stored with these
+# markers, and the dispatcher asks the audits service for what replaces them at each attempt
+# (README, "Training surveys").
+SURVEY_LINK = "[the survey link: added when this message is sent]"
+SURVEY_LINK_LAST_DAY = "[the link's last day: added when this message is sent]"
+SURVEY_TRAINEE = "[the staff number: added when this message is sent]"
+SURVEY_TEMPLATES = {"follow_up": "training_follow_up_survey", "manager": "training_manager_survey"}
 
 
-def when_the_manager_survey_is_due_survey_the_manager(
-        training_id: str, manager: Recipient, course: str, completed_on: date, survey_url: str,
-        trainee_name: str | None = None) -> list[MessageOwed]:
-    return [MessageOwed("manager", "training_manager_survey", f"training:{training_id}", context={
-        "course": course, "completed_on": completed_on.isoformat(), "survey_url": survey_url,
-        "trainee_name": trainee_name}, to=manager)]
+def when_a_training_survey_is_due_write_to_its_recipient(
+        survey_id: str, survey: str, recipient: str, agency: str, course: str, completed_on: date,
+) -> list[MessageOwed]:
+    """The follow-up survey to the trainee, or the team-impact survey to their manager, once per survey."""
+    template = SURVEY_TEMPLATES.get(survey)
+    if template is None:
+        raise ValueError(f"unknown survey {survey!r}")
+    return [MessageOwed(recipient, template, f"survey:{survey_id}", agency, survey_id=survey_id, context={
+        "course": course, "completed_on": completed_on.isoformat(), "survey_url": SURVEY_LINK,
+        "link_last_day": SURVEY_LINK_LAST_DAY, "trainee": SURVEY_TRAINEE})]
+
+
+def with_survey_details(body: str, *, survey_url: str, link_last_day: str, trainee: str | None) -> str:
+    """The stored body with the audits service's details in place of the markers (the same details give
+    the same bytes on every attempt)."""
+    return (body.replace(SURVEY_LINK, survey_url).replace(SURVEY_LINK_LAST_DAY, link_last_day)
+            .replace(SURVEY_TRAINEE, trainee or "not given"))
 
 
 # --- the service's own alerts ----------------------------------------------------------------------

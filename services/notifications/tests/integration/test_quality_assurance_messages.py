@@ -126,3 +126,26 @@ async def test_a_training_follow_up_reminder_says_the_duty_and_the_training_not_
     assert "What is due: follow-up survey to the trainee (for school)" in row["body"]
     assert "safeguarding training" in row["body"] and "tc-1" not in row["body"] and "audit" not in row["body"]
     assert "training.follow_up" not in row["body"] and "Tuesday 6 April 2027" in row["body"]
+
+
+async def test_a_training_survey_is_queued_once_without_an_address_and_waits_while_the_audits_service_is_away(
+        service):
+    from notifications.domain.messages import SURVEY_LINK
+    from safeguard_shared.contracts.audits import TrainingSurveyDue
+    from safeguard_testing.smtp import free_port
+
+    due = TrainingSurveyDue(survey_id="s-1", completion_id="c-1", survey="follow_up", recipient="trainee",
+                            agency="police", course="Core safeguarding children",
+                            training_completed_on=date(2026, 10, 5), due_on=date(2027, 1, 5))
+    await deliver(service, due)
+    # Nothing listens where the audits service would be: the address and the link cannot be had now.
+    dispatcher = service.app.state.dispatcher
+    dispatcher.surveys.base_url = f"http://127.0.0.1:{free_port()}"
+
+    assert await dispatcher.dispatch_once() == 0
+    [row] = await service.rows(notifications)
+    assert (row["template"], row["recipient_kind"], row["survey_id"]) == ("training_follow_up_survey", "trainee", "s-1")
+    assert row["recipient_address"] == "" and SURVEY_LINK in row["body"], "no address or link is kept here"
+    assert "Monday 5 October 2026" in row["body"]
+    assert row["status"] == "queued" and "audits service did not answer" in row["last_error"], "tried again later"
+    assert not (service.data_dir / "outbox" / f"{row['notification_id']}.eml").exists()

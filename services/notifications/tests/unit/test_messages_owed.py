@@ -22,14 +22,14 @@ from notifications.domain.messages import (
     when_a_message_fails_alert_the_business_unit,
     when_a_referral_is_returned_send_it_back_with_the_reasons,
     when_a_sar_referral_is_screened_tell_the_referrer,
+    when_a_training_survey_is_due_write_to_its_recipient,
     when_an_immediate_concern_is_found_escalate_it,
     when_case_opened_send_statutory_notices,
     when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies,
     when_the_audit_programme_is_due_send_it_to_each_invitee,
     when_the_audit_template_is_due_send_it_to_each_agency_audit_lead,
     when_the_local_authority_confirms_notify_the_panel,
-    when_the_manager_survey_is_due_survey_the_manager,
-    when_the_training_follow_up_is_due_survey_the_trainee,
+    with_survey_details,
 )
 from safeguard_testing.apps import CANARIES
 
@@ -168,15 +168,19 @@ def test_an_immediate_concern_goes_to_the_business_unit_and_the_agency_concerned
     assert len(set(keys(owed))) == 2
 
 
-def test_training_surveys_go_to_the_trainee_at_three_months_and_to_their_manager():
-    trainee = Recipient("T. Trainee", email="trainee@school.invalid")
-    manager = Recipient("M. Manager", email="manager@school.invalid")
-    [follow_up] = when_the_training_follow_up_is_due_survey_the_trainee("tr-1", trainee, "Core safeguarding",
-                                                                        date(2027, 1, 4), "https://survey.invalid/1")
-    [survey] = when_the_manager_survey_is_due_survey_the_manager("tr-1", manager, "Core safeguarding",
-                                                                 date(2027, 1, 4), "https://survey.invalid/2")
-    assert (follow_up.recipient_kind, follow_up.template) == ("trainee", "training_follow_up_survey")
+def test_a_training_survey_is_owed_once_to_its_recipient_with_no_address_of_its_own():
+    [follow_up] = when_a_training_survey_is_due_write_to_its_recipient(
+        "s-1", "follow_up", "trainee", "school", "Core safeguarding", date(2027, 1, 4))
+    [survey] = when_a_training_survey_is_due_write_to_its_recipient(
+        "s-2", "manager", "manager", "school", "Core safeguarding", date(2027, 1, 4))
+    assert (follow_up.recipient_kind, follow_up.template, follow_up.survey_id) == (
+        "trainee", "training_follow_up_survey", "s-1")
     assert (survey.recipient_kind, survey.template) == ("manager", "training_manager_survey")
+    assert follow_up.to is None and follow_up.idempotency_key != survey.idempotency_key
+    # The link and the staff number are the audits service's, put in when the message goes.
+    body = f"Survey: {follow_up.context['survey_url']} until {follow_up.context['link_last_day']}"
+    assert with_survey_details(body, survey_url="https://p.example/surveys/t", link_last_day="Friday 5 March 2027",
+                               trainee=None) == "Survey: https://p.example/surveys/t until Friday 5 March 2027"
 
 
 def test_a_failed_message_alerts_the_business_unit_but_a_failed_alert_raises_no_other():

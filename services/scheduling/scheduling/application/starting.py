@@ -14,10 +14,17 @@ from ..domain.policies import ClockStart, when_child_case_opened_start_the_rapid
 from ..domain.rules import DueDate, MissingAnchorError
 from .timekeeping import Timekeeping, identity, note, occasion_of, owner_of
 
+# Why a training survey's clock that starts after its day is closed at once.
+LATE_TRAINING = ("the completion was recorded after the survey's day had passed; the audits service lists "
+                 "the survey as late, not yet sent")
+
 
 async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, occasion: str,
-                      occurrence: int = 1, case_ref: str | None = None) -> str | None:
-    """Create the deadline unless this clock already runs for this occasion; returns its id."""
+                      occurrence: int = 1, case_ref: str | None = None,
+                      closed_if_already_past: str | None = None) -> str | None:
+    """Create the deadline unless this clock already runs for this occasion; returns its id.
+    ``closed_if_already_past``: the reason a clock whose due date has already passed when it starts
+    is closed at once (neither met nor missed) rather than left to go overdue."""
     rule = tk.rules.get(start.key)
     try:
         due = tk.rules.due_for(rule, start.anchors, tk.calendar)
@@ -36,20 +43,24 @@ async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, oc
     if who_agency == "each_involved_agency":
         who_agency = start.agency or None
     transition = next_transition("pending", due.due.date, 0, tk.calendar, tk.policy)
+    closed = closed_if_already_past is not None and due.due.date < uow.clock.today()
+    explanation = (f"Closed on {uow.clock.today().isoformat()}, neither met nor missed: {closed_if_already_past}. "
+                   f"{due.explanation}" if closed else due.explanation)
     values = dict(
         deadline_id=deadline_id, key=rule.key, **owner, occasion=occasion, agency=start.agency,
         occurrence=occurrence, anchor_name=rule.anchor, anchor_on=due.anchor_date, due=due.due.date,
         window_start=due.window_start.date if due.window_start else None,
-        target=due.target.date if due.target else None, status="pending", explanation=due.explanation,
+        target=due.target.date if due.target else None, status="closed" if closed else "pending",
+        explanation=explanation, status_reason=closed_if_already_past if closed else None,
         skipped=[{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped],
         who_agency=who_agency, who_role=rule.who_acts.role, escalations=0,
-        next_transition_at=transition.at if transition else None, created_at=now, updated_at=now)
+        next_transition_at=transition.at if transition and not closed else None, created_at=now, updated_at=now)
     if not await store.add_deadline(uow.session, values):
         return None
-    await note(uow, deadline_id, "scheduled", due.explanation)
+    await note(uow, deadline_id, "closed" if closed else "scheduled", explanation)
     await uow.publish(DeadlineScheduled(**identity({**values, "case_ref": case_ref}, tk),
                                         window_start=values["window_start"], target=values["target"],
-                                        status="pending"))
+                                        status=values["status"]))
     return deadline_id
 
 
@@ -84,10 +95,14 @@ async def when_an_audit_is_planned_start_its_clocks(event: AuditPlanned, uow: Un
 
 async def when_training_is_completed_start_its_follow_ups(event: TrainingCompleted, uow: UnitOfWork,
                                                           tk: Timekeeping) -> None:
-    """A training completion starts its own clocks (the follow-up and the manager's survey)."""
+    """A training completion starts its own clocks (the follow-up and the manager's survey). One whose
+    day has already passed (a completion recorded months late, an import of old records) starts
+    closed: the audits service lists that survey as late for the business unit, once, instead of a
+    missed deadline and an overdue message for each (README, "Training follow-ups recorded late")."""
     anchors = {"training_completed_on": event.training_completed_on}
     occasion = occasion_of("training", event.completion_id)
     await store.lock_occasion(uow.session, occasion)
     await store.remember_occasion(uow.session, occasion, "training", [event.agency], anchors, uow.now())
     for rule in tk.rules_of("training"):
-        await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion)
+        await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion,
+                          closed_if_already_past=LATE_TRAINING)

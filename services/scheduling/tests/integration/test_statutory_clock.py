@@ -347,6 +347,39 @@ async def test_core_training_starts_the_follow_up_and_manager_survey_clocks(cloc
     assert rows["training.manager_survey"]["due"] == date(2027, 5, 14)
 
 
+async def test_completions_recorded_after_their_survey_day_start_closed_and_never_go_overdue(clock_and_scheduler):
+    """An import of old completions (issue 13): a survey whose day has already passed when its clock
+    starts is closed with the reason — no missed deadline, no overdue message per completion — while
+    a survey still to come runs as usual."""
+    from safeguard_shared.contracts.audits import TrainingCompleted
+
+    clock, scheduler = clock_and_scheduler  # Monday 21 December 2026
+    old, recent = "7a1e0000-0000-4000-8000-0000000000a1", "7a1e0000-0000-4000-8000-0000000000a2"
+    for completion, on in ((old, date(2026, 3, 2)), (recent, date(2026, 8, 25))):
+        event = TrainingCompleted(completion_id=completion, agency="police", course="core", training_completed_on=on)
+        await deliver(scheduler, event.envelope(producer="audits", occurred_at=clock.now()))
+
+    async def rows(completion: str) -> dict[str, dict]:
+        return {r["key"]: r for r in await list_deadlines(scheduler.runtime, case_id=None, completion_id=completion,
+                                                          agency=None)}
+
+    old_rows, recent_rows = await rows(old), await rows(recent)
+    assert {k: r["status"] for k, r in old_rows.items()} == {"training.follow_up": "closed",
+                                                             "training.manager_survey": "closed"}
+    assert "recorded after the survey's day had passed" in old_rows["training.follow_up"]["explanation"]
+    # Completed 25 August: the follow-up was due on 25 November (passed), the manager's on 24 December.
+    assert (recent_rows["training.follow_up"]["status"], recent_rows["training.manager_survey"]["status"]) == (
+        "closed", "pending")
+    scheduled = [e["payload"] for e in await owed_events(scheduler, "scheduling.deadline.scheduled")]
+    assert sorted((e["completion_id"] == old, e["key"], e["status"]) for e in scheduled) == [
+        (False, "training.follow_up", "closed"), (False, "training.manager_survey", "pending"),
+        (True, "training.follow_up", "closed"), (True, "training.manager_survey", "closed")]
+    clock.set(at("2027-02-01"))
+    await tick(scheduler)
+    missed = [e["payload"]["completion_id"] for e in await owed_events(scheduler, "scheduling.deadline.missed")]
+    assert missed == [recent], "only the survey that went overdue after it was recorded"
+
+
 async def test_training_clocks_carry_the_completion_id_and_every_deadline_event_the_duty_in_words(databases,
                                                                                                     tmp_path):
     from safeguard_shared.contracts.audits import TrainingCompleted, TrainingSurveySent
