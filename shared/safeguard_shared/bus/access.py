@@ -31,7 +31,7 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "referrals": ("scheduling",),
     "scheduling": ("audits", "notifications", "referrals"),
     "notifications": ("audits", "referrals", "scheduling"),
-    "audits": ("referrals", "scheduling"),
+    "audits": ("notifications", "referrals", "scheduling"),
     "reporting": PRODUCERS,
 }
 # Services that read whole streams from the start, outside their durable consumer: reporting's
