@@ -1,0 +1,323 @@
+"""The pages after the child referral, in a real browser (Debian's Chromium through Playwright) in
+front of the real referrals and scheduling services on a real NATS:
+
+- an ICB referrer asks for a safeguarding adult review without its authorisation; it comes back at
+  once, returned, with the reasons; the referrer finds it again among the agency's referrals, puts
+  it right (one date wrong first, named in the error summary) and sends it again;
+- the business unit's worklist puts the case with an overdue duty first, in words and dates as
+  people write them;
+- the business unit opens a child's case, sees where it stands and what is due, and takes the
+  rapid review's steps from their forms — scoping and the meeting booked, attendance, the meeting
+  held (its reason asked for by the API and shown against the field), the decision, the Panel's
+  response and the CSPR's reviewers — each step then in the case's history.
+
+On every page axe-core must find no serious or critical violation; each page is photographed under
+test-artifacts/workspace/, axe's figures in axe.json. The journey is also walked with JavaScript off.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from contextlib import AsyncExitStack
+
+import pytest
+
+from safeguard_shared.clock import FixedDateClock
+from safeguard_testing.apps import EXAMPLE_DATE, bearer, example_child_referral, running
+from workspace.application.words import date_in_words
+
+from ..conftest import workspace_app
+from .test_referral_in_chromium import CHROMIUM, Pages, _browser, fill_date
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="no /usr/bin/chromium: apt-get install -y chromium (CI's .ci/run does)")
+CASE_URL = r"/cases/[0-9a-f-]{36}$"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def site(sqlite_databases, nats_url, bus_namespace, tmp_path, issuer):
+    """Referrals and scheduling on a real NATS, and the workspace over real HTTP in front of both;
+    every clock on Monday 21 December 2026."""
+    import uvicorn
+
+    async with AsyncExitStack() as stack:
+        services = await stack.enter_async_context(running(
+            ["referrals", "scheduling"], databases=sqlite_databases, nats_url=nats_url,
+            bus_namespace=bus_namespace, data_dir=tmp_path / "services", issuer=issuer))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        app = await stack.enter_async_context(workspace_app(
+            tmp_path, issuer, services["referrals"].app, base_url=base,
+            scheduling_app=services["scheduling"].app, clock=FixedDateClock(EXAMPLE_DATE)))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.05)
+        try:
+            yield services, base
+        finally:
+            server.should_exit = True
+            await task
+
+
+async def sign_in_as(page, base: str, name: str, agency: str, role: str) -> None:
+    await page.goto(base + "/sign-in/local")
+    await page.get_by_label("Your name").fill(name)
+    await page.get_by_label("Your agency").select_option(agency)
+    await page.get_by_label(role, exact=True).check()
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(base + "/")
+
+
+async def sign_out(page, base: str) -> None:
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(base + "/signed-out")
+
+
+async def fill_adult_referral(page, *, authorised: bool) -> None:
+    if authorised:
+        await page.get_by_label("Name of the person who authorised this referral").fill("B. Manager")
+        await page.get_by_label("Senior manager").check()
+        await fill_date(page, "authorised_by.authorised_on", "2026-12-21")
+    await page.get_by_label("Your reference for the adult").fill("A-311")
+    await fill_date(page, "adult.date_of_birth", "1948-09-12")
+    await page.locator('[name="criteria.died"][value="true"]').check()
+    await page.get_by_label("Suspected", exact=True).check()
+    await page.locator('[name="criteria.concern_agencies_could_have_worked_better"][value="true"]').check()
+    await page.get_by_label("Summary of the concerns").fill("Died after a fall at home; neglect suspected.")
+    for agency in ("Adult social care", "Integrated care board (ICB)", "Housing"):
+        await page.get_by_role("checkbox", name=agency, exact=True).check()
+
+
+async def send_checked(page, base: str, pages: Pages, name: str, button: str = "Send referral") -> None:
+    await page.get_by_role("button", name="Continue").click()
+    await page.wait_for_url(base + "/referrals/adult/check")
+    await pages.check(page, name)
+    await page.get_by_role("button", name=button).click()
+
+
+async def walk_the_adult_referral(page, base: str, pages: Pages) -> str:
+    await sign_in_as(page, base, "Dr Ana Reyes", "icb", "Referrer (agency staff)")
+    await page.get_by_role("link", name="Refer an adult for a safeguarding adult review").click()
+    await page.wait_for_url(base + "/referrals/adult/new")
+    await pages.check(page, "adult-referral-form")
+
+    # Sent without its authorisation: not refused, returned at once with the reason, linked to the field.
+    await fill_adult_referral(page, authorised=False)
+    await send_checked(page, base, pages, "adult-check-your-answers")
+    await page.wait_for_url(base + "/referrals/adult")
+    banner = page.locator(".govuk-notification-banner")
+    assert "was returned" in await banner.inner_text()
+    reason = banner.get_by_role("link", name=re.compile("must be authorised by the agency's safeguarding lead"))
+    assert await reason.count() == 1
+    case_ref = re.search(r"SAR-\d{4}-\w+", await banner.inner_text()).group(0)
+    assert await page.locator('[name="adult.reference"]').input_value() == "A-311", "what was typed is kept"
+    await pages.check(page, "adult-referral-returned")
+
+    # Later, from the agency's referrals: returned, with the way to put it right.
+    await page.get_by_role("link", name="Your agency's referrals").first.click()
+    await page.wait_for_url(base + "/referrals")
+    row = page.locator("#referrals tr", has_text=case_ref)
+    assert "Returned to the referrer" in await row.inner_text()
+    await pages.check(page, "my-agency-referrals")
+    await row.get_by_role("link", name=re.compile("Put right and send again")).click()
+    await page.wait_for_url(re.compile(re.escape(base) + r"/referrals/adult/[0-9a-f-]{36}/resubmission$"))
+    assert "must be authorised" in await page.locator("#return-reasons").inner_text()
+    await pages.check(page, "adult-referral-to-put-right")
+
+    # Put right, with one date wrong first: the API's 422 lands on the field.
+    await fill_adult_referral(page, authorised=True)
+    await fill_date(page, "authorised_by.authorised_on", "2027-01-05")
+    await send_checked(page, base, pages, "adult-check-corrected", "Send the corrected referral")
+    summary = page.locator(".govuk-error-summary")
+    await summary.wait_for()
+    link = summary.get_by_role("link")
+    assert "Date they authorised it cannot be in the future" in await link.inner_text()
+    await pages.check(page, "adult-referral-with-error")
+    await link.click()
+    assert await page.evaluate("document.activeElement.name") == "authorised_by.authorised_on-day"
+    await fill_date(page, "authorised_by.authorised_on", "2026-12-21")
+    await send_checked(page, base, pages, "adult-check-corrected-again", "Send the corrected referral")
+    await page.wait_for_url(re.compile(re.escape(base) + CASE_URL))
+    assert f"Referral sent again. The case reference is {case_ref}" in \
+        await page.locator(".govuk-notification-banner").inner_text()
+    assert await page.locator("h1").inner_text() == f"Case {case_ref}"
+    assert "Received" in await page.locator(".govuk-summary-list").first.inner_text()
+    history = await page.locator("#history").inner_text()
+    assert "Returned to the referrer" in history and "Sent again, put right" in history
+    await pages.check(page, "adult-case-after-resubmission")
+    await page.goto(base + "/referrals")
+    assert "Received" in await page.locator("#referrals tr", has_text=case_ref).inner_text()
+    await sign_out(page, base)
+    return case_ref
+
+
+async def test_a_returned_adult_referral_is_put_right_and_sent_again(site):
+    playwright_api = pytest.importorskip("playwright.async_api")
+    _, base = site
+    pages = Pages("adult-referral")
+    async with playwright_api.async_playwright() as p:
+        browser = await _browser(p)
+        try:
+            page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await walk_the_adult_referral(page, base, pages)
+        finally:
+            await browser.close()
+            pages.save()
+
+
+async def test_the_adult_referral_works_with_javascript_switched_off(site):
+    playwright_api = pytest.importorskip("playwright.async_api")
+    _, base = site
+    pages = Pages("adult-referral-javascript-off", axe=False)  # axe is a script: the first test runs it
+    async with playwright_api.async_playwright() as p:
+        browser = await _browser(p)
+        try:
+            context = await browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+            await walk_the_adult_referral(await context.new_page(), base, pages)
+        finally:
+            await browser.close()
+
+
+async def deadlines_of(services, issuer, case_id: str, *keys: str) -> list[dict]:
+    """The case's deadlines once scheduling has counted them (they arrive over the bus)."""
+    api = services["scheduling"].client
+    for _ in range(200):
+        answer = await api.get("/v1/deadlines", params={"case_id": case_id},
+                               headers=bearer(issuer, "partnership", "business_unit"))
+        found = answer.json() if answer.status_code == 200 else []
+        if all(any(d["key"] == k for d in found) for k in keys):
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"scheduling never counted {keys} for {case_id}")
+
+
+async def refer(services, issuer, **changes) -> dict:
+    answer = await services["referrals"].client.post("/v1/referrals/child", json=example_child_referral(**changes),
+                                                     headers=bearer(issuer, "police", "referrer"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, issuer):
+    playwright_api = pytest.importorskip("playwright.async_api")
+    services, base = site
+    # One case referred three weeks ago (its Panel notification is overdue), one today.
+    late = await refer(services, issuer, safeguarding_lead={"agreed_on": "2026-12-01"}, received_on="2026-12-01",
+                       child={"reference": "C-0001"},
+                       incident={"occurred_on": "2026-11-30", "became_aware_on": "2026-12-01"})
+    today = await refer(services, issuer)
+    await deadlines_of(services, issuer, late["case_id"], "rr.panel_notified")
+    meeting = next(d for d in await deadlines_of(services, issuer, today["case_id"], "rr.meeting", "rr.panel_notified")
+                   if d["key"] == "rr.meeting")
+    pages = Pages("business-unit")
+    async with playwright_api.async_playwright() as p:
+        browser = await _browser(p)
+        try:
+            page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+            await page.get_by_role("link", name="Worklist").first.click()
+            await page.wait_for_url(base + "/worklist")
+            rows = page.locator("#worklist tbody tr")
+            assert await rows.count() == 2
+            first, second = await rows.nth(0).inner_text(), await rows.nth(1).inner_text()
+            assert late["case_ref"] in first and "Overdue" in first, "the overdue case comes first"
+            # Its earliest overdue duty: the scoping, 2 working days after the referral was received.
+            assert "Initial scoping and information sharing template" in first
+            assert "Thursday 3 December 2026" in first
+            assert today["case_ref"] in second and "Overdue" not in second
+            assert "rr." not in await page.locator("#worklist").inner_text(), "duty names, not rule keys"
+            await pages.check(page, "worklist")
+
+            await page.get_by_role("link", name=today["case_ref"]).click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            due = await page.locator("#due").inner_text()
+            assert "The rapid review meeting is held, within its window" in due
+            assert "Referred" in await page.locator("#history").inner_text()
+            await pages.check(page, "case-overview")
+
+            # Scoping and the meeting booked: nothing ticked first, so the API names the agencies.
+            await page.get_by_role("link", name="Request scoping and book the rapid review meeting").click()
+            await fill_date(page, "meeting_on", meeting["window_start"])
+            await page.get_by_label("Time it starts (optional)").fill("14:30")
+            await page.get_by_label("Where it is held (optional)").fill("Room 2, Civic Centre")
+            await page.get_by_role("button", name="Send the scoping request").click()
+            summary = page.locator(".govuk-error-summary")
+            await summary.wait_for()
+            assert "Select at least one agency to ask for scoping" in await summary.inner_text()
+            await pages.check(page, "scoping-with-error")
+            await summary.get_by_role("link").click()
+            assert await page.evaluate("document.activeElement.name") == "involved_agencies"
+            for agency in ("Local authority (children's social care)", "Police", "Integrated care board (ICB)"):
+                await page.get_by_role("checkbox", name=agency, exact=True).check()
+            await page.get_by_role("button", name="Send the scoping request").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            assert "Scoping requested" in await page.locator(".govuk-notification-banner").inner_text()
+            await pages.check(page, "case-after-scoping")
+
+            # Who attends: the statutory partners.
+            await page.get_by_role("link", name="Record who attends the rapid review meeting").click()
+            await pages.check(page, "attendance")
+            for i, (agency, name, role) in enumerate((("local_authority", "L. Head", "Head of service"),
+                                                       ("police", "DI Khan", "Detective inspector"),
+                                                       ("icb", "Dr Osei", "Designated doctor"))):
+                await page.locator(f'[name="attendees.{i}.agency"]').select_option(agency)
+                await page.locator(f'[name="attendees.{i}.name"]').fill(name)
+                await page.locator(f'[name="attendees.{i}.role"]').fill(role)
+            await page.get_by_role("button", name="Record attendance").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+
+            # Held today, not the date booked: the API asks why, against the field.
+            await page.get_by_role("link", name="Record the rapid review meeting as held").click()
+            await fill_date(page, "held_on", "2026-12-21")
+            await page.get_by_role("button", name="Record the meeting").click()
+            await summary.wait_for()
+            assert "give the reason" in await summary.inner_text()
+            assert "Monday 21 December 2026" in await summary.inner_text() or \
+                "21 December 2026" in await summary.inner_text()
+            await pages.check(page, "meeting-held-with-error")
+            await summary.get_by_role("link").click()
+            assert await page.evaluate("document.activeElement.name") == "reason"
+            await page.locator('[name="reason"]').fill("Brought forward: every partner could attend today.")
+            await page.get_by_role("button", name="Record the meeting").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+
+            await page.get_by_role("link", name="Record the rapid review's decision").click()
+            await page.get_by_label("A local child safeguarding practice review (CSPR)").check()
+            await page.get_by_label("Why", exact=True).fill("Learning about agencies' joint working.")
+            await page.get_by_label("Learning identified (optional)").fill("Sharing of health visits\nSchool absence")
+            await pages.check(page, "decision")
+            await page.get_by_role("button", name="Record the decision").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+
+            await page.get_by_role("link", name="Record the national Panel's response").click()
+            await page.get_by_label("It endorsed the decision").check()
+            await fill_date(page, "received_on", "2026-12-21")
+            await page.get_by_role("button", name="Record the response").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+
+            await page.get_by_role("link", name="Commission the CSPR's reviewers").click()
+            await page.get_by_label("Reviewers").fill("R. Independent\nS. Second")
+            await page.get_by_role("button", name="Commission the reviewers").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            banner = page.locator(".govuk-notification-banner__heading")
+            assert await banner.inner_text() == "Reviewers commissioned"
+            history = await page.locator("#history").inner_text()
+            assert f"meeting on: {date_in_words(meeting['window_start'])}" in history
+            for line in ("Scoping requested and the rapid review meeting booked",
+                         "Attendance at the rapid review meeting recorded", "Rapid review meeting held",
+                         "Rapid review decided", "The national Panel responded", "CSPR reviewers commissioned"):
+                assert line in history, line
+            assert "A local child safeguarding practice review" in history
+            assert "Brought forward" not in history, "free text stays off the timeline"
+            await pages.check(page, "case-after-the-rapid-review")
+        finally:
+            await browser.close()
+            pages.save()

@@ -1,0 +1,96 @@
+"""The business unit's step forms for the children's pathway, one per ``POST /v1/cases/{id}/…``.
+
+Each form's field names are its request body's JSON paths, so the API's 422 lands on the field. A
+step is offered while the case's status is one it can follow; the API still decides (a step out of
+order is its 409, shown as its own words at the top of the form).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .referral_form import AGENCY_OPTIONS, Field
+
+STEP_ROLES = frozenset({"business_unit", "admin"})
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str  # the page's own address: /cases/{id}/steps/{slug}
+    api_path: str  # POST /v1/cases/{id}/{api_path}
+    title: str
+    button: str
+    statuses: tuple[str, ...]  # the case statuses it may follow
+    fields: tuple[Field, ...]
+    done: str  # the confirmation shown on the case's page
+
+
+SCOPING = Step(
+    "scoping", "scoping", "Request scoping and book the rapid review meeting", "Send the scoping request",
+    ("rapid_review",),
+    (Field("involved_agencies", "Which agencies are confirmed as involved?", "agencies",
+           "Select at least one agency to ask for scoping", hint="Each is sent the scoping template.",
+           options=AGENCY_OPTIONS),
+     Field("meeting_on", "Date of the rapid review meeting", "date", "Enter the date of the rapid review meeting",
+           hint="Within its window: 7 to 13 working days after the referral was received."),
+     Field("meeting_time", "Time it starts (optional)", "text", "", hint="On the 24-hour clock, for example 14:30",
+           required=False),
+     Field("meeting_place", "Where it is held (optional)", "text", "",
+           hint="A room and building, or an online link starting https://. No names: it goes into every invitation.",
+           required=False),
+     Field("outside_window_reason", "Why the meeting is outside its window (if it is)", "textarea", "",
+           required=False)),
+    "Scoping requested and the rapid review meeting booked")
+
+ATTENDANCE = Step(
+    "attendance", "meeting/attendance", "Record who attends the rapid review meeting", "Record attendance",
+    ("scoping", "meeting_held"),
+    (Field("attendees", "Who attends", "attendees", "Enter at least one person attending",
+           hint="The meeting is quorate only with the local authority, the police and the ICB represented."),),
+    "Attendance recorded")
+
+MEETING_HELD = Step(
+    "meeting-held", "meeting/held", "Record the rapid review meeting as held", "Record the meeting",
+    ("scoping",),
+    (Field("held_on", "Date the meeting was held", "date", "Enter the date the meeting was held"),
+     Field("reason", "Why it was held on another date than the one booked (if it was)", "textarea", "",
+           required=False)),
+    "Meeting recorded as held")
+
+DECISION = Step(
+    "decision", "decision", "Record the rapid review's decision", "Record the decision",
+    ("meeting_held",),
+    (Field("decision", "What did the rapid review decide?", "choice", "Select the rapid review's decision",
+           options=(("cspr", "A local child safeguarding practice review (CSPR)"),
+                    ("alternative_review", "Another kind of review"),
+                    ("no_review", "No further review")),),
+     Field("rationale", "Why", "textarea", "Enter the reasons for the decision"),
+     Field("immediate_safety_actions", "Immediate safety actions (optional)", "lines", "",
+           hint="One a line.", required=False),
+     Field("learning", "Learning identified (optional)", "lines", "", hint="One a line.", required=False)),
+    "Decision recorded")
+
+PANEL_RESPONSE = Step(
+    "panel-response", "panel-response", "Record the national Panel's response", "Record the response",
+    ("decided",),
+    (Field("response", "What did the Panel say?", "choice", "Select the Panel's response",
+           options=(("endorsed", "It endorsed the decision"), ("challenged", "It challenged the decision"),
+                    ("accepted_as_completed_review", "It accepted the rapid review as the completed review"))),
+     Field("received_on", "Date the response was received", "date", "Enter the date the response was received"),
+     Field("details", "What the Panel said (optional)", "textarea", "", required=False)),
+    "The Panel's response recorded")
+
+CSPR_REVIEWERS = Step(
+    "cspr-reviewers", "cspr/reviewers", "Commission the CSPR's reviewers", "Commission the reviewers",
+    ("decided",),
+    (Field("reviewers", "Reviewers", "lines", "Enter at least one reviewer", hint="One name a line."),),
+    "Reviewers commissioned")
+
+CHILD_STEPS = (SCOPING, ATTENDANCE, MEETING_HELD, DECISION, PANEL_RESPONSE, CSPR_REVIEWERS)
+STEPS = {s.slug: s for s in CHILD_STEPS}
+
+
+def next_steps(pathway: str, status: str, roles: frozenset[str] | set[str]) -> list[Step]:
+    """The step forms the viewer may take now (the business unit's, on a child's case)."""
+    if pathway != "child" or not (set(roles) & STEP_ROLES):
+        return []
+    return [s for s in CHILD_STEPS if status in s.statuses]
