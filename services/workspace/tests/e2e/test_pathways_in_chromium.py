@@ -9,7 +9,8 @@ front of the real referrals and scheduling services on a real NATS:
 - the business unit opens a child's case, sees where it stands and what is due, and takes the
   rapid review's steps from their forms — scoping and the meeting booked, attendance, the meeting
   held (its reason asked for by the API and shown against the field), the decision, the Panel's
-  response and the CSPR's reviewers — each step then in the case's history.
+  response, and the CSPR from its reviewers to publication (published not in full, whose reasons the
+  API asks for) — each step then in the case's history.
 
 On every page axe-core must find no serious or critical violation; each page is photographed under
 test-artifacts/workspace/, axe's figures in axe.json. The journey is also walked with JavaScript off.
@@ -309,15 +310,55 @@ async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, iss
             await page.wait_for_url(f"{base}/cases/{today['case_id']}")
             banner = page.locator(".govuk-notification-banner__heading")
             assert await banner.inner_text() == "Reviewers commissioned"
+            assert await page.get_by_role("link", name="Commission the CSPR's reviewers").count() == 0, "done"
+
+            # The CSPR to publication, each step offered once the one before it is in the history.
+            await page.get_by_role("link", name="Agree the CSPR's methodology and terms of reference").click()
+            await page.get_by_label("Methodology").fill("Systems methodology with a practitioner event.")
+            await page.get_by_label("Terms of reference").fill("Joint working from birth to the incident.")
+            await page.get_by_role("button", name="Record the terms").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            await page.get_by_role("link", name="Record how practitioners and the family were involved").click()
+            await page.get_by_label("How practitioners were involved").fill("A practitioner learning event.")
+            await page.get_by_label("How the family was involved, or why not").fill("Met the reviewers twice.")
+            await page.get_by_role("button", name="Record involvement").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            await page.get_by_role("link", name="Add a draft of the CSPR report").click()
+            await page.get_by_label("The draft report").fill("Draft one.")
+            await page.get_by_role("button", name="Add the draft").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            await page.get_by_role("link", name=re.compile("Send the final CSPR report to the Panel")).click()
+            await fill_date(page, "planned_publication_on", "2027-03-01")
+            await page.get_by_role("button", name="Send the final report").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+
+            # Not in full, and no reason: the framework's rule, in the API's words, on the field.
+            await page.get_by_role("link", name="Record the CSPR's publication").click()
+            await fill_date(page, "published_on", "2026-12-21")
+            await page.locator('[name="in_full"][value="false"]').check()
+            await page.get_by_role("button", name="Record publication").click()
+            await summary.wait_for()
+            assert "give the reasons why not" in await summary.inner_text()
+            await pages.check(page, "publication-with-error")
+            await summary.get_by_role("link").click()
+            assert await page.evaluate("document.activeElement.name") == "reasons_not_in_full"
+            await page.locator('[name="reasons_not_in_full"]').fill("To protect the child's siblings.")
+            await page.get_by_role("button", name="Record publication").click()
+            await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+            assert "Published" in await page.locator(".govuk-summary-list").first.inner_text()
+            assert await page.locator("#next-steps").count() == 0, "nothing left to do"
             history = await page.locator("#history").inner_text()
             assert f"meeting on: {date_in_words(meeting['window_start'])}" in history
             for line in ("Scoping requested and the rapid review meeting booked",
                          "Attendance at the rapid review meeting recorded", "Rapid review meeting held",
-                         "Rapid review decided", "The national Panel responded", "CSPR reviewers commissioned"):
+                         "Rapid review decided", "The national Panel responded", "CSPR reviewers commissioned",
+                         "CSPR methodology and terms of reference agreed",
+                         "Practitioners' and the family's involvement recorded", "A CSPR draft added",
+                         "The final CSPR report sent to the Panel and the Secretary of State", "Published"):
                 assert line in history, line
             assert "A local child safeguarding practice review" in history
-            assert "Brought forward" not in history, "free text stays off the timeline"
-            await pages.check(page, "case-after-the-rapid-review")
+            assert "Brought forward" not in history and "Draft one" not in history, "free text stays off the timeline"
+            await pages.check(page, "case-published")
         finally:
             await browser.close()
             pages.save()

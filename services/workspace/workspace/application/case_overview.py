@@ -66,10 +66,14 @@ def history_lines(history: list[dict[str, Any]]) -> list[HistoryLine]:
 
 async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, token: str, case: dict[str, Any],
                    *, roles: frozenset[str], today: Any) -> Overview:
-    found = Overview(steps=next_steps(case["pathway"], case["status"], roles))
+    found = Overview()
     history = await referrals.history(token, case["case_id"])
     if history.status == 200:
         found.history = history_lines(list(history.body))
+        done = {str(h.get("action")) for h in history.body}
+        cspr = any((h.get("detail") or {}).get("decision") == "cspr" for h in history.body
+                   if h.get("action") == "rapid_review_decided")
+        found.steps = next_steps(case["pathway"], case["status"], roles, done=done, cspr=cspr)
         if case["status"] == "returned":
             found.return_reasons = cases.return_reasons(list(history.body))
     elif history.status not in (403, 404):

@@ -202,7 +202,8 @@ def _reworded(f: Field | None, error: Mapping[str, Any], fields: Mapping[str, Fi
         return msg[:1].upper() + msg[1:]
     if kind == "missing" or (kind in ("string_too_short", "too_short") and f.missing):
         return f.missing
-    label = f.label.removesuffix(" (optional)").removesuffix("?")
+    # "Why it was held on another date (if it was)" → "Why it was held on another date": the rule says when.
+    label = re.sub(r"\s*\([^)]*\)$", "", f.label).removesuffix("?")
     if kind in ("literal_error", "bool_parsing", "bool_type"):
         return f.missing or f"{label}: choose one of the options"
     # The API's own rule, in its words, with its field names and dates as the page shows them.

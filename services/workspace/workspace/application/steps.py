@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .referral_form import AGENCY_OPTIONS, Field
+from .referral_form import AGENCY_OPTIONS, YES_NO, Field
 
 STEP_ROLES = frozenset({"business_unit", "admin"})
 
@@ -22,6 +22,10 @@ class Step:
     statuses: tuple[str, ...]  # the case statuses it may follow
     fields: tuple[Field, ...]
     done: str  # the confirmation shown on the case's page
+    action: str = ""  # its line in the case's history
+    requires: tuple[str, ...] = ()  # the history lines that must come first
+    once: bool = True  # not offered again once taken (the API may still take a correction)
+    cspr: bool = False  # only when the rapid review decided on a CSPR
 
 
 SCOPING = Step(
@@ -39,14 +43,14 @@ SCOPING = Step(
            required=False),
      Field("outside_window_reason", "Why the meeting is outside its window (if it is)", "textarea", "",
            required=False)),
-    "Scoping requested and the rapid review meeting booked")
+    "Scoping requested and the rapid review meeting booked", action="scoping_requested")
 
 ATTENDANCE = Step(
     "attendance", "meeting/attendance", "Record who attends the rapid review meeting", "Record attendance",
     ("scoping", "meeting_held"),
     (Field("attendees", "Who attends", "attendees", "Enter at least one person attending",
            hint="The meeting is quorate only with the local authority, the police and the ICB represented."),),
-    "Attendance recorded")
+    "Attendance recorded", action="attendance_recorded", once=False)
 
 MEETING_HELD = Step(
     "meeting-held", "meeting/held", "Record the rapid review meeting as held", "Record the meeting",
@@ -54,7 +58,7 @@ MEETING_HELD = Step(
     (Field("held_on", "Date the meeting was held", "date", "Enter the date the meeting was held"),
      Field("reason", "Why it was held on another date than the one booked (if it was)", "textarea", "",
            required=False)),
-    "Meeting recorded as held")
+    "Meeting recorded as held", action="meeting_held", once=False)
 
 DECISION = Step(
     "decision", "decision", "Record the rapid review's decision", "Record the decision",
@@ -67,7 +71,7 @@ DECISION = Step(
      Field("immediate_safety_actions", "Immediate safety actions (optional)", "lines", "",
            hint="One a line.", required=False),
      Field("learning", "Learning identified (optional)", "lines", "", hint="One a line.", required=False)),
-    "Decision recorded")
+    "Decision recorded", action="rapid_review_decided")
 
 PANEL_RESPONSE = Step(
     "panel-response", "panel-response", "Record the national Panel's response", "Record the response",
@@ -77,20 +81,61 @@ PANEL_RESPONSE = Step(
                     ("accepted_as_completed_review", "It accepted the rapid review as the completed review"))),
      Field("received_on", "Date the response was received", "date", "Enter the date the response was received"),
      Field("details", "What the Panel said (optional)", "textarea", "", required=False)),
-    "The Panel's response recorded")
+    "The Panel's response recorded", action="panel_responded")
 
 CSPR_REVIEWERS = Step(
     "cspr-reviewers", "cspr/reviewers", "Commission the CSPR's reviewers", "Commission the reviewers",
     ("decided",),
     (Field("reviewers", "Reviewers", "lines", "Enter at least one reviewer", hint="One name a line."),),
-    "Reviewers commissioned")
+    "Reviewers commissioned", action="cspr_reviewers", cspr=True)
 
-CHILD_STEPS = (SCOPING, ATTENDANCE, MEETING_HELD, DECISION, PANEL_RESPONSE, CSPR_REVIEWERS)
+CSPR_TERMS = Step(
+    "cspr-terms", "cspr/terms", "Agree the CSPR's methodology and terms of reference", "Record the terms",
+    ("decided",),
+    (Field("methodology", "Methodology", "textarea", "Enter the review's methodology"),
+     Field("terms_of_reference", "Terms of reference", "textarea", "Enter the terms of reference")),
+    "Methodology and terms of reference agreed", action="cspr_terms", requires=("cspr_reviewers",), cspr=True)
+
+CSPR_INVOLVEMENT = Step(
+    "cspr-involvement", "cspr/involvement", "Record how practitioners and the family were involved",
+    "Record involvement", ("decided",),
+    (Field("practitioners", "How practitioners were involved", "textarea", "Enter how practitioners were involved"),
+     Field("family", "How the family was involved, or why not", "textarea",
+           "Enter how the family was involved, or why not")),
+    "Involvement recorded", action="cspr_involvement", requires=("cspr_terms",), cspr=True)
+
+CSPR_DRAFT = Step(
+    "cspr-draft", "cspr/draft", "Add a draft of the CSPR report", "Add the draft", ("decided",),
+    (Field("text", "The draft report", "textarea", "Enter the draft report",
+           hint="Kept as an unpublished draft, strictly confidential: never shown to practitioners or the public."),),
+    "Draft added", action="cspr_draft", requires=("cspr_terms",), once=False, cspr=True)
+
+CSPR_FINAL = Step(
+    "cspr-final", "cspr/final", "Send the final CSPR report to the Panel and the Secretary of State",
+    "Send the final report", ("decided",),
+    (Field("planned_publication_on", "Date publication is planned", "date", "Enter the date publication is planned",
+           hint="After today: the Panel and the Secretary of State have the report before it is published."),),
+    "Final report sent", action="final_report_sent", requires=("cspr_draft",), cspr=True)
+
+CSPR_PUBLICATION = Step(
+    "cspr-publication", "cspr/publication", "Record the CSPR's publication", "Record publication", ("decided",),
+    (Field("published_on", "Date it was published", "date", "Enter the date it was published"),
+     Field("in_full", "Was the report published in full?", "bool", "Select yes if it was published in full",
+           options=YES_NO),
+     Field("reasons_not_in_full", "Why it was not published in full (if it was not)", "textarea", "",
+           required=False)),
+    "Publication recorded", action="published", requires=("final_report_sent",), cspr=True)
+
+CHILD_STEPS = (SCOPING, ATTENDANCE, MEETING_HELD, DECISION, PANEL_RESPONSE, CSPR_REVIEWERS, CSPR_TERMS,
+               CSPR_INVOLVEMENT, CSPR_DRAFT, CSPR_FINAL, CSPR_PUBLICATION)
 STEPS = {s.slug: s for s in CHILD_STEPS}
 
 
-def next_steps(pathway: str, status: str, roles: frozenset[str] | set[str]) -> list[Step]:
-    """The step forms the viewer may take now (the business unit's, on a child's case)."""
+def next_steps(pathway: str, status: str, roles: frozenset[str] | set[str], *,
+               done: set[str] | frozenset[str] = frozenset(), cspr: bool = False) -> list[Step]:
+    """The step forms the viewer may take now (the business unit's, on a child's case): those the
+    case's status allows, whose earlier steps are in its history, not yet taken (or repeatable)."""
     if pathway != "child" or not (set(roles) & STEP_ROLES):
         return []
-    return [s for s in CHILD_STEPS if status in s.statuses]
+    return [s for s in CHILD_STEPS if status in s.statuses and set(s.requires) <= set(done)
+            and not (s.once and s.action in done) and (cspr or not s.cspr)]
