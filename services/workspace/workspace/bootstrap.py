@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
 from safeguard_shared import logging as slog
-from safeguard_shared.clock import Clock
+from safeguard_shared.clock import Clock, clock_for
 
 from .adapters.oidc import OidcProvider, ProviderConfig
 from .adapters.referrals_api import ReferralsApi
@@ -59,7 +59,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
                                            redirect_uri=settings.oidc_redirect_uri),
                             transport=oidc_transport, timeout=settings.api_timeout_seconds)
     ws = web.Workspace(settings=settings, store=store, referrals=ReferralsApi(referrals_client), local=local,
-                       templates=web.make_templates(), clock=clock or Clock(), oidc=oidc,
+                       templates=web.make_templates(), clock=clock or clock_for(settings.today), oidc=oidc,
                        scheduling=SchedulingApi(scheduling_client))
 
     @asynccontextmanager

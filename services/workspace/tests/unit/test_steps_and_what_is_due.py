@@ -86,3 +86,14 @@ def test_the_history_shows_codes_and_dates_never_free_text():
                               "action": "meeting_held", "detail": {"held_on": "2026-12-21", "reason": "free text"}}])
     assert line.what == "Rapid review meeting held"
     assert line.detail == [("Held on", "2026-12-21")]
+
+
+def test_the_workspace_keeps_the_stacks_business_date(tmp_path):
+    """`safeguard up --today` sets SAFEGUARD_TODAY for every service: the workspace's "overdue" and
+    "today" must be the same day as scheduling's, not the machine's."""
+    from workspace.bootstrap import bootstrap
+    from workspace.config import load_settings
+
+    settings = load_settings(data_dir=tmp_path, today=date(2026, 12, 21), assets_dir=tmp_path / "assets",
+                             database_url=f"sqlite+aiosqlite:///{tmp_path / 'ws.sqlite3'}")
+    assert bootstrap(settings).state.workspace.clock.today() == date(2026, 12, 21)
