@@ -316,3 +316,80 @@ async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, iss
         assert "A local child safeguarding practice review" in history
         assert "Brought forward" not in history and "Draft one" not in history, "free text stays off the timeline"
         await pages.check(page, "case-published")
+
+
+async def test_a_sar_referral_is_screened_and_commissioned_by_the_business_unit_and_the_chair(site, issuer):
+    services, base = site
+    referral = {"referring_agency": "icb", "received_on": "2026-12-21",
+                "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2026-12-21"},
+                "adult": {"reference": "A-311", "date_of_birth": "1948-09-12"},
+                "criteria": {"died": True, "abuse_or_neglect": "suspected",
+                             "concern_agencies_could_have_worked_better": True},
+                "summary": "Died after a fall at home.", "involved_agencies": ["adult_social_care", "icb"]}
+    answer = await services["referrals"].client.post("/v1/referrals/adult", json=referral,
+                                                     headers=bearer(issuer, "icb", "referrer"))
+    assert answer.status_code == 201, answer.text
+    case = answer.json()
+    case_url = f"{base}/cases/{case['case_id']}"
+    pages = Pages("sar")
+
+    async def step(page, link: str, button: str) -> None:
+        await page.get_by_role("button", name=button).click()
+        await page.wait_for_url(case_url)
+        assert await page.locator(".govuk-notification-banner").count() == 1, link
+
+    async with browser_page(pages=pages) as page:
+        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+        await page.goto(case_url)
+        await page.get_by_role("link", name="Screen the SAR referral").click()
+        await page.locator('[name="business_manager_agrees"][value="true"]').check()
+        await page.locator('[name="panel_chair_agrees"][value="true"]').check()
+        await page.get_by_label("On to scoping").check()
+        await page.get_by_label("Reasons", exact=True).fill("Meets the mandatory criteria.")
+        await pages.check(page, "screening")
+        await step(page, "screening", "Record the screening")
+        assert "Screened: on to scoping" in await page.locator(".govuk-summary-list").first.inner_text()
+        assert await page.locator("#next-steps").count() == 0, "the chair signs it off, not the business unit"
+        await sign_out(page, base)
+
+        await sign_in_as(page, base, "Pat Chair", "partnership", "Independent chair")
+        await page.goto(case_url)
+        await page.get_by_role("link", name="Sign the referral off for scoping").click()
+        for agency in ("Adult social care", "Integrated care board (ICB)"):
+            await page.get_by_role("checkbox", name=agency, exact=True).check()
+        await step(page, "scoping", "Sign off for scoping")
+        await sign_out(page, base)
+
+        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+        await page.goto(case_url)
+        await page.get_by_role("link", name="Record the SAR panel's review of the scoping").click()
+        await fill_date(page, "on", "2026-12-21")
+        await step(page, "scoping review", "Record the review")
+        await page.get_by_role("link", name="Record the sub-group's decision whether to convene a SAR").click()
+        await page.locator('[name="convene"][value="true"]').check()
+        await fill_date(page, "decided_on", "2026-12-21")
+        await page.get_by_label("Reasons", exact=True).fill("Learning about joint working.")
+        await pages.check(page, "sar-decision")
+        await step(page, "decision", "Record the decision")
+        await sign_out(page, base)
+
+        await sign_in_as(page, base, "Pat Chair", "partnership", "Independent chair")
+        await page.goto(case_url)
+        await page.get_by_role("link", name="Agree the SAR").click()
+        await fill_date(page, "on", "2026-12-21")
+        await step(page, "agreement", "Agree and commission the SAR")
+        assert "SAR commissioned" in await page.locator(".govuk-summary-list").first.inner_text()
+        history = await page.locator("#history").inner_text()
+        for line in ("Screened", "Signed off for scoping by the independent chair", "Scoping reviewed by the SAR panel",
+                     "The sub-group decided", "The independent chair agreed the SAR"):
+            assert line in history, line
+        assert "convene a sar: Yes" in history and "Meets the mandatory criteria" not in history
+        # The SAR's timetable counts from the agreement: scheduling hears of it over the bus.
+        for _ in range(50):
+            if "The SAR reviewers are commissioned" in await page.locator("#due").inner_text():
+                break
+            await asyncio.sleep(0.2)
+            await page.reload()
+        else:
+            raise AssertionError("the SAR's timetable never showed on the case's page")
+        await pages.check(page, "sar-commissioned")

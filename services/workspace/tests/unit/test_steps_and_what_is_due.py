@@ -60,7 +60,9 @@ def test_steps_are_offered_in_order_once_and_to_the_business_unit_only():
     assert slugs("decided", ["rapid_review_decided"], cspr=True) == ["panel-response", "cspr-reviewers"]
     assert slugs("decided", ["rapid_review_decided", "panel_responded", "cspr_reviewers", "cspr_terms"],
                  cspr=True) == ["cspr-involvement", "cspr-draft"]
-    assert next_steps("adult", "received", BUSINESS_UNIT) == []
+    assert [s.slug for s in next_steps("adult", "received", BUSINESS_UNIT)] == ["sar-screening"]
+    assert next_steps("adult", "screened", BUSINESS_UNIT) == [], "the independent chair signs it off"
+    assert [s.slug for s in next_steps("adult", "screened", frozenset({"independent_chair"}))] == ["sar-scoping"]
 
 
 def test_what_is_due_is_open_deadlines_overdue_first_named_in_the_rules_words():

@@ -32,10 +32,18 @@ ACTIONS = {
     "cspr_draft": "A CSPR draft added",
     "final_report_sent": "The final CSPR report sent to the Panel and the Secretary of State",
     "published": "Published",
+    "sar_screened": "Screened",
+    "signed_off_for_scoping": "Signed off for scoping by the independent chair",
+    "scoping_reviewed": "Scoping reviewed by the SAR panel",
+    "sar_decided": "The sub-group decided",
+    "sar_decision_confirmed": "The independent chair confirmed the decision",
+    "sar_decision_overturned": "The independent chair overturned the decision",
+    "sar_agreed": "The independent chair agreed the SAR",
 }
 # What of a history line's detail a person may be shown: codes and dates only, never free text
 # (a reason, a rationale), which stays on the case's own pages for those who may read them.
-SHOWN_DETAIL = {"decision": "Decision", "response": "Response", "held_on": "Held on", "meeting_on": "Meeting on",
+SHOWN_DETAIL = {"decision": "Decision", "outcome": "Outcome", "convene": "Convene a SAR", "response": "Response",
+                "held_on": "Held on", "meeting_on": "Meeting on", "on": "On", "decided_on": "Decided on",
                 "agency": "Agency", "agencies": "Agencies", "status": "Status"}
 
 
@@ -56,10 +64,14 @@ class Overview:
     deadlines_unavailable: bool = False  # the scheduling service did not answer: said, not guessed
 
 
+def _shown(value: Any) -> Any:
+    return ("Yes" if value else "No") if isinstance(value, bool) else value
+
+
 def history_lines(history: list[dict[str, Any]]) -> list[HistoryLine]:
     return [HistoryLine(at=datetime.fromisoformat(str(h["at"])), what=code_in_words(str(h["action"]), ACTIONS),
                         by_agency=str(h.get("agency") or ""),
-                        detail=[(label, (h.get("detail") or {})[key]) for key, label in SHOWN_DETAIL.items()
+                        detail=[(label, _shown((h.get("detail") or {})[key])) for key, label in SHOWN_DETAIL.items()
                                 if (h.get("detail") or {}).get(key) not in (None, "", [])])
             for h in history]
 

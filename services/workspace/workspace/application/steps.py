@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from .referral_form import AGENCY_OPTIONS, YES_NO, Field
 
-STEP_ROLES = frozenset({"business_unit", "admin"})
+BUSINESS_UNIT = frozenset({"business_unit"})
+CHAIR = frozenset({"independent_chair"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Step:
     requires: tuple[str, ...] = ()  # the history lines that must come first
     once: bool = True  # not offered again once taken (the API may still take a correction)
     cspr: bool = False  # only when the rapid review decided on a CSPR
+    pathway: str = "child"
+    roles: frozenset[str] = BUSINESS_UNIT  # who takes it (the API's own rule, so the page offers no dead end)
 
 
 SCOPING = Step(
@@ -128,14 +131,68 @@ CSPR_PUBLICATION = Step(
 
 CHILD_STEPS = (SCOPING, ATTENDANCE, MEETING_HELD, DECISION, PANEL_RESPONSE, CSPR_REVIEWERS, CSPR_TERMS,
                CSPR_INVOLVEMENT, CSPR_DRAFT, CSPR_FINAL, CSPR_PUBLICATION)
-STEPS = {s.slug: s for s in CHILD_STEPS}
+
+
+OTHER_STEPS = (("single_agency_review", "A single-agency review"),
+               ("multi_agency_learning_review", "A multi-agency learning review"),
+               ("learning_event", "A learning event"), ("case_file_audit", "A case file audit"),
+               ("practice_briefing", "A practice briefing"), ("training", "Training"),
+               ("other_statutory_review", "Another statutory review"), ("other", "Something else"))
+
+SAR_SCREENING = Step(
+    "sar-screening", "sar/screening", "Screen the SAR referral", "Record the screening", ("received",),
+    (Field("business_manager_agrees", "Does the business manager agree?", "bool",
+           "Select yes if the business manager agrees", options=YES_NO),
+     Field("panel_chair_agrees", "Does the SAR panel chair agree?", "bool", "Select yes if the SAR panel chair agrees",
+           options=YES_NO),
+     Field("outcome", "Outcome", "choice", "Select the outcome of the screening",
+           options=(("proceed_to_scoping", "On to scoping"), ("not_proceeding", "Not proceeding"))),
+     Field("reasons", "Reasons", "textarea", "Enter the reasons for the screening's outcome"),
+     Field("mandatory_override_reason", "The independent chair's reason for screening out a referral that meets "
+           "the mandatory criteria (if it does)", "textarea", "", required=False,
+           hint="The Care Act s44 duty: only the independent chair may screen such a referral out.")),
+    "Screening recorded", action="sar_screened", pathway="adult", roles=BUSINESS_UNIT | CHAIR)
+
+SAR_SCOPING = Step(
+    "sar-scoping", "sar/scoping", "Sign the referral off for scoping", "Sign off for scoping", ("screened",),
+    (Field("agencies", "Which agencies are asked for scoping?", "agencies", "Select at least one agency",
+           options=AGENCY_OPTIONS),),
+    "Signed off for scoping", action="signed_off_for_scoping", pathway="adult", roles=CHAIR)
+
+SAR_SCOPING_REVIEW = Step(
+    "sar-scoping-review", "sar/scoping-review", "Record the SAR panel's review of the scoping",
+    "Record the review", ("scoping",),
+    (Field("on", "Date the SAR panel reviewed the scoping", "date", "Enter the date the scoping was reviewed"),),
+    "Scoping review recorded", action="scoping_reviewed", pathway="adult")
+
+SAR_DECISION = Step(
+    "sar-decision", "sar/decision", "Record the sub-group's decision whether to convene a SAR",
+    "Record the decision", ("scoping_reviewed",),
+    (Field("convene", "Does the sub-group recommend convening a SAR?", "bool", "Select yes to convene a SAR",
+           options=YES_NO),
+     Field("decided_on", "Date the sub-group decided", "date", "Enter the date the sub-group decided"),
+     Field("reasons", "Reasons", "textarea", "Enter the reasons for the decision"),
+     Field("other_steps", "What is done instead (when not convening)", "agencies", "", options=OTHER_STEPS,
+           hint="Select all that apply.", required=False),
+     Field("other_steps_detail", "Who does what (optional)", "textarea", "", required=False)),
+    "The sub-group's decision recorded: the independent chair reviews it", action="sar_decided", pathway="adult")
+
+SAR_AGREEMENT = Step(
+    "sar-agreement", "sar/agreement", "Agree the SAR", "Agree and commission the SAR", ("decided",),
+    (Field("on", "Date the independent chair agreed the SAR", "date", "Enter the date the SAR was agreed",
+           hint="Agreeing it commissions it: the SAR's timetable counts from this date."),),
+    "SAR agreed and commissioned", action="sar_agreed", pathway="adult", roles=CHAIR)
+
+ADULT_STEPS = (SAR_SCREENING, SAR_SCOPING, SAR_SCOPING_REVIEW, SAR_DECISION, SAR_AGREEMENT)
 
 
 def next_steps(pathway: str, status: str, roles: frozenset[str] | set[str], *,
                done: set[str] | frozenset[str] = frozenset(), cspr: bool = False) -> list[Step]:
-    """The step forms the viewer may take now (the business unit's, on a child's case): those the
-    case's status allows, whose earlier steps are in its history, not yet taken (or repeatable)."""
-    if pathway != "child" or not (set(roles) & STEP_ROLES):
-        return []
-    return [s for s in CHILD_STEPS if status in s.statuses and set(s.requires) <= set(done)
+    """The step forms the viewer may take now: theirs to take (the business unit's, the chair's),
+    allowed by the case's status, whose earlier steps are in its history, not yet taken (or repeatable)."""
+    return [s for s in CHILD_STEPS + ADULT_STEPS if s.pathway == pathway and set(roles) & s.roles
+            and status in s.statuses and set(s.requires) <= set(done)
             and not (s.once and s.action in done) and (cspr or not s.cspr)]
+
+
+STEPS = {s.slug: s for s in CHILD_STEPS + ADULT_STEPS}

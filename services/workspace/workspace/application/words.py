@@ -35,8 +35,15 @@ STATUS_NAMES = {
     "returned": "Returned to the referrer",
     "scoping": "Scoping",
     "meeting_held": "Rapid review meeting held",
-    "decided": "Rapid review decided",
+    "decided": "Decided",
     "published": "Published",
+    "screened": "Screened: on to scoping",
+    "scoping_reviewed": "Scoping reviewed",
+    "not_convene_recommended": "Not to convene, for the independent chair to review",
+    "not_convened": "Not convened",
+    "commissioned": "SAR commissioned",
+    "signed_off": "Signed off",
+    "learning_event_held": "Learning event held",
 }
 
 PATHWAY_NAMES = {"child": "Child: serious incident", "adult": "Adult: safeguarding adult review (SAR)"}
@@ -53,6 +60,7 @@ CODE_NAMES = {
     "cspr": "A local child safeguarding practice review", "alternative_review": "Another kind of review",
     "no_review": "No further review", "endorsed": "Endorsed", "challenged": "Challenged",
     "accepted_as_completed_review": "Accepted as the completed review",
+    "proceed_to_scoping": "On to scoping", "not_proceeding": "Not proceeding",
 }
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
