@@ -117,6 +117,10 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
         session = await web.signed_in(request)
         return await web.sign_in_again(request, session) if session else web.to_sign_in(request)
 
+    @app.exception_handler(web.SignInFirst)
+    async def sign_in_first(request: Request, _exc: web.SignInFirst) -> Response:
+        return web.to_sign_in(request)
+
     @app.exception_handler(cases.NotPermitted)
     async def not_permitted(request: Request, exc: cases.NotPermitted) -> Response:
         return web.page(request, "refused.html", await web.signed_in(request), status=403, reason=str(exc))

@@ -338,9 +338,15 @@ async def test_a_sar_referral_is_screened_and_commissioned_by_the_business_unit_
         await page.wait_for_url(case_url)
         assert await page.locator(".govuk-notification-banner").count() == 1, link
 
-    async with browser_page(pages=pages) as page:
-        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+    async def as_(page, name: str, role: str, first: bool = False) -> None:
+        """The case's page, signed in as the business unit's officer or the independent chair."""
+        if not first:
+            await sign_out(page, base)
+        await sign_in_as(page, base, name, "partnership", role)
         await page.goto(case_url)
+
+    async with browser_page(pages=pages) as page:
+        await as_(page, "Alex Manager", "Business unit", first=True)
         await page.get_by_role("link", name="Screen the SAR referral").click()
         await page.locator('[name="business_manager_agrees"][value="true"]').check()
         await page.locator('[name="panel_chair_agrees"][value="true"]').check()
@@ -350,18 +356,14 @@ async def test_a_sar_referral_is_screened_and_commissioned_by_the_business_unit_
         await step(page, "screening", "Record the screening")
         assert "Screened: on to scoping" in await page.locator(".govuk-summary-list").first.inner_text()
         assert await page.locator("#next-steps").count() == 0, "the chair signs it off, not the business unit"
-        await sign_out(page, base)
 
-        await sign_in_as(page, base, "Pat Chair", "partnership", "Independent chair")
-        await page.goto(case_url)
+        await as_(page, "Pat Chair", "Independent chair")
         await page.get_by_role("link", name="Sign the referral off for scoping").click()
         for agency in ("Adult social care", "Integrated care board (ICB)"):
             await page.get_by_role("checkbox", name=agency, exact=True).check()
         await step(page, "scoping", "Sign off for scoping")
-        await sign_out(page, base)
 
-        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
-        await page.goto(case_url)
+        await as_(page, "Alex Manager", "Business unit")
         await page.get_by_role("link", name="Record the SAR panel's review of the scoping").click()
         await fill_date(page, "on", "2026-12-21")
         await step(page, "scoping review", "Record the review")
@@ -371,10 +373,8 @@ async def test_a_sar_referral_is_screened_and_commissioned_by_the_business_unit_
         await page.get_by_label("Reasons", exact=True).fill("Learning about joint working.")
         await pages.check(page, "sar-decision")
         await step(page, "decision", "Record the decision")
-        await sign_out(page, base)
 
-        await sign_in_as(page, base, "Pat Chair", "partnership", "Independent chair")
-        await page.goto(case_url)
+        await as_(page, "Pat Chair", "Independent chair")
         await page.get_by_role("link", name="Agree the SAR").click()
         await fill_date(page, "on", "2026-12-21")
         await step(page, "agreement", "Agree and commission the SAR")

@@ -125,15 +125,20 @@ async def test_the_answers_are_checked_before_anything_is_sent_and_can_be_change
     assert 'href="#child.date_of_birth-day"' in wrong.text
 
 
-async def test_the_business_unit_sees_the_referral_and_each_read_is_recorded(stack):
-    services, _, browser = stack
-    await sign_in(browser, "Sam Officer", "police", "referrer")
+async def referred_then_signed_out(browser, name: str = "Sam Officer") -> str:
+    """A police officer refers the example child through the form and signs out: the case's page."""
+    await sign_in(browser, name, "police", "referrer")
     page = await browser.get("/referrals/child/new")
     sent = await browser.post("/referrals/child", data={**referral_form(), "csrf_token": csrf_of(page.text)})
-    case_path = sent.headers["location"]
     home = await browser.get("/")
     await browser.post("/sign-out", data={"csrf_token": csrf_of(home.text)})
     assert (await browser.get("/")).status_code == 303, "signed out"
+    return sent.headers["location"]
+
+
+async def test_the_business_unit_sees_the_referral_and_each_read_is_recorded(stack):
+    services, _, browser = stack
+    case_path = await referred_then_signed_out(browser)
 
     await sign_in(browser, "Alex Manager", "partnership", "business_unit")
     case_page = await browser.get(case_path)

@@ -10,7 +10,7 @@ import re
 from referrals.adapters.orm import case_history, cases
 
 from ..conftest import csrf_of
-from .test_pages_over_the_referrals_api import referral_form, sign_in
+from .test_pages_over_the_referrals_api import referred_then_signed_out, sign_in
 
 ADULT = {"adult.reference": ["A-311"], "adult.date_of_birth-day": ["12"], "adult.date_of_birth-month": ["9"],
          "adult.date_of_birth-year": ["1948"], "criteria.died": ["true"], "criteria.abuse_or_neglect": ["suspected"],
@@ -32,12 +32,7 @@ async def test_every_new_form_refuses_a_post_without_its_csrf_token(stack):
 
 async def test_a_step_out_of_order_is_the_apis_reason_on_the_form(stack):
     services, _, browser = stack
-    await sign_in(browser, "PC Jo Bloggs", "police", "referrer")
-    page = await browser.get("/referrals/child/new")
-    sent = await browser.post("/referrals/child", data={**referral_form(), "csrf_token": csrf_of(page.text)})
-    case_path = sent.headers["location"]
-    home = await browser.get("/")
-    await browser.post("/sign-out", data={"csrf_token": csrf_of(home.text)})
+    case_path = await referred_then_signed_out(browser, "PC Jo Bloggs")
 
     await sign_in(browser, "Alex Manager", "partnership", "business_unit")
     case_page = await browser.get(case_path)

@@ -44,9 +44,7 @@ async def _posted(request: Request) -> tuple[Session | None, dict[str, list[str]
 @router.get(NEW)
 async def adult_referral_form(request: Request) -> Response:
     """The SAR referral form, with its authorisation."""
-    session = await web.signed_in(request)
-    if session is None:
-        return web.to_sign_in(request)
+    session, _ = await web.signed_in_person(request)
     values = {"referring_agency": [session.agency or ""]} if session.agency != "partnership" else {}
     values["idempotency_key"] = [str(uuid.uuid4())]
     return _form(request, session, values)
@@ -108,15 +106,12 @@ async def refer_adult(request: Request) -> Response:
 async def correct_returned_referral(request: Request, case_id: str) -> Response:
     """A returned referral, its reasons, and the form to send it again. The referring agency sees its
     referral's progress, not the details it sent, so the form starts empty but for the agency."""
-    session = await web.signed_in(request)
-    if session is None:
-        return web.to_sign_in(request)
+    session, token = await web.signed_in_person(request)
     ws = web.workspace(request)
-    assert session.token is not None
-    case = await cases.read_case(ws.referrals, session.token, case_id)
+    case = await cases.read_case(ws.referrals, token, case_id)
     if case["pathway"] != "adult" or case["status"] != "returned":
         return web.see_other(f"/cases/{case_id}")
-    history = list(cases.expect(await ws.referrals.history(session.token, case_id), 200))
+    history = list(cases.expect(await ws.referrals.history(token, case_id), 200))
     values = {"referring_agency": [case["referring_agency"]], "resubmission_of": [case_id]}
     return _form(request, session, values, reasons=cases.return_reasons(history), case=case)
 
@@ -124,10 +119,6 @@ async def correct_returned_referral(request: Request, case_id: str) -> Response:
 @router.get("/referrals")
 async def my_agency_referrals(request: Request) -> Response:
     """The referrals the person's agency made, newest first, each with where it stands."""
-    session = await web.signed_in(request)
-    if session is None:
-        return web.to_sign_in(request)
-    ws = web.workspace(request)
-    assert session.token is not None
-    found = await cases.find_cases(ws.referrals, session.token)
+    session, token = await web.signed_in_person(request)
+    found = await cases.find_cases(web.workspace(request).referrals, token)
     return web.page(request, "referrals.html", session, found=found)

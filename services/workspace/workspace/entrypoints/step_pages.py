@@ -15,26 +15,20 @@ router = APIRouter(tags=["business unit"])
 @router.get("/worklist")
 async def business_unit_worklist(request: Request) -> Response:
     """Every case with what is due next on it: overdue first, then soonest."""
-    session = await web.signed_in(request)
-    if session is None:
-        return web.to_sign_in(request)
+    session, token = await web.signed_in_person(request)
     ws = web.workspace(request)
-    assert session.token is not None and ws.scheduling is not None
-    items = await worklist.worklist(ws.referrals, ws.scheduling, session.token, ws.clock.today())
+    assert ws.scheduling is not None
+    items = await worklist.worklist(ws.referrals, ws.scheduling, token, ws.clock.today())
     return web.page(request, "worklist.html", session, items=items, today=ws.clock.today())
 
 
 async def _step_page(request: Request, case_id: str, slug: str, *, values: dict[str, list[str]] | None = None,
                      errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    session = await web.signed_in(request)
-    if session is None:
-        return web.to_sign_in(request)
+    session, token = await web.signed_in_person(request)
     step = STEPS.get(slug)
     if step is None:
         raise cases.NotFound()
-    ws = web.workspace(request)
-    assert session.token is not None
-    case = await cases.read_case(ws.referrals, session.token, case_id)
+    case = await cases.read_case(web.workspace(request).referrals, token, case_id)
     return web.page(request, "step.html", session, case=case, step=step, fields=step.fields,
                     values=values or {}, errors=errors, status=status)
 

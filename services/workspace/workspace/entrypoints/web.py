@@ -153,3 +153,15 @@ async def sign_in_again(request: Request, session: Session) -> Response:
     response = to_sign_in(request)
     clear_session_cookie(ws, response)
     return response
+
+
+class SignInFirst(Exception):
+    """The page needs a signed-in person: the app sends the visitor to sign in, and back here after."""
+
+
+async def signed_in_person(request: Request) -> tuple[Session, str]:
+    """The signed-in person's session and bearer token, or ``SignInFirst``."""
+    session = await signed_in(request)
+    if session is None or session.token is None:
+        raise SignInFirst()
+    return session, session.token
