@@ -1,6 +1,6 @@
 """``safeguard up`` starts the embedded default and keeps it running; ``safeguard status`` says how it
 is; ``safeguard token`` mints a local bearer token; ``safeguard replay`` rebuilds the reporting read
-models from the streams."""
+models from the streams; ``safeguard access-log verify`` checks the access logs' hash chains."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +16,7 @@ from types import FrameType
 
 from safeguard_shared.auth import AGENCIES, MAX_TOKEN_SECONDS, ROLES, LocalIssuer
 
-from . import dead_letters, status
+from . import access_log, dead_letters, status
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
 from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
@@ -221,6 +221,7 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--quiet", action="store_true", help="no progress display")
     rep.set_defaults(func=cmd_replay)
     dead_letters.add_parser(sub, EMBEDDED_NATS_PORT)
+    access_log.add_parser(sub)
     return p
 
 

@@ -24,6 +24,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import logging as slog
+from .access_log.store import RememberEndpoint
 from .auth import LocalIssuer, TokenVerifier
 from .bus import metrics
 from .bus.consumer import Inbox, Subscription
@@ -362,6 +363,7 @@ class ServiceRuntime:
         # document stays at /openapi.json (and, for people, in docs/api/).
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan,
                       docs_url=None, redoc_url=None)
+        app.add_middleware(RememberEndpoint)  # a read recorded in the access log names its endpoint
         app.add_middleware(RefuseNulCharacters)
         # Outside RefuseNulCharacters, which reads the whole body: the bound holds before that read.
         app.add_middleware(BoundBodySize, max_bytes=self.settings.max_body_bytes,

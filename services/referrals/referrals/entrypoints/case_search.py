@@ -19,7 +19,7 @@ async def search_cases(principal: CurrentPrincipal, request: Request,
                                       description="the case reference, or part of it; leave it out to list "
                                                   "every case the reader may find, newest first"),
                        ) -> list[CaseFound] | JSONResponse:
-    """Cases whose reference contains ``q``: any case for the business unit, panels and chairs; an
-    agency's own referrals for its referrers and safeguarding lead. Without ``q``, all of those (the
-    newest 50). Each case listed is a recorded read."""
+    """Cases whose reference contains ``q``: any case for the business unit, the chair and admins; an
+    agency's own referrals for its referrers, safeguarding lead and panel members. Without ``q``, all of
+    those (the newest 50). Each case listed is a recorded read."""
     return await answer(find_cases(q, principal, runtime(request).unit_of_work()))

@@ -5,7 +5,7 @@ search's own rule, unchanged; every case listed is a recorded read. On SQLite an
 """
 from __future__ import annotations
 
-from referrals.adapters.orm import case_reads
+from referrals.adapters.orm import access_log
 from safeguard_testing.apps import bearer, example_child_referral
 
 
@@ -31,5 +31,5 @@ async def test_an_agency_lists_its_own_referrals_and_the_business_unit_every_cas
     assert await listed("school", "referrer") == {}
     refused = await api.get("/v1/cases", headers=bearer(issuer, "partnership", "qa_lead"))
     assert refused.status_code == 403
-    assert sorted(r["agency"] for r in await referrals.rows(case_reads)) == [
+    assert sorted(r["agency"] for r in await referrals.rows(access_log)) == [
         "icb", "partnership", "partnership", "police"]

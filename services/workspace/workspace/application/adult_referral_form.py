@@ -44,6 +44,13 @@ ADULT_REFERRAL = (
           options=AGENCY_OPTIONS, required=False),
 )
 
+# Why a SAR referral may be returned, as the referrals service words it: shown to a referrer coming
+# back to a returned referral later, when the service shows its agency the history without the
+# reasons (they are told them when they refer, and by letter).
+WHY_RETURNED = ("the referral must be authorised by the agency's safeguarding lead or a senior manager",
+                "name the agencies involved with the adult",
+                "give a summary of the concerns")
+
 # Why a referral was returned, as the referrals service words it, and what to do about each.
 RETURN_REASONS_PUT_RIGHT = {
     "authoris": "authorised_by.name",

@@ -12,6 +12,7 @@ import httpx
 from ..adapters.referrals_api import ReferralsApi
 from ..adapters.scheduling_api import SchedulingApi
 from . import cases, worklist
+from .adult_referral_form import WHY_RETURNED
 from .steps import Step, next_steps
 from .words import code_in_words
 
@@ -61,6 +62,7 @@ class Overview:
     due: list[worklist.Due] | None = None
     steps: list[Step] = field(default_factory=list)
     return_reasons: list[str] = field(default_factory=list)
+    return_reasons_known: bool = True  # False: the service showed this reader the history without them
     deadlines_unavailable: bool = False  # the scheduling service did not answer: said, not guessed
 
 
@@ -88,6 +90,8 @@ async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, to
         found.steps = next_steps(case["pathway"], case["status"], roles, done=done, cspr=cspr)
         if case["status"] == "returned":
             found.return_reasons = cases.return_reasons(list(history.body))
+            found.return_reasons_known = bool(found.return_reasons)
+            found.return_reasons = found.return_reasons or list(WHY_RETURNED)
     elif history.status not in (403, 404):
         cases.expect(history, 200)
     if scheduling is not None:

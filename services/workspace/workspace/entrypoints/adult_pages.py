@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from ..adapters.sessions import Session
 from ..application import cases
-from ..application.adult_referral_form import ADULT_REFERRAL, field_to_put_right
+from ..application.adult_referral_form import ADULT_REFERRAL, WHY_RETURNED, field_to_put_right
 from ..application.referral_form import FormData, answers, errors_from_api, form_to_referral
 from . import web
 
@@ -21,6 +21,7 @@ NEW = "/referrals/adult/new"
 def _form(request: Request, session: Session, values: FormData, *, reasons: list[str] | None = None,
           case: dict[str, Any] | None = None, **context: Any) -> Response:
     put_right = [(reason, field_to_put_right(reason)) for reason in reasons or []]
+    context.setdefault("reasons_known", True)
     return web.page(request, "adult_referral.html", session, fields=ADULT_REFERRAL, values=values,
                     reasons=put_right, returned_case=case, **context)
 
@@ -113,7 +114,9 @@ async def correct_returned_referral(request: Request, case_id: str) -> Response:
         return web.see_other(f"/cases/{case_id}")
     history = list(cases.expect(await ws.referrals.history(token, case_id), 200))
     values = {"referring_agency": [case["referring_agency"]], "resubmission_of": [case_id]}
-    return _form(request, session, values, reasons=cases.return_reasons(history), case=case)
+    reasons = cases.return_reasons(history)
+    return _form(request, session, values, reasons=reasons or list(WHY_RETURNED), case=case,
+                 reasons_known=bool(reasons))
 
 
 @router.get("/referrals")
