@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import MetaData, Table, text
+from sqlalchemy import MetaData, Table
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -251,11 +251,14 @@ def _may_read_metrics(request: Request, token: str | None) -> None:
 
 
 class Health(BaseModel):
-    """What ``GET /health`` answers (200 when both are reachable, else 503)."""
+    """What ``GET /health`` answers: 503 when the database or the broker is unreachable; 200 otherwise,
+    with ``status`` ``degraded`` while events are set aside (the service serves, but a person must
+    look at what the broker would not take: ``events_set_aside``)."""
 
     service: str
     database: Literal["ok", "unavailable"]
     broker: Literal["ok", "unavailable"]
+    events_set_aside: int | None = None
     status: Literal["ok", "degraded"]
 
 
@@ -275,7 +278,8 @@ class ServiceRuntime:
         self.engine = create_engine(settings.resolved_database_url())
         self.sessions = session_factory(self.engine)
         self.names = BusNames(settings.bus_namespace)
-        self.bus = NatsBus(settings.nats_url, self.names, self.name, settings.stream_replicas)
+        self.bus = NatsBus(settings.nats_url, self.names, self.name, settings.stream_replicas,
+                           settings.bus_credentials())
         self.outbox = Outbox(outbox_table, self.names, self.name)
         self.relay = OutboxRelay(self.sessions, outbox_table, self.bus.publish_event,
                                  postgres=is_postgres(self.engine), service=self.name)
@@ -319,16 +323,18 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await upgrade(self.engine, self.migrations)
 
-    async def health(self) -> dict[str, str]:
-        db_ok = True
+    async def health(self) -> dict[str, Any]:
+        """Reachability of the store and the broker, and how many events the relay set aside."""
+        set_aside: int | None = None
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            set_aside = await self.relay.set_aside()
+            db_ok = True
         except Exception:
             db_ok = False
+        reachable = db_ok and self.bus.connected
         return {"service": self.name, "database": "ok" if db_ok else "unavailable",
-                "broker": "ok" if self.bus.connected else "unavailable",
-                "status": "ok" if db_ok and self.bus.connected else "degraded"}
+                "broker": "ok" if self.bus.connected else "unavailable", "events_set_aside": set_aside,
+                "status": "ok" if reachable and not set_aside else "degraded"}
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -377,10 +383,13 @@ class ServiceRuntime:
 
         @app.get("/health", tags=["operations"], response_model=Health,
                  responses={503: {"model": Health, "description": "The database or the broker is unreachable"}})
+        # Events set aside answer 200: the service still serves (probes keep it in), the body says degraded.
         async def health() -> JSONResponse:
-            """Database and broker reachability; 503 when either is down."""
+            """Database and broker reachability (503 when either is down), and events set aside (200,
+            degraded)."""
             body = await runtime.health()
-            return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+            reachable = body["database"] == "ok" and body["broker"] == "ok"
+            return JSONResponse(body, status_code=200 if reachable else 503)
 
         @app.get("/livez", tags=["operations"])
         async def livez() -> Alive:

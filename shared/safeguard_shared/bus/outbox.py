@@ -3,6 +3,13 @@ then a relay publishes them to JetStream with ``Nats-Msg-Id`` = event id and mar
 
 A relay that dies after publishing and before marking publishes the same event again on restart;
 JetStream drops it inside the duplicate window and the consumers' inbox drops it after that.
+
+An event the broker will never take (larger than its maximum payload, a subject this service may not
+publish on) would otherwise be retried for ever and hold back every event behind it. The publisher
+says so by raising ``PublishRefused``; the relay sets that row aside (``set_aside_at`` and the reason),
+counts it (``safeguard_outbox_set_aside_total``), logs it (reason and event id, never the body), and
+goes on with the rows behind it. ``/health`` reports the service degraded while any row is set aside.
+A transient failure (broker away, timeout, no responders) keeps the order: the row is tried again.
 """
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
@@ -23,6 +30,18 @@ from .names import BusNames
 log = slog.get("outbox")
 
 Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+class PublishRefused(Exception):
+    """The broker will never take this event (too large, not permitted): retrying cannot help.
+
+    ``kind`` is a short constant for the metric's label (``too_large``, ``not_permitted``, ``rejected``);
+    the message says why, without the event's content.
+    """
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
 
 
 class Outbox:
@@ -72,18 +91,23 @@ class OutboxRelay:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Publish one batch of unpublished events in order; returns how many were marked."""
+        """Publish one batch of unpublished events in order; returns how many were marked (published
+        or set aside)."""
         t = self.table
-        marked = 0
+        marked = set_aside = 0
         async with self.sessions() as session, session.begin():
             if self.postgres and not await self._only_relay_publishing(session):
                 return 0
             query = select(t.c.seq, t.c.event_id, t.c.subject, t.c.body).where(
-                t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
+                _waiting(t)).order_by(t.c.seq).limit(self.batch_size)
             rows = (await session.execute(query)).all()
             for row in rows:
                 try:
                     await self.publish(row.subject, row.body.encode(), row.event_id)
+                except PublishRefused as exc:  # never publishable: set it aside, go on with the rest
+                    await self._set_aside(session, row.seq, row.event_id, row.subject, exc)
+                    set_aside += 1
+                    continue
                 except Exception as exc:  # broker away: keep the order, try again next round
                     await session.execute(update(t).where(t.c.seq == row.seq).values(
                         attempts=t.c.attempts + 1, last_error=type(exc).__name__))
@@ -97,7 +121,24 @@ class OutboxRelay:
                 marked += 1
         if marked:
             metrics.EVENTS_PUBLISHED.labels(self.service).inc(marked)
-        return marked
+        return marked + set_aside
+
+    async def _set_aside(self, session: AsyncSession, seq: int, event_id: str, subject: str,
+                         exc: PublishRefused) -> None:
+        reason = f"{exc.kind}: {exc}"[:500]
+        await session.execute(update(self.table).where(self.table.c.seq == seq).values(
+            set_aside_at=datetime.now(UTC), set_aside_reason=reason, attempts=self.table.c.attempts + 1,
+            last_error=type(exc).__name__))
+        metrics.OUTBOX_SET_ASIDE.labels(self.service, exc.kind).inc()
+        log.error("outbox event set aside: the broker will never take it", extra={
+            "event_id": event_id, "subject": subject, "reason": reason})
+
+    async def set_aside(self) -> int:
+        """How many events are set aside (they need a person: see docs/architecture.md)."""
+        async with self.sessions() as session:
+            count: int = (await session.execute(select(func.count()).select_from(self.table).where(
+                self.table.c.set_aside_at.is_not(None)))).scalar_one()
+            return count
 
     async def _only_relay_publishing(self, session: AsyncSession) -> bool:
         """Take the store's relay lock for this transaction, or say another replica's relay holds it.
@@ -113,7 +154,7 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self.sessions() as session:
             left: int = (await session.execute(select(func.count()).select_from(self.table).where(
-                self.table.c.published_at.is_(None)))).scalar_one()
+                _waiting(self.table)))).scalar_one()
             return left
 
     async def run_forever(self) -> None:
@@ -141,3 +182,8 @@ class OutboxRelay:
             except (asyncio.CancelledError, Exception):
                 pass
             self._task = None
+
+
+def _waiting(t: Table) -> ColumnElement[bool]:
+    """Rows still owed to the broker: neither published nor set aside."""
+    return and_(t.c.published_at.is_(None), t.c.set_aside_at.is_(None))

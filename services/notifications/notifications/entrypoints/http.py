@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from safeguard_shared.auth import CurrentPrincipal, require_roles
+from safeguard_shared.params import IdFilter
 
 from ..application import queries
 from .schemas import NotificationOut
@@ -18,8 +19,8 @@ BINARY = {"type": "string", "format": "binary"}  # the OpenAPI schema of a file'
 
 
 @router.get("/notifications", response_model=list[NotificationOut], response_model_exclude_unset=True)
-async def list_notifications(request: Request, principal: CurrentPrincipal, case_id: str | None = None,
-                             audit_id: str | None = None) -> list[dict[str, Any]]:
+async def list_notifications(request: Request, principal: CurrentPrincipal, case_id: IdFilter = None,
+                             audit_id: IdFilter = None) -> list[dict[str, Any]]:
     """Messages for a case or an audit with their delivery status and its times; the business unit
     also sees what was sent, to whom, and each attempt."""
     require_roles(principal, *READ_ROLES)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
 from safeguard_shared.auth import CurrentPrincipal, Principal, require_roles
+from safeguard_shared.params import IdFilter
 from safeguard_shared.partnership import Agency
 from safeguard_shared.service import ServiceRuntime
 from safeguard_shared.types import BusinessDate
@@ -62,8 +63,8 @@ def _only_own(scope: str | None, agency: str) -> None:
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut], response_model_exclude_unset=True)
-async def deadlines(request: Request, principal: CurrentPrincipal, case_id: str | None = None,
-                    audit_id: str | None = None, completion_id: str | None = None) -> list[dict[str, Any]]:
+async def deadlines(request: Request, principal: CurrentPrincipal, case_id: IdFilter = None,
+                    audit_id: IdFilter = None, completion_id: IdFilter = None) -> list[dict[str, Any]]:
     """Deadlines of one case, one audit or one training completion, each with its due date and how
     it was counted."""
     if not case_id and not audit_id and not completion_id:
