@@ -44,6 +44,10 @@ def _ms(values: list[float]) -> str:
     return f"median {statistics.median(ordered) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
 
 
+def _no_scheduling(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("no scheduling service in this benchmark", request=request)
+
+
 async def main(n: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="workspace-bench-"))
     issuer = LocalIssuer(tmp / "issuer")
@@ -56,7 +60,10 @@ async def main(n: int) -> None:
     app = workspace_bootstrap(workspace_settings(
         data_dir=tmp, database_url=f"sqlite+aiosqlite:///{tmp / 'workspace.sqlite3'}",
         auth_public_key_file=issuer.public_key_file, referrals_url="http://referrals.bench"),
-        referrals_transport=httpx.ASGITransport(app=referrals))
+        referrals_transport=httpx.ASGITransport(app=referrals),
+        # No scheduling service here: the case's page asks for its deadlines, is refused at once and
+        # says so, so the figure is the referral's own round trip (plus the case's history).
+        scheduling_transport=httpx.MockTransport(_no_scheduling))
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8100") as browser:
         page = await browser.get("/sign-in/local")

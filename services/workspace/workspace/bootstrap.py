@@ -16,16 +16,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
 from safeguard_shared import logging as slog
-from safeguard_shared.clock import Clock
+from safeguard_shared.clock import Clock, clock_for
 
 from .adapters.oidc import OidcProvider, ProviderConfig
 from .adapters.referrals_api import ReferralsApi
+from .adapters.scheduling_api import SchedulingApi
 from .adapters.sessions import SessionStore
+from .application import cases
 from .application.sign_in import LocalSignIn, local_sign_in_available
 from .config import WorkspaceSettings, load_settings
 from .entrypoints import web
+from .entrypoints.adult_pages import router as adult_router
 from .entrypoints.case_pages import router as case_router
 from .entrypoints.sign_in_pages import router as sign_in_router
+from .entrypoints.step_pages import router as step_router
 
 log = slog.get("workspace")
 OWN_ASSETS = web.TEMPLATES.parent / "static" / "workspace"
@@ -33,12 +37,16 @@ OWN_ASSETS = web.TEMPLATES.parent / "static" / "workspace"
 
 def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = None,
               referrals_transport: httpx.AsyncBaseTransport | None = None,
-              oidc_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """The app. The transports let a test put the real referrals app, or an identity provider, in-process."""
+              oidc_transport: httpx.AsyncBaseTransport | None = None,
+              scheduling_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The app. The transports let a test put the real referrals and scheduling apps, or an identity
+    provider, in-process."""
     settings = settings or load_settings()
     store = SessionStore(settings.resolved_database_url())
     referrals_client = httpx.AsyncClient(base_url=settings.referrals_url, transport=referrals_transport,
                                          timeout=settings.api_timeout_seconds)
+    scheduling_client = httpx.AsyncClient(base_url=settings.scheduling_url, transport=scheduling_transport,
+                                          timeout=settings.api_timeout_seconds)
     local = None
     if local_sign_in_available(enabled=settings.local_sign_in, jwks_url=settings.auth_jwks_url,
                                public_key_file=settings.auth_public_key_file, issuer_dir=settings.issuer_dir):
@@ -51,7 +59,8 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
                                            redirect_uri=settings.oidc_redirect_uri),
                             transport=oidc_transport, timeout=settings.api_timeout_seconds)
     ws = web.Workspace(settings=settings, store=store, referrals=ReferralsApi(referrals_client), local=local,
-                       templates=web.make_templates(), clock=clock or Clock(), oidc=oidc)
+                       templates=web.make_templates(), clock=clock or clock_for(settings.today), oidc=oidc,
+                       scheduling=SchedulingApi(scheduling_client))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +72,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
             yield
         finally:
             await referrals_client.aclose()
+            await scheduling_client.aclose()
             await store.close()
             log.info("service stopped")
 
@@ -71,6 +81,8 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
     app.state.workspace = ws
     app.include_router(sign_in_router)
     app.include_router(case_router)
+    app.include_router(adult_router)
+    app.include_router(step_router)
     # The released GOV.UK Frontend, fetched and checked by make install; never from a CDN.
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")
@@ -98,6 +110,24 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
         # A service the page needs did not answer: say so, and that nothing was lost by trying again.
         log.warning("a service did not answer", extra={"error_type": type(exc).__name__})
         return web.page(request, "service_unavailable.html", None, status=503)
+
+    # What a service said about the signed-in person's request, wherever a page asked it.
+    @app.exception_handler(cases.SignInAgain)
+    async def sign_in_again(request: Request, _exc: cases.SignInAgain) -> Response:
+        session = await web.signed_in(request)
+        return await web.sign_in_again(request, session) if session else web.to_sign_in(request)
+
+    @app.exception_handler(web.SignInFirst)
+    async def sign_in_first(request: Request, _exc: web.SignInFirst) -> Response:
+        return web.to_sign_in(request)
+
+    @app.exception_handler(cases.NotPermitted)
+    async def not_permitted(request: Request, exc: cases.NotPermitted) -> Response:
+        return web.page(request, "refused.html", await web.signed_in(request), status=403, reason=str(exc))
+
+    @app.exception_handler(cases.NotFound)
+    async def not_found(request: Request, _exc: cases.NotFound) -> Response:
+        return web.page(request, "not_found.html", await web.signed_in(request), status=404)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -1,4 +1,5 @@
-"""GET /v1/cases?q=CASE_REF: find cases by the partnership's case reference."""
+"""GET /v1/cases?q=CASE_REF: find cases by the partnership's case reference; without ``q``, list them
+(an agency's own referrals with their status, the business unit's cases for its worklist)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
@@ -14,9 +15,11 @@ router = APIRouter(prefix="/v1", tags=["referrals"])
 
 @router.get("/cases", response_model=list[CaseFound])
 async def search_cases(principal: CurrentPrincipal, request: Request,
-                       q: str = Query(min_length=1, max_length=40, description="the case reference, or part of it"),
+                       q: str = Query(default="", max_length=40,
+                                      description="the case reference, or part of it; leave it out to list "
+                                                  "every case the reader may find, newest first"),
                        ) -> list[CaseFound] | JSONResponse:
     """Cases whose reference contains ``q``: any case for the business unit, the chair and admins; an
-    agency's own referrals for its referrers, safeguarding lead and panel members. Each case listed is a
-    recorded read."""
+    agency's own referrals for its referrers, safeguarding lead and panel members. Without ``q``, all of
+    those (the newest 50). Each case listed is a recorded read."""
     return await answer(find_cases(q, principal, runtime(request).unit_of_work()))

@@ -13,7 +13,7 @@ import asyncio
 import json
 import re
 import socket
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -38,19 +38,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-async def site(sqlite_databases, nats_url, bus_namespace, tmp_path, issuer):
-    """The real referrals service, and the workspace in front of it served over real HTTP."""
+@asynccontextmanager
+async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_path, issuer, **workspace_options):
+    """The named services, real and in-process, and the workspace in front of them served over real
+    HTTP (the workspace is given the scheduling app too when it runs); yields them and the address."""
     import uvicorn
 
     async with AsyncExitStack() as stack:
         services = await stack.enter_async_context(running(
-            ["referrals"], databases=sqlite_databases, nats_url=nats_url, bus_namespace=bus_namespace,
+            names, databases=databases, nats_url=nats_url, bus_namespace=bus_namespace,
             data_dir=tmp_path / "services", issuer=issuer))
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
+        if "scheduling" in services:
+            workspace_options["scheduling_app"] = services["scheduling"].app
         app = await stack.enter_async_context(workspace_app(tmp_path, issuer, services["referrals"].app,
-                                                            base_url=base))
+                                                            base_url=base, **workspace_options))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
         task = asyncio.create_task(server.serve())
         while not server.started:
@@ -60,6 +63,13 @@ async def site(sqlite_databases, nats_url, bus_namespace, tmp_path, issuer):
         finally:
             server.should_exit = True
             await task
+
+
+@pytest.fixture
+async def site(sqlite_databases, nats_url, bus_namespace, tmp_path, issuer):
+    """The real referrals service, and the workspace in front of it served over real HTTP."""
+    async with served_site(["referrals"], sqlite_databases, nats_url, bus_namespace, tmp_path, issuer) as served:
+        yield served
 
 
 class Pages:
@@ -100,6 +110,22 @@ class Pages:
 
 async def _browser(playwright):
     return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+
+@asynccontextmanager
+async def browser_page(*, javascript: bool = True, pages: Pages | None = None):
+    """A page in a fresh Chromium (JavaScript on or off); axe's figures saved when it closes."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        browser = await _browser(p)
+        try:
+            context = await browser.new_context(java_script_enabled=javascript,
+                                                viewport={"width": 1280, "height": 900})
+            yield await context.new_page()
+        finally:
+            await browser.close()
+            if pages is not None:
+                pages.save()
 
 
 async def fill_date(page, path: str, iso: str) -> None:

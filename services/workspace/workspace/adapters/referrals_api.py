@@ -37,9 +37,27 @@ class ReferralsApi:
         headers = self._auth(token) | ({"Idempotency-Key": idempotency_key} if idempotency_key else {})
         return await self._answer(await self._client.post("/v1/referrals/child", json=referral, headers=headers))
 
+    async def refer_adult(self, token: str, referral: dict[str, Any], *,
+                          idempotency_key: str | None = None) -> ApiAnswer:
+        headers = self._auth(token) | ({"Idempotency-Key": idempotency_key} if idempotency_key else {})
+        return await self._answer(await self._client.post("/v1/referrals/adult", json=referral, headers=headers))
+
+    async def resubmit_adult(self, token: str, case_id: str, referral: dict[str, Any]) -> ApiAnswer:
+        return await self._answer(await self._client.post(f"/v1/referrals/adult/{case_id}/resubmission",
+                                                          json=referral, headers=self._auth(token)))
+
+    async def history(self, token: str, case_id: str) -> ApiAnswer:
+        return await self._answer(await self._client.get(f"/v1/cases/{case_id}/history", headers=self._auth(token)))
+
+    async def step(self, token: str, case_id: str, path: str, body: dict[str, Any]) -> ApiAnswer:
+        """One step of a case's pathway: ``POST /v1/cases/{case_id}/{path}``."""
+        return await self._answer(await self._client.post(f"/v1/cases/{case_id}/{path}", json=body,
+                                                          headers=self._auth(token)))
+
     async def case(self, token: str, case_id: str) -> ApiAnswer:
         return await self._answer(await self._client.get(f"/v1/cases/{case_id}", headers=self._auth(token)))
 
-    async def search_cases(self, token: str, q: str) -> ApiAnswer:
-        return await self._answer(await self._client.get("/v1/cases", params={"q": q},
+    async def search_cases(self, token: str, q: str = "") -> ApiAnswer:
+        """Cases whose reference contains ``q``; without it, every case the person may find."""
+        return await self._answer(await self._client.get("/v1/cases", params={"q": q} if q else {},
                                                          headers=self._auth(token)))

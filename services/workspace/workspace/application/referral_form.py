@@ -22,7 +22,7 @@ FormData = Mapping[str, list[str]]
 class Field:
     path: str
     label: str
-    kind: str  # text, textarea, date, bool, choice, agencies
+    kind: str  # text, textarea, date, bool, choice, agencies, lines (a list, one item a line), attendees
     missing: str  # the GOV.UK error when nothing was given
     hint: str | None = None
     options: tuple[tuple[str, str], ...] = ()
@@ -68,6 +68,9 @@ CHILD_REFERRAL = (
 )
 FIELDS = {f.path: f for f in CHILD_REFERRAL}
 DATE_PARTS = ("day", "month", "year")
+# A list of people (the meeting's attendees) is a few rows of fields named ``attendees.0.agency``…
+ATTENDEE_PARTS = ("agency", "name", "role")
+ATTENDEE_ROWS = 6
 
 
 def _first(form: FormData, name: str) -> str:
@@ -129,6 +132,12 @@ def form_to_referral(form: FormData, fields: Iterable[Field] = CHILD_REFERRAL) -
         elif f.kind == "agencies":
             values = [v.strip() for v in form.get(f.path) or [] if v.strip()]
             _set(body, f.path, values)
+        elif f.kind == "lines":
+            _set(body, f.path, [line.strip() for line in _first(form, f.path).splitlines() if line.strip()])
+        elif f.kind == "attendees":
+            rows = [{part: _first(form, f"{f.path}.{i}.{part}") for part in ATTENDEE_PARTS}
+                    for i in range(ATTENDEE_ROWS)]
+            _set(body, f.path, [{k: v for k, v in row.items() if v} for row in rows if any(row.values())])
         elif f.kind == "bool":
             value = _first(form, f.path)
             if value in ("true", "false"):
@@ -166,40 +175,42 @@ def referral_to_form(referral: Mapping[str, Any], fields: Iterable[Field] = CHIL
 class FieldError:
     path: str
     message: str
+    # A date's error links to its day field; anything else to the field (or first option) itself.
+    date: bool = False
 
     @property
     def anchor(self) -> str:
         """The id of the input the error summary links to (the day of a date, the first option)."""
-        f = FIELDS.get(self.path)
-        if f is None:
-            return self.path
-        if f.kind == "date":
-            return f"{f.path}-day"
-        return f.path
+        return f"{self.path}-day" if self.date else self.path
 
 
-def _path_of(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if not isinstance(p, int)]
+def _path_of(loc: list[Any], fields: Mapping[str, Field]) -> str:
+    """The form's field a 422's ``loc`` is about: ``["body", "attendees", 0, "name"]`` → ``attendees``."""
+    parts = [str(p) for p in loc]
     if parts and parts[0] == "body":
         parts = parts[1:]
-    return ".".join(parts)
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in fields:
+            return ".".join(parts[:n])
+    return ".".join(p for p in parts if not p.isdigit())
 
 
-def _reworded(f: Field | None, error: Mapping[str, Any]) -> str:
+def _reworded(f: Field | None, error: Mapping[str, Any], fields: Mapping[str, Field]) -> str:
     msg = str(error.get("msg", "")).strip()
     kind = str(error.get("type", ""))
     if f is None:
         return msg[:1].upper() + msg[1:]
     if kind == "missing" or (kind in ("string_too_short", "too_short") and f.missing):
         return f.missing
-    label = f.label.removesuffix(" (optional)").removesuffix("?")
+    # "Why it was held on another date (if it was)" → "Why it was held on another date": the rule says when.
+    label = re.sub(r"\s*\([^)]*\)$", "", f.label).removesuffix("?")
     if kind in ("literal_error", "bool_parsing", "bool_type"):
         return f.missing or f"{label}: choose one of the options"
     # The API's own rule, in its words, with its field names and dates as the page shows them.
     own = f.path.rsplit(".", 1)[-1]
     if msg.startswith(own + " "):
         msg = msg[len(own) + 1:]
-    for other in FIELDS.values():
+    for other in fields.values():
         leaf = other.path.rsplit(".", 1)[-1]
         if leaf in msg and "_" in leaf:
             msg = msg.replace(leaf, f"the {other.label.lower().removesuffix(' (optional)')}")
@@ -211,23 +222,24 @@ def _reworded(f: Field | None, error: Mapping[str, Any]) -> str:
     return f"{label}: {msg}"
 
 
-def errors_from_api(detail: Any, local: Mapping[str, str] | None = None) -> list[FieldError]:
+def errors_from_api(detail: Any, local: Mapping[str, str] | None = None,
+                    form: Iterable[Field] = CHILD_REFERRAL) -> list[FieldError]:
     """The API's 422 ``detail`` as one error per field, in the form's order, worded for the page.
-    A problem the form saw itself (a date that is not a date) wins over the API's."""
+    A problem the form saw itself (a date that is not a date) wins over the API's; a problem with
+    no field of the form (the whole body, or a rule across fields) is shown against the first."""
+    fields = {f.path: f for f in form}
+    first = next(iter(fields))
     local = dict(local or {})
     found: dict[str, str] = {}
     if isinstance(detail, str):
         found[""] = detail
     for error in detail if isinstance(detail, list) else []:
-        path = _path_of(list(error.get("loc") or []))
-        if path not in FIELDS:
-            # e.g. a problem with the whole body: shown against the first field.
-            path = path if path else ""
-        f = FIELDS.get(path)
-        found.setdefault(path if f else "", _reworded(f, error))
+        path = _path_of(list(error.get("loc") or []), fields)
+        f = fields.get(path)
+        found.setdefault(path if f else "", _reworded(f, error, fields))
     found.update(local)
-    order = {p: i for i, p in enumerate(FIELDS)}
-    return [FieldError(p or CHILD_REFERRAL[0].path if p not in FIELDS else p, m)
+    order = {p: i for i, p in enumerate(fields)}
+    return [FieldError(p if p in fields else first, m, date=fields[p if p in fields else first].kind == "date")
             for p, m in sorted(found.items(), key=lambda kv: order.get(kv[0], -1))]
 
 

@@ -33,6 +33,17 @@ STATUS_NAMES = {
     "rapid_review": "Rapid review",
     "received": "Received",
     "returned": "Returned to the referrer",
+    "scoping": "Scoping",
+    "meeting_held": "Rapid review meeting held",
+    "decided": "Decided",
+    "published": "Published",
+    "screened": "Screened: on to scoping",
+    "scoping_reviewed": "Scoping reviewed",
+    "not_convene_recommended": "Not to convene, for the independent chair to review",
+    "not_convened": "Not convened",
+    "commissioned": "SAR commissioned",
+    "signed_off": "Signed off",
+    "learning_event_held": "Learning event held",
 }
 
 PATHWAY_NAMES = {"child": "Child: serious incident", "adult": "Adult: safeguarding adult review (SAR)"}
@@ -41,6 +52,15 @@ NOTICE_NAMES = {
     "national_panel": "The Child Safeguarding Practice Review Panel (within 5 working days of becoming aware)",
     "ofsted": "Ofsted",
     "secretary_of_state": "The Secretary of State for Education",
+}
+
+# Codes a case's history shows (decisions, responses, statuses), in words.
+CODE_NAMES = {
+    **STATUS_NAMES, **AGENCY_NAMES,
+    "cspr": "A local child safeguarding practice review", "alternative_review": "Another kind of review",
+    "no_review": "No further review", "endorsed": "Endorsed", "challenged": "Challenged",
+    "accepted_as_completed_review": "Accepted as the completed review",
+    "proceed_to_scoping": "On to scoping", "not_proceeding": "Not proceeding",
 }
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -68,10 +88,10 @@ def date_in_words(value: date | str | None, *, weekday: bool = True) -> str:
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
-def iso_dates_in_words(text: str) -> str:
+def iso_dates_in_words(text: str, *, weekday: bool = False) -> str:
     def _one(m: re.Match[str]) -> str:
         try:
-            return date_in_words(m.group(1), weekday=False)
+            return date_in_words(m.group(1), weekday=weekday)
         except ValueError:
             return m.group(1)
 

@@ -6,35 +6,17 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..adapters.sessions import Session
-from ..application import cases
+from ..application import case_overview, cases
 from ..application.referral_form import CHILD_REFERRAL, answers, errors_from_api, form_to_referral
 from . import web
 
 router = APIRouter(tags=["cases"])
 
 
-async def _signed_in(request: Request) -> Session | None:
-    session = await web.current_session(request)
-    return session if session is not None and session.signed_in else None
-
-
-def _refused(request: Request, session: Session, exc: Exception) -> Response:
-    return web.page(request, "refused.html", session, status=403, reason=str(exc))
-
-
-async def _sign_in_again(request: Request, session: Session) -> Response:
-    ws = web.workspace(request)
-    await ws.store.end(session.session_id)
-    response = web.to_sign_in(request)
-    web.clear_session_cookie(ws, response)
-    return response
-
-
 @router.get("/referrals/child/new")
 async def child_referral_form(request: Request) -> Response:
     """The child serious incident referral form."""
-    session = await _signed_in(request)
+    session = await web.signed_in(request)
     if session is None:
         return web.to_sign_in(request)
     values = {"referring_agency": [session.agency]} if session.agency != "partnership" else {}
@@ -47,7 +29,7 @@ async def child_referral_form(request: Request) -> Response:
 async def check_child_referral(request: Request) -> Response:
     """Check your answers: a referral cannot be taken back (the national Panel is told), so the
     person sees what they are about to send, and sends it from here."""
-    session = await _signed_in(request)
+    session = await web.signed_in(request)
     form = web.form_lists(await request.form())
     if session is None:
         return web.see_other("/sign-in?next=%2Freferrals%2Fchild%2Fnew")
@@ -63,7 +45,7 @@ async def check_child_referral(request: Request) -> Response:
 @router.post("/referrals/child/new")
 async def change_child_referral(request: Request) -> Response:
     """Back to the form from checking the answers, with everything as it was typed."""
-    session = await _signed_in(request)
+    session = await web.signed_in(request)
     form = web.form_lists(await request.form())
     if session is None:
         return web.see_other("/sign-in?next=%2Freferrals%2Fchild%2Fnew")
@@ -74,7 +56,7 @@ async def change_child_referral(request: Request) -> Response:
 @router.post("/referrals/child")
 async def refer_child(request: Request) -> Response:
     """Send the referral to the referrals service; on success, go to the new case's page."""
-    session = await _signed_in(request)
+    session = await web.signed_in(request)
     form = web.form_lists(await request.form())
     if session is None:
         # Signed out while filling it in (nothing was sent): back to the form once signed in.
@@ -85,9 +67,9 @@ async def refer_child(request: Request) -> Response:
     try:
         outcome = await cases.refer_child(ws.referrals, session.token, form)
     except cases.SignInAgain:
-        return await _sign_in_again(request, session)
+        return await web.sign_in_again(request, session)
     except cases.NotPermitted as exc:
-        return _refused(request, session, exc)
+        return web.refused(request, session, exc)
     if outcome.case is None:
         return web.page(request, "child_referral.html", session, fields=CHILD_REFERRAL, values=form,
                         errors=outcome.errors)
@@ -105,7 +87,7 @@ async def refer_child(request: Request) -> Response:
 @router.get("/cases")
 async def find_cases(request: Request, q: str = "") -> Response:
     """Find a case by its reference (or part of it)."""
-    session = await _signed_in(request)
+    session = await web.signed_in(request)
     if session is None:
         return web.to_sign_in(request)
     ws = web.workspace(request)
@@ -116,16 +98,16 @@ async def find_cases(request: Request, q: str = "") -> Response:
         try:
             found = await cases.find_cases(ws.referrals, session.token, q)
         except cases.SignInAgain:
-            return await _sign_in_again(request, session)
+            return await web.sign_in_again(request, session)
         except cases.NotPermitted as exc:
-            return _refused(request, session, exc)
+            return web.refused(request, session, exc)
     return web.page(request, "cases.html", session, q=q, found=found)
 
 
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: str) -> Response:
     """One case: its reference, where it stands, its dates, and the notices it owes."""
-    session = await _signed_in(request)
+    session = await web.signed_in(request)
     if session is None:
         return web.to_sign_in(request)
     ws = web.workspace(request)
@@ -133,12 +115,14 @@ async def case_page(request: Request, case_id: str) -> Response:
     try:
         case = await cases.read_case(ws.referrals, session.token, case_id)
     except cases.SignInAgain:
-        return await _sign_in_again(request, session)
+        return await web.sign_in_again(request, session)
     except cases.NotPermitted as exc:
-        return _refused(request, session, exc)
+        return web.refused(request, session, exc)
     except cases.NotFound:
         return web.page(request, "not_found.html", session, status=404)
     flash = session.flash
     if flash:
         await ws.store.set_flash(session.session_id, None)
-    return web.page(request, "case.html", session, case=case, flash=flash)
+    overview = await case_overview.overview(ws.referrals, ws.scheduling, session.token, case,
+                                            roles=frozenset(session.roles), today=ws.clock.today())
+    return web.page(request, "case.html", session, case=case, flash=flash, overview=overview)

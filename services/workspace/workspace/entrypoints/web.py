@@ -17,6 +17,7 @@ from safeguard_shared.clock import Clock
 
 from ..adapters.oidc import OidcProvider
 from ..adapters.referrals_api import ReferralsApi
+from ..adapters.scheduling_api import SchedulingApi
 from ..adapters.sessions import Session, SessionStore
 from ..application import words
 from ..application.referral_form import FieldError
@@ -41,6 +42,8 @@ def make_templates() -> Environment:
     env.globals.update(service_name=SERVICE_NAME, AGENCY_NAMES=words.AGENCY_NAMES, ROLE_NAMES=words.ROLE_NAMES,
                        STATUS_NAMES=words.STATUS_NAMES, PATHWAY_NAMES=words.PATHWAY_NAMES,
                        NOTICE_NAMES=words.NOTICE_NAMES, in_words=words.code_in_words,
+                       iso_words=lambda v: words.iso_dates_in_words(words.code_in_words(v, words.CODE_NAMES),
+                                                                    weekday=True),
                        error_list=lambda errors: [{"text": e.message, "href": f"#{e.anchor}"} for e in errors])
     return env
 
@@ -56,6 +59,7 @@ class Workspace:
     templates: Environment
     clock: Clock
     oidc: OidcProvider | None = None
+    scheduling: SchedulingApi | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -132,3 +136,32 @@ def page(request: Request, template: str, session: Session | None, *, status: in
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
     })
+
+
+async def signed_in(request: Request) -> Session | None:
+    session = await current_session(request)
+    return session if session is not None and session.signed_in else None
+
+
+def refused(request: Request, session: Session, exc: Exception) -> Response:
+    return page(request, "refused.html", session, status=403, reason=str(exc))
+
+
+async def sign_in_again(request: Request, session: Session) -> Response:
+    ws = workspace(request)
+    await ws.store.end(session.session_id)
+    response = to_sign_in(request)
+    clear_session_cookie(ws, response)
+    return response
+
+
+class SignInFirst(Exception):
+    """The page needs a signed-in person: the app sends the visitor to sign in, and back here after."""
+
+
+async def signed_in_person(request: Request) -> tuple[Session, str]:
+    """The signed-in person's session and bearer token, or ``SignInFirst``."""
+    session = await signed_in(request)
+    if session is None or session.token is None:
+        raise SignInFirst()
+    return session, session.token

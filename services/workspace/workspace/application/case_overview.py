@@ -1,0 +1,108 @@
+"""Where a case stands, for the person looking: its steps so far (the history the referrals service
+lets them read), what is due next (the deadlines scheduling lets them see), and the step forms they
+may take now. What a service will not show this person is left out, not guessed at."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from ..adapters.referrals_api import ReferralsApi
+from ..adapters.scheduling_api import SchedulingApi
+from . import cases, worklist
+from .adult_referral_form import WHY_RETURNED
+from .steps import Step, next_steps
+from .words import code_in_words
+
+ACTIONS = {
+    "referred": "Referred",
+    "returned": "Returned to the referrer",
+    "resubmitted": "Sent again, put right",
+    "panel_notification_confirmed": "The local authority confirmed the Panel's notification",
+    "scoping_requested": "Scoping requested and the rapid review meeting booked",
+    "scoping_returned": "An agency returned its scoping",
+    "attendance_recorded": "Attendance at the rapid review meeting recorded",
+    "meeting_held": "Rapid review meeting held",
+    "rapid_review_decided": "Rapid review decided",
+    "panel_responded": "The national Panel responded",
+    "cspr_reviewers": "CSPR reviewers commissioned",
+    "cspr_terms": "CSPR methodology and terms of reference agreed",
+    "cspr_involvement": "Practitioners' and the family's involvement recorded",
+    "cspr_draft": "A CSPR draft added",
+    "final_report_sent": "The final CSPR report sent to the Panel and the Secretary of State",
+    "published": "Published",
+    "sar_screened": "Screened",
+    "signed_off_for_scoping": "Signed off for scoping by the independent chair",
+    "scoping_reviewed": "Scoping reviewed by the SAR panel",
+    "sar_decided": "The sub-group decided",
+    "sar_decision_confirmed": "The independent chair confirmed the decision",
+    "sar_decision_overturned": "The independent chair overturned the decision",
+    "sar_agreed": "The independent chair agreed the SAR",
+}
+# What of a history line's detail a person may be shown: codes and dates only, never free text
+# (a reason, a rationale), which stays on the case's own pages for those who may read them.
+SHOWN_DETAIL = {"decision": "Decision", "outcome": "Outcome", "convene": "Convene a SAR", "response": "Response",
+                "held_on": "Held on", "meeting_on": "Meeting on", "on": "On", "decided_on": "Decided on",
+                "agency": "Agency", "agencies": "Agencies", "status": "Status"}
+
+
+@dataclass
+class HistoryLine:
+    at: datetime
+    what: str
+    by_agency: str
+    detail: list[tuple[str, Any]]
+
+
+@dataclass
+class Overview:
+    history: list[HistoryLine] | None = None  # None: not this person's to read
+    due: list[worklist.Due] | None = None
+    steps: list[Step] = field(default_factory=list)
+    return_reasons: list[str] = field(default_factory=list)
+    return_reasons_known: bool = True  # False: the service showed this reader the history without them
+    deadlines_unavailable: bool = False  # the scheduling service did not answer: said, not guessed
+
+
+def _shown(value: Any) -> Any:
+    return ("Yes" if value else "No") if isinstance(value, bool) else value
+
+
+def history_lines(history: list[dict[str, Any]]) -> list[HistoryLine]:
+    return [HistoryLine(at=datetime.fromisoformat(str(h["at"])), what=code_in_words(str(h["action"]), ACTIONS),
+                        by_agency=str(h.get("agency") or ""),
+                        detail=[(label, _shown((h.get("detail") or {})[key])) for key, label in SHOWN_DETAIL.items()
+                                if (h.get("detail") or {}).get(key) not in (None, "", [])])
+            for h in history]
+
+
+async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, token: str, case: dict[str, Any],
+                   *, roles: frozenset[str], today: Any) -> Overview:
+    found = Overview()
+    history = await referrals.history(token, case["case_id"])
+    if history.status == 200:
+        found.history = history_lines(list(history.body))
+        done = {str(h.get("action")) for h in history.body}
+        cspr = any((h.get("detail") or {}).get("decision") == "cspr" for h in history.body
+                   if h.get("action") == "rapid_review_decided")
+        found.steps = next_steps(case["pathway"], case["status"], roles, done=done, cspr=cspr)
+        if case["status"] == "returned":
+            found.return_reasons = cases.return_reasons(list(history.body))
+            found.return_reasons_known = bool(found.return_reasons)
+            found.return_reasons = found.return_reasons or list(WHY_RETURNED)
+    elif history.status not in (403, 404):
+        cases.expect(history, 200)
+    if scheduling is not None:
+        try:
+            deadlines = await scheduling.deadlines(token, case["case_id"])
+            if deadlines.status == 200:
+                names = await worklist.rule_names(scheduling, token)
+                found.due = worklist.what_is_due(list(deadlines.body), names, today)
+            elif deadlines.status != 403:
+                cases.expect(deadlines, 200)
+        except httpx.HTTPError:
+            # The case itself is still worth showing; its deadlines are said to be unavailable.
+            found.deadlines_unavailable = True
+    return found
