@@ -90,3 +90,21 @@ early_facts = Table(
     Column("received_at", UTCDateTime(), nullable=False),
 )
 Index("ix_early_facts_occasion", early_facts.c.occasion)
+
+# A person's calendar subscription: Outlook and Google Calendar cannot send a bearer token, so each
+# person gets a secret feed address of their own, which they (or the business unit) can revoke. Only
+# a digest of the secret is kept; the scope is fixed when it is made, from the person's token then.
+calendar_subscriptions = Table(
+    "calendar_subscriptions", metadata,
+    Column("subscription_id", String(36), primary_key=True),
+    Column("secret_digest", String(64), nullable=False, unique=True),  # sha256 of the secret, hex
+    Column("subject", String(200), nullable=False),
+    Column("agency", String(60), nullable=False),
+    Column("roles", String(300), nullable=False),  # space-separated, as the token had them
+    Column("case_id", String(36), nullable=True),  # one case's feed; NULL: every deadline the person may see
+    Column("agency_scope", String(60), nullable=True),  # NULL: every agency's deadlines
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+)
+Index("ix_calendar_subscriptions_subject", calendar_subscriptions.c.subject)

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 
 from safeguard_shared.auth import CurrentPrincipal, Principal, require_roles
@@ -17,16 +17,19 @@ from safeguard_shared.types import BusinessDate
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import ics
-from ..application import commands, queries
+from ..application import commands, queries, subscriptions
 from ..application.timekeeping import Conflict, NotFound, Timekeeping
 from .schemas import (
     DeadlineOut,
     DeadlineWithHistory,
     EarlyFactsOut,
+    NewSubscriptionOut,
     OptionalReason,
     Reason,
     RuleOut,
     RulesOut,
+    SubscribeIn,
+    SubscriptionOut,
     ThisWeekOut,
     WorkingDaysOut,
 )
@@ -197,6 +200,45 @@ async def agency_feed(agency: Agency, request: Request, principal: CurrentPrinci
         rows = await queries.calendar_rows(uow, agency=agency)
     return CalendarResponse(ics.feed(rows, f"Safeguarding deadlines: {agency.replace('_', ' ')}",
                                      _timekeeping(request).rules))
+
+
+@router.post("/calendar/subscriptions", response_model=NewSubscriptionOut, status_code=status.HTTP_201_CREATED)
+async def subscribe(body: SubscribeIn, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    """A calendar address of your own, for Outlook or Google Calendar (which cannot send a token):
+    one case's deadlines, or every deadline you may see. The address is shown this once; revoke it
+    when it is no longer needed."""
+    secret, made = await subscriptions.subscribe(_runtime(request).unit_of_work(), principal,
+                                                 case_id=body.case_id, agency_scope=_agency_scope(principal))
+    return {**made, "url": str(request.url_for("subscribed_feed", secret=secret))}
+
+
+@router.get("/calendar/subscriptions", response_model=list[SubscriptionOut])
+async def list_subscriptions(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Your calendar addresses (the business unit and admins: everyone's), never their secrets."""
+    return await subscriptions.mine(_runtime(request).unit_of_work(), principal)
+
+
+@router.delete("/calendar/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_subscription(subscription_id: str, request: Request, principal: CurrentPrincipal) -> Response:
+    """Revoke a calendar address: it stops answering at once. Its owner, the business unit or an admin."""
+    try:
+        await subscriptions.revoke(_runtime(request).unit_of_work(), principal, subscription_id)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except subscriptions.NotYours as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/calendar/feeds/{secret}.ics", response_class=CalendarResponse, name="subscribed_feed")
+async def subscribed_feed(secret: Annotated[str, Path(max_length=100)], request: Request) -> CalendarResponse:
+    """A person's calendar, by their secret address (no token: calendar programs cannot send one)."""
+    try:
+        made, rows = await subscriptions.feed_rows(_runtime(request).unit_of_work(), secret)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    title = "Safeguarding case deadlines" if made["case_id"] else "Safeguarding deadlines"
+    return CalendarResponse(ics.feed(rows, title, _timekeeping(request).rules))
 
 
 OlderThan = Annotated[timedelta, Query(

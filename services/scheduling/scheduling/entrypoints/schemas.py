@@ -125,3 +125,24 @@ class EarlyFactsOut(BaseModel):
     older_than_seconds: int
     count: int
     early_facts: list[EarlyFactOut]
+
+
+class SubscribeIn(BaseModel):
+    """A calendar address of one's own: one case's deadlines, or (no case) every deadline one may see."""
+
+    model_config = ConfigDict(extra="forbid")
+    case_id: str | None = Field(default=None, max_length=36)
+
+
+class SubscriptionOut(BaseModel):
+    subscription_id: str
+    subject: str
+    agency: str
+    case_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class NewSubscriptionOut(SubscriptionOut):
+    url: str = Field(description="the secret address to give Outlook or Google Calendar; shown this once only")
