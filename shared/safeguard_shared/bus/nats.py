@@ -9,9 +9,11 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsMessage
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from opentelemetry.trace import TracerProvider
 from pydantic import SkipValidation
 
 from ..contracts.envelope import envelope_of
+from ..tracing import broker_middlewares
 from .consumer import DeadLetters, Inbox, Subscription, process
 from .names import BusNames, ensure_streams
 
@@ -23,7 +25,8 @@ async def _raw_body(msg: NatsMessage) -> Any:
 
 
 class NatsBus:
-    def __init__(self, url: str, names: BusNames, service: str, replicas: int = 1):
+    def __init__(self, url: str, names: BusNames, service: str, replicas: int = 1,
+                 tracer_provider: TracerProvider | None = None):
         self.names = names
         self.service = service
         self.replicas = replicas
@@ -35,6 +38,9 @@ class NatsBus:
             logger=logging.getLogger("faststream"),
             max_reconnect_attempts=-1,
             graceful_timeout=10.0,
+            # FastStream's telemetry middleware when tracing is on: the trace context in each message's
+            # headers, a span for each publish and for each message handled (safeguard_shared/tracing.py).
+            middlewares=broker_middlewares(tracer_provider),
         )
         self.dead_letters = DeadLetters(self.publish_raw, names, service)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
+from .. import tracing
 from ..aio import wait_for_wake
 from ..contracts.envelope import Envelope, Event
 from . import metrics
@@ -48,7 +50,7 @@ class Outbox:
 
     def _row(self, env: Envelope) -> dict[str, object]:
         return dict(event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
-                    created_at=datetime.now(UTC), attempts=0)
+                    created_at=datetime.now(UTC), attempts=0, trace_context=tracing.current_traceparent())
 
 
 class OutboxRelay:
@@ -73,31 +75,63 @@ class OutboxRelay:
 
     async def run_once(self) -> int:
         """Publish one batch of unpublished events in order; returns how many were marked."""
-        t = self.table
-        marked = 0
-        async with self.sessions() as session, session.begin():
-            if self.postgres and not await self._only_relay_publishing(session):
+        if not self.postgres:
+            # SQLite has one writer for the whole store, and the marks make this a write transaction:
+            # held across a broker round trip per event, it would keep every request's write waiting
+            # (the intake's p99 was seconds). So the batch is read, published, then marked in one short
+            # write. A crash before the mark publishes the batch again: JetStream drops the duplicates
+            # by event id, and the consumers' inboxes drop any after its window.
+            async with self.sessions() as session:
+                rows = await self._unpublished(session)
+            if not rows:
                 return 0
-            query = select(t.c.seq, t.c.event_id, t.c.subject, t.c.body).where(
-                t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size)
-            rows = (await session.execute(query)).all()
-            for row in rows:
-                try:
+            published, failure = await self._publish(rows)
+            async with self.sessions() as session, session.begin():
+                await self._mark(session, published, failure)
+            return self._count(published)
+        async with self.sessions() as session, session.begin():
+            if not await self._only_relay_publishing(session):
+                return 0
+            rows = await self._unpublished(session)
+            published, failure = await self._publish(rows)
+            await self._mark(session, published, failure)
+        return self._count(published)
+
+    async def _unpublished(self, session: AsyncSession) -> Sequence[Row[Any, Any, Any, Any, Any]]:
+        t = self.table
+        return (await session.execute(select(t.c.seq, t.c.event_id, t.c.subject, t.c.body, t.c.trace_context).where(
+            t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size))).all()
+
+    async def _publish(self, rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> tuple[list[int], tuple[int, str] | None]:
+        """Publish ``rows`` in order, stopping at the first the broker refuses: the seqs published, and
+        the one that failed with the error's type."""
+        published: list[int] = []
+        for row in rows:
+            try:
+                with tracing.within(row.trace_context):
                     await self.publish(row.subject, row.body.encode(), row.event_id)
-                except Exception as exc:  # broker away: keep the order, try again next round
-                    await session.execute(update(t).where(t.c.seq == row.seq).values(
-                        attempts=t.c.attempts + 1, last_error=type(exc).__name__))
-                    log.warning("outbox publish failed", extra={"event_id": row.event_id,
-                                                                "error_type": type(exc).__name__})
-                    break
-                if self.after_publish:
-                    self.after_publish(row.event_id)
-                await session.execute(update(t).where(t.c.seq == row.seq).values(
-                    published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
-                marked += 1
-        if marked:
-            metrics.EVENTS_PUBLISHED.labels(self.service).inc(marked)
-        return marked
+            except Exception as exc:  # broker away: keep the order, try again next round
+                log.warning("outbox publish failed", extra={"event_id": row.event_id,
+                                                            "error_type": type(exc).__name__})
+                return published, (row.seq, type(exc).__name__)
+            if self.after_publish:
+                self.after_publish(row.event_id)
+            published.append(row.seq)
+        return published, None
+
+    async def _mark(self, session: AsyncSession, published: list[int], failure: tuple[int, str] | None) -> None:
+        t = self.table
+        if published:
+            await session.execute(update(t).where(t.c.seq.in_(published)).values(
+                published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
+        if failure:
+            await session.execute(update(t).where(t.c.seq == failure[0]).values(
+                attempts=t.c.attempts + 1, last_error=failure[1]))
+
+    def _count(self, published: list[int]) -> int:
+        if published:
+            metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(published))
+        return len(published)
 
     async def _only_relay_publishing(self, session: AsyncSession) -> bool:
         """Take the store's relay lock for this transaction, or say another replica's relay holds it.
@@ -111,10 +145,19 @@ class OutboxRelay:
         return bool(got.scalar_one())
 
     async def backlog(self) -> int:
+        return (await self.waiting())[0]
+
+    async def waiting(self) -> tuple[int, datetime | None]:
+        """How many events wait to be published, and when the oldest of them was recorded."""
+        t = self.table
         async with self.sessions() as session:
-            left: int = (await session.execute(select(func.count()).select_from(self.table).where(
-                self.table.c.published_at.is_(None)))).scalar_one()
-            return left
+            count, oldest = (await session.execute(select(func.count(), func.min(t.c.created_at)).where(
+                t.c.published_at.is_(None)))).one()
+        if isinstance(oldest, str):  # SQLite answers min() of a column as text, without its type
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
 
     async def run_forever(self) -> None:
         while True:

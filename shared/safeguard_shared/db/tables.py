@@ -8,6 +8,8 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 from .types import UTCDateTime
 
+TRACE_CONTEXT_LENGTH = 100  # a traceparent is 55 characters
+
 
 def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
     outbox = Table(
@@ -20,6 +22,9 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", String(500), nullable=True),
+        # The W3C traceparent of the span that recorded the event (tracing on), so that its trace goes
+        # on through the relay's publish (safeguard_shared/tracing.py).
+        Column("trace_context", String(TRACE_CONTEXT_LENGTH), nullable=True),
     )
     Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.seq)
     inbox = Table(
@@ -54,3 +59,9 @@ def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> Non
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def outbox_trace_context_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> None:
+    """Every service's migration that adds the outbox's ``trace_context`` column (tracing.py)."""
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("trace_context", sa.String(TRACE_CONTEXT_LENGTH), nullable=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -92,3 +92,10 @@ def add_working_days(calendar: WorkingDayCalendar, start: date, days: int) -> di
     return {"start": start, "days": days, "date": result.date,
             "skipped": [{"date": s.date, "reason": s.reason} for s in result.skipped],
             "explanation": result.explanation}
+
+
+async def open_deadline_counts(uow: UnitOfWork, statuses: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """How many open deadlines each rule has in each of ``statuses``: (key, status, count)."""
+    query = select(deadlines.c.key, deadlines.c.status, func.count()).where(
+        deadlines.c.status.in_(statuses)).group_by(deadlines.c.key, deadlines.c.status)
+    return [(key, status, int(count)) for key, status, count in (await uow.session.execute(query)).all()]

@@ -1,0 +1,20 @@
+"""The outbox keeps the trace context of the span that recorded each event (tracing off: empty).
+
+Revision ID: 0003
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from safeguard_shared.db.tables import outbox_trace_context_migration_ops
+
+revision = "0003"
+down_revision = "0002"
+
+
+def upgrade() -> None:
+    outbox_trace_context_migration_ops(op, sa)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("trace_context")
