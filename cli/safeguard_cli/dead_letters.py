@@ -11,12 +11,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nats
-import nats.js.errors
-
-from safeguard_shared.bus.dead_letters import DeadLetter, list_dead_letters, redrive
-from safeguard_shared.bus.names import DEAD_LETTERS, BusNames
+if TYPE_CHECKING:
+    from safeguard_shared.bus.dead_letters import DeadLetter
 
 
 def broker_url(data_dir: Path, embedded_port: int) -> str:
@@ -32,6 +30,14 @@ def _line(letter: DeadLetter) -> str:
 
 
 async def _run(args: argparse.Namespace, url: str) -> int:
+    # Imported here, not with the module: `safeguard up` registers this command too, and the bus
+    # plumbing (SQLAlchemy, nats-py) would stay in the supervisor's memory for nothing.
+    import nats
+    import nats.js.errors
+
+    from safeguard_shared.bus.dead_letters import list_dead_letters, redrive
+    from safeguard_shared.bus.names import DEAD_LETTERS, BusNames
+
     names = BusNames(os.environ.get("SAFEGUARD_BUS_NAMESPACE", ""))
     async def quiet(_exc: Exception) -> None:
         return None  # the one failure that matters is reported below, in a sentence
