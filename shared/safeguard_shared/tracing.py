@@ -74,7 +74,21 @@ def instrument_app(app: FastAPI, provider: trace.TracerProvider) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     # /metrics and the probes are scraped every few seconds: spans of them would drown the rest.
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="/metrics,/health,/livez")
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="/metrics,/health,/livez",
+                                       server_request_hook=_without_query)
+
+
+def _without_query(span: trace.Span, scope: dict[str, Any]) -> None:
+    """A query string may hold what identifies a child (a case search's ``q``): the request's span keeps
+    the path alone, like the logs."""
+    if not span.is_recording():
+        return
+    path = str(scope.get("path", ""))
+    span.set_attribute("http.target", path)
+    span.set_attribute("url.path", path)
+    span.set_attribute("url.query", "")
+    scheme, host = scope.get("scheme", "http"), dict(scope.get("headers") or []).get(b"host", b"").decode()
+    span.set_attribute("http.url", f"{scheme}://{host}{path}")
 
 
 def instrument_engine(engine: AsyncEngine, provider: trace.TracerProvider) -> None:

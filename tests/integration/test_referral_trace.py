@@ -89,6 +89,12 @@ async def test_one_referral_is_one_trace_across_every_service_it_reaches(partner
     # Every consumer span of this trace is about this case's events: nothing else joined it.
     assert {service_of(s) for s in spans} == {"referrals", "scheduling", "notifications", "reporting"}
 
+    # A query string stays out of the spans: what someone searched for is theirs, not the trace's.
+    found = await referrals.client.get("/v1/cases", params={"q": "C-1029"}, headers=business_unit)
+    assert found.status_code == 200, found.text
+    texts = [str(v) for s in exporter.get_finished_spans() for v in s.attributes.values()]
+    assert not [t for t in texts if "C-1029" in t]
+
     # The effects the trace describes did happen.
     deadlines = (await scheduling.client.get("/v1/deadlines", params={"case_id": case_id},
                                              headers=business_unit)).json()
