@@ -200,35 +200,30 @@ def bench_baseline(tmp: Path, n: int, concurrency: int) -> tuple[float, list[flo
 
 # --- the stack ------------------------------------------------------------------------------------------
 
-def postgres_databases(server: str, run: str) -> dict[str, str]:
-    """A fresh database per service on ``server`` (dropped afterwards by ``drop_databases``)."""
+def postgres_admin(server: str, statement: str) -> None:
+    """Run ``statement`` (formatted with each service's name) once per service on ``server``."""
     import asyncpg
 
-    async def create() -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(server)
         try:
             for s in SERVICES:
-                await conn.execute(f'CREATE DATABASE "bench_{run}_{s}"')
+                await conn.execute(statement.format(service=s))
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    asyncio.run(run())
+
+
+def postgres_databases(server: str, run: str) -> dict[str, str]:
+    """A fresh database per service on ``server`` (dropped afterwards by ``drop_databases``)."""
+    postgres_admin(server, f'CREATE DATABASE "bench_{run}_{{service}}"')
     base = server.rsplit("/", 1)[0]
     return {s: f"{base}/bench_{run}_{s}" for s in SERVICES}
 
 
 def drop_databases(server: str, run: str) -> None:
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            for s in SERVICES:
-                await conn.execute(f'DROP DATABASE IF EXISTS "bench_{run}_{s}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    postgres_admin(server, f'DROP DATABASE IF EXISTS "bench_{run}_{{service}}" WITH (FORCE)')
 
 
 class Effects:

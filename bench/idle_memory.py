@@ -4,30 +4,24 @@ and NATS, and their sum.
 
     .venv/bin/python bench/idle_memory.py [--idle-seconds 20]
 
-The issue's goal is the whole stack at most 500 MB. Figures go in the issue's notes, never into a test.
+The issue's goal is the whole stack at most 500 MB. Figures go in docs/observability.md, never into a test.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from e2e_throughput import running, wait_for
+from slice_latency import rss_mb
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
 from safeguard_cli.nats_server import free_port  # noqa: E402
 
 PROCESSES = ("referrals", "scheduling", "notifications", "audits", "reporting", "workspace", "nats")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
@@ -36,32 +30,21 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="safeguard-idle-"))
     env = {k: v for k, v in os.environ.items() if k != "NATS_URL" and not k.endswith("_DATABASE_URL")}
-    for name in PROCESSES[:-1]:
-        env[f"{name.upper()}_PORT"] = str(free_port())
+    env.update({f"{name.upper()}_PORT": str(free_port()) for name in PROCESSES[:-1]})
     log = tmp / "up.log"
-    with open(log, "w") as out:
-        up = subprocess.Popen([str(Path(sys.executable).parent / "safeguard"), "up", "--data-dir", str(tmp / "var"),
-                               "--nats-port", str(free_port())], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while "Press Ctrl-C" not in log.read_text():
-            if up.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(log.read_text()[-3000:])
-            time.sleep(0.2)
+    argv = [str(Path(sys.executable).parent / "safeguard"), "up", "--data-dir", str(tmp / "var"),
+            "--nats-port", str(free_port())]
+    with running(argv, env, log) as up:
+        wait_for("the stack", lambda: "Press Ctrl-C" in log.read_text(), up, log)
         time.sleep(args.idle_seconds)
         run = tmp / "var" / "run"
         figures = {"supervisor (safeguard up)": rss_mb(up.pid)}
-        for name in PROCESSES:
-            pid_file = run / f"{name}.pid"
-            if pid_file.exists():
-                figures[name] = rss_mb(int(pid_file.read_text().strip()))
-        print(f"resident memory (VmRSS) after {args.idle_seconds:.0f} s idle, embedded stack:")
-        for name, mb in figures.items():
-            print(f"  {name:<26} {mb:6.1f} MB")
-        print(f"  {'total':<26} {sum(figures.values()):6.1f} MB")
-    finally:
-        up.send_signal(signal.SIGINT)
-        up.wait(timeout=60)
+        figures.update({name: rss_mb(int((run / f"{name}.pid").read_text().strip()))
+                        for name in PROCESSES if (run / f"{name}.pid").exists()})
+    print(f"resident memory (VmRSS) after {args.idle_seconds:.0f} s idle, embedded stack:")
+    for name, mb in figures.items():
+        print(f"  {name:<26} {mb:6.1f} MB")
+    print(f"  {'total':<26} {sum(figures.values()):6.1f} MB")
 
 
 if __name__ == "__main__":

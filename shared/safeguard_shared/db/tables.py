@@ -61,7 +61,11 @@ def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> Non
     )
 
 
-def outbox_trace_context_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> None:
-    """Every service's migration that adds the outbox's ``trace_context`` column (tracing.py)."""
+def outbox_trace_context_migration_ops(op: Operations | ModuleType, sa: ModuleType, *, up: bool = True) -> None:
+    """Every service's migration that adds the outbox's ``trace_context`` column (tracing.py), and
+    with ``up=False`` its downgrade."""
     with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("trace_context", sa.String(TRACE_CONTEXT_LENGTH), nullable=True))
+        if up:
+            batch.add_column(sa.Column("trace_context", sa.String(TRACE_CONTEXT_LENGTH), nullable=True))
+        else:
+            batch.drop_column("trace_context")

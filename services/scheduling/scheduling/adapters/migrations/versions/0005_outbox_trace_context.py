@@ -16,5 +16,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("trace_context")
+    outbox_trace_context_migration_ops(op, sa, up=False)
