@@ -8,7 +8,7 @@ PACKAGES := -e shared -e services/referrals -e services/scheduling -e services/n
             -e services/audits -e services/reporting -e services/workspace -e cli
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check clean api-docs
+.PHONY: install run test check clean api-docs audit
 
 install: $(STAMP)
 
@@ -38,3 +38,10 @@ clean:
 
 api-docs: install
 	$(BIN)/python scripts/export_api.py
+
+# Known vulnerabilities in the pinned requirements (pip-audit, in a venv of its own so it pins nothing of
+# ours). --strict fails when a package could not be checked, so a closed network cannot pass it silently:
+# it needs PyPI's per-release JSON API or api.osv.dev, which a CI with internet access has.
+audit:
+	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet pip-audit==2.10.1)
+	.venv-audit/bin/pip-audit --strict --disable-pip --no-deps -r requirements.txt -r requirements-dev.txt

@@ -1,7 +1,8 @@
 """``safeguard dead-letters list|redrive``: what the consumers set aside, and putting it back.
 
 It speaks to the stack's broker (``NATS_URL``, else the running embedded default's, from its data
-folder) in the bus namespace ``SAFEGUARD_BUS_NAMESPACE`` (empty by default).
+folder) in the bus namespace ``SAFEGUARD_BUS_NAMESPACE`` (empty by default), as the operator: with
+``NATS_USER``/``NATS_PASSWORD`` when set, else the embedded default's ``admin`` from the data folder.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from safeguard_shared.bus.dead_letters import DeadLetter
+
+from .bus_users import stack_credentials
 
 
 def broker_url(data_dir: Path, embedded_port: int) -> str:
@@ -39,12 +42,14 @@ async def _run(args: argparse.Namespace, url: str) -> int:
     from safeguard_shared.bus.names import DEAD_LETTERS, BusNames
 
     names = BusNames(os.environ.get("SAFEGUARD_BUS_NAMESPACE", ""))
+    credentials = stack_credentials(Path(args.data_dir).resolve())
     async def quiet(_exc: Exception) -> None:
         return None  # the one failure that matters is reported below, in a sentence
 
     try:
         async with asyncio.timeout(5):
-            nc = await nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=quiet)
+            nc = await nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=quiet,
+                                    **credentials.connect_options())
     except Exception as exc:  # no broker: say so plainly rather than a traceback
         print(f"cannot reach the broker at {url}: {type(exc).__name__}. Is the stack running?", file=sys.stderr)
         return 2

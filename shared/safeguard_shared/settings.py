@@ -13,6 +13,8 @@ from typing import Any, Self
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .bus.access import BusCredentials
+
 # The default bounds of a request body (SAFEGUARD_MAX_BODY_BYTES, SAFEGUARD_MAX_UPLOAD_BYTES).
 MAX_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
@@ -29,6 +31,12 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Field(default=Path("var"), validation_alias="SAFEGUARD_DATA_DIR")
     database_url: str | None = None
     nats_url: str = Field(default="nats://127.0.0.1:4250", validation_alias="NATS_URL")
+    # The service's own user on the broker (bus/access.py says what each may do). Unset, the connection
+    # carries no credentials: fine for a development server without authorization, refused by one with.
+    nats_user: str | None = Field(default=None, validation_alias="NATS_USER")
+    nats_password: str | None = Field(default=None, validation_alias="NATS_PASSWORD", repr=False)
+    # A tls:// NATS_URL is verified against the system's certificate authorities, or this file's.
+    nats_tls_ca_file: Path | None = Field(default=None, validation_alias="NATS_TLS_CA_FILE")
     # Prefixes stream names and subjects so that test runs on a shared server never meet each other.
     bus_namespace: str = Field(default="", validation_alias="SAFEGUARD_BUS_NAMESPACE")
     stream_replicas: int = Field(default=1, validation_alias="SAFEGUARD_STREAM_REPLICAS")
@@ -61,6 +69,9 @@ class ServiceSettings(BaseSettings):
             values["host"] = os.environ[f"{prefix}_HOST"]
         values.update(overrides)
         return cls(**values)
+
+    def bus_credentials(self) -> BusCredentials:
+        return BusCredentials(self.nats_user, self.nats_password, self.nats_tls_ca_file)
 
     def resolved_database_url(self) -> str:
         """The configured URL, else a SQLite file of this service's own under the data folder."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -121,22 +121,24 @@ def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def running(names: Iterable[str], *, databases: Databases, nats_url: str, bus_namespace: str,
-                  data_dir: Path, issuer: LocalIssuer,
-                  clock: Clock | None = None) -> AsyncIterator[dict[str, InProcess]]:
-    """Start the named services, each on a fresh database from ``databases``; stop them afterwards."""
+                  data_dir: Path, issuer: LocalIssuer, clock: Clock | None = None,
+                  settings: Mapping[str, Mapping[str, Any]] | None = None) -> AsyncIterator[dict[str, InProcess]]:
+    """Start the named services, each on a fresh database from ``databases``; stop them afterwards.
+    ``settings`` gives a service settings of its own (e.g. its broker credentials), by its name."""
     clock = clock or FixedDateClock(EXAMPLE_DATE)
     async with AsyncExitStack() as stack:
         started: dict[str, InProcess] = {}
         for name in names:
             service_dir = Path(data_dir) / name
-            settings = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
-                                    bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer)
-            app = build(name, settings, clock)
+            own = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
+                               bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer,
+                               **(settings or {}).get(name, {}))
+            app = build(name, own, clock)
             # One after another: Alembic keeps its migration context in a module global, so two
             # services migrating at once in one process could interleave.
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(_client(name, app))
-            started[name] = InProcess(name, app, client, settings, service_dir)
+            started[name] = InProcess(name, app, client, own, service_dir)
         yield started
 
 
@@ -179,3 +181,50 @@ class ReadsTheClock:
         found = await eventually(check, timeout=20)
         assert found, f"{key} never became {status}: {(await self.deadlines(case_id)).get(key)}"
         return found
+
+
+@dataclass
+class ReferralEffects:
+    """What a child referral leads to in the other services, as the business unit (``bu``, a bearer
+    header with ``reporting_reader`` too) reads it: the clock, the notices and the board's figures."""
+
+    services: dict[str, InProcess]
+    bu: dict[str, str]
+
+    @classmethod
+    def as_business_unit(cls, services: dict[str, InProcess], issuer: LocalIssuer) -> ReferralEffects:
+        return cls(services, bearer(issuer, "partnership", "business_unit", "reporting_reader"))
+
+    async def refer_example_child(self, issuer: LocalIssuer) -> str:
+        """The police refer docs/architecture.md's example child; the new case's id."""
+        created = await self.services["referrals"].client.post(
+            "/v1/referrals/child", json=example_child_referral(), headers=bearer(issuer, "police", "referrer"))
+        assert created.status_code == 201, created.text
+        case_id: str = created.json()["case_id"]
+        return case_id
+
+    async def rapid_review_complete(self, case_id: str) -> list[dict[str, Any]]:
+        rows = (await self.services["scheduling"].client.get("/v1/deadlines", params={"case_id": case_id},
+                                                             headers=self.bu)).json()
+        return [r for r in rows if r["key"] == "rr.complete"]
+
+    async def notices(self, case_id: str) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = (await self.services["notifications"].client.get(
+            "/v1/notifications", params={"case_id": case_id}, headers=self.bu)).json()
+        return listed
+
+    async def panel_notified(self, case_id: str) -> list[dict[str, Any]]:
+        return [n for n in await self.notices(case_id)
+                if n["recipient_kind"] == "national_panel" and n["status"] == "sent"]
+
+    async def figures(self) -> dict[str, Any]:
+        summary: dict[str, Any] = (await self.services["reporting"].client.get("/v1/reports/summary",
+                                                                              headers=self.bu)).json()
+        return summary
+
+    async def board_counts(self, open_cases: int = 1) -> dict[str, Any] | None:
+        """The figures once they count the open cases, a notice sent and the rapid review's clock."""
+        figures = await self.figures()
+        counted = (figures["cases"]["open"] == open_cases and figures["notifications"]["sent"] >= 1
+                   and "rr.complete" in figures["deadlines"]["by_key"])
+        return figures if counted else None

@@ -52,6 +52,11 @@ def _of_kind(k8s_docs, kind: str) -> list[dict]:
     return [d for docs in k8s_docs.values() for d in docs if d.get("kind") == kind]
 
 
+def _of_services(k8s_docs, kind: str) -> list[dict]:
+    """The product's own objects of a kind, not the broker's (nats.yaml; tests/deploy/test_bus_security.py)."""
+    return [d for d in _of_kind(k8s_docs, kind) if d["metadata"]["labels"]["app.kubernetes.io/name"] != "nats"]
+
+
 def _env(container: dict) -> dict[str, str]:
     env = container.get("environment") or {}
     assert isinstance(env, dict), "environment is written as a mapping, so tests and people can read it"
@@ -226,7 +231,7 @@ def test_kubernetes_manifests_parse_and_cover_every_service(k8s_docs):
     """`kubectl apply -k deploy/k8s` deploys all five services: each has a Deployment and a Service,
     and the kustomization lists every manifest except the example Secrets."""
     deployments = {d["metadata"]["name"] for d in _of_kind(k8s_docs, "Deployment")}
-    services = {d["metadata"]["name"] for d in _of_kind(k8s_docs, "Service")}
+    services = {d["metadata"]["name"] for d in _of_services(k8s_docs, "Service")}
     assert deployments == set(SERVICES) and services == set(SERVICES)
     listed = set(k8s_docs["kustomization.yaml"][0]["resources"])
     on_disk = set(k8s_docs) - {"kustomization.yaml", "secrets.example.yaml"}
@@ -276,7 +281,7 @@ def test_each_deployment_takes_settings_from_a_configmap_and_its_database_from_a
 
 
 def test_each_kubernetes_service_routes_to_its_own_pods(k8s_docs):
-    for svc in _of_kind(k8s_docs, "Service"):
+    for svc in _of_services(k8s_docs, "Service"):
         name = svc["metadata"]["name"]
         assert svc["spec"]["selector"] == {"app.kubernetes.io/name": name}
         assert [p["port"] for p in svc["spec"]["ports"]] == [PORTS[name]]

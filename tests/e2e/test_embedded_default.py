@@ -33,6 +33,19 @@ REFERRAL = {
 }
 
 
+NO_CREDENTIALS = """
+import asyncio, sys, nats
+async def main():
+    try:
+        await nats.connect(f"nats://127.0.0.1:{sys.argv[1]}", allow_reconnect=False, connect_timeout=2,
+                           max_reconnect_attempts=0)
+        print("connected")
+    except Exception as exc:
+        print(exc)
+asyncio.run(main())
+"""
+
+
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -48,8 +61,9 @@ def stack(tmp_path):
     env["WORKSPACE_PORT"] = str(free_port())  # the pages, started with the rest
     data_dir = tmp_path / "var"
     out = open(tmp_path / "up.out", "w+")  # noqa: SIM115 - the stack writes to it until it is stopped
+    nats_port = free_port()
     proc = subprocess.Popen([_bin("safeguard"), "up", "--data-dir", str(data_dir), "--today", "2026-12-21",
-                             "--nats-port", str(free_port())], cwd=tmp_path, env=env, stdout=out,
+                             "--nats-port", str(nats_port)], cwd=tmp_path, env=env, stdout=out,
                             stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 90
     while "Press Ctrl-C to stop." not in (tmp_path / "up.out").read_text():
@@ -64,7 +78,8 @@ def stack(tmp_path):
             args += ["--role", role]
         return subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout.strip()
 
-    yield {"proc": proc, "ports": ports, "data_dir": data_dir, "token": token, "out": tmp_path / "up.out"}
+    yield {"proc": proc, "ports": ports, "data_dir": data_dir, "token": token, "out": tmp_path / "up.out",
+           "nats_port": nats_port, "env": env}
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -124,14 +139,31 @@ def test_a_referral_reaches_all_five_services_and_ctrl_c_stops_everything(stack)
     assert summary["cases"]["by_pathway"] == {"child": 1}
     assert elapsed < 15, f"all four effects took {elapsed:.1f}s"
 
-    [eml] = list((stack["data_dir"] / "outbox").glob("*.eml"))
+    # The Panel's e-mail (other notices, to the agencies, may follow it into the folder meanwhile).
+    eml = stack["data_dir"] / "outbox" / f"{notification['notification_id']}.eml"
     message = email.message_from_bytes(eml.read_bytes())
     assert message["To"] == "national-panel@recipients.invalid"
     assert "CANARY" not in message["Subject"] and case_id not in message["Subject"]
-    assert "C-CANARY-1029" not in eml.read_text(), "the child's reference never leaves the referrals store"
+    for sent in (stack["data_dir"] / "outbox").glob("*.eml"):
+        assert "C-CANARY-1029" not in sent.read_text(), "the child's reference never leaves the referrals store"
 
     for log in (stack["data_dir"] / "logs").glob("*.log"):
         assert "C-CANARY-1029" not in log.read_text(), f"{log.name} must not hold identifying details"
+
+    # The bus is the services' alone: the broker refuses a connection without credentials; the
+    # passwords and the configuration holding them are the owner's only; the operator's command
+    # finds its own credentials in the data folder.
+    refused = subprocess.run([sys.executable, "-c", NO_CREDENTIALS, str(stack["nats_port"])],
+                             capture_output=True, text=True, timeout=30)
+    assert "Authorization Violation" in refused.stdout, refused.stdout + refused.stderr
+    for secret in ("credentials.json", "nats.conf"):
+        assert (stack["data_dir"] / "nats" / secret).stat().st_mode & 0o777 == 0o600
+    listed = subprocess.run([_bin("safeguard"), "dead-letters", "list", "--data-dir", str(stack["data_dir"])],
+                            capture_output=True, text=True, env=stack["env"], timeout=30)
+    assert listed.returncode == 0 and "No dead letters" in listed.stdout, listed.stdout + listed.stderr
+    replayed = subprocess.run([_bin("safeguard"), "replay", "--data-dir", str(stack["data_dir"])],
+                              capture_output=True, text=True, env=stack["env"], timeout=60)
+    assert replayed.returncode == 0 and "0 rejected" in replayed.stderr, replayed.stderr
 
     stack["proc"].send_signal(signal.SIGINT)
     assert stack["proc"].wait(timeout=30) == 0

@@ -219,13 +219,16 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
     assert before["sar.signed_off"]["due"] == "2027-08-12"
 
     board.on(date(2027, 6, 1))
-    await board.step(case_id, "/delay", {"reason": "parallel court proceedings", "expected_sign_off_on": "2027-12-01"})
+    words = "the son's trial at Exampletown Crown Court"  # the business unit's own: they stay in referrals
+    await board.step(case_id, "/delay", {"reason": words, "reason_code": "criminal_proceedings",
+                                         "expected_sign_off_on": "2027-12-01"})
     paused = await board.deadline_settles(case_id, "sar.signed_off", status="paused")
-    assert paused["status_reason"] == "parallel court proceedings"
+    assert paused["status_reason"] == "the SAR is delayed: parallel criminal proceedings"
     letters = [e for e in await board.events(case_id) if e["event_type"] == "referrals.case.family_letter_owed"]
     assert [letter["payload"]["letter"] for letter in letters] == ["delay"]
-    assert letters[0]["payload"]["reason"] == "parallel court proceedings"
-    await board.step(case_id, "/delay", {"reason": "again"}, expect=409)
+    assert letters[0]["payload"]["reason_code"] == "criminal_proceedings"
+    assert not [e for e in await board.events(case_id) if "Crown Court" in json.dumps(e)]
+    await board.step(case_id, "/delay", {"reason": "again", "reason_code": "other"}, expect=409)
     # The adult or advocate is kept updated every 4 weeks (the partnership's interval) while delayed.
     first = await board.deadline_settles(case_id, "sar.delay_update", status="pending")
     assert first["due"] == "2027-06-29"  # 4 weeks after Tuesday 1 June
@@ -247,7 +250,9 @@ async def test_a_sar_delayed_by_court_proceedings_stops_its_clock_and_tells_the_
     # 12 August plus 22 working days: 13 Aug (1), 16–20 (6), 23–27 (11), 31 Aug (12; the 30th is the
     # summer bank holiday), 1–3 Sept (15), 6–10 (20), 13 (21), 14 (22) → Tuesday 14 September.
     assert resumed["due"] == "2027-09-14"
-    assert "parallel court proceedings" in resumed["explanation"]
+    assert "the SAR's delay (parallel criminal proceedings) ended" in resumed["explanation"]
+    feed = await board.s["scheduling"].client.get(f"/v1/calendar/cases/{case_id}.ics", headers=board.bu)
+    assert "parallel criminal proceedings" in feed.text.replace("\r\n ", "") and "Crown Court" not in feed.text
     rows = (await board.s["scheduling"].client.get(f"/v1/deadlines?case_id={case_id}", headers=board.bu)).json()
     assert {r["status"] for r in rows if r["key"] == "sar.delay_update"} == {"met", "waived"}, \
         "the updates stop when the delay ends"

@@ -32,6 +32,7 @@ class Partnership(ReadsTheClock):
     def __init__(self, services, issuer, clock: ManualClock):
         self.s = services
         self.clock = clock
+        self.issuer = issuer
         self.police = bearer(issuer, "police", "referrer")
         self.la = bearer(issuer, "local_authority", "referrer")
         self.icb = bearer(issuer, "icb", "referrer")
@@ -149,14 +150,26 @@ async def test_a_serious_incident_goes_from_rapid_review_to_a_published_cspr(par
     assert (await p.deadlines(case_id))["cspr.published"]["due"] == "2027-07-05"
 
     await p.post(case_id, "/panel-response", {"response": "endorsed", "received_on": "2027-01-20"}, p.bu)
-    await p.post(case_id, "/cspr/reviewers", {"reviewers": ["Independent reviewer"]}, p.bu)
+    # The business unit commissions the reviewer by the name they sign in with; only that reviewer (and
+    # the business unit) writes the review. A school's reviewer not commissioned on it is refused.
+    await p.post(case_id, "/cspr/reviewers", {"reviewers": ["J.Reviewer@example.org"]}, p.bu)
+    reviewer = {"Authorization": "Bearer " + p.issuer.mint(agency="partnership", roles=["reviewer"],
+                                                           subject="j.reviewer@example.org")}
+    school_reviewer = bearer(p.issuer, "school", "reviewer")
+    await p.post(case_id, "/cspr/reviewers", {"reviewers": ["school-reviewer"]}, school_reviewer, expect=403)
     await p.post(case_id, "/cspr/terms",
-                 {"methodology": "systems", "terms_of_reference": "from the rapid review"}, p.bu)
-    await p.post(case_id, "/cspr/involvement", {"practitioners": "workshops", "family": "mother met reviewer"}, p.bu)
-    await p.post(case_id, "/cspr/draft", {"text": "Draft report text"}, p.bu)
-    drafts = (await p.s["referrals"].client.get(f"/v1/cases/{case_id}/cspr/drafts", headers=p.bu)).json()
-    assert drafts[0]["marking"] == "unpublished draft — strictly confidential"
-    assert (await p.s["referrals"].client.get(f"/v1/cases/{case_id}/cspr/drafts", headers=p.police)).status_code == 403
+                 {"methodology": "systems", "terms_of_reference": "from the rapid review"}, reviewer)
+    await p.post(case_id, "/cspr/involvement", {"practitioners": "workshops", "family": "mother met reviewer"},
+                 reviewer)
+    await p.post(case_id, "/cspr/draft", {"text": "Draft report text"}, reviewer)
+    await p.post(case_id, "/cspr/draft", {"text": "Not my review"}, school_reviewer, expect=403)
+    drafts_url = f"/v1/cases/{case_id}/cspr/drafts"
+    drafts = (await p.s["referrals"].client.get(drafts_url, headers=reviewer)).json()
+    assert [(d["version"], d["marking"]) for d in drafts] == [(1, "unpublished draft — strictly confidential")]
+    for outsider in (p.police, school_reviewer, bearer(p.issuer, "housing", "panel_member")):
+        assert (await p.s["referrals"].client.get(drafts_url, headers=outsider)).status_code == 403
+    assert (await p.s["referrals"].client.get(drafts_url, headers=bearer(p.issuer, "police", "panel_member"))
+            ).status_code == 200, "a panel member of an agency the case involves reads the drafts"
 
     p.on(date(2027, 5, 10))
     await p.post(case_id, "/cspr/final", {"planned_publication_on": "2027-06-01"}, p.bu)
@@ -243,9 +256,13 @@ async def test_no_decision_can_be_recorded_at_an_inquorate_meeting(partnership):
         "decision": "cspr", "rationale": "x"})
     assert refused.status_code == 409
     assert "not quorate" in refused.text and "police" in refused.text and "icb" in refused.text
-    # Only the meeting's attendees (and the business unit) open the document pack.
-    assert (await p.s["referrals"].client.get(f"/v1/cases/{case_id}/pack", headers=p.school)).status_code == 200
-    assert (await p.s["referrals"].client.get(f"/v1/cases/{case_id}/pack", headers=p.icb)).status_code == 403
+    # The document pack is for the review's panel and the safeguarding leads of the agencies the case
+    # involves (each invited to the meeting); not for their practitioners, nor for an agency not involved.
+    pack = f"/v1/cases/{case_id}/pack"
+    for agency, role, status in (("school", "safeguarding_lead", 200), ("school", "referrer", 403),
+                                 ("housing", "safeguarding_lead", 403), ("housing", "panel_member", 403)):
+        response = await p.s["referrals"].client.get(pack, headers=bearer(p.issuer, agency, role))
+        assert response.status_code == status, (agency, role)
 
 
 async def test_a_meeting_outside_its_window_needs_a_recorded_reason(partnership):

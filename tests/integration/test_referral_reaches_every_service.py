@@ -15,7 +15,13 @@ from email import policy
 import pytest
 
 from safeguard_shared.clock import FixedDateClock
-from safeguard_testing.apps import CANARIES, EXAMPLE_DATE, SERVICES, bearer, example_child_referral, running
+from safeguard_testing.apps import (
+    CANARIES,
+    EXAMPLE_DATE,
+    SERVICES,
+    ReferralEffects,
+    running,
+)
 from safeguard_testing.toy import eventually
 
 
@@ -27,39 +33,24 @@ async def partnership(databases, nats_url, bus_namespace, tmp_path, issuer):
 
 
 async def test_a_serious_incident_referral_reaches_the_clock_the_panel_and_the_board(partnership, issuer):
-    referrals, scheduling, notifications, reporting = (partnership[s] for s in
-                                                       ("referrals", "scheduling", "notifications", "reporting"))
-    police = bearer(issuer, "police", "referrer")
-    business_unit = bearer(issuer, "partnership", "business_unit", "reporting_reader")
-
-    created = await referrals.client.post("/v1/referrals/child", json=example_child_referral(), headers=police)
-    assert created.status_code == 201, created.text
-    case_id = created.json()["case_id"]
-
-    async def rapid_review_complete():
-        rows = (await scheduling.client.get("/v1/deadlines", params={"case_id": case_id},
-                                            headers=business_unit)).json()
-        return [r for r in rows if r["key"] == "rr.complete"]
-
-    async def panel_notified():
-        rows = (await notifications.client.get("/v1/notifications", params={"case_id": case_id},
-                                               headers=business_unit)).json()
-        return [r for r in rows if r["recipient_kind"] == "national_panel" and r["status"] == "sent"]
+    notifications = partnership["notifications"]
+    effects = ReferralEffects.as_business_unit(partnership, issuer)
+    case_id = await effects.refer_example_child(issuer)
 
     async def everything_counted():
-        figures = (await reporting.client.get("/v1/reports/summary", headers=business_unit)).json()
+        figures = await effects.figures()
         counted = (figures["cases"]["open"] == 1 and figures["notifications"]["sent"] == 1
                    and "rr.complete" in figures["deadlines"]["by_key"])
         return figures if counted else None
 
     # The clock: 15 working days after Monday 21 December 2026, passing over Christmas Day, the
     # Boxing Day substitute (Monday 28th), New Year's Day and three weekends: Thursday 14 January 2027.
-    [complete] = await eventually(rapid_review_complete, timeout=15)
+    [complete] = await eventually(lambda: effects.rapid_review_complete(case_id), timeout=15)
     assert complete["due"] == "2027-01-14"
     assert "Christmas Day" in complete["explanation"]
 
     # The Panel: one e-mail in the mail folder, recorded as sent.
-    [notice] = await eventually(panel_notified, timeout=15)
+    [notice] = await eventually(lambda: effects.panel_notified(case_id), timeout=15)
     assert notice["template"] == "serious_incident_notification"
     [eml] = list((notifications.data_dir / "outbox").glob("*.eml"))
     assert eml.name == f"{notice['notification_id']}.eml"
@@ -69,7 +60,7 @@ async def test_a_serious_incident_referral_reaches_the_clock_the_panel_and_the_b
     # The board: one open child case at the rapid review stage, its clocks and the Panel's notice,
     # each counted from the event of the service that owns it.
     figures = await eventually(everything_counted, timeout=15)
-    assert figures, (await reporting.client.get("/v1/reports/summary", headers=business_unit)).json()
+    assert figures, await effects.figures()
     assert figures["cases"]["by_pathway"] == {"child": 1}
     assert figures["cases"]["by_stage"] == {"rapid_review": 1}
     assert figures["notifications"]["by_recipient_kind"] == {"national_panel": 1}

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from safeguard_shared import logging as slog
+from safeguard_shared.access_log.http import access_log_router
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 
@@ -49,7 +50,7 @@ def bootstrap(settings: AuditsSettings | None = None, clock: Clock | None = None
                              migrations=MIGRATIONS, clock=clock)
     runtime.handle_events(EVENT_HANDLERS, filter_subjects=FILTER_SUBJECTS)
     runtime.background.append(lambda: run_ticker(runtime, settings))
-    app = runtime.app(title="Safeguarding audits", routers=ROUTERS,
+    app = runtime.app(title="Safeguarding audits", routers=[*ROUTERS, access_log_router()],
                       description="Multi-agency case file audits, action plans and training impact.")
     install_error_handlers(app)
     return app

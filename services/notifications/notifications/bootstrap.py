@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from safeguard_shared.access_log.http import access_log_router
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
@@ -56,7 +57,7 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
         # A message queued by an event goes now, not at the dispatcher's next poll.
         subscription.after_commit.append(dispatcher.wake)
     runtime.background.append(dispatcher.run)
-    app = runtime.app(title="Safeguarding notifications", routers=[router],
+    app = runtime.app(title="Safeguarding notifications", routers=[router, access_log_router()],
                       description="Every outbound message, delivered exactly once.")
     app.state.dispatcher = dispatcher
     app.state.outgoing = outgoing

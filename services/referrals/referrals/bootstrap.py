@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from safeguard_shared.access_log.http import access_log_router
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 from safeguard_shared.settings import ServiceSettings
@@ -27,5 +28,6 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
     # The durable consumer "referrals" on the scheduling stream, as before: the clock's rr.meeting window.
     runtime.handle_events(EVENT_HANDLERS)
     return runtime.app(title="Safeguarding referrals",
-                       routers=[router, child_pathway_router, adult_pathway_router, case_search_router],
+                       routers=[router, child_pathway_router, adult_pathway_router, case_search_router,
+                                access_log_router()],
                        description="Intake for partner agencies; the children's and adults' review pathways.")

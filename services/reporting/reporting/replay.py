@@ -33,6 +33,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from safeguard_shared.bus.names import PRODUCERS, BusNames
+from safeguard_shared.bus.nats import servers
 from safeguard_shared.db import create_engine
 from safeguard_shared.db.migrate import upgrade
 from safeguard_shared.settings import ServiceSettings
@@ -199,8 +200,8 @@ async def replay(settings: ServiceSettings | None = None, *, out: TextIO | None 
     engine = create_engine(settings.resolved_database_url())
     stats = Stats()
     started = time.perf_counter()
-    nc = await nats.connect(servers=[u.strip() for u in settings.nats_url.split(",") if u.strip()],
-                            max_reconnect_attempts=3, connect_timeout=5, allow_reconnect=True)
+    nc = await nats.connect(servers=servers(settings.nats_url), max_reconnect_attempts=3, connect_timeout=5,
+                            allow_reconnect=True, **settings.bus_credentials().connect_options())
     try:
         await upgrade(engine, MIGRATIONS)
         js = nc.jetstream()

@@ -217,8 +217,9 @@ def _scenario() -> Scenario:
     milestone("G", "2026-11-01", "sar_commissioned", anchor="commissioned_on")
     g2 = s.deadline("g2", "sar.reviewers_commissioned", "G", "2026-11-20", on="2026-11-01")
     s.add("scheduling", "2026-11-21", DeadlineMissed(**g2))
-    s.add("referrals", "2026-12-01", R.SarDelayChanged(case_id=G, change="delayed",
-                                                       reason=f"criminal proceedings: {CANARY_SUMMARY}"))
+    # Version 1 (before the reason code), with the business unit's words: carried up, the words dropped.
+    s.add("referrals", "2026-12-01", R.SarDelayChangedV1(case_id=G, change="delayed",
+                                                         reason=f"criminal proceedings: {CANARY_SUMMARY}"))
     if hasattr(R, "FamilyLetterOwed"):  # carries a contact's details: only notifications reads it
         s.add("referrals", "2026-12-01", R.FamilyLetterOwed(
             case_id=G, case_ref=CASE_REFS["G"], letter="delay", reason=CANARY_SUMMARY,
@@ -272,6 +273,10 @@ def _quality_assurance(s: Scenario) -> None:
                                                       absent_agencies=["probation"]))
     s.add("audits", "2026-10-20", Q.FindingsRecorded(audit_id=exploitation, kind="adults", findings=5,
                                                      recommendations=3, recorded_on=d("2026-10-20")))
+    # Its report went to the QA sub-group at the meeting planned for it; the other audit's meeting
+    # (10 March 2027) is still to come when the figures are read.
+    s.add("audits", "2026-11-10", Q.AuditMilestoneReached(audit_id=exploitation, fact="report_presented",
+                                                          on=d("2026-11-10")))
     s.add("audits", "2026-11-20", Q.AuditRatified(audit_id=exploitation, kind="adults", by="safeguarding_adults_board",
                                                   ratified_on=d("2026-11-20")))
     s.add("audits", "2026-11-21", Q.GoodPracticeAcknowledged(audit_id=exploitation, agency="police",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from safeguard_shared.access_log.http import access_log_router
 from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 
@@ -39,7 +40,7 @@ def bootstrap(settings: SchedulingSettings | None = None, clock: Clock | None = 
     runtime.handle_events(bind(tk, EVENT_HANDLERS))
     runtime.background.append(lambda: run_ticker(runtime.unit_of_work, tk, settings.tick_seconds))
     runtime.on_scrape.append(("deadlines", lambda: deadline_gauges.refresh(runtime.unit_of_work(), tk)))
-    app = runtime.app(title="Safeguarding scheduling", routers=[router],
+    app = runtime.app(title="Safeguarding scheduling", routers=[router, access_log_router()],
                       description="The statutory clock: working days, timescales as data, deadlines.")
     app.state.timekeeping = tk
     return app

@@ -42,32 +42,38 @@ def producers(table: EventHandlers) -> list[str]:
     return sorted({producer_of(contract) for contract in table})
 
 
+def answered_versions(table: EventHandlers) -> dict[str, type[Event]]:
+    """Per event type, the newest version the table answers."""
+    return {contract.event_type: contract for contract in sorted(table, key=lambda c: c.schema_version)}
+
+
+def read_as(contract: type[Event], env: Envelope) -> Event:
+    """The envelope's event as ``contract``'s version: read as it is, or carried up by the registered
+    upcasters; ``UnknownSchemaVersion`` when it cannot be (a newer version, or a step missing)."""
+    if env.schema_version == contract.schema_version:
+        return contract.model_validate(env.payload)
+    payload = None
+    if env.schema_version < contract.schema_version:
+        payload = upcast(env.event_type, env.schema_version, env.payload, contract.schema_version)
+    if payload is None:
+        known = contract_for(env.event_type, env.schema_version)
+        raise UnknownSchemaVersion(
+            f"{env.event_type} version {env.schema_version} cannot be read by this build, which answers "
+            f"version {contract.schema_version}" + ("" if known else " (upgrade this service, then redrive)"))
+    return contract.model_validate(payload)
+
+
 class EventDispatcher:
     def __init__(self, table: EventHandlers, outbox: Outbox, clock: Clock):
         self.table = table
         self.outbox = outbox
         self.clock = clock
-        # Per event type, the newest version the table answers.
-        self.answered: dict[str, type[Event]] = {}
-        for contract in sorted(table, key=lambda c: c.schema_version):
-            self.answered[contract.event_type] = contract
+        self.answered = answered_versions(table)
 
     def read(self, env: Envelope) -> Event | None:
         """The typed event, carried to the version the handlers answer; None if not this service's."""
         contract = self.answered.get(env.event_type)
-        if contract is None:
-            return None
-        if env.schema_version == contract.schema_version:
-            return contract.model_validate(env.payload)
-        payload = None
-        if env.schema_version < contract.schema_version:
-            payload = upcast(env.event_type, env.schema_version, env.payload, contract.schema_version)
-        if payload is None:
-            known = contract_for(env.event_type, env.schema_version)
-            raise UnknownSchemaVersion(
-                f"{env.event_type} version {env.schema_version} cannot be read by this build, which answers "
-                f"version {contract.schema_version}" + ("" if known else " (upgrade this service, then redrive)"))
-        return contract.model_validate(payload)
+        return None if contract is None else read_as(contract, env)
 
     async def __call__(self, session: AsyncSession, env: Envelope) -> None:
         event = self.read(env)

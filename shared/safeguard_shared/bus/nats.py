@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
 from typing import Annotated, Any, Union
 
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsMessage
+from faststream.nats.security import NatsSecurity, NatsUserPassword
+from nats.errors import MaxPayloadError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import BadRequestError
 from opentelemetry.trace import TracerProvider
 from pydantic import SkipValidation
 
 from ..contracts.envelope import envelope_of
 from ..tracing import broker_middlewares
+from .access import BusCredentials, inbox_prefix
 from .consumer import DeadLetters, Inbox, Subscription, process
 from .names import BusNames, ensure_streams
+from .outbox import PublishRefused
 
 
 async def _raw_body(msg: NatsMessage) -> Any:
@@ -24,15 +31,39 @@ async def _raw_body(msg: NatsMessage) -> Any:
     return msg.body
 
 
+# nats-py reports a publish the server's permissions refused only to the error callback, with this text;
+# the publish itself then waits for an acknowledgement that never comes.
+_PUBLISH_DENIED = re.compile(r'permissions violation for publish to "([^"]+)"', re.IGNORECASE)
+
+
+def servers(url: str) -> list[str]:
+    """ "nats://a:4222,nats://b:4222" names several seeds of one cluster."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
 class NatsBus:
     def __init__(self, url: str, names: BusNames, service: str, replicas: int = 1,
-                 tracer_provider: TracerProvider | None = None):
+                 credentials: BusCredentials | None = None, tracer_provider: TracerProvider | None = None):
         self.names = names
         self.service = service
         self.replicas = replicas
+        credentials = credentials or BusCredentials()
+        # Subjects the broker refused this connection permission to publish on, and when.
+        self._denied: dict[str, float] = {}
+        self._inbox = inbox_prefix(credentials.user)
+        security: NatsSecurity | None = None
+        if credentials.user:
+            security = NatsUserPassword(credentials.user, credentials.password or "",
+                                        ssl_context=credentials.tls_context())
+        elif credentials.tls_ca_file:
+            security = NatsSecurity(ssl_context=credentials.tls_context())
         self.broker = NatsBroker(
-            # "nats://a:4222,nats://b:4222" names several seeds of one cluster.
-            [u.strip() for u in url.split(",") if u.strip()],
+            servers(url),
+            security=security,
+            # Replies and pulled messages on this service's own prefix: the broker lets each user
+            # subscribe to its own inboxes only (bus/access.py).
+            inbox_prefix=self._inbox,
+            error_cb=self._on_error,
             # Backstop only (see consumer.py): FastStream's default would terminate a failed message.
             ack_policy=AckPolicy.NACK_ON_ERROR,
             logger=logging.getLogger("faststream"),
@@ -74,7 +105,7 @@ class NatsBus:
             # One message per fetch, handled before the next is fetched: FastStream runs a fetched batch
             # concurrently, and a case's milestone must never overtake the event that opened it.
             # (Batch mode would keep order but waits up to its timeout to fill a batch.)
-            pull_sub=PullSub(batch_size=1, timeout=1.0),
+            pull_sub=PullSub(batch_size=1, timeout=1.0), inbox_prefix=f"{self._inbox}.".encode(),
             title=f"{self.service}:{sub.consumer} <- {sub.producer}",
         )(on_message)
 
@@ -101,11 +132,30 @@ class NatsBus:
     async def stop(self) -> None:
         await self.broker.stop()
 
+    async def _on_error(self, exc: Exception) -> None:
+        denied = _PUBLISH_DENIED.search(str(exc))
+        if denied:
+            self._denied[denied.group(1)] = time.monotonic()
+
     async def publish_event(self, subject: str, body: bytes, event_id: str) -> None:
-        """Publish one outbox row; JetStream deduplicates on the event id."""
+        """Publish one outbox row; JetStream deduplicates on the event id.
+
+        Raises ``PublishRefused`` when the broker will never take it (the relay sets it aside), any
+        other exception when it might later (the relay tries again)."""
         producer = self.names.unprefixed(subject).split(".", 1)[0]
-        await self.broker.publish(body, subject, headers={"Nats-Msg-Id": event_id},
-                                  stream=self.names.stream(producer), timeout=5.0)
+        started = time.monotonic()
+        try:
+            await self.broker.publish(body, subject, headers={"Nats-Msg-Id": event_id},
+                                      stream=self.names.stream(producer), timeout=5.0)
+        except MaxPayloadError:
+            raise PublishRefused("too_large", f"{len(body)} bytes is more than the broker's maximum "
+                                              "payload") from None
+        except BadRequestError as exc:  # the stream refused it (message size, subject): it always will
+            raise PublishRefused("rejected", f"the stream refused it: {exc.description or exc}") from None
+        except TimeoutError:
+            if self._denied.get(subject, -1.0) >= started:
+                raise PublishRefused("not_permitted", f"this service may not publish on {subject}") from None
+            raise
 
     async def publish_raw(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
         producer = self.names.unprefixed(subject).split(".", 1)[0]

@@ -3,16 +3,24 @@ then a relay publishes them to JetStream with ``Nats-Msg-Id`` = event id and mar
 
 A relay that dies after publishing and before marking publishes the same event again on restart;
 JetStream drops it inside the duplicate window and the consumers' inbox drops it after that.
+
+An event the broker will never take (larger than its maximum payload, a subject this service may not
+publish on) would otherwise be retried for ever and hold back every event behind it. The publisher
+says so by raising ``PublishRefused``; the relay sets that row aside (``set_aside_at`` and the reason),
+counts it (``safeguard_outbox_set_aside_total``), logs it (reason and event id, never the body), and
+goes on with the rows behind it. ``/health`` reports the service degraded while any row is set aside.
+A transient failure (broker away, timeout, no responders) keeps the order: the row is tried again.
 """
 from __future__ import annotations
 
 import asyncio
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
@@ -25,6 +33,27 @@ from .names import BusNames
 log = slog.get("outbox")
 
 Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+class PublishRefused(Exception):
+    """The broker will never take this event (too large, not permitted): retrying cannot help.
+
+    ``kind`` is a short constant for the metric's label (``too_large``, ``not_permitted``, ``rejected``);
+    the message says why, without the event's content.
+    """
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+
+
+@dataclass
+class _Round:
+    """What one round of the relay did: the rows published, those set aside, the one that failed."""
+
+    published: list[int] = field(default_factory=list)
+    set_aside: list[tuple[int, str, str, PublishRefused]] = field(default_factory=list)
+    failure: tuple[int, str] | None = None
 
 
 class Outbox:
@@ -74,7 +103,8 @@ class OutboxRelay:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Publish one batch of unpublished events in order; returns how many were marked."""
+        """Publish one batch of unpublished events in order; returns how many were marked (published
+        or set aside)."""
         if not self.postgres:
             # SQLite has one writer for the whole store, and the marks make this a write transaction:
             # held across a broker round trip per event, it would keep every request's write waiting
@@ -85,53 +115,75 @@ class OutboxRelay:
                 rows = await self._unpublished(session)
             if not rows:
                 return 0
-            published, failure = await self._publish(rows)
+            outcome = await self._publish(rows)
             async with self.sessions() as session, session.begin():
-                await self._mark(session, published, failure)
-            return self._count(published)
+                await self._mark(session, outcome)
+            return self._count(outcome)
         async with self.sessions() as session, session.begin():
             if not await self._only_relay_publishing(session):
                 return 0
-            rows = await self._unpublished(session)
-            published, failure = await self._publish(rows)
-            await self._mark(session, published, failure)
-        return self._count(published)
+            outcome = await self._publish(await self._unpublished(session))
+            await self._mark(session, outcome)
+        return self._count(outcome)
 
     async def _unpublished(self, session: AsyncSession) -> Sequence[Row[Any, Any, Any, Any, Any]]:
         t = self.table
         return (await session.execute(select(t.c.seq, t.c.event_id, t.c.subject, t.c.body, t.c.trace_context).where(
-            t.c.published_at.is_(None)).order_by(t.c.seq).limit(self.batch_size))).all()
+            _waiting(t)).order_by(t.c.seq).limit(self.batch_size))).all()
 
-    async def _publish(self, rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> tuple[list[int], tuple[int, str] | None]:
-        """Publish ``rows`` in order, stopping at the first the broker refuses: the seqs published, and
-        the one that failed with the error's type."""
-        published: list[int] = []
+    async def _publish(self, rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> _Round:
+        """Publish ``rows`` in order, each in the trace context its row kept; one the broker refuses for
+        good is set aside and the rest go on; a transient failure stops the round, keeping the order."""
+        outcome = _Round()
         for row in rows:
             try:
                 with tracing.within(row.trace_context):
                     await self.publish(row.subject, row.body.encode(), row.event_id)
+            except PublishRefused as exc:  # never publishable: set it aside, go on with the rest
+                outcome.set_aside.append((row.seq, row.event_id, row.subject, exc))
+                continue
             except Exception as exc:  # broker away: keep the order, try again next round
                 log.warning("outbox publish failed", extra={"event_id": row.event_id,
                                                             "error_type": type(exc).__name__})
-                return published, (row.seq, type(exc).__name__)
+                outcome.failure = (row.seq, type(exc).__name__)
+                break
             if self.after_publish:
                 self.after_publish(row.event_id)
-            published.append(row.seq)
-        return published, None
+            outcome.published.append(row.seq)
+        return outcome
 
-    async def _mark(self, session: AsyncSession, published: list[int], failure: tuple[int, str] | None) -> None:
+    async def _mark(self, session: AsyncSession, outcome: _Round) -> None:
         t = self.table
-        if published:
-            await session.execute(update(t).where(t.c.seq.in_(published)).values(
+        if outcome.published:
+            await session.execute(update(t).where(t.c.seq.in_(outcome.published)).values(
                 published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
-        if failure:
-            await session.execute(update(t).where(t.c.seq == failure[0]).values(
-                attempts=t.c.attempts + 1, last_error=failure[1]))
+        for seq, event_id, subject, exc in outcome.set_aside:
+            await self._set_aside(session, seq, event_id, subject, exc)
+        if outcome.failure:
+            await session.execute(update(t).where(t.c.seq == outcome.failure[0]).values(
+                attempts=t.c.attempts + 1, last_error=outcome.failure[1]))
 
-    def _count(self, published: list[int]) -> int:
-        if published:
-            metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(published))
-        return len(published)
+    def _count(self, outcome: _Round) -> int:
+        if outcome.published:
+            metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(outcome.published))
+        return len(outcome.published) + len(outcome.set_aside)
+
+    async def _set_aside(self, session: AsyncSession, seq: int, event_id: str, subject: str,
+                         exc: PublishRefused) -> None:
+        reason = f"{exc.kind}: {exc}"[:500]
+        await session.execute(update(self.table).where(self.table.c.seq == seq).values(
+            set_aside_at=datetime.now(UTC), set_aside_reason=reason, attempts=self.table.c.attempts + 1,
+            last_error=type(exc).__name__))
+        metrics.OUTBOX_SET_ASIDE.labels(self.service, exc.kind).inc()
+        log.error("outbox event set aside: the broker will never take it", extra={
+            "event_id": event_id, "subject": subject, "reason": reason})
+
+    async def set_aside(self) -> int:
+        """How many events are set aside (they need a person: see docs/architecture.md)."""
+        async with self.sessions() as session:
+            count: int = (await session.execute(select(func.count()).select_from(self.table).where(
+                self.table.c.set_aside_at.is_not(None)))).scalar_one()
+            return count
 
     async def _only_relay_publishing(self, session: AsyncSession) -> bool:
         """Take the store's relay lock for this transaction, or say another replica's relay holds it.
@@ -152,7 +204,7 @@ class OutboxRelay:
         t = self.table
         async with self.sessions() as session:
             count, oldest = (await session.execute(select(func.count(), func.min(t.c.created_at)).where(
-                t.c.published_at.is_(None)))).one()
+                _waiting(t)))).one()
         if isinstance(oldest, str):  # SQLite answers min() of a column as text, without its type
             oldest = datetime.fromisoformat(oldest)
         if oldest is not None and oldest.tzinfo is None:
@@ -184,3 +236,8 @@ class OutboxRelay:
             except (asyncio.CancelledError, Exception):
                 pass
             self._task = None
+
+
+def _waiting(t: Table) -> ColumnElement[bool]:
+    """Rows still owed to the broker: neither published nor set aside."""
+    return and_(t.c.published_at.is_(None), t.c.set_aside_at.is_(None))

@@ -6,11 +6,11 @@ the child's or adult's reference, name and date of birth stay in the referrals s
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .envelope import Event, register
+from .envelope import Event, register, register_upcaster
 
 RecipientKind = Literal["national_panel", "ofsted", "secretary_of_state", "agency", "referrer", "family"]
 
@@ -224,9 +224,31 @@ class SarDecided(Event):
     mandatory_override: bool | None = None  # the chair overrode the Care Act s44 duty
 
 
+# Why a SAR runs past six months, as a code from a fixed list: the words the business unit wrote stay
+# in the referrals store (the case and its history); other services show the code's label.
+DelayReason = Literal["criminal_proceedings", "coroners_inquest", "other_review_or_investigation",
+                      "awaiting_information", "family_involvement", "reviewer_availability", "other"]
+
+DELAY_REASONS: dict[str, str] = {
+    "criminal_proceedings": "parallel criminal proceedings",
+    "coroners_inquest": "a coroner's inquest",
+    "other_review_or_investigation": "another review or investigation running alongside it",
+    "awaiting_information": "information still awaited from the agencies",
+    "family_involvement": "time for the adult or the family to take part",
+    "reviewer_availability": "the reviewers' availability",
+    "other": "another reason (recorded with the case)",
+}
+
+
+def delay_reason_label(code: str) -> str:
+    """The plain words for a delay reason code (an unknown code is shown as "another reason")."""
+    return DELAY_REASONS.get(code, DELAY_REASONS["other"])
+
+
 @register
-class SarDelayChanged(Event):
-    """A SAR will run past six months (delayed: the clock stops), or the delay ended (resumed)."""
+class SarDelayChangedV1(Event):
+    """Version 1, kept to read events recorded before version 2: it carried the business unit's own
+    words (``reason``), which the upcaster to version 2 drops."""
 
     event_type = "referrals.case.sar_delay_changed"
     schema_version = 1
@@ -236,6 +258,25 @@ class SarDelayChanged(Event):
     reason: str
 
 
+@register
+class SarDelayChanged(Event):
+    """A SAR will run past six months (delayed: the clock stops), or the delay ended (resumed).
+    ``reason_code`` says why, from a fixed list; the reason in words stays with the case."""
+
+    event_type = "referrals.case.sar_delay_changed"
+    schema_version = 2
+
+    case_id: str
+    change: Literal["delayed", "resumed"]
+    reason_code: DelayReason
+
+
+@register_upcaster(SarDelayChanged.event_type, 1)
+def _sar_delay_changed_without_free_text(payload: dict[str, Any]) -> dict[str, Any]:
+    # Version 1's free text is dropped, never carried on: a consumer cannot tell a code from it.
+    return {"case_id": payload["case_id"], "change": payload["change"], "reason_code": "other"}
+
+
 class FamilyContact(BaseModel):
     name: str
     relationship: str
@@ -243,6 +284,10 @@ class FamilyContact(BaseModel):
     email: str | None = None
     postal_address: str | None = None
     restriction: str | None = None  # what the business unit recorded, e.g. "no contact before 10am"
+
+
+# The letters the partnership writes to the adult, the family or the advocate.
+FamilyLetter = Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
 
 
 @register
@@ -255,11 +300,27 @@ class FamilyLetterOwed(Event):
 
     case_id: str
     case_ref: str
-    letter: Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
+    letter: FamilyLetter
     recipient: FamilyContact
-    reason: str | None = None
+    reason: str | None = None  # no longer sent: events recorded before reason_code carried the words
     update: str | None = None
     expected_sign_off_on: date | None = None
+    reason_code: DelayReason | None = None  # a delay letter's reason (optional: older events have none)
+
+
+@register
+class FamilyLetterAwaitingContact(Event):
+    """A letter to the adult, the family or the advocate is owed, but no family contact is recorded:
+    the business unit is told, and the letter goes (``FamilyLetterOwed``) once a contact is recorded.
+    Nothing about the family travels: only the case and which letter."""
+
+    event_type = "referrals.case.family_letter_awaiting_contact"
+    schema_version = 1
+
+    case_id: str
+    case_ref: str
+    letter: FamilyLetter
+    owed_on: date
 
 
 @register

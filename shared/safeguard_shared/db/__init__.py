@@ -1,5 +1,12 @@
-from .engine import create_engine, dialect_insert, is_postgres, select_for_update, session_factory
+from .engine import (
+    create_engine,
+    dialect_insert,
+    is_postgres,
+    one_writer_at_a_time,
+    select_for_update,
+    session_factory,
+)
 from .tables import add_bus_tables
 
-__all__ = ["add_bus_tables", "create_engine", "dialect_insert", "is_postgres", "select_for_update",
-           "session_factory"]
+__all__ = ["add_bus_tables", "create_engine", "dialect_insert", "is_postgres", "one_writer_at_a_time",
+           "select_for_update", "session_factory"]

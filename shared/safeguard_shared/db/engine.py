@@ -81,6 +81,29 @@ async def select_for_update(session: AsyncSession, query: Select[Any], *,
     if session.get_bind().dialect.name == "postgresql":
         locked: Result[Any] = await session.execute(query.with_for_update(skip_locked=skip_locked))
         return locked
-    await session.execute(text("UPDATE outbox SET attempts = attempts WHERE 0 = 1"))
+    await _sqlite_write_lock(session)
     rows: Result[Any] = await session.execute(query)
     return rows
+
+
+# The key space of ``one_writer_at_a_time``: PostgreSQL keeps two-key advisory locks apart from the
+# one-key ones (the migrations' lock, referrals' per-name locks), so these never meet those.
+_SERIAL_KEYSPACE = 72_410
+
+
+async def one_writer_at_a_time(session: AsyncSession, lock: int) -> None:
+    """Until this transaction ends, every other transaction asking for the same ``lock`` waits: for
+    appends that must see the row written just before them (a hash chain), on one store shared by
+    several replicas. PostgreSQL takes a transaction-scoped advisory lock; SQLite its store-wide
+    write lock, taken by a write that changes nothing, as ``select_for_update`` does."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:space, :lock)"),
+                              {"space": _SERIAL_KEYSPACE, "lock": lock})
+        return
+    await _sqlite_write_lock(session)
+
+
+async def _sqlite_write_lock(session: AsyncSession) -> None:
+    # The driver begins a transaction at the first write and holds the write lock from there to
+    # the commit; every service's store has the outbox table.
+    await session.execute(text("UPDATE outbox SET attempts = attempts WHERE 0 = 1"))

@@ -16,19 +16,20 @@ from .engine import is_postgres
 _ADVISORY_LOCK = 72_410_001
 
 
-async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
+async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
+    """Migrate to ``revision`` (the newest unless a test of a migration stops short of it)."""
     async with engine.begin() as conn:
         if is_postgres(engine):
             # Two replicas starting together would otherwise both try to create the tables.
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))
-        await conn.run_sync(_upgrade, str(script_location))
+        await conn.run_sync(_upgrade, str(script_location), revision)
 
 
-def _upgrade(sync_conn: Connection, script_location: str) -> None:
+def _upgrade(sync_conn: Connection, script_location: str, revision: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", script_location)
     cfg.attributes["connection"] = sync_conn
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, revision)
 
 
 def run_env(context: EnvironmentContext | ModuleType, target_metadata: MetaData | None = None) -> None:

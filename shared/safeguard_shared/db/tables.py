@@ -1,6 +1,7 @@
 """The outbox and inbox tables every service keeps in its own database."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 from alembic.operations import Operations
@@ -22,6 +23,10 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", String(500), nullable=True),
+        # An event the broker will never take (too large, not permitted) is set aside here, with why,
+        # so the events behind it are published (bus/outbox.py, OutboxRelay).
+        Column("set_aside_at", UTCDateTime(), nullable=True),
+        Column("set_aside_reason", String(500), nullable=True),
         # The W3C traceparent of the span that recorded the event (tracing on), so that its trace goes
         # on through the relay's publish (safeguard_shared/tracing.py).
         Column("trace_context", String(TRACE_CONTEXT_LENGTH), nullable=True),
@@ -61,11 +66,37 @@ def bus_tables_migration_ops(op: Operations | ModuleType, sa: ModuleType) -> Non
     )
 
 
-def outbox_trace_context_migration_ops(op: Operations | ModuleType, sa: ModuleType, *, up: bool = True) -> None:
-    """Every service's migration that adds the outbox's ``trace_context`` column (tracing.py), and
-    with ``up=False`` its downgrade."""
-    with op.batch_alter_table("outbox") as batch:
-        if up:
-            batch.add_column(sa.Column("trace_context", sa.String(TRACE_CONTEXT_LENGTH), nullable=True))
-        else:
-            batch.drop_column("trace_context")
+def outbox_set_aside_migration() -> tuple[Callable[[], None], Callable[[], None]]:
+    """``upgrade`` and ``downgrade`` of the migration, in every service, that adds the outbox's
+    set-aside columns (bus/outbox.py)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    def upgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.add_column(sa.Column("set_aside_at", sa.DateTime(timezone=True), nullable=True))
+            table.add_column(sa.Column("set_aside_reason", sa.String(500), nullable=True))
+
+    def downgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.drop_column("set_aside_reason")
+            table.drop_column("set_aside_at")
+
+    return upgrade, downgrade
+
+
+def outbox_trace_context_migration() -> tuple[Callable[[], None], Callable[[], None]]:
+    """``upgrade`` and ``downgrade`` of the migration, in every service, that adds the outbox's
+    ``trace_context`` column (tracing.py)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    def upgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.add_column(sa.Column("trace_context", sa.String(TRACE_CONTEXT_LENGTH), nullable=True))
+
+    def downgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.drop_column("trace_context")
+
+    return upgrade, downgrade

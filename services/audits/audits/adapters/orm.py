@@ -5,10 +5,13 @@ here and only here, never in events.
 """
 from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table, Text, UniqueConstraint
 
+from safeguard_shared.access_log import add_access_log_table
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
+# Who read which case or audit, and when (safeguard_shared.access_log), hash-chained.
+access_log = add_access_log_table(metadata)
 
 themes = Table(
     "themes", metadata,

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -35,6 +37,13 @@ from .errors import Forbidden, NotFound
 
 # The one row of the partnership's sampling exclusions.
 RULES = "partnership"
+
+
+async def _record_read(uow: UnitOfWork, reader: Principal, operation: str, audit_id: str | None, *,
+                       case_id: str | None = None) -> None:
+    """Every read of an audit's cases, returns or concerns, and of the actions of an audit or a
+    review, is recorded in the access log."""
+    await access_log.record(uow, reader, Read(operation, case_id=case_id, audit_id=audit_id))
 
 
 # --- themes and audits ------------------------------------------------------------------------------
@@ -68,20 +77,22 @@ async def sample_of(session: AsyncSession, audit_id: str) -> dict[str, Any] | No
     return sample_view(row) if row else None
 
 
-async def get_sample(uow: UnitOfWork, audit_id: str) -> dict[str, Any]:
+async def get_sample(uow: UnitOfWork, audit_id: str, reader: Principal) -> dict[str, Any]:
     async with uow:
         found = await sample_of(uow.session, audit_id)
-    if found is None:
-        raise NotFound("no draw for that audit_id")
+        if found is None:
+            raise NotFound("no draw for that audit_id")
+        await _record_read(uow, reader, "audit sample", audit_id)
     return found
 
 
-async def get_audit(uow: UnitOfWork, audit_id: str) -> dict[str, Any]:
+async def get_audit(uow: UnitOfWork, audit_id: str, reader: Principal) -> dict[str, Any]:
     async with uow:
         session = uow.session
         audit = await load_audit(session, audit_id)
         if audit is None:
             raise NotFound("no audit with that audit_id")
+        await _record_read(uow, reader, "audit detail", audit_id)
         sample = await sample_of(session, audit_id)
         returns = (await session.execute(select(responses.c.agency, responses.c.status, func.count()).where(
             responses.c.audit_id == audit_id).group_by(responses.c.agency, responses.c.status))).all()
@@ -167,8 +178,9 @@ async def list_responses(uow: UnitOfWork, principal: Principal, audit_id: str) -
             raise NotFound("no audit with that audit_id")
         query = visible_responses(select(responses).where(responses.c.audit_id == audit_id), principal)
         rows = (await uow.session.execute(query.order_by(responses.c.case_no, responses.c.agency))).mappings().all()
-    if not rows and not is_qa(principal):
-        raise NotFound("no audit with that audit_id")  # not one this agency was asked to answer
+        if not rows and not is_qa(principal):
+            raise NotFound("no audit with that audit_id")  # not one this agency was asked to answer
+        await _record_read(uow, principal, "audit responses", audit_id)
     return [response_view(r, audit.questions) for r in rows]
 
 
@@ -184,7 +196,9 @@ async def response_of(session: AsyncSession, principal: Principal, audit_id: str
 
 async def get_response(uow: UnitOfWork, principal: Principal, audit_id: str, response_id: str) -> dict[str, Any]:
     async with uow:
-        return await response_of(uow.session, principal, audit_id, response_id)
+        found = await response_of(uow.session, principal, audit_id, response_id)
+        await _record_read(uow, principal, "audit response", audit_id)
+        return found
 
 
 # --- action plans -------------------------------------------------------------------------------------
@@ -200,6 +214,9 @@ def action_view(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 async def action_of(session: AsyncSession, principal: Principal, action_id: str) -> dict[str, Any]:
+    """One action, to whom the action list shows it: the QA sub-group, or the owning agency's staff in an
+    agency role (the same roles ``list_actions`` asks for; another role of that agency is refused)."""
+    require_agency_or_qa(principal)
     row = (await session.execute(select(actions).where(actions.c.action_id == action_id))).mappings().first()
     if row is None or not (is_qa(principal) or row["owning_agency"] == principal.agency):
         raise NotFound("no action with that action_id")
@@ -212,7 +229,9 @@ async def action_of(session: AsyncSession, principal: Principal, action_id: str)
 
 async def get_action(uow: UnitOfWork, principal: Principal, action_id: str) -> dict[str, Any]:
     async with uow:
-        return await action_of(uow.session, principal, action_id)
+        found = await action_of(uow.session, principal, action_id)
+        await _record_read(uow, principal, "action", found["audit_id"], case_id=found["case_id"])
+        return found
 
 
 async def list_actions(uow: UnitOfWork, principal: Principal, *, audit_id: str | None = None,
@@ -231,6 +250,8 @@ async def list_actions(uow: UnitOfWork, principal: Principal, *, audit_id: str |
         query = query.where(actions.c.overdue_since.is_not(None) & (actions.c.status == "open")) if overdue else \
             query.where(actions.c.overdue_since.is_(None) | (actions.c.status != "open"))
     async with uow:
+        if audit_id is not None or case_id is not None:  # the action plan of one audit or review
+            await _record_read(uow, principal, "action plan", audit_id, case_id=case_id)
         rows = (await uow.session.execute(query.order_by(actions.c.due_on.is_(None), actions.c.due_on,
                                                          actions.c.created_on, actions.c.owning_agency,
                                                          actions.c.action_id))).mappings().all()

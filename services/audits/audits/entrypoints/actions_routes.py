@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 
 from safeguard_shared.auth import CurrentPrincipal
+from safeguard_shared.params import IdFilter
 from safeguard_shared.types import BusinessDate
 
 from ..adapters.exports import to_csv, to_xlsx
@@ -55,8 +56,8 @@ async def add_audit_action(audit_id: str, body: ActionIn, principal: CurrentPrin
 
 
 @router.get("/actions", response_model=list[ActionOut])
-async def list_actions(principal: CurrentPrincipal, request: Request, audit_id: str | None = None,
-                       case_id: str | None = None, agency: str | None = None,
+async def list_actions(principal: CurrentPrincipal, request: Request, audit_id: IdFilter = None,
+                       case_id: IdFilter = None, agency: str | None = None,
                        status: Literal["proposed", "open", "completed"] | None = None,  # noqa: A002
                        overdue: bool | None = None) -> list[dict[str, Any]]:
     """The action plans (an agency sees its own actions): filter by audit, review case, agency, status, overdue."""
@@ -68,7 +69,7 @@ async def list_actions(principal: CurrentPrincipal, request: Request, audit_id: 
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                          XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 async def export_actions(principal: CurrentPrincipal, request: Request, format: Literal["csv", "xlsx"] = "csv",  # noqa: A002
-                         audit_id: str | None = None, case_id: str | None = None, agency: str | None = None,
+                         audit_id: IdFilter = None, case_id: IdFilter = None, agency: str | None = None,
                          status: Literal["proposed", "open", "completed"] | None = None,
                          overdue: bool | None = None) -> Response:
     """The action plan as a CSV file or an Excel workbook, with the same filters as the list."""

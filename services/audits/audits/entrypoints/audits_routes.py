@@ -167,7 +167,7 @@ async def list_audits(principal: CurrentPrincipal, request: Request,
 async def get_audit(audit_id: str, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """One audit: its scope and tool, draw, returns by agency, concerns, session, findings and ratification."""
     require_qa(principal)
-    return await queries.get_audit(runtime_of(request).unit_of_work(), audit_id)
+    return await queries.get_audit(runtime_of(request).unit_of_work(), audit_id, principal)
 
 
 async def _step(request: Request, cmd: steps.AuditStep) -> dict[str, Any]:

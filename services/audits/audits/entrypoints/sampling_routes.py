@@ -134,7 +134,7 @@ async def sample(audit_id: str, principal: CurrentPrincipal, request: Request, r
 async def get_sample(audit_id: str, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """The audit's draw: its cases, seed, population digest and what was excluded."""
     require_qa(principal)
-    return await queries.get_sample(runtime_of(request).unit_of_work(), audit_id)
+    return await queries.get_sample(runtime_of(request).unit_of_work(), audit_id, principal)
 
 
 @router.get("/sampling/exclusions", response_model=Exclusions)

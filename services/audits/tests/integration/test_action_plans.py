@@ -102,6 +102,26 @@ async def test_another_agency_neither_sees_nor_touches_an_action_it_does_not_own
     assert len(await desk.ok("GET", "/v1/actions", desk.agency("school"))) == 1
 
 
+async def test_one_action_is_refused_to_the_roles_the_action_list_refuses(desk):
+    """GET /v1/actions/{id} agrees with GET /v1/actions: the owning agency's reporting reader, panel member or
+    reviewer reads neither (403), while its referrer and safeguarding lead read both."""
+    _, action = await audit_action(desk)
+    url = f"/v1/actions/{action['action_id']}"
+
+    for role in ("reporting_reader", "panel_member", "reviewer", "independent_chair"):
+        school = desk.agency("school", role)
+        listed = await desk.client.get("/v1/actions", headers=school)
+        one = await desk.client.get(url, headers=school)
+        assert (listed.status_code, one.status_code) == (403, 403), role
+        progress = await desk.client.post(url + "/progress", headers=school, json={"note": "x"})
+        assert progress.status_code == 403, role
+    for role in ("referrer", "safeguarding_lead"):
+        school = desk.agency("school", role)
+        assert [a["action_id"] for a in await desk.ok("GET", "/v1/actions", school)] == [action["action_id"]]
+        assert (await desk.ok("GET", url, school))["action_id"] == action["action_id"]
+    assert (await desk.ok("GET", url))["progress"] == [], "no refused request wrote progress"
+
+
 async def test_a_new_due_date_takes_an_overdue_action_back_on_track(desk):
     _, action = await audit_action(desk, due_on="2027-03-31")
     await tick_on(desk, "2027-04-02")

@@ -1,10 +1,13 @@
 """The notifications service's own tables: every message, its delivery state and its attempts."""
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
+from safeguard_shared.access_log import add_access_log_table
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
+# Who read which case or audit, and when (safeguard_shared.access_log), hash-chained.
+access_log = add_access_log_table(metadata)
 
 notifications = Table(
     "notifications", metadata,
@@ -68,18 +71,6 @@ attempts = Table(
     Column("code", Integer, nullable=True),
     Column("detail", String(500), nullable=True),
 )
-
-# Who opened what was sent (docs/architecture.md: every read of case detail is recorded).
-message_reads = Table(
-    "message_reads", metadata,
-    Column("read_id", String(36), primary_key=True),
-    Column("notification_id", String(36), nullable=False),
-    Column("what", String(20), nullable=False),  # body | eml | pdf
-    Column("subject", String(200), nullable=False),
-    Column("agency", String(60), nullable=False),
-    Column("read_at", UTCDateTime(), nullable=False),
-)
-Index("ix_message_reads_notification", message_reads.c.notification_id)
 
 # The audit dates the clock (scheduling) set: ``macfa.audit_date`` deadlines, learnt from
 # scheduling.deadline.scheduled, so a letter says the date the clock keeps and this service computes none.

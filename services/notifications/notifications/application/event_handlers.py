@@ -16,11 +16,13 @@ from safeguard_shared.contracts.audits import (
 )
 from safeguard_shared.contracts.referrals import (
     CaseOpened,
+    FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
     PanelNotificationConfirmed,
     RapidReviewDecided,
     ReferralReturned,
+    SarDecided,
     SarScreened,
     ScopingRequested,
 )
@@ -40,7 +42,9 @@ EVENT_HANDLERS: dict[type, list[Any]] = {
     PanelNotificationConfirmed: [referrals.when_the_local_authority_confirms_notify_the_panel],
     ReferralReturned: [referrals.when_a_referral_is_returned_send_it_back_with_the_reasons],
     SarScreened: [referrals.when_a_sar_referral_is_screened_tell_the_referrer],
+    SarDecided: [referrals.when_a_sar_is_decided_tell_the_referrer],
     FamilyLetterOwed: [referrals.when_a_letter_to_the_family_is_owed_write_it],
+    FamilyLetterAwaitingContact: [referrals.when_a_family_letter_waits_for_a_contact_tell_the_business_unit],
     ScopingRequested: [referrals.when_scoping_requested_write_to_each_agency],
     RapidReviewDecided: [referrals.when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies],
     FinalReportReady: [referrals.when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state],

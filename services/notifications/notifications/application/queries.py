@@ -1,20 +1,22 @@
 """Reading the log: which messages a case or an audit owed, how each went, and what was sent.
 
-Every read of a message's content (body, .eml, PDF) is recorded with who read it (``record_reads``),
-as every read of case detail is (docs/architecture.md).
+Every read of a case's or an audit's messages, and of a message's content (.eml, PDF), is recorded
+in the access log (``record_read``), as every read of case-level data is (docs/architecture.md).
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
+from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.channel import Channel
 from ..adapters.mime import compose
-from ..adapters.orm import attachments, attempts, message_reads, notifications
+from ..adapters.orm import attachments, attempts, notifications
 
 Row = dict[str, Any]
 
@@ -98,12 +100,10 @@ async def letter_pdf(uow: UnitOfWork, notification_id: str) -> Row:
     return pdfs[0]
 
 
-async def record_reads(uow: UnitOfWork, notification_ids: list[str], *, what: str, subject: str,
-                       agency: str) -> None:
-    """Who opened which message's content, and when."""
-    if not notification_ids:
-        return
-    now = uow.now()
-    await uow.session.execute(insert(message_reads), [
-        dict(read_id=str(uuid.uuid4()), notification_id=i, what=what, subject=subject[:200], agency=agency[:60],
-             read_at=now) for i in notification_ids])
+async def record_read(uow: UnitOfWork, reader: Principal, operation: str, *, case_id: str | None = None,
+                      audit_id: str | None = None, notification_id: str | None = None) -> None:
+    """Who read a case's or an audit's messages, or one message (of its case or audit), and when."""
+    if notification_id is not None:
+        row, _ = await notification_with_documents(uow, notification_id)
+        case_id, audit_id = row["case_id"], row["audit_id"]
+    await access_log.record(uow, reader, Read(operation, case_id=case_id, audit_id=audit_id))

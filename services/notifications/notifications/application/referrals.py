@@ -9,13 +9,16 @@ from typing import Any
 from safeguard_shared.contracts.referrals import (
     CaseOpened,
     FamilyContact,
+    FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
     PanelNotificationConfirmed,
     RapidReviewDecided,
     ReferralReturned,
+    SarDecided,
     SarScreened,
     ScopingRequested,
+    delay_reason_label,
 )
 from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
@@ -65,7 +68,23 @@ async def when_a_sar_referral_is_screened_tell_the_referrer(
     # The day the screening was recorded (in England), not the day this event happened to be handled.
     screened_on = uow.cause.occurred_at.astimezone(LONDON).date() if uow.cause else uow.clock.today()
     owed = messages.when_a_sar_referral_is_screened_tell_the_referrer(
-        event.case_id, event.case_ref, event.referring_agency, event.outcome, screened_on=screened_on)
+        event.case_id, event.case_ref, event.referring_agency, event.outcome, screened_on=screened_on,
+        basis=event.basis, mandatory_override=event.mandatory_override)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+
+
+async def when_a_sar_is_decided_tell_the_referrer(event: SarDecided, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    owed = messages.when_a_sar_is_decided_tell_the_referrer(
+        event.case_id, event.case_ref, event.referring_agency, convene=event.convene, decided_on=event.decided_on,
+        confirmed_by_chair=event.confirmed_by_chair, chair_reviewed_on=event.chair_reviewed_on,
+        other_steps=list(event.other_steps or []), basis=event.basis, mandatory_override=event.mandatory_override)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+
+
+async def when_a_family_letter_waits_for_a_contact_tell_the_business_unit(
+        event: FamilyLetterAwaitingContact, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    owed = messages.when_a_family_letter_waits_for_a_contact_tell_the_business_unit(
+        event.case_id, event.case_ref, event.letter, event.owed_on, owed=_this_event(uow))
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
 
 
@@ -73,7 +92,10 @@ async def when_a_letter_to_the_family_is_owed_write_it(
         event: FamilyLetterOwed, uow: UnitOfWork, outgoing: Outgoing) -> None:
     owed = messages.when_a_letter_to_the_family_is_owed_write_it(
         event.case_id, event.letter, recipient_of(event.recipient), case_ref=event.case_ref,
-        reason=event.reason, update=event.update, expected_by=event.expected_sign_off_on)
+        # A delay's reason in the code's plain words (the business unit's own words stay in the referrals
+        # store); events recorded before the code carried the words.
+        reason=delay_reason_label(event.reason_code) if event.reason_code else event.reason,
+        update=event.update, expected_by=event.expected_sign_off_on)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
 
 

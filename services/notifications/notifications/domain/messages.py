@@ -30,6 +30,8 @@ SUBJECTS = {
     "deadline_overdue": "Overdue: a safeguarding review deadline has passed",
     "referral_returned": "Your safeguarding referral was returned: more information is needed",
     "sar_screening_outcome": "Safeguarding adult review referral: the screening outcome",
+    "sar_decision_outcome": "Safeguarding adult review referral: the decision after scoping",
+    "family_letter_awaiting_contact": "A letter to a family is owed: no family contact is recorded",
     "sar_family_told": "A safeguarding adult review is being commissioned",
     "sar_delay_letter": "Safeguarding adult review: why it will take longer than six months",
     "sar_delay_update": "Safeguarding adult review: an update on its progress",
@@ -70,6 +72,41 @@ SCREENING_OUTCOMES = {
     "criteria_not_met": "the referral does not meet the criteria for a safeguarding adult review; the learning "
                         "it raises will be taken forward in another way",
 }
+
+
+# Which Care Act 2014 s44 basis a SAR decision rests on (referrals.case.sar_screened / sar_decided ``basis``).
+BASES = {
+    "mandatory": "the referral meets the criteria in section 44(1) to (3) of the Care Act 2014, under which the "
+                 "safeguarding adults board must arrange a safeguarding adult review (the mandatory duty)",
+    "discretionary": "the referral does not meet the criteria under which a review is required, but the board "
+                     "may arrange one at its discretion (section 44(4) of the Care Act 2014)",
+    "criteria_not_met": "the referral does not meet the criteria for a safeguarding adult review in section 44 "
+                        "of the Care Act 2014",
+}
+MANDATORY_OVERRIDE = ("The independent chair decided, exceptionally, not to arrange a review under the mandatory "
+                      "duty, and recorded the reasons.")
+
+# What a partnership does instead of a SAR (referrals.case.sar_decided ``other_steps``), in words.
+OTHER_STEPS = {
+    "single_agency_review": "a single-agency review",
+    "multi_agency_learning_review": "a multi-agency learning review",
+    "learning_event": "a learning event for the practitioners involved",
+    "case_file_audit": "a multi-agency case file audit",
+    "practice_briefing": "a practice briefing",
+    "training": "training for the staff involved",
+    "other_statutory_review": "another statutory review (for example a domestic homicide review)",
+    "other": "other action, recorded with the case",
+}
+
+
+def the_chairs_review(convene: bool, confirmed_by_chair: bool | None) -> str:
+    """What the independent chair did with the sub-group's recommendation, in words."""
+    if confirmed_by_chair is None:  # events recorded before the chair's review was carried
+        return "reviewed the outcome"
+    if confirmed_by_chair:
+        return "agreed the review, which commissions it" if convene else "confirmed the recommendation"
+    return ("overturned the recommendation and agreed a review" if convene else
+            "overturned the recommendation to hold a review")
 
 
 @dataclass(frozen=True)
@@ -218,13 +255,51 @@ def when_a_referral_is_returned_send_it_back_with_the_reasons(
 
 def when_a_sar_referral_is_screened_tell_the_referrer(
         case_id: str, case_ref: str, referring_agency: str, outcome: str, screened_on: date,
-        rationale: str | None = None, referrer: Recipient | None = None) -> list[MessageOwed]:
-    """The business manager and the SAR panel chair screened the referral: the referrer hears the outcome."""
+        rationale: str | None = None, referrer: Recipient | None = None, basis: str | None = None,
+        mandatory_override: bool | None = None) -> list[MessageOwed]:
+    """The business manager and the SAR panel chair screened the referral: the referrer hears the outcome
+    and which Care Act s44 basis applied (mandatory, discretionary, criteria not met)."""
     if outcome not in SCREENING_OUTCOMES:
         raise ValueError(f"unknown screening outcome {outcome!r}")
+    # The outcome in words agrees with the basis: going forward on the board's discretion is not
+    # "meets the criteria", and not going forward may be for want of them.
+    said = {("proceed_to_scoping", "discretionary"): "discretionary_review",
+            ("not_proceeding", "criteria_not_met"): "criteria_not_met"}.get((outcome, basis or ""), outcome)
     return [MessageOwed("referrer", "sar_screening_outcome", f"case:{case_id}:screening", referring_agency,
-                        context={"case_ref": case_ref, "outcome": outcome, "outcome_text": SCREENING_OUTCOMES[outcome],
-                                 "screened_on": screened_on.isoformat(), "rationale": rationale}, to=referrer)]
+                        context={"case_ref": case_ref, "outcome": outcome, "outcome_text": SCREENING_OUTCOMES[said],
+                                 "screened_on": screened_on.isoformat(), "rationale": rationale,
+                                 "basis_text": BASES.get(basis or ""),
+                                 "override_text": MANDATORY_OVERRIDE if mandatory_override else None},
+                        to=referrer)]
+
+
+def when_a_sar_is_decided_tell_the_referrer(
+        case_id: str, case_ref: str, referring_agency: str, *, convene: bool, decided_on: date,
+        confirmed_by_chair: bool | None, chair_reviewed_on: date | None, other_steps: list[str],
+        basis: str | None, mandatory_override: bool | None) -> list[MessageOwed]:
+    """The decision after scoping is final (the sub-group recommended, the independent chair confirmed or
+    overturned it): the referrer hears the outcome either way, the basis, and what is done instead."""
+    return [MessageOwed("referrer", "sar_decision_outcome", f"case:{case_id}:sar_decision", referring_agency,
+                        context={"case_ref": case_ref, "convene": convene, "decided_on": decided_on.isoformat(),
+                                 "chair_text": the_chairs_review(convene, confirmed_by_chair),
+                                 "chair_reviewed_on": chair_reviewed_on.isoformat() if chair_reviewed_on else None,
+                                 "other_steps": [OTHER_STEPS.get(step, OTHER_STEPS["other"])
+                                                 for step in other_steps],
+                                 "basis_text": BASES.get(basis or ""),
+                                 "override_text": MANDATORY_OVERRIDE if mandatory_override else None})]
+
+
+def when_a_family_letter_waits_for_a_contact_tell_the_business_unit(
+        case_id: str, case_ref: str, letter: str, owed_on: date, owed: str) -> list[MessageOwed]:
+    """A letter to the adult, the family or the advocate is owed while no contact is recorded: the
+    business unit hears that it is owed and how to send it (record the contact). ``owed`` names this
+    occasion (the event), so a second letter waiting is a second notice."""
+    template = FAMILY_LETTERS.get(letter)
+    if template is None:
+        raise ValueError(f"unknown letter {letter!r}")
+    return [MessageOwed("business_unit", "family_letter_awaiting_contact", f"case:{case_id}:awaiting:{owed}",
+                        context={"case_ref": case_ref, "letter_subject": SUBJECTS[template],
+                                 "owed_on": owed_on.isoformat()})]
 
 
 # The letters the referrals service asks for (referrals.case.family_letter_owed ``letter``).

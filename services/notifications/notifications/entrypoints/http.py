@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from safeguard_shared.auth import CurrentPrincipal, require_roles
+from safeguard_shared.params import IdFilter
 
 from ..application import queries
 from .schemas import NotificationOut
@@ -18,8 +19,8 @@ BINARY = {"type": "string", "format": "binary"}  # the OpenAPI schema of a file'
 
 
 @router.get("/notifications", response_model=list[NotificationOut], response_model_exclude_unset=True)
-async def list_notifications(request: Request, principal: CurrentPrincipal, case_id: str | None = None,
-                             audit_id: str | None = None) -> list[dict[str, Any]]:
+async def list_notifications(request: Request, principal: CurrentPrincipal, case_id: IdFilter = None,
+                             audit_id: IdFilter = None) -> list[dict[str, Any]]:
     """Messages for a case or an audit with their delivery status and its times; the business unit
     also sees what was sent, to whom, and each attempt."""
     require_roles(principal, *READ_ROLES)
@@ -29,9 +30,8 @@ async def list_notifications(request: Request, principal: CurrentPrincipal, case
     with_body = principal.has_any(BODY_ROLES)
     async with request.app.state.runtime.unit_of_work() as uow:
         listed = await queries.list_notifications(uow, case_id=case_id, audit_id=audit_id, with_body=with_body)
-        if with_body:
-            await queries.record_reads(uow, [m["notification_id"] for m in listed], what="body",
-                                       subject=principal.subject, agency=principal.agency)
+        await queries.record_read(uow, principal, "notifications, with what was sent" if with_body else "notifications",
+                                  case_id=case_id, audit_id=audit_id)
     return listed
 
 
@@ -44,8 +44,7 @@ async def message_eml(notification_id: str, request: Request, principal: Current
     try:
         async with request.app.state.runtime.unit_of_work() as uow:
             eml = await queries.message_as_sent(uow, notification_id, dispatcher.channel, dispatcher.sender)
-            await queries.record_reads(uow, [notification_id], what="eml", subject=principal.subject,
-                                       agency=principal.agency)
+            await queries.record_read(uow, principal, "message as sent", notification_id=notification_id)
     except queries.NotificationNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no notification with that id") from None
     return Response(eml, media_type="message/rfc822",
@@ -62,8 +61,7 @@ async def letter_pdf(notification_id: str, request: Request, principal: CurrentP
     try:
         async with request.app.state.runtime.unit_of_work() as uow:
             pdf = await queries.letter_pdf(uow, notification_id)
-            await queries.record_reads(uow, [notification_id], what="pdf", subject=principal.subject,
-                                       agency=principal.agency)
+            await queries.record_read(uow, principal, "letter", notification_id=notification_id)
     except queries.NotificationNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no notification with that id") from None
     except queries.NoPdf:

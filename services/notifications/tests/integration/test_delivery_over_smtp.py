@@ -32,10 +32,12 @@ from safeguard_shared.contracts.notifications import NotificationFailed, Notific
 from safeguard_shared.contracts.referrals import (
     CaseOpened,
     FamilyContact,
+    FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
     RapidReviewDecided,
     ReferralReturned,
+    SarDecided,
     SarScreened,
     ScopingRequested,
 )
@@ -129,6 +131,11 @@ async def owe_every_message_the_framework_names(service) -> None:
                              reasons=[f"no summary of concerns ({CANARY_SUMMARY})"])),
         env(SarScreened(case_id=ADULT, case_ref="SAR-2027-5A5A5A", referring_agency="icb",
                         outcome="proceed_to_scoping")),
+        env(SarDecided(case_id=ADULT, case_ref="SAR-2027-5A5A5A", referring_agency="icb", convene=False,
+                       decided_on=date(2027, 2, 10), confirmed_by_chair=True, chair_reviewed_on=date(2027, 2, 15),
+                       other_steps=["learning_event"], basis="discretionary")),
+        env(FamilyLetterAwaitingContact(case_id=ADULT, case_ref="SAR-2027-5A5A5A", letter="delay",
+                                        owed_on=date(2027, 6, 1))),
         family_letter("family_told_of_commission", daughter),
         family_letter("family_told_of_commission", FamilyContact(
             name="Pat Unknown", relationship="son", channel="email", email=UNKNOWN_MEMBER)),

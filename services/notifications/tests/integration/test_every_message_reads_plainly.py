@@ -35,10 +35,12 @@ from safeguard_shared.contracts.audits import (
 from safeguard_shared.contracts.referrals import (
     CaseOpened,
     FamilyContact,
+    FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
     RapidReviewDecided,
     ReferralReturned,
+    SarDecided,
     SarScreened,
     ScopingRequested,
 )
@@ -106,14 +108,21 @@ def adult_events() -> list:
     by_post = FamilyContact(name="Mr Bob Example", relationship="son", channel="post",
                             postal_address="12 Elm Road, Northtown, NT2 2BB")
     letters = [FamilyLetterOwed(case_id=ADULT_CASE, case_ref=ADULT_REF, letter=letter, recipient=by_email,
-                                reason="an agency's chronology arrived late" if letter.startswith("delay") else None,
+                                reason_code="awaiting_information" if letter.startswith("delay") else None,
                                 update="the panel has met twice" if letter == "delay_update" else None,
                                 expected_sign_off_on=date(2027, 9, 30) if letter.startswith("delay") else None)
                for letter in ("family_told_of_commission", "delay", "delay_update", "report_shared_with_family")]
     return [
         ReferralReturned(case_id=ADULT_CASE, case_ref=ADULT_REF, pathway="adult", referring_agency="police",
                          reasons=["the adult's consent, or why it was not sought, is not recorded"]),
-        SarScreened(case_id=ADULT_CASE, case_ref=ADULT_REF, referring_agency="police", outcome="proceed_to_scoping"),
+        SarScreened(case_id=ADULT_CASE, case_ref=ADULT_REF, referring_agency="police", outcome="proceed_to_scoping",
+                    basis="mandatory"),
+        SarDecided(case_id=ADULT_CASE, case_ref=ADULT_REF, referring_agency="police", convene=False,
+                   decided_on=date(2027, 3, 1), confirmed_by_chair=True, chair_reviewed_on=date(2027, 3, 8),
+                   other_steps=["other_statutory_review", "learning_event"], basis="mandatory",
+                   mandatory_override=True),
+        FamilyLetterAwaitingContact(case_id=ADULT_CASE, case_ref=ADULT_REF, letter="delay",
+                                    owed_on=date(2027, 6, 1)),
         *letters,
         FamilyLetterOwed(case_id=ADULT_CASE, case_ref=ADULT_REF, letter="family_told_of_commission", recipient=by_post),
     ]

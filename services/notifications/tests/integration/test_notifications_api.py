@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from notifications.adapters.directory import DEFAULT_DIRECTORY, DirectoryError
-from notifications.adapters.orm import message_reads, notifications
+from notifications.adapters.orm import access_log, notifications
 from notifications.application.outgoing import queue_all
 from notifications.domain.messages import when_the_audit_template_is_due_send_it_to_each_agency_audit_lead
 from safeguard_shared.contracts.referrals import CaseOpened, FamilyContact, FamilyLetterOwed
@@ -59,7 +59,9 @@ async def test_the_business_unit_sees_each_status_with_its_time_and_what_was_sen
     [sent] = (await service.client.get("/v1/notifications", params={"case_id": CASE}, headers=business_unit)).json()
     assert sent["status"] == "sent" and sent["sending_at"] == sent["sent_at"] == "2026-12-21T10:05:00+00:00"
     assert [(a["attempt"], a["outcome"]) for a in sent["delivery_log"]] == [(1, "sent")]
-    assert len(await service.rows(message_reads)) == 2, "each read of what was sent is recorded"
+    reads = await service.rows(access_log)
+    assert [(r["operation"], r["case_id"]) for r in reads] == [("notifications, with what was sent", CASE)] * 2, \
+        "each read of what was sent is recorded"
     metrics = (await service.client.get("/metrics")).text
     assert 'safeguard_notification_attempts_total{channel="outbox",outcome="sent"}' in metrics
 

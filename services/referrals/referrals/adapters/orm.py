@@ -1,6 +1,7 @@
 """The referrals service's own tables (its database is nobody else's)."""
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table
 
+from safeguard_shared.access_log import add_access_log_table
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
@@ -26,15 +27,8 @@ cases = Table(
 )
 Index("ix_cases_agency", cases.c.referring_agency)
 
-case_reads = Table(
-    "case_reads", metadata,
-    Column("read_id", String(36), primary_key=True),
-    Column("case_id", String(36), nullable=False),
-    Column("subject", String(200), nullable=False),
-    Column("agency", String(60), nullable=False),
-    Column("read_at", UTCDateTime(), nullable=False),
-)
-Index("ix_case_reads_case", case_reads.c.case_id)
+# Who read which case, and when: the shared access log (safeguard_shared.access_log), hash-chained.
+access_log = add_access_log_table(metadata)
 
 # Who did what and when, for every step of every case.
 case_history = Table(

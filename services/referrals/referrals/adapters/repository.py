@@ -1,10 +1,9 @@
-"""The cases store: a case's row and its aggregate, its history, and the log of who read it.
+"""The cases store: a case's row and its aggregate, and its history (who read it: the access log).
 
 Each function works inside the caller's transaction (a unit of work's session); none commits.
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import select_for_update
 
-from .orm import case_history, case_reads, cases, idempotency_keys, referral_fingerprints
+from .orm import case_history, cases, idempotency_keys, referral_fingerprints
 
 
 async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
@@ -41,12 +40,6 @@ async def add_history(session: AsyncSession, *, case_id: str, at: datetime, acto
 async def history(session: AsyncSession, case_id: str) -> list[RowMapping]:
     query = select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
     return list((await session.execute(query)).mappings().all())
-
-
-async def record_read(session: AsyncSession, *, case_id: str, subject: str, agency: str, at: datetime) -> None:
-    """Every read of case detail is recorded: who, for which agency, and when (the real time)."""
-    await session.execute(insert(case_reads).values(read_id=str(uuid.uuid4()), case_id=case_id, subject=subject,
-                                                    agency=agency, read_at=at))
 
 
 async def one_at_a_time(session: AsyncSession, *names: str) -> None:

@@ -170,7 +170,8 @@ async def hold_learning_event(case_id: str, command: RecordDate, actor: Principa
 
 async def delay(case_id: str, command: DelaySar, actor: Principal, uow: UnitOfWork) -> SarCase:
     return await _step(uow, actor, case_id, "sar_delayed", command, lambda c, today: c.delay_review(
-        reason=command.reason, expected_sign_off_on=command.expected_sign_off_on, today=today))
+        reason=command.reason, reason_code=command.reason_code, expected_sign_off_on=command.expected_sign_off_on,
+        today=today))
 
 
 async def update_on_delay(case_id: str, command: UpdateOnDelay, actor: Principal, uow: UnitOfWork) -> SarCase:

@@ -2,20 +2,17 @@
 
 A pathway step out of order or a rule broken comes from the domain (``OutOfOrder`` → 409,
 ``RuleBroken`` → 422); an agency acting for another is ``NotYourAgency`` (403) from the
-partnership's vocabulary. Re-exported here so the routes learn every error from one place.
+partnership's vocabulary; who may see or do what on a case is ``NotAllowed`` (403) from
+``domain/access.py``. Re-exported here so the routes learn every error from one place.
 """
 from __future__ import annotations
 
 from safeguard_shared.partnership import NotYourAgency
 
-from ..domain.errors import NotTheChair, OutOfOrder, RuleBroken
+from ..domain.errors import NotAllowed, NotTheChair, OutOfOrder, RuleBroken
 
 __all__ = ["CaseNotFound", "NotAllowed", "NotTheChair", "NotYourAgency", "OutOfOrder", "RuleBroken"]
 
 
 class CaseNotFound(Exception):
     """No case (of the pathway asked for) with that id: 404."""
-
-
-class NotAllowed(Exception):
-    """The caller's role or agency may not see or do this: 403."""

@@ -14,6 +14,7 @@ from safeguard_shared.partnership import Principal, require_own_agency
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import repository
+from ..domain.access import authorise
 from ..domain.child_case import ChildCase
 from ..domain.errors import OutOfOrder, RuleBroken
 from ..domain.referral import (
@@ -229,6 +230,7 @@ async def _open_adult_case(referral: ReferAdult, actor: Principal, uow: UnitOfWo
         existing = await repository.case_row(uow.session, resubmission_of, for_update=True)
         if existing is None or existing["pathway"] != "adult":
             raise CaseNotFound("no SAR referral with that case_id")
+        authorise(actor, SarCase.from_state(existing["state"]), "resubmit")
         if existing["status"] != "returned":
             raise OutOfOrder("only a returned referral can be resubmitted; this one is "
                              f"{existing['status'].replace('_', ' ')}")

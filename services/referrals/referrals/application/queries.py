@@ -1,34 +1,35 @@
 """The read side: a case, its history, the rapid review's document pack and the CSPR's drafts.
 
-Who may read what depends on the case (the referring agency, the meeting's attendees), so the check
-is made here, with the case in hand. Every read of case detail is recorded in ``case_reads`` in the
-same unit of work that reads it.
+Who may read what depends on the case (``domain/access.py``: the referring and involved agencies, the
+reviewers commissioned on it, the panel), so the check is made here, with the case in hand. Every read
+of a case, its history, pack or drafts is recorded in the access log (``safeguard_shared.access_log``)
+in the same unit of work that reads it.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, PlainSerializer
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import repository
+from ..domain.access import authorise, may, parties, progress_detail
 from ..domain.child_case import ChildCase, Draft, ScopingReturn
-from .errors import CaseNotFound, NotAllowed
-
-CASE_DETAIL_ROLES = {"business_unit", "panel_member", "independent_chair", "admin"}
-DRAFT_ROLES = {"business_unit", "reviewer", "panel_member", "independent_chair", "admin"}
-PACK_ROLES = {"business_unit", "independent_chair", "admin"}
-ATTENDEE_ROLES = {"panel_member", "referrer", "safeguarding_lead"}
+from ..domain.sar_case import SarCase
+from .errors import CaseNotFound
 
 # An instant as the API has always written it: ISO 8601 with the offset (``+00:00``).
 Instant = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
 
 
 class CaseView(BaseModel):
-    """A case's progress; ``referral`` (the identifying details) only for case-detail roles."""
+    """A case's progress; ``referral`` (the identifying details) only for those who may see its detail."""
 
     case_id: str
     case_ref: str
@@ -63,68 +64,72 @@ class DocumentPack(BaseModel):
     meeting_on: date | None
 
 
-async def _record_read(uow: UnitOfWork, reader: Principal, case_id: str) -> None:
-    await repository.record_read(uow.session, case_id=case_id, subject=reader.subject, agency=reader.agency,
-                                 at=uow.now())
+async def _record_read(uow: UnitOfWork, reader: Principal, case_id: str, operation: str) -> None:
+    await access_log.record(uow, reader, Read(operation, case_id=case_id))
+
+
+async def _case(uow: UnitOfWork, case_id: str) -> tuple[Mapping[Any, Any], ChildCase | SarCase]:
+    row = await repository.case_row(uow.session, case_id)
+    if row is None:
+        raise CaseNotFound("no case with that case_id")
+    case = ChildCase.from_state(row["state"]) if row["pathway"] == "child" else SarCase.from_state(row["state"])
+    return row, case
+
+
+async def _child_case(uow: UnitOfWork, case_id: str) -> tuple[Mapping[Any, Any], ChildCase]:
+    row, case = await _case(uow, case_id)
+    if not isinstance(case, ChildCase):
+        raise CaseNotFound("no case of the children's pathway with that case_id")
+    return row, case
 
 
 async def read_case(case_id: str, reader: Principal, uow: UnitOfWork) -> CaseView:
-    """Case detail for the business unit, panels and chairs (every read recorded); the referring
-    agency's own staff see the referral's progress without the detail."""
+    """The case's progress for whoever the access table lets see it; the referral's identifying details
+    only for those who may see its detail. Every read recorded."""
     async with uow:
-        row = await repository.case_row(uow.session, case_id)
-        if row is None:
-            raise CaseNotFound("no case with that case_id")
-        full = reader.has_any(CASE_DETAIL_ROLES)
-        if not full and not (reader.has_any({"referrer", "safeguarding_lead"})
-                             and reader.agency == row["referring_agency"]):
-            raise NotAllowed("case detail is for the business unit, panel members and the independent chair; "
-                             "agencies see only their own referrals")
+        row, case = await _case(uow, case_id)
+        authorise(reader, case, "see_progress")
         view = CaseView.model_validate({k: row[k] for k in CaseView.model_fields if k != "referral"})
+        full = may(reader, parties(case), "see_detail")
         if full:
-            await _record_read(uow, reader, case_id)
             view.referral = row["referral"]
+        await _record_read(uow, reader, case_id, "case detail" if full else "case progress")
     return view
 
 
 async def case_history(case_id: str, reader: Principal, uow: UnitOfWork) -> list[HistoryEntry]:
-    """Who did what and when on this case."""
+    """Who did what and when on this case; its free text only for those who may see the case's detail.
+    Every read recorded, as a read of the case is."""
     async with uow:
-        row = await repository.case_row(uow.session, case_id)
-        if row is None:
-            raise CaseNotFound("no case with that case_id")
-        if not reader.has_any(CASE_DETAIL_ROLES) and reader.agency != row["referring_agency"]:
-            raise NotAllowed("the case history is for the business unit, panels, chairs and the referring agency")
-        return [HistoryEntry.model_validate(dict(r)) for r in await repository.history(uow.session, case_id)]
-
-
-async def _child_case(uow: UnitOfWork, case_id: str) -> tuple[ChildCase, dict[str, Any]]:
-    row = await repository.case_row(uow.session, case_id)
-    if row is None or row["pathway"] != "child":
-        raise CaseNotFound("no case with that case_id")
-    return ChildCase.from_state(row["state"]), row["referral"]
+        _, case = await _case(uow, case_id)
+        authorise(reader, case, "see_progress")
+        whole = may(reader, parties(case), "see_detail")
+        entries = [HistoryEntry.model_validate(dict(r)) for r in await repository.history(uow.session, case_id)]
+        if not whole:
+            for entry in entries:
+                entry.detail = progress_detail(entry.detail)
+        await _record_read(uow, reader, case_id, "case history")
+    return entries
 
 
 async def document_pack(case_id: str, reader: Principal, uow: UnitOfWork) -> DocumentPack:
     """The rapid review document pack (referral, local authority notification, scoping returns):
-    open to the meeting's attendees, the business unit and the chair only."""
+    for the review's panel, the agencies' safeguarding leads, the business unit and the chair."""
     async with uow:
-        case, referral = await _child_case(uow, case_id)
-        attending = {a.agency for a in case.attendance}
-        if not (reader.has_any(PACK_ROLES) or (reader.agency in attending and reader.has_any(ATTENDEE_ROLES))):
-            raise NotAllowed("the document pack is open to the meeting's attendees only")
-        await _record_read(uow, reader, case_id)
-    return DocumentPack(case_ref=case.case_ref, referral=referral, scoping_returns=case.scoping_returns,
+        row, case = await _child_case(uow, case_id)
+        authorise(reader, case, "see_pack")
+        await _record_read(uow, reader, case_id, "document pack")
+    return DocumentPack(case_ref=case.case_ref, referral=row["referral"], scoping_returns=case.scoping_returns,
                         local_authority_notification=LocalAuthorityNotification(
                             became_aware_on=case.became_aware_on, rapid_review=case.rapid_review),
                         meeting_on=case.meeting_on)
 
 
 async def cspr_drafts(case_id: str, reader: Principal, uow: UnitOfWork) -> list[Draft]:
-    """Drafts, each marked 'unpublished draft — strictly confidential': never for practitioners or the public."""
-    if not reader.has_any(DRAFT_ROLES):
-        raise NotAllowed("drafts are for the business unit, the reviewers and the panel")
+    """Drafts, each marked 'unpublished draft — strictly confidential': for the review's panel, its
+    commissioned reviewers, the chair and the business unit; never for practitioners or the public."""
     async with uow:
-        case, _ = await _child_case(uow, case_id)
-        await _record_read(uow, reader, case_id)
+        _, case = await _child_case(uow, case_id)
+        authorise(reader, case, "see_drafts")
+        await _record_read(uow, reader, case_id, "CSPR drafts")
     return case.cspr.drafts

@@ -17,3 +17,7 @@ class RuleBroken(Exception):
 
 class NotTheChair(Exception):
     """A decision only the independent chair may take (403)."""
+
+
+class NotAllowed(Exception):
+    """The caller's role, or how they stand to this case, does not let them see or do this (403)."""

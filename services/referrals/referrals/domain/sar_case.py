@@ -22,7 +22,10 @@ from pydantic import Field
 
 from safeguard_shared.contracts import Event
 from safeguard_shared.contracts.referrals import (
+    DelayReason,
     FamilyContact,
+    FamilyLetter,
+    FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FindingsRecorded,
     MilestoneReached,
@@ -38,7 +41,6 @@ from safeguard_shared.contracts.referrals import (
 from .errors import NotTheChair, OutOfOrder, RuleBroken
 from .state import Aggregate, Value
 
-Letter = Literal["family_told_of_commission", "delay", "delay_update", "report_shared_with_family"]
 ScreeningOutcome = Literal["proceed_to_scoping", "not_proceeding"]
 Basis = Literal["mandatory", "discretionary", "criteria_not_met"]
 
@@ -153,10 +155,22 @@ class BoardSignOff(Value):
 
 
 class Delay(Value):
-    reason: str
+    reason: str  # the business unit's words: kept here, never in an event
     since: date
+    reason_code: DelayReason = "other"  # what the events carry (cases delayed before codes: "other")
     expected_sign_off_on: date | None = None
     resumed_on: date | None = None
+
+
+class LetterAwaitingContact(Value):
+    """A letter owed to the adult, the family or the advocate while no contact is recorded: it goes
+    when the business unit records one."""
+
+    letter: FamilyLetter
+    owed_on: date
+    reason_code: DelayReason | None = None
+    update: str | None = None
+    expected_sign_off_on: date | None = None
 
 
 class DelayUpdate(Value):
@@ -203,6 +217,7 @@ class SarCase(Aggregate):
     findings: Findings | None = None
     # The adult, family member or advocate the partnership writes to (recorded by the business unit).
     family_contact: FamilyContact | None = None
+    letters_awaiting_contact: list[LetterAwaitingContact] = Field(default_factory=list)
 
     @property
     def delayed(self) -> bool:
@@ -222,12 +237,18 @@ class SarCase(Aggregate):
     def _milestone(self, fact: str, on: date, anchor: str | None = None, agency: str | None = None) -> Event:
         return MilestoneReached(case_id=self.case_id, fact=fact, on=on, anchor=anchor, agency=agency)
 
-    def _letter(self, letter: Letter, *, reason: str | None = None, update: str | None = None,
-                expected_sign_off_on: date | None = None) -> list[Event]:
-        if self.family_contact is None:  # without a recorded contact there is nobody to write to yet
-            return []
+    def _letter(self, letter: FamilyLetter, *, today: date, reason_code: DelayReason | None = None,
+                update: str | None = None, expected_sign_off_on: date | None = None) -> list[Event]:
+        """The letter owed; without a recorded contact it waits for one (never dropped), and the
+        business unit is told it is owed."""
+        if self.family_contact is None:
+            self.letters_awaiting_contact.append(LetterAwaitingContact(
+                letter=letter, owed_on=today, reason_code=reason_code, update=update,
+                expected_sign_off_on=expected_sign_off_on))
+            return [FamilyLetterAwaitingContact(case_id=self.case_id, case_ref=self.case_ref, letter=letter,
+                                                owed_on=today)]
         return [FamilyLetterOwed(case_id=self.case_id, case_ref=self.case_ref, letter=letter,
-                                 recipient=self.family_contact, reason=reason, update=update,
+                                 recipient=self.family_contact, reason_code=reason_code, update=update,
                                  expected_sign_off_on=expected_sign_off_on)]
 
     @property
@@ -377,7 +398,7 @@ class SarCase(Aggregate):
     def tell_family(self, *, notified_on: date, by: str, method: str, today: date) -> list[Event]:
         owed = self._review_step("family_notified", notified_on, today, "notified_on")
         self.family_notified = FamilyNotified(on=notified_on, by=by, method=method)
-        return owed + self._letter("family_told_of_commission")
+        return owed + self._letter("family_told_of_commission", today=today)
 
     def commission_reviewers(self, *, reviewers: list[str], commissioned_on: date, today: date) -> list[Event]:
         owed = self._review_step("reviewers_commissioned", commissioned_on, today, "commissioned_on",
@@ -439,7 +460,8 @@ class SarCase(Aggregate):
         self._need("signed_off", doing="sharing the report with the family")
         self._not_future(shared_on, today, "shared_on")
         self.milestones["report_shared_with_family"] = shared_on
-        return [self._milestone("report_shared_with_family", shared_on), *self._letter("report_shared_with_family")]
+        return [self._milestone("report_shared_with_family", shared_on),
+                *self._letter("report_shared_with_family", today=today)]
 
     def publish(self, *, published_on: date, recommendations: list[Recommendation], today: date) -> list[Event]:
         self._need("signed_off", doing="publication")
@@ -463,31 +485,40 @@ class SarCase(Aggregate):
         return [self._milestone("learning_event_held", held_on)]
 
     # --- delay ------------------------------------------------------------------------------------
-    def delay_review(self, *, reason: str, expected_sign_off_on: date | None, today: date) -> list[Event]:
-        """The SAR will run past six months: the clock stops, and the adult or advocate is told why."""
+    def delay_review(self, *, reason: str, reason_code: DelayReason, expected_sign_off_on: date | None,
+                     today: date) -> list[Event]:
+        """The SAR will run past six months: the clock stops, and the adult or advocate is told why.
+        The events carry the reason's code; the business unit's words stay in this case."""
         self._need("commissioned", doing="delaying the SAR")
         if self.delayed:
             raise OutOfOrder("the SAR is already delayed")
-        self.delay = Delay(reason=reason, since=today, expected_sign_off_on=expected_sign_off_on)
-        return [SarDelayChanged(case_id=self.case_id, change="delayed", reason=reason),
-                *self._letter("delay", reason=reason, expected_sign_off_on=expected_sign_off_on)]
+        self.delay = Delay(reason=reason, reason_code=reason_code, since=today,
+                           expected_sign_off_on=expected_sign_off_on)
+        return [SarDelayChanged(case_id=self.case_id, change="delayed", reason_code=reason_code),
+                *self._letter("delay", today=today, reason_code=reason_code,
+                              expected_sign_off_on=expected_sign_off_on)]
 
     def update_on_delay(self, *, update: str, today: date) -> list[Event]:
         if self.delay is None or self.delay.resumed_on:
             raise OutOfOrder("updates are sent while the SAR is delayed")
         self.delay_updates.append(DelayUpdate(on=today, update=update))
         return [self._milestone("delay_update_sent", today),
-                *self._letter("delay_update", reason=self.delay.reason, update=update)]
+                *self._letter("delay_update", today=today, reason_code=self.delay.reason_code, update=update,
+                              expected_sign_off_on=self.delay.expected_sign_off_on)]
 
     def resume(self, *, today: date) -> list[Event]:
         if self.delay is None or self.delay.resumed_on:
             raise OutOfOrder("the SAR is not delayed")
         self.delay.resumed_on = today
-        return [SarDelayChanged(case_id=self.case_id, change="resumed", reason=f"resumed after: {self.delay.reason}")]
+        return [SarDelayChanged(case_id=self.case_id, change="resumed", reason_code=self.delay.reason_code)]
 
     def record_family_contact(self, *, contact: FamilyContact) -> list[Event]:
+        """Who the partnership writes to; the letters that waited for a contact go to them now."""
         self.family_contact = contact
-        return []
+        waiting, self.letters_awaiting_contact = self.letters_awaiting_contact, []
+        return [event for owed in waiting for event in self._letter(
+            owed.letter, today=owed.owed_on, reason_code=owed.reason_code, update=owed.update,
+            expected_sign_off_on=owed.expected_sign_off_on)]
 
     # --- for the annual report ---------------------------------------------------------------------
     def record_findings(self, *, findings: list[str], actions_taken: list[str],

@@ -16,6 +16,7 @@ router = APIRouter(prefix="/v1", tags=["referrals"])
 async def search_cases(principal: CurrentPrincipal, request: Request,
                        q: str = Query(min_length=1, max_length=40, description="the case reference, or part of it"),
                        ) -> list[CaseFound] | JSONResponse:
-    """Cases whose reference contains ``q``: any case for the business unit, panels and chairs; an
-    agency's own referrals for its referrers and safeguarding lead. Each case listed is a recorded read."""
+    """Cases whose reference contains ``q``: any case for the business unit, the chair and admins; an
+    agency's own referrals for its referrers, safeguarding lead and panel members. Each case listed is a
+    recorded read."""
     return await answer(find_cases(q, principal, runtime(request).unit_of_work()))

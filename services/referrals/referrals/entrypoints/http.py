@@ -14,6 +14,7 @@ from ..application.intake import AdultReferralOutcome, ChildReferralAccepted
 from ..application.queries import CaseView
 from ..config import ReferralsSettings
 from .errors import answer, runtime
+from .steps import case_action
 
 router = APIRouter(prefix="/v1", tags=["referrals"])
 
@@ -61,16 +62,18 @@ async def refer_adult(referral: ReferAdult, principal: CurrentPrincipal, request
 
 
 @router.post("/referrals/adult/{case_id}/resubmission", status_code=status.HTTP_201_CREATED,
-             response_model=AdultReferralOutcome, response_model_exclude_unset=True)
+             response_model=AdultReferralOutcome, response_model_exclude_unset=True,
+             openapi_extra=case_action("resubmit"))
 async def resubmit_adult(case_id: str, referral: ReferAdult, principal: CurrentPrincipal, request: Request,
                          response: Response) -> AdultReferralOutcome | JSONResponse:
-    """Resubmit a returned SAR referral, complete this time."""
-    require_roles(principal, *REFERRING_ROLES)
+    """Resubmit a returned SAR referral, complete this time (by the agency that made it)."""
     return _with_status(response, await answer(intake.open_adult_case(
         referral, principal, runtime(request).unit_of_work(), case_id)))
 
 
-@router.get("/cases/{case_id}", response_model=CaseView, response_model_exclude_unset=True)
+@router.get("/cases/{case_id}", response_model=CaseView, response_model_exclude_unset=True,
+            openapi_extra=case_action("see_progress"))
 async def get_case(case_id: str, principal: CurrentPrincipal, request: Request) -> CaseView | JSONResponse:
-    """One case: full detail for the business unit, panels and chairs; progress only for the referring agency."""
+    """One case: its progress for the agencies it involves; the referral's identifying details for the
+    business unit, the chair, the review's panel members and its commissioned reviewers."""
     return await answer(queries.read_case(case_id, principal, runtime(request).unit_of_work()))

@@ -40,8 +40,11 @@ class SarProgress(BaseModel):
     scoping_returned_by: list[str]
     imrs: list[str]
     delayed: bool
+    # Letters owed to the adult, the family or the advocate that wait for a family contact to be recorded.
+    letters_awaiting_contact: list[str] = []
 
     @classmethod
     def of(cls, case: SarCase) -> SarProgress:
         return cls(case_id=case.case_id, case_ref=case.case_ref, stage=case.stage,
-                   scoping_returned_by=sorted(case.scoping_returns), imrs=sorted(case.imrs), delayed=case.delayed)
+                   scoping_returned_by=sorted(case.scoping_returns), imrs=sorted(case.imrs), delayed=case.delayed,
+                   letters_awaiting_contact=[owed.letter for owed in case.letters_awaiting_contact])

@@ -12,7 +12,7 @@ import nats
 import pytest
 from sqlalchemy import select
 
-from referrals.adapters.orm import case_history, case_reads, cases, outbox
+from referrals.adapters.orm import access_log, case_history, cases, outbox
 from safeguard_shared.contracts import Envelope
 from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, example_child_referral, running
 from safeguard_testing.toy import eventually
@@ -39,7 +39,7 @@ def business_unit(issuer):
 
 
 async def nothing_written(service) -> bool:
-    return all([await service.count(table) == 0 for table in (cases, outbox, case_reads, case_history)])
+    return all([await service.count(table) == 0 for table in (cases, outbox, access_log, case_history)])
 
 
 def locs(response) -> list[list]:
@@ -234,21 +234,22 @@ async def test_the_business_unit_reads_the_case_detail_and_the_read_is_recorded(
     detail = response.json()
     assert detail["case_id"] == case_id and detail["status"] == "rapid_review"
     assert detail["referral"]["child"]["reference"] == CANARY_REFERENCE
-    [read] = await referrals.rows(case_reads)
+    [read] = await referrals.rows(access_log)
     assert (read["case_id"], read["subject"], read["agency"]) == (case_id, "partnership-business_unit", "partnership")
+    assert (read["operation"], read["endpoint"]) == ("case detail", f"GET /v1/cases/{case_id}")
     assert read["read_at"].tzinfo is not None
 
 
-async def test_a_referrer_of_another_agency_cannot_read_the_case_and_no_read_is_recorded(
+async def test_a_referrer_of_an_agency_the_case_does_not_involve_cannot_read_it_and_no_read_is_recorded(
         referrals, police_referrer, issuer):
     referred = await referrals.client.post(CHILD, json=example_child_referral(), headers=police_referrer)
     case_id = referred.json()["case_id"]
 
-    response = await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "school", "referrer"))
+    response = await referrals.client.get(f"/v1/cases/{case_id}", headers=bearer(issuer, "housing", "referrer"))
 
     assert response.status_code == 403
     assert CANARY_REFERENCE not in response.text
-    assert await referrals.count(case_reads) == 0
+    assert await referrals.count(access_log) == 0
 
 
 async def test_the_referring_agency_sees_its_referrals_progress_without_the_detail(referrals, police_referrer):
@@ -268,7 +269,7 @@ async def test_reading_a_case_needs_a_token_and_an_unknown_case_is_404(referrals
     assert (await referrals.client.get("/v1/cases/no-such-case")).status_code == 401
     assert (await referrals.client.get("/v1/cases/no-such-case", headers=business_unit)).status_code == 404
     async with referrals.runtime.sessions() as session:
-        assert (await session.execute(select(case_reads))).first() is None
+        assert (await session.execute(select(access_log))).first() is None
 
 
 async def test_an_adult_sar_referral_opens_a_case(referrals, issuer, adult_referral):

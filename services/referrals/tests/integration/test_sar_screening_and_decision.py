@@ -5,12 +5,9 @@ PostgreSQL, through the API, with the events each step owes read from the outbox
 """
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from referrals.adapters.orm import cases, outbox
-from safeguard_testing.apps import bearer
 
 MANDATORY = {"died": True, "abuse_or_neglect": "suspected", "concern_agencies_could_have_worked_better": True}
 DISCRETIONARY = {"died": False, "abuse_or_neglect": "not_suspected", "discretionary": True}
@@ -21,36 +18,6 @@ SCREEN_OUT = {"business_manager_agrees": True, "panel_chair_agrees": True, "outc
               "reasons": "already reviewed under a domestic homicide review"}
 PROCEED = {"business_manager_agrees": True, "panel_chair_agrees": True, "outcome": "proceed_to_scoping",
            "reasons": "meets s44"}
-
-
-class People:
-    def __init__(self, referrals, issuer, adult_referral):
-        self.r = referrals
-        self.adult_referral = adult_referral
-        self.bu = bearer(issuer, "partnership", "business_unit")
-        self.chair = bearer(issuer, "partnership", "independent_chair")
-        self.icb = bearer(issuer, "icb", "referrer")
-
-    async def refer(self, criteria: dict, reference: str = "A-311") -> str:
-        response = await self.r.client.post("/v1/referrals/adult", json=self.adult_referral(criteria, reference),
-                                             headers=self.icb)
-        assert response.status_code == 201, response.text
-        return response.json()["case_id"]
-
-    async def step(self, case_id: str, path: str, body: dict, who: dict):
-        return await self.r.client.post(f"/v1/cases/{case_id}/sar{path}", json=body, headers=who)
-
-    async def events(self, case_id: str, kind: str) -> list[dict]:
-        return [json.loads(row["body"])["payload"] for row in await self.r.rows(outbox)
-                if row["subject"].endswith(kind) and case_id in row["body"]]
-
-    async def history(self, case_id: str) -> list[dict]:
-        return (await self.r.client.get(f"/v1/cases/{case_id}/history", headers=self.bu)).json()
-
-
-@pytest.fixture
-def people(referrals, issuer, adult_referral):
-    return People(referrals, issuer, adult_referral)
 
 
 async def test_a_mandatory_sar_is_not_screened_out_without_the_chairs_recorded_override(people):

@@ -104,5 +104,6 @@ def test_a_sar_stored_as_a_dict_reads_with_its_dates_and_carries_on():
     assert sar.imrs["police"].submitted_on == date(2027, 4, 1)
     assert kept(OLD_SAR, sar.to_state())
     assert SarCase.from_state(sar.to_state()) == sar
-    [_, letter] = sar.delay_review(reason="inquest", expected_sign_off_on=None, today=date(2027, 7, 1))
+    [_, letter] = sar.delay_review(reason="inquest", reason_code="coroners_inquest", expected_sign_off_on=None,
+                                   today=date(2027, 7, 1))
     assert isinstance(letter, FamilyLetterOwed) and letter.recipient.name == "B. Son"

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.words import label_of
+from .wording import count
+
 ROW = 34          # px per bar
 LABEL_WIDTH = 400  # px for the category labels
 BAR_WIDTH = 360    # px for the longest bar
@@ -47,27 +50,29 @@ def _percent(value: float | None) -> str:
 
 
 def timeliness_chart(timeliness: dict[str, Any]) -> Chart:
-    rows = [r for r in timeliness["rows"] if r["scheduled"]]
+    rows = [r for r in timeliness["rows"] if r["scheduled"] and r.get("group", "reviews") == "reviews"]
     bars = [Bar(r["key"], r["what"], r["share_on_time"], _percent(r["share_on_time"])) for r in rows]
     known = [b for b in bars if b.value is not None]
     best = max(known, key=lambda b: b.value or 0, default=None)
     worst = min(known, key=lambda b: b.value or 0, default=None)
-    desc = (f"Share of deadlines met on time for {len(bars)} timescales. "
+    desc = (f"Share of deadlines met on time for {count(len(bars), 'timescale', 'timescales')} of the reviews. "
             + (f"Highest: {best.label}, {best.display}. Lowest: {worst.label}, {worst.display}."
                if best and worst else "No deadline has an outcome yet."))
     return Chart("chart-timeliness", "Share met on time, by statutory timescale", desc, bars).layout(1.0)
 
 
 def overdue_chart(overdue: dict[str, Any]) -> Chart:
-    bars = [Bar(r["agency"], r["agency"].replace("_", " "), r["overdue"], str(r["overdue"]))
+    bars = [Bar(r["agency"], label_of(r["agency"]), r["overdue"], str(r["overdue"]))
             for r in overdue["by_agency"]]
-    desc = (f"{overdue['total']} deadlines overdue now across {len(bars)} agencies. "
-            + ", ".join(f"{b.label}: {b.display}" for b in bars[:5]) + ("." if bars else "Nothing is overdue."))
+    desc = (f"{count(overdue['total'], 'deadline', 'deadlines')} overdue now across "
+            f"{count(len(bars), 'agency', 'agencies')}. "
+            + ", ".join(f"{b.label}: {b.display}" for b in bars[:5]) + ("." if bars else " Nothing is overdue."))
     return Chart("chart-overdue", "Work overdue now, by agency", desc, bars).layout()
 
 
 def overdue_step_chart(overdue: dict[str, Any]) -> Chart:
     bars = [Bar(r["key"], r["what"], r["overdue"], str(r["overdue"])) for r in overdue["by_step"]]
-    desc = (f"{overdue['total']} deadlines overdue now across {len(bars)} steps. "
-            + ", ".join(f"{b.label}: {b.display}" for b in bars[:5]) + ("." if bars else "Nothing is overdue."))
+    desc = (f"{count(overdue['total'], 'deadline', 'deadlines')} overdue now across "
+            f"{count(len(bars), 'step', 'steps')}. "
+            + ", ".join(f"{b.label}: {b.display}" for b in bars[:5]) + ("." if bars else " Nothing is overdue."))
     return Chart("chart-overdue-steps", "Work overdue now, by step", desc, bars).layout()

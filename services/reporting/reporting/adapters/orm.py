@@ -103,6 +103,7 @@ rm_audits = Table(
     Column("population_size", Integer),
     Column("sample_size", Integer),
     Column("held_on", Date),
+    Column("reported_on", Date),  # the report presented to the QA sub-group (macfa.report met)
     Column("responses_owed", Integer),
     Column("findings", Integer),
     Column("recommendations", Integer),

@@ -5,6 +5,9 @@ from typing import Any
 
 from fpdf import FPDF
 
+from ..domain.words import GROUPS, label_of
+from .wording import count, long_date
+
 # The built-in PDF fonts speak Latin-1 only; these are the characters our own words use beyond it.
 _PLAIN = str.maketrans({"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "•": "-"})
 
@@ -17,7 +20,7 @@ def _text(value: object) -> str:
 
 
 def _words(value: object) -> str:
-    return _text(value).replace("_", " ")
+    return _text(label_of(None if value is None else str(value)))
 
 
 def _pct(value: float | None) -> str:
@@ -69,35 +72,42 @@ def annual_pdf(a: dict[str, Any], partnership: str) -> bytes:
     pdf = _Report(f"{partnership}: annual report {year['label']}")
     pdf.add_page()
     pdf.heading(f"{partnership}: learning and improvement, annual report {year['label']}", 16)
-    pdf.para(f"Reporting year {year['from']} to {year['to']}. Aggregate figures only: no child or adult can be "
-             "identified from this report.")
+    pdf.para(f"Reporting year {long_date(year['from'])} to {long_date(year['to'])}. Aggregate figures only: no "
+             "child or adult can be identified from this report.")
 
     r = a["referrals"]
     pdf.heading("Referrals")
-    pdf.para(f"{r['received']} referrals opened a case; {r['returned_incomplete']} were returned as incomplete.")
+    pdf.para(f"{count(r['received'], 'referral', 'referrals')} opened a case; "
+             f"{count(r['returned_incomplete'], 'was', 'were')} returned as incomplete.")
     pdf.grid("Referrals by referral source", ["Referring agency", "Referrals"],
              [[_words(k), v] for k, v in r["by_referral_source"].items()])
 
     rr = a["rapid_reviews"]
     pdf.heading("Rapid reviews")
-    pdf.para(f"{rr['opened']} rapid reviews began and {rr['completed']} were completed (median "
-             f"{_text(rr['median_days_to_complete'])} days); {rr['ongoing_at_year_end']} were under way at "
-             "the year's end.")
+    median = rr["median_days_to_complete"]
+    pdf.para(f"{count(rr['opened'], 'rapid review', 'rapid reviews')} began and "
+             f"{count(rr['completed'], 'was', 'were')} completed"
+             + (f" (median {count(median, 'day', 'days')})" if median is not None else "")
+             + f"; {count(rr['ongoing_at_year_end'], 'was', 'were')} under way at the year's end.")
     pdf.grid("Decisions", ["Decision", "Rapid reviews"], [[_words(k), v] for k, v in rr["decisions"].items()])
     pdf.grid("The national Panel's responses", ["Response", "Rapid reviews"],
              [[_words(k), v] for k, v in rr["panel_responses"].items()])
 
     c = a["csprs"]
     pdf.heading("Child safeguarding practice reviews")
-    pdf.para(f"{c['commissioned']} CSPRs were decided on, {c['published']} published ({c['published_in_full']} in "
-             f"full; median {_text(c['median_days_to_publish'])} days from the decision), {c['ongoing_at_year_end']} "
-             "ongoing at the year's end.")
+    median = c["median_days_to_publish"]
+    pdf.para(f"{count(c['commissioned'], 'CSPR was', 'CSPRs were')} decided on, {count(c['published'], 'was', 'were')} "
+             f"published" + (f" ({c['published_in_full']} in full"
+                             + (f"; median {count(median, 'day', 'days')} from the decision" if median is not None
+                                else "") + ")" if c["published"] else "")
+             + f", and {count(c['ongoing_at_year_end'], 'was', 'were')} ongoing at the year's end.")
 
     s = a["sars"]
     pdf.heading("Safeguarding adult reviews")
-    pdf.para(f"{s['referrals_received']} SAR referrals were received; {s['screened_out']} did not proceed past "
-             f"screening. Decided to convene: {s['decisions']['convened']}; not to convene: "
-             f"{s['decisions']['not_convened']}.")
+    pdf.para(f"{count(s['referrals_received'], 'SAR referral was', 'SAR referrals were')} received; "
+             f"{count(s['screened_out'], 'did', 'did')} not proceed past screening. The sub-group decided to convene "
+             f"{count(s['decisions']['convened'], 'SAR', 'SARs')} and not to convene "
+             f"{count(s['decisions']['not_convened'], 'SAR', 'SARs')}.")
     pdf.grid("SARs concluded and ongoing", ["Measure", "Number"], [
         ["Commissioned in the year", s["commissioned"]],
         ["Concluded (signed off by the board)", s["concluded"]],
@@ -107,30 +117,39 @@ def annual_pdf(a: dict[str, Any], partnership: str) -> bytes:
         ["Median days from commission to sign-off", s["median_days_to_conclude"]]])
     f = s["findings"]
     pdf.heading("Acting on the findings", 12)
-    pdf.para(f"For {f['reviews']} SARs the partnership recorded {f['findings']} findings, took {f['actions_taken']} "
-             f"actions on them, and did not act on {f['not_acted_on']}.")
+    pdf.para(f"For {count(f['reviews'], 'SAR', 'SARs')} the partnership recorded "
+             f"{count(f['findings'], 'finding', 'findings')}, "
+             f"took {count(f['actions_taken'], 'action', 'actions')} on them, and did not act on "
+             f"{count(f['not_acted_on'], 'finding', 'findings')}.")
     pdf.grid("Reasons findings were not acted on", ["Reason", "Findings"],
              [[x["reason"], x["findings"]] for x in f["reasons_not_acted_on"]])
 
     au = a["audits"]
     pdf.heading("Multi-agency case file audits")
-    pdf.para(f"{au['audits']} audits reported to the QA sub-group in the year"
+    pdf.para(f"{count(au['audits'], 'audit was', 'audits were')} reported to the QA sub-group in the year"
              + (f", on: {', '.join(au['themes'])}." if au["themes"] else "."))
-    pdf.para(f"They recorded {au['findings']} findings and {au['recommendations']} recommendations; {au['ratified']} "
-             f"audits were ratified and {au['concerns_escalated']} immediate safeguarding concerns escalated.")
+    pdf.para((f"They recorded {count(au['findings'], 'finding', 'findings')} and "
+              f"{count(au['recommendations'], 'recommendation', 'recommendations')}. " if au["audits"] else "")
+             + f"In the year {count(au['ratified'], 'audit was', 'audits were')} ratified and "
+             + count(au["concerns_escalated"], "immediate safeguarding concern was",
+                     "immediate safeguarding concerns were") + " escalated.")
     ap = a["action_plans"]
     pdf.heading("Action plans", 12)
-    pdf.para(f"{ap['created']} actions were added to action plans and {ap['completed']} completed in the year.")
+    pdf.para(f"{count(ap['created'], 'action was', 'actions were')} added to action plans and "
+             f"{count(ap['completed'], 'was', 'were')} completed in the year.")
     pdf.grid("Actions by status", ["Status", "Actions"], [[_words(k), v] for k, v in ap["by_status"].items()])
     pdf.grid("Actions on SAR recommendations, by status", ["Status", "Actions"],
              [[_words(k), v] for k, v in ap["sar_actions_by_status"].items()])
     t = a["training"]
     pdf.heading("Training impact", 12)
-    pdf.para(f"{t['completed']} people completed core training; {t['responses']} of {t['sent']} surveys sent in the "
-             f"year were answered ({_pct(t['response_rate'])}).")
+    pdf.para(f"{count(t['completed'], 'person', 'people')} completed core training. Of "
+             f"{count(t['sent'], 'survey', 'surveys')} sent in the year, "
+             f"{count(t['responses'], 'was', 'were')} answered"
+             + (f" ({_pct(t['response_rate'])})." if t["sent"] else "."))
 
     pdf.heading("Timeliness of deadlines due in the year")
-    pdf.grid("Timeliness by timescale", ["Step", "On time", "Late", "Overdue", "Share on time"],
-             [[t["what"], t["met_on_time"], t["met_late"], t["overdue"], _pct(t["share_on_time"])]
-              for t in a["timeliness"]])
+    for group, caption in GROUPS.items():
+        pdf.grid(caption, ["Step", "On time", "Late", "Overdue", "Share on time"],
+                 [[t["what"], t["met_on_time"], t["met_late"], t["overdue"], _pct(t["share_on_time"])]
+                  for t in a["timeliness"] if t.get("group", "reviews") == group])
     return bytes(pdf.output())

@@ -43,8 +43,9 @@ def cases_sampled(e: A.CasesSampled, at: datetime) -> list[Change]:
 
 
 def audit_milestone_reached(e: A.AuditMilestoneReached, at: datetime) -> list[Change]:
-    held = {"held_on": e.on} if e.fact == "audit_held" else {}
-    return [_audit(e.audit_id, stage_rank=stages.AUDIT_FACT_RANK.get(e.fact, 10), **held)]
+    on = {"audit_held": "held_on", "report_presented": "reported_on"}.get(e.fact)
+    dated = {on: e.on} if on else {}
+    return [_audit(e.audit_id, stage_rank=stages.AUDIT_FACT_RANK.get(e.fact, 10), **dated)]
 
 
 def scope_agreed(e: A.ScopeAgreed, at: datetime) -> list[Change]:

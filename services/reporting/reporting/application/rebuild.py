@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from safeguard_shared.contracts import Envelope, Event, contract_for
+from safeguard_shared.bus.dispatch import UnknownSchemaVersion, answered_versions, read_as
+from safeguard_shared.contracts import Envelope, Event
 
 from ..adapters.read_models import Change
 from .event_handlers import EVENT_HANDLERS
@@ -26,14 +27,22 @@ def rows(event: Event, at: datetime) -> list[Change]:
     return [change for projection in EVENT_HANDLERS[type(event)] for change in projection.rows(event, at)]
 
 
+_ANSWERED = answered_versions(EVENT_HANDLERS)
+
+
 def rows_of(env: Envelope) -> list[Change] | None:
     """The rows an envelope's event sets, or None when reporting does not count it (no projection
     answers it, or this build does not know its contract). Raises ValueError (pydantic's
     ValidationError is one) for an event that breaks its contract, as the live consumer does."""
-    contract = contract_for(env.event_type, env.schema_version)
-    if contract is None or contract not in EVENT_HANDLERS:
+    contract = _ANSWERED.get(env.event_type)
+    if contract is None or env.schema_version > contract.schema_version:
         return None
-    return rows(contract.model_validate(env.payload), env.occurred_at)
+    # An older version is carried up by its upcasters, as the live consumer's dispatcher does.
+    try:
+        event = read_as(contract, env)
+    except UnknownSchemaVersion:  # an older version with no upcaster: this build cannot read it
+        return None
+    return rows(event, env.occurred_at)
 
 
 def _envelope_of(cls: type[Event]) -> type[BaseModel]:

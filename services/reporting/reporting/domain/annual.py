@@ -50,7 +50,9 @@ def annual(snap: Snapshot, year: Year) -> Figure:
     child_with_findings = [c for c in snap.cases if c.get("pathway") == "child" and c.get("findings") is not None
                            and ((c.get("dates") or {}).get("findings_recorded_on") in year)]
     due_in_year = [d for d in snap.deadlines if d.get("due") in year]
-    year_audits = [a for a in snap.audits if a.get("qa_meeting_on") in year]
+    # Reported to the QA sub-group in the year: the report was presented, not merely planned for a
+    # meeting in the year (an audit whose meeting is still to come is not counted yet).
+    year_audits = [a for a in snap.audits if a.get("reported_on") in year]
     sar_ids = {s["case"]["case_id"] for s in sar if s["started"] is not None and s["started"] <= year.last}
     concluded_ids = {s["case"]["case_id"] for s in sar_done}
     sar_recs = [r for r in snap.recommendations if r.get("case_id") in concluded_ids]

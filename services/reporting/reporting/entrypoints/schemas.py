@@ -3,6 +3,8 @@
 than losing the key on the way out."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 Tally = dict[str, int]       # a count per category (an agency, a stage, a status …), sorted by category
@@ -84,6 +86,9 @@ class Cases(_Figure):
 class TimelinessRow(_Figure):
     key: str
     what: str = Field(description="the rule's own words, from the scheduling service (else the key's label)")
+    group: Literal["reviews", "audits", "training"] = Field(description=(
+        "reviews: the statutory and framework timescales of rapid reviews, CSPRs and SARs; audits: the "
+        "audit programme; training: follow-up surveys. Read apart, never mixed."))
     measure: str
     scheduled: int
     met: int
@@ -103,11 +108,17 @@ class TimelinessRow(_Figure):
     median: Median
 
 
-class Timeliness(_Figure):
+class TimelinessTotals(_Figure):
     share_on_time: Share
     met: int
     met_on_time: int
     overdue: int
+
+
+class Timeliness(TimelinessTotals):
+    """The totals over every timescale, then each group's apart (``by_group``), then each rule's."""
+
+    by_group: dict[Literal["reviews", "audits", "training"], TimelinessTotals]
     rows: list[TimelinessRow]
 
 

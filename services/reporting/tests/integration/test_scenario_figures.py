@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -218,8 +219,10 @@ async def test_the_annual_report_counts_the_reporting_year(service, scenario, re
         "recommendations_by_owning_agency": {"adult_social_care": 1, "icb": 1}}
     assert sars["findings"] == {"reviews": 1, "findings": 4, "actions_taken": 3, "not_acted_on": 1,
                                 "reasons_not_acted_on": [{"reason": "budget pressures", "findings": 1}]}
-    assert annual["audits"] == {"audits": 2, "by_kind": {"adults": 1, "children": 1},
-                                "themes": ["Exploitation", "Neglect in adolescence"], "findings": 5,
+    # Only the audit whose report has gone to the QA sub-group counts as reported: the neglect audit's
+    # meeting is on 10 March 2027, after the day the figures are read.
+    assert annual["audits"] == {"audits": 1, "by_kind": {"adults": 1},
+                                "themes": ["Exploitation"], "findings": 5,
                                 "recommendations": 3, "ratified": 1, "concerns_escalated": 1}
     assert annual["action_plans"] == {
         "by_status": {"completed": 1, "in_progress": 1, "open": 1, "overdue": 1}, "created": 4, "completed": 1,
@@ -240,6 +243,25 @@ async def test_the_annual_report_counts_the_reporting_year(service, scenario, re
     assert '<caption>SARs concluded and ongoing</caption>' in page
     pdf = await get(service, reader, "/v1/reports/annual.pdf?year=2026")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+    # The page and the PDF speak in words: numbers agree with their nouns (Babel's plural rules), dates
+    # as people write them, labels not codes, and nothing counted that has not happened.
+    from html import unescape
+
+    from pypdf import PdfReader
+
+    words = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    printed = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).split())
+    for text in (words, printed):
+        assert "Reporting year 1 April 2026 to 31 March 2027" in text
+        assert "6 referrals opened a case; 1 was returned" in text
+        assert "1 CSPR was decided on, 0 were published" in text
+        assert "1 audit was reported to the QA sub-group in the year, on: Exploitation" in text
+        assert "The sub-group decided to convene 2 SARs and not to convene 0 SARs" in text
+        for code in ("no_review", "local_authority", "adult_social_care", "in_progress", "2026-04-01"):
+            assert code not in text, code
+    assert "No further review" in words and "The Panel agreed with the decision" in words
+    assert words.index("Reviews: the statutory and framework timescales") < words.index("Training follow-up surveys")
     text = (await get(service, reader, "/v1/reports/annual.csv?year=2026")).text
     measures = dict(row for row in csv.reader(io.StringIO(text)))
     assert measures["sars.concluded"] == "1"

@@ -1,10 +1,13 @@
 """The scheduling service's own tables."""
 from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, UniqueConstraint
 
+from safeguard_shared.access_log import add_access_log_table
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
 metadata, outbox, inbox = metadata_with_bus_tables()
+# Who read which case or audit, and when (safeguard_shared.access_log), hash-chained.
+access_log = add_access_log_table(metadata)
 
 # What the clock knows of each case or audit: its process, involved agencies and recorded anchors.
 occasions = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from safeguard_shared.contracts.referrals import SarDelayChanged
+from safeguard_shared.contracts.referrals import SarDelayChanged, delay_reason_label
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import store
@@ -74,8 +74,12 @@ async def waive(command: WaiveDeadline, uow: UnitOfWork, tk: Timekeeping) -> Non
 
 async def when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks(event: SarDelayChanged, uow: UnitOfWork,
                                                                       tk: Timekeeping) -> None:
-    """A SAR delayed (e.g. parallel court proceedings) stops its clocks; resumed, they move on."""
+    """A SAR delayed (e.g. parallel court proceedings) stops its clocks; resumed, they move on. The
+    explanations and feeds say why in the reason code's plain words: the business unit's own words
+    stay with the case in the referrals store."""
     delayed = event.change == "delayed"
+    why = delay_reason_label(event.reason_code)
+    reason = f"the SAR is delayed: {why}" if delayed else f"the SAR's delay ({why}) ended"
     wanted = OPEN_STATUSES if delayed else ("paused",)
     rows = await store.deadlines_where(uow.session, deadlines.c.case_id == event.case_id,
                                        deadlines.c.status.in_(wanted), lock=True)
@@ -83,12 +87,12 @@ async def when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks(event: Sar
         if row["key"] == DELAY_UPDATE:
             continue
         if delayed:
-            await pause_row(uow, tk, row, reason=event.reason, by=None)
+            await pause_row(uow, tk, row, reason=reason, by=None)
         else:
-            await resume_row(uow, tk, row, by=None, reason=event.reason)
+            await resume_row(uow, tk, row, by=None, reason=reason)
     if delayed:
         await record_fact(uow, tk, occasion_of("case", event.case_id), fact="sar_delayed", on=uow.clock.today(),
-                          anchor="delayed_on", reason=event.reason)
+                          anchor="delayed_on", reason=reason)
         return
     updates = await store.deadlines_where(uow.session, deadlines.c.case_id == event.case_id,
                                           deadlines.c.key == DELAY_UPDATE, deadlines.c.status.in_(OPEN_STATUSES))

@@ -7,6 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from safeguard_shared import access_log
+from safeguard_shared.access_log import Read
+from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import store
@@ -58,6 +61,14 @@ async def one_deadline(uow: UnitOfWork, deadline_id: str) -> dict[str, Any]:
     out["history"] = [{"at": h["at"], "change": h["change"], "detail": h["detail"]}
                       for h in await store.history_of(uow.session, deadline_id)]
     return out
+
+
+async def record_read(uow: UnitOfWork, reader: Principal, operation: str, *, case_id: str | None = None,
+                      audit_id: str | None = None) -> None:
+    """A read of a case's or an audit's deadlines, in the access log (a training completion's deadlines
+    are not case-level data)."""
+    if case_id or audit_id:
+        await access_log.record(uow, reader, Read(operation, case_id=case_id, audit_id=audit_id))
 
 
 def week_of(day: date) -> tuple[date, date]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
 from safeguard_shared.auth import CurrentPrincipal, Principal, require_roles
+from safeguard_shared.params import IdFilter
 from safeguard_shared.partnership import Agency
 from safeguard_shared.service import ServiceRuntime
 from safeguard_shared.types import BusinessDate
@@ -62,14 +63,15 @@ def _only_own(scope: str | None, agency: str) -> None:
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut], response_model_exclude_unset=True)
-async def deadlines(request: Request, principal: CurrentPrincipal, case_id: str | None = None,
-                    audit_id: str | None = None, completion_id: str | None = None) -> list[dict[str, Any]]:
+async def deadlines(request: Request, principal: CurrentPrincipal, case_id: IdFilter = None,
+                    audit_id: IdFilter = None, completion_id: IdFilter = None) -> list[dict[str, Any]]:
     """Deadlines of one case, one audit or one training completion, each with its due date and how
     it was counted."""
     if not case_id and not audit_id and not completion_id:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
             {"loc": ["query", "case_id"], "msg": "give case_id, audit_id or completion_id", "type": "value_error"}])
     async with _runtime(request).unit_of_work() as uow:
+        await queries.record_read(uow, principal, "deadlines", case_id=case_id, audit_id=audit_id)
         return await queries.list_deadlines(uow, case_id=case_id, audit_id=audit_id, completion_id=completion_id,
                                             agency=_agency_scope(principal))
 
@@ -85,10 +87,18 @@ async def this_week(request: Request, principal: CurrentPrincipal, agency: Agenc
         return await queries.due_this_week(uow, agency=scope)
 
 
-async def _one(request: Request, deadline_id: str) -> dict[str, Any]:
+async def _one(request: Request, deadline_id: str, reader: Principal | None = None) -> dict[str, Any]:
+    """The deadline; for a ``reader``, only one they may see, and the read recorded."""
     try:
         async with _runtime(request).unit_of_work() as uow:
-            return await queries.one_deadline(uow, deadline_id)
+            item = await queries.one_deadline(uow, deadline_id)
+            if reader is not None:
+                scope = _agency_scope(reader)
+                if scope is not None and scope not in (item.get("agency"), item["who_acts"]["agency"]):
+                    raise HTTPException(status.HTTP_403_FORBIDDEN, "agencies see only their own deadlines")
+                await queries.record_read(uow, reader, "deadline", case_id=item["case_id"],
+                                          audit_id=item["audit_id"])
+            return item
     except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
@@ -96,11 +106,7 @@ async def _one(request: Request, deadline_id: str) -> dict[str, Any]:
 @router.get("/deadlines/{deadline_id}", response_model=DeadlineWithHistory, response_model_exclude_unset=True)
 async def one_deadline(deadline_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """One deadline with its history: scheduled, reminders, moves, pauses, met."""
-    item = await _one(request, deadline_id)
-    scope = _agency_scope(principal)
-    if scope is not None and scope not in (item.get("agency"), item["who_acts"]["agency"]):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "agencies see only their own deadlines")
-    return item
+    return await _one(request, deadline_id, principal)
 
 
 async def _command(request: Request, principal: Principal, deadline_id: str,
@@ -175,6 +181,7 @@ async def add_working_days(request: Request, _principal: CurrentPrincipal, start
 async def case_feed(case_id: str, request: Request, principal: CurrentPrincipal) -> CalendarResponse:
     """iCalendar feed of one case's deadlines and meeting window."""
     async with _runtime(request).unit_of_work() as uow:
+        await queries.record_read(uow, principal, "case calendar feed", case_id=case_id)
         rows = await queries.calendar_rows(uow, case_id=case_id, agency=_agency_scope(principal))
     return CalendarResponse(ics.feed(rows, "Safeguarding case deadlines", _timekeeping(request).rules))
 

@@ -702,3 +702,42 @@ async def test_every_event_about_a_cases_deadline_names_the_case_by_its_referenc
     kinds = {e["event_type"].rsplit(".", 1)[1] for e in events}
     assert {"scheduled", "due_soon", "missed", "escalated", "met", "changed"} <= kinds, kinds
     assert {e["payload"].get("case_ref") for e in events} == {"RR-2026-5A1F0C"}
+
+
+# --- a SAR's delay: a code on the bus, plain words in the clock, never the business unit's own (issue 12) ----
+DELAY_WORDS = "the son's trial at Exampletown Crown Court"
+
+
+async def everything_stored(scheduler: Scheduler) -> str:
+    async with scheduler.runtime.sessions() as session:
+        tables = [orm.deadlines, orm.deadline_history, orm.early_facts, orm.occasions, orm.outbox]
+        return json.dumps({t.name: [dict(r) for r in (await session.execute(select(t))).mappings().all()]
+                           for t in tables}, default=str)
+
+
+async def test_a_sars_delay_is_explained_by_its_codes_words_and_an_old_event_s_free_text_is_never_stored(
+        clock_and_scheduler):
+    from safeguard_shared.contracts.referrals import SarDelayChanged
+
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="sar_commissioned", on=date(2027, 1, 4),
+                                                       anchor="commissioned_on"), clock))
+    clock.set(at("2027-06-01"))
+    # A version 1 event, published before the upgrade, still on the stream: the business unit's words in it.
+    old = Envelope(event_type=SarDelayChanged.event_type, schema_version=1, occurred_at=clock.now(),
+                   correlation_id="c-1", producer="referrals",
+                   payload={"case_id": ADULT, "change": "delayed", "reason": DELAY_WORDS})
+    await deliver(scheduler, old)
+    paused = (await adult_deadlines(scheduler))["sar.signed_off"]
+    assert paused["status"] == "paused"
+    assert paused["status_reason"] == "the SAR is delayed: another reason (recorded with the case)"
+
+    clock.set(at("2027-07-01"))
+    await deliver(scheduler, envelope(SarDelayChanged(case_id=ADULT, change="resumed",
+                                                      reason_code="criminal_proceedings"), clock))
+    resumed = (await adult_deadlines(scheduler))["sar.signed_off"]
+    assert resumed["status"] == "pending"
+    assert "the SAR's delay (parallel criminal proceedings) ended" in resumed["explanation"]
+    assert DELAY_WORDS not in await everything_stored(scheduler), "no free text in any table, nor in an event"

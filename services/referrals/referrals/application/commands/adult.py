@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from safeguard_shared.contracts.referrals import OtherStep
+from safeguard_shared.contracts.referrals import DELAY_REASONS, DelayReason, OtherStep
 from safeguard_shared.types import BusinessDate
 
 from . import ITEMS, MAX_AGENCIES, TEXT, Command, Name, Text
@@ -107,7 +107,10 @@ class PublishSar(Command):
 
 
 class DelaySar(Command):
-    reason: str = Field(min_length=3, max_length=5000, description="e.g. parallel court proceedings")
+    reason: str = Field(min_length=3, max_length=5000, description="e.g. parallel court proceedings (kept with the "
+                        "case; never in an event)")
+    reason_code: DelayReason = Field(description="why, from the fixed list other services show in words: "
+                                     + "; ".join(f"{code}: {label}" for code, label in DELAY_REASONS.items()))
     expected_sign_off_on: BusinessDate | None = None
 
 

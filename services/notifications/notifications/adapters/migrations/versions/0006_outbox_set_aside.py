@@ -1,0 +1,10 @@
+"""The outbox's set-aside columns: an event the broker will never take is set aside with its reason
+and the events behind it are still published (safeguard_shared.bus.outbox).
+
+Revision ID: 0006
+"""
+from safeguard_shared.db.tables import outbox_set_aside_migration
+
+revision = "0006"
+down_revision = "0005"
+upgrade, downgrade = outbox_set_aside_migration()
