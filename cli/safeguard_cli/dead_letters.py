@@ -12,12 +12,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nats
-import nats.js.errors
-
-from safeguard_shared.bus.dead_letters import DeadLetter, list_dead_letters, redrive
-from safeguard_shared.bus.names import DEAD_LETTERS, BusNames
+if TYPE_CHECKING:
+    from safeguard_shared.bus.dead_letters import DeadLetter
 
 from .bus_users import stack_credentials
 
@@ -35,6 +33,14 @@ def _line(letter: DeadLetter) -> str:
 
 
 async def _run(args: argparse.Namespace, url: str) -> int:
+    # Imported here, not with the module: `safeguard up` registers this command too, and the bus
+    # plumbing (SQLAlchemy, nats-py) would stay in the supervisor's memory for nothing.
+    import nats
+    import nats.js.errors
+
+    from safeguard_shared.bus.dead_letters import list_dead_letters, redrive
+    from safeguard_shared.bus.names import DEAD_LETTERS, BusNames
+
     names = BusNames(os.environ.get("SAFEGUARD_BUS_NAMESPACE", ""))
     credentials = stack_credentials(Path(args.data_dir).resolve())
     async def quiet(_exc: Exception) -> None:

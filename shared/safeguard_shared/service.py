@@ -24,9 +24,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import logging as slog
+from . import observability, tracing
 from .access_log.store import RememberEndpoint
 from .auth import LocalIssuer, TokenVerifier
-from .bus import metrics
 from .bus.consumer import Inbox, Subscription
 from .bus.dispatch import EventDispatcher, EventHandlers, producer_of, producers
 from .bus.names import BusNames
@@ -278,8 +278,12 @@ class ServiceRuntime:
         self.engine = create_engine(settings.resolved_database_url())
         self.sessions = session_factory(self.engine)
         self.names = BusNames(settings.bus_namespace)
+        # Off (None) unless an OTLP endpoint is configured: see tracing.py.
+        self.tracer_provider = tracing.provider_for(self.name)
+        if self.tracer_provider is not None:
+            tracing.instrument_engine(self.engine, self.tracer_provider)
         self.bus = NatsBus(settings.nats_url, self.names, self.name, settings.stream_replicas,
-                           settings.bus_credentials())
+                           settings.bus_credentials(), tracer_provider=self.tracer_provider)
         self.outbox = Outbox(outbox_table, self.names, self.name)
         self.relay = OutboxRelay(self.sessions, outbox_table, self.bus.publish_event,
                                  postgres=is_postgres(self.engine), service=self.name)
@@ -288,6 +292,8 @@ class ServiceRuntime:
         self.subscriptions: list[Subscription] = []
         # Coroutine factories run for the life of the service (a ticker, a dispatcher).
         self.background: list[Callable[[], Coroutine[Any, Any, Any]]] = []
+        # A service's own gauges, read at each scrape of /metrics (scheduling: its deadlines).
+        self.on_scrape: list[tuple[str, observability.ScrapeHook]] = []
 
     def subscribe(self, sub: Subscription) -> None:
         # Events a handler recorded in the outbox leave as soon as the handler commits.
@@ -306,6 +312,15 @@ class ServiceRuntime:
                                         filter_subject=(filter_subjects or {}).get(producer),
                                         ack_wait_seconds=self.settings.ack_wait_seconds,
                                         contracts=tuple(answered)))
+
+    def scrape_steps(self) -> list[tuple[str, observability.ScrapeHook]]:
+        """What a scrape of /metrics reads first: the outbox, each durable consumer's lag, the service's own."""
+        steps: list[tuple[str, observability.ScrapeHook]] = [
+            ("outbox", lambda: observability.refresh_outbox(self.name, self.relay))]
+        if self.subscriptions and self.bus.connected:
+            steps.append(("consumer_lag", lambda: observability.refresh_consumer_lag(
+                self.name, self.bus, self.subscriptions)))
+        return steps + self.on_scrape
 
     def unit_of_work(self) -> UnitOfWork:
         """A transaction on this service's store with the events it owes (see unit_of_work.py)."""
@@ -376,6 +391,9 @@ class ServiceRuntime:
         app.add_middleware(BoundBodySize, max_bytes=self.settings.max_body_bytes,
                            upload_bytes=self.settings.max_upload_bytes, is_upload=_takes_a_file(routers))
         app.add_middleware(SecurityHeaders)  # added last, so outermost: the 422 above carries the headers too
+        app.add_middleware(observability.RequestMetrics, service=self.name)  # times the whole answer
+        if self.tracer_provider is not None:  # outermost: the request's span covers everything else
+            tracing.instrument_app(app, self.tracer_provider)
         app.state.runtime = self
         app.state.verifier = self.verifier()
         for router in routers:
@@ -404,10 +422,7 @@ class ServiceRuntime:
             """Prometheus metrics: with the bearer token ``SAFEGUARD_METRICS_TOKEN`` when it is set,
             else only to requests from this machine."""
             _may_read_metrics(request, runtime.settings.metrics_token)
-            try:
-                metrics.OUTBOX_BACKLOG.labels(runtime.name).set(await runtime.relay.backlog())
-            except Exception:
-                pass
+            await observability.refresh(runtime.scrape_steps())
             return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
         @app.exception_handler(RequestValidationError)

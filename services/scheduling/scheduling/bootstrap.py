@@ -12,6 +12,7 @@ from safeguard_shared.clock import Clock
 from safeguard_shared.service import ServiceRuntime
 
 from .adapters import orm
+from .application import deadline_gauges
 from .application.event_handlers import EVENT_HANDLERS, bind
 from .application.ticker import run_ticker
 from .application.timekeeping import Timekeeping
@@ -38,6 +39,7 @@ def bootstrap(settings: SchedulingSettings | None = None, clock: Clock | None = 
                              migrations=MIGRATIONS, clock=clock)
     runtime.handle_events(bind(tk, EVENT_HANDLERS))
     runtime.background.append(lambda: run_ticker(runtime.unit_of_work, tk, settings.tick_seconds))
+    runtime.on_scrape.append(("deadlines", lambda: deadline_gauges.refresh(runtime.unit_of_work(), tk)))
     app = runtime.app(title="Safeguarding scheduling", routers=[router, access_log_router()],
                       description="The statutory clock: working days, timescales as data, deadlines.")
     app.state.timekeeping = tk

@@ -14,9 +14,11 @@ from nats.errors import MaxPayloadError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError
+from opentelemetry.trace import TracerProvider
 from pydantic import SkipValidation
 
 from ..contracts.envelope import envelope_of
+from ..tracing import broker_middlewares
 from .access import BusCredentials, inbox_prefix
 from .consumer import DeadLetters, Inbox, Subscription, process
 from .names import BusNames, ensure_streams
@@ -41,7 +43,7 @@ def servers(url: str) -> list[str]:
 
 class NatsBus:
     def __init__(self, url: str, names: BusNames, service: str, replicas: int = 1,
-                 credentials: BusCredentials | None = None):
+                 credentials: BusCredentials | None = None, tracer_provider: TracerProvider | None = None):
         self.names = names
         self.service = service
         self.replicas = replicas
@@ -67,6 +69,9 @@ class NatsBus:
             logger=logging.getLogger("faststream"),
             max_reconnect_attempts=-1,
             graceful_timeout=10.0,
+            # FastStream's telemetry middleware when tracing is on: the trace context in each message's
+            # headers, a span for each publish and for each message handled (safeguard_shared/tracing.py).
+            middlewares=broker_middlewares(tracer_provider),
         )
         self.dead_letters = DeadLetters(self.publish_raw, names, service)
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
+from .. import tracing
 from ..aio import wait_for_wake
 from ..contracts.envelope import Envelope, Event
 from . import metrics
@@ -42,6 +45,15 @@ class PublishRefused(Exception):
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
         self.kind = kind
+
+
+@dataclass
+class _Round:
+    """What one round of the relay did: the rows published, those set aside, the one that failed."""
+
+    published: list[int] = field(default_factory=list)
+    set_aside: list[tuple[int, str, str, PublishRefused]] = field(default_factory=list)
+    failure: tuple[int, str] | None = None
 
 
 class Outbox:
@@ -67,7 +79,7 @@ class Outbox:
 
     def _row(self, env: Envelope) -> dict[str, object]:
         return dict(event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),
-                    created_at=datetime.now(UTC), attempts=0)
+                    created_at=datetime.now(UTC), attempts=0, trace_context=tracing.current_traceparent())
 
 
 class OutboxRelay:
@@ -93,35 +105,68 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """Publish one batch of unpublished events in order; returns how many were marked (published
         or set aside)."""
-        t = self.table
-        marked = set_aside = 0
-        async with self.sessions() as session, session.begin():
-            if self.postgres and not await self._only_relay_publishing(session):
+        if not self.postgres:
+            # SQLite has one writer for the whole store, and the marks make this a write transaction:
+            # held across a broker round trip per event, it would keep every request's write waiting
+            # (the intake's p99 was seconds). So the batch is read, published, then marked in one short
+            # write. A crash before the mark publishes the batch again: JetStream drops the duplicates
+            # by event id, and the consumers' inboxes drop any after its window.
+            async with self.sessions() as session:
+                rows = await self._unpublished(session)
+            if not rows:
                 return 0
-            query = select(t.c.seq, t.c.event_id, t.c.subject, t.c.body).where(
-                _waiting(t)).order_by(t.c.seq).limit(self.batch_size)
-            rows = (await session.execute(query)).all()
-            for row in rows:
-                try:
+            outcome = await self._publish(rows)
+            async with self.sessions() as session, session.begin():
+                await self._mark(session, outcome)
+            return self._count(outcome)
+        async with self.sessions() as session, session.begin():
+            if not await self._only_relay_publishing(session):
+                return 0
+            outcome = await self._publish(await self._unpublished(session))
+            await self._mark(session, outcome)
+        return self._count(outcome)
+
+    async def _unpublished(self, session: AsyncSession) -> Sequence[Row[Any, Any, Any, Any, Any]]:
+        t = self.table
+        return (await session.execute(select(t.c.seq, t.c.event_id, t.c.subject, t.c.body, t.c.trace_context).where(
+            _waiting(t)).order_by(t.c.seq).limit(self.batch_size))).all()
+
+    async def _publish(self, rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> _Round:
+        """Publish ``rows`` in order, each in the trace context its row kept; one the broker refuses for
+        good is set aside and the rest go on; a transient failure stops the round, keeping the order."""
+        outcome = _Round()
+        for row in rows:
+            try:
+                with tracing.within(row.trace_context):
                     await self.publish(row.subject, row.body.encode(), row.event_id)
-                except PublishRefused as exc:  # never publishable: set it aside, go on with the rest
-                    await self._set_aside(session, row.seq, row.event_id, row.subject, exc)
-                    set_aside += 1
-                    continue
-                except Exception as exc:  # broker away: keep the order, try again next round
-                    await session.execute(update(t).where(t.c.seq == row.seq).values(
-                        attempts=t.c.attempts + 1, last_error=type(exc).__name__))
-                    log.warning("outbox publish failed", extra={"event_id": row.event_id,
-                                                                "error_type": type(exc).__name__})
-                    break
-                if self.after_publish:
-                    self.after_publish(row.event_id)
-                await session.execute(update(t).where(t.c.seq == row.seq).values(
-                    published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
-                marked += 1
-        if marked:
-            metrics.EVENTS_PUBLISHED.labels(self.service).inc(marked)
-        return marked + set_aside
+            except PublishRefused as exc:  # never publishable: set it aside, go on with the rest
+                outcome.set_aside.append((row.seq, row.event_id, row.subject, exc))
+                continue
+            except Exception as exc:  # broker away: keep the order, try again next round
+                log.warning("outbox publish failed", extra={"event_id": row.event_id,
+                                                            "error_type": type(exc).__name__})
+                outcome.failure = (row.seq, type(exc).__name__)
+                break
+            if self.after_publish:
+                self.after_publish(row.event_id)
+            outcome.published.append(row.seq)
+        return outcome
+
+    async def _mark(self, session: AsyncSession, outcome: _Round) -> None:
+        t = self.table
+        if outcome.published:
+            await session.execute(update(t).where(t.c.seq.in_(outcome.published)).values(
+                published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
+        for seq, event_id, subject, exc in outcome.set_aside:
+            await self._set_aside(session, seq, event_id, subject, exc)
+        if outcome.failure:
+            await session.execute(update(t).where(t.c.seq == outcome.failure[0]).values(
+                attempts=t.c.attempts + 1, last_error=outcome.failure[1]))
+
+    def _count(self, outcome: _Round) -> int:
+        if outcome.published:
+            metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(outcome.published))
+        return len(outcome.published) + len(outcome.set_aside)
 
     async def _set_aside(self, session: AsyncSession, seq: int, event_id: str, subject: str,
                          exc: PublishRefused) -> None:
@@ -152,10 +197,19 @@ class OutboxRelay:
         return bool(got.scalar_one())
 
     async def backlog(self) -> int:
+        return (await self.waiting())[0]
+
+    async def waiting(self) -> tuple[int, datetime | None]:
+        """How many events wait to be published, and when the oldest of them was recorded."""
+        t = self.table
         async with self.sessions() as session:
-            left: int = (await session.execute(select(func.count()).select_from(self.table).where(
-                _waiting(self.table)))).scalar_one()
-            return left
+            count, oldest = (await session.execute(select(func.count(), func.min(t.c.created_at)).where(
+                _waiting(t)))).one()
+        if isinstance(oldest, str):  # SQLite answers min() of a column as text, without its type
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
 
     async def run_forever(self) -> None:
         while True:

@@ -29,7 +29,14 @@ def is_postgres(engine_or_url: AsyncEngine | str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection, so requests and consumers wait their turn for the store in order, in the event
+        # loop. SQLite lets one writer in at a time anyway; with a connection each, the others waited
+        # in SQLite's busy handler, which polls with sleeps of up to 100 ms and lets a newcomer in ahead
+        # of one that has waited for seconds (the intake's p99 under 16 clients was seconds: see
+        # bench/e2e_throughput.py and docs/observability.md). A session holds the connection until it
+        # ends, so no code opens a second session while it holds one.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
+                                     pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 from .types import UTCDateTime
 
+TRACE_CONTEXT_LENGTH = 100  # a traceparent is 55 characters
+
 
 def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
     outbox = Table(
@@ -25,6 +27,9 @@ def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         # so the events behind it are published (bus/outbox.py, OutboxRelay).
         Column("set_aside_at", UTCDateTime(), nullable=True),
         Column("set_aside_reason", String(500), nullable=True),
+        # The W3C traceparent of the span that recorded the event (tracing on), so that its trace goes
+        # on through the relay's publish (safeguard_shared/tracing.py).
+        Column("trace_context", String(TRACE_CONTEXT_LENGTH), nullable=True),
     )
     Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.seq)
     inbox = Table(
@@ -76,5 +81,22 @@ def outbox_set_aside_migration() -> tuple[Callable[[], None], Callable[[], None]
         with op.batch_alter_table("outbox") as table:
             table.drop_column("set_aside_reason")
             table.drop_column("set_aside_at")
+
+    return upgrade, downgrade
+
+
+def outbox_trace_context_migration() -> tuple[Callable[[], None], Callable[[], None]]:
+    """``upgrade`` and ``downgrade`` of the migration, in every service, that adds the outbox's
+    ``trace_context`` column (tracing.py)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    def upgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.add_column(sa.Column("trace_context", sa.String(TRACE_CONTEXT_LENGTH), nullable=True))
+
+    def downgrade() -> None:
+        with op.batch_alter_table("outbox") as table:
+            table.drop_column("trace_context")
 
     return upgrade, downgrade

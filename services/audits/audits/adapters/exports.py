@@ -6,10 +6,6 @@ import io
 from datetime import date
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from safeguard_shared.spreadsheets import neutralise
 
 
@@ -33,6 +29,11 @@ def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
 
 
 def to_xlsx(columns: list[str], rows: list[dict[str, Any]], title: str = "Action plan") -> bytes:
+    # openpyxl (and Pillow) is loaded at the first spreadsheet, not at start.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     bold = Font(bold=True)

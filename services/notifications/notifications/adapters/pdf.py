@@ -11,10 +11,12 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from .wording import long_date
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _PLAIN = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                         "\u2026": "...", "\u2022": "-", "\u00a0": " ", "\u0141": "L", "\u0142": "l",
@@ -46,6 +48,9 @@ class PdfRenderer:
         ``at`` is the document's creation time (the message's queue time), so rendering the same
         message twice gives the same document.
         """
+        # Loaded at the first letter, not at start (fpdf2 brings Pillow and fontTools: tens of MB).
+        from fpdf import FPDF
+
         pdf = FPDF(format="A4")
         pdf.set_creation_date(at)
         pdf.set_title(title)  # a constant, like the subject line

@@ -15,7 +15,6 @@ from safeguard_shared.service import ServiceRuntime
 
 from ..adapters import charts, pages
 from ..adapters.csv_export import to_csv
-from ..adapters.pdf import annual_pdf
 from ..application import queries
 from ..domain.figures import DESCRIPTIONS, FIGURES, Context
 from ..domain.snapshot import Figure
@@ -101,6 +100,10 @@ async def annual_as_pdf(request: Request, year: Year = None) -> PDFResponse:
     reader(request)
     figure = await _figure(request, "annual", _context(request, year))
     filename = f"annual-report-{figure['year']['label']}.pdf"
+    # fpdf2 (and Pillow, fontTools) is loaded the first time a PDF is asked for, not at start: it is
+    # the largest import of the service and most instances never render one.
+    from ..adapters.pdf import annual_pdf
+
     return PDFResponse(annual_pdf(figure, _partnership(request)),
                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
 

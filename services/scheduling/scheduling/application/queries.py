@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safeguard_shared import access_log
 from safeguard_shared.access_log import Read
@@ -120,3 +120,10 @@ async def held_early_facts(uow: UnitOfWork, older_than: timedelta) -> dict[str, 
                      "held_for_seconds": int((now - row["received_at"]).total_seconds())})
     return {"checked_at": now, "older_than_seconds": int(older_than.total_seconds()), "count": len(held),
             "early_facts": held}
+
+
+async def open_deadline_counts(uow: UnitOfWork, statuses: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """How many open deadlines each rule has in each of ``statuses``: (key, status, count)."""
+    query = select(deadlines.c.key, deadlines.c.status, func.count()).where(
+        deadlines.c.status.in_(statuses)).group_by(deadlines.c.key, deadlines.c.status)
+    return [(key, status, int(count)) for key, status, count in (await uow.session.execute(query)).all()]

@@ -81,6 +81,11 @@ class Rule:
     def is_local(self) -> bool:
         return "L" in self.source
 
+    @property
+    def is_statutory(self) -> bool:
+        """Set by statute or statutory guidance: Working Together (WT) or the Care Act 2014 (CA)."""
+        return bool({"WT", "CA"} & set(self.source))
+
 
 @dataclass(frozen=True)
 class DueDate:

@@ -1,0 +1,365 @@
+"""Child referrals end to end under concurrent load, against a bare FastAPI + SQLite baseline, in one run.
+
+Starts, one after the other on free ports:
+
+1. the baseline: a bare FastAPI app that validates a child referral and inserts it into SQLite (WAL,
+   the same ``synchronous`` setting as the services' stores), one row per request, run by uvicorn
+   in a subprocess — the most a Python web process on this machine can be expected to answer;
+2. the embedded stack (``safeguard up`` on a temporary data folder, with its own NATS), or with
+   ``--postgres URL`` the services on fresh PostgreSQL databases of that server and ``--nats URL``
+   an existing broker (a namespace of its own, so nothing else's streams are touched).
+
+Each receives N child referrals (each a different child) from C concurrent clients (httpx, async).
+It prints both rates, the ratio, the intake's p50 and p99, and for the stack the time from the first
+request until the last effect of the last referral: every case's deadlines listed in scheduling
+(``rr.complete`` among them), the Panel's notice sent (its ``.eml`` written, or logged sent over
+SMTP) and reporting counting every case open. Effects are watched through each service's own HTTP
+API, a few requests a second, so the watching adds little load.
+
+    .venv/bin/python bench/e2e_throughput.py [--referrals 600] [--concurrency 16]
+    .venv/bin/python bench/e2e_throughput.py --postgres postgresql://postgres@127.0.0.1:5432/postgres \\
+        --nats nats://127.0.0.1:4222
+
+Figures go in the issue's notes, never into a test.
+"""
+import argparse
+import asyncio
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+from safeguard_cli.nats_server import free_port  # noqa: E402
+
+SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
+TODAY = "2026-12-21"
+
+
+def referral(i: int, run: str) -> dict[str, Any]:
+    """The i-th referral: a different child each time, so none is taken for a duplicate of another."""
+    return {"referring_agency": "police", "safeguarding_lead": {"name": "A. Lead", "agreed_on": TODAY},
+            "received_on": TODAY,
+            "child": {"reference": f"B-{run}-{i}", "date_of_birth": "2015-04-02", "looked_after": False},
+            "incident": {"occurred_on": "2026-12-19", "became_aware_on": TODAY, "outcome": "seriously_harmed",
+                         "abuse_or_neglect": "suspected", "summary": "A summary of what happened."},
+            "involved_agencies": ["local_authority", "police", "icb", "school"]}
+
+
+# --- the baseline ---------------------------------------------------------------------------------------
+
+class Lead(BaseModel):
+    name: str
+    agreed_on: date
+
+
+class Child(BaseModel):
+    reference: str
+    date_of_birth: date
+    looked_after: bool
+
+
+class Incident(BaseModel):
+    occurred_on: date
+    became_aware_on: date
+    outcome: Literal["died", "seriously_harmed"]
+    abuse_or_neglect: Literal["known", "suspected"]
+    summary: str
+
+
+class BareReferral(BaseModel):
+    referring_agency: str
+    safeguarding_lead: Lead
+    received_on: date
+    child: Child
+    incident: Incident
+    involved_agencies: list[str]
+
+
+def bare_app() -> Any:
+    """The baseline's app (``uvicorn --factory e2e_throughput:bare_app``): parse, validate, insert, answer."""
+    import aiosqlite
+    from fastapi import FastAPI
+
+    state: dict[str, aiosqlite.Connection] = {}
+
+    @asynccontextmanager
+    async def store(_app: FastAPI) -> AsyncIterator[None]:
+        db = await aiosqlite.connect(os.environ["BARE_DATABASE"])
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute(f"PRAGMA synchronous={os.environ.get('BARE_SYNCHRONOUS', 'FULL')}")
+        await db.execute("CREATE TABLE IF NOT EXISTS referrals (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        state["db"] = db
+        yield
+        await db.close()
+
+    app = FastAPI(lifespan=store)
+
+    @app.post("/v1/referrals/child", status_code=201)
+    async def refer(body: BareReferral) -> dict[str, str]:
+        case_id = str(uuid.uuid4())
+        db = state["db"]
+        await db.execute("INSERT INTO referrals (id, body) VALUES (?, ?)", (case_id, body.model_dump_json()))
+        await db.commit()
+        return {"case_id": case_id}
+
+    return app
+
+
+# --- load -----------------------------------------------------------------------------------------------
+
+async def post_all(url: str, headers: dict[str, str], n: int, concurrency: int,
+                   run: str) -> tuple[float, float, list[float], list[str]]:
+    """POST n referrals from ``concurrency`` clients; returns (start, end, latencies, case ids)."""
+    latencies: list[float] = []
+    case_ids: list[str] = []
+    next_i = iter(range(n))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as client:
+        async def worker() -> None:
+            for i in next_i:
+                t0 = time.perf_counter()
+                answer = await client.post(url, json=referral(i, run))
+                latencies.append(time.perf_counter() - t0)
+                if answer.status_code != 201:
+                    raise SystemExit(f"referral {i}: {answer.status_code} {answer.text[:300]}")
+                case_ids.append(answer.json()["case_id"])
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        end = time.perf_counter()
+    return start, end, latencies, case_ids
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def wait_for(what: str, ready: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path,
+             timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} stopped:\n{log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not start in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> Any:
+    with open(log, "w") as out:
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        try:
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def bench_baseline(tmp: Path, n: int, concurrency: int) -> tuple[float, list[float]]:
+    port = free_port()
+    env = {**os.environ, "BARE_DATABASE": str(tmp / "bare.sqlite3")}
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "e2e_throughput:bare_app", "--app-dir",
+            str(Path(__file__).parent), "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    with running(argv, env, tmp / "bare.log") as proc:
+        wait_for("the baseline", lambda: answers(f"http://127.0.0.1:{port}/docs"), proc, tmp / "bare.log")
+        start, end, latencies, _ = asyncio.run(post_all(f"http://127.0.0.1:{port}/v1/referrals/child", {}, n,
+                                                        concurrency, "bare"))
+    with sqlite3.connect(tmp / "bare.sqlite3") as db:
+        stored = db.execute("SELECT count(*) FROM referrals").fetchone()[0]
+    if stored != n:
+        raise SystemExit(f"the baseline stored {stored} of {n}")
+    return n / (end - start), latencies
+
+
+# --- the stack ------------------------------------------------------------------------------------------
+
+def postgres_admin(server: str, statement: str) -> None:
+    """Run ``statement`` (formatted with each service's name) once per service on ``server``."""
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(server)
+        try:
+            for s in SERVICES:
+                await conn.execute(statement.format(service=s))
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def postgres_databases(server: str, run: str) -> dict[str, str]:
+    """A fresh database per service on ``server`` (dropped afterwards by ``drop_databases``)."""
+    postgres_admin(server, f'CREATE DATABASE "bench_{run}_{{service}}"')
+    base = server.rsplit("/", 1)[0]
+    return {s: f"{base}/bench_{run}_{s}" for s in SERVICES}
+
+
+def drop_databases(server: str, run: str) -> None:
+    postgres_admin(server, f'DROP DATABASE IF EXISTS "bench_{run}_{{service}}" WITH (FORCE)')
+
+
+class Effects:
+    """Watches, through the services' APIs, for every case's three effects; returns when all are seen."""
+
+    def __init__(self, url: Callable[[str, str], str], headers: dict[str, str], case_ids: list[str]):
+        self.url = url
+        self.client = httpx.Client(timeout=30, headers=headers)
+        self.scheduled: set[str] = set()
+        self.notified: set[str] = set()
+        self.cases = case_ids
+        self.counted = False
+
+    def open_cases(self) -> int:
+        summary = self.client.get(self.url("reporting", "/v1/reports/summary")).json()
+        return int(summary["cases"]["open"])
+
+    def _sweep(self, done: set[str], check: Callable[[str], bool], budget: int) -> None:
+        # Cases are checked in the order they were opened; the first not yet done ends the sweep,
+        # since the later ones are behind it on the same consumer.
+        for case_id in [c for c in self.cases if c not in done][:budget]:
+            if not check(case_id):
+                return
+            done.add(case_id)
+
+    def scheduled_for(self, case_id: str) -> bool:
+        listed = self.client.get(self.url("scheduling", f"/v1/deadlines?case_id={case_id}")).json()
+        return any(d["key"] == "rr.complete" for d in listed)
+
+    def notified_for(self, case_id: str) -> bool:
+        sent = self.client.get(self.url("notifications", f"/v1/notifications?case_id={case_id}")).json()
+        return any(n["recipient_kind"] == "national_panel" and n["status"] == "sent" for n in sent)
+
+    def wait(self, baseline_open: int, timeout: float) -> float:
+        deadline = time.perf_counter() + timeout
+        while True:
+            if not self.counted:
+                self.counted = self.open_cases() >= baseline_open + len(self.cases)
+            self._sweep(self.scheduled, self.scheduled_for, 50)
+            self._sweep(self.notified, self.notified_for, 50)
+            now = time.perf_counter()
+            if self.counted and len(self.scheduled) == len(self.notified) == len(self.cases):
+                return now
+            if now > deadline:
+                raise SystemExit(f"after {timeout:.0f} s: {len(self.scheduled)} scheduled, {len(self.notified)} "
+                                 f"notified of {len(self.cases)}; reporting counted all: {self.counted}")
+            time.sleep(0.1)
+
+
+@contextmanager
+def profiled(pid_file: Path, out: Path | None) -> Any:
+    """py-spy samples the referrals process while the referrals are posted (collapsed stacks in ``out``)."""
+    if out is None:
+        yield
+        return
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
+                            "--output", str(out), "--pid", pid_file.read_text().strip()],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
+def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, nats: str | None,
+                profile: Path | None = None) -> tuple[float, list[float], float]:
+    bindir = Path(sys.executable).parent
+    run = uuid.uuid4().hex[:8]
+    env = {k: v for k, v in os.environ.items() if k != "NATS_URL" and not k.endswith("_DATABASE_URL")}
+    ports = {s: free_port() for s in SERVICES}
+    env.update({f"{s.upper()}_PORT": str(p) for s, p in ports.items()})
+    env["WORKSPACE_PORT"] = str(free_port())
+    if nats:
+        env["NATS_URL"] = nats
+        env["SAFEGUARD_BUS_NAMESPACE"] = f"bench{run}"
+    if postgres:
+        env.update({f"{s.upper()}_DATABASE_URL": u for s, u in postgres_databases(postgres, run).items()})
+    data = tmp / "var"
+    argv = [str(bindir / "safeguard"), "up", "--data-dir", str(data), "--today", TODAY, "--nats-port", str(free_port())]
+    try:
+        with running(argv, env, tmp / "up.log") as proc:
+            wait_for("the stack", lambda: "Press Ctrl-C" in (tmp / "up.log").read_text(), proc, tmp / "up.log")
+
+            def token(*roles: str, agency: str) -> dict[str, str]:
+                made = subprocess.run([str(bindir / "safeguard"), "token", "--data-dir", str(data), "--agency", agency,
+                                       *[a for r in roles for a in ("--role", r)]],
+                                      check=True, capture_output=True, text=True, env=env)
+                return {"Authorization": "Bearer " + made.stdout.strip()}
+
+            def url(service: str, path: str) -> str:
+                return f"http://127.0.0.1:{ports[service]}{path}"
+
+            reader = token("business_unit", "reporting_reader", agency="partnership")
+            effects = Effects(url, reader, [])
+            already_open = effects.open_cases()
+            with profiled(data / "run" / "referrals.pid", profile):
+                start, end, latencies, case_ids = asyncio.run(post_all(
+                    url("referrals", "/v1/referrals/child"), token("referrer", agency="police"), n, concurrency, run))
+            effects.cases = case_ids
+            last = effects.wait(already_open, timeout=max(120.0, n / 2))
+    finally:
+        if postgres:
+            drop_databases(postgres, run)
+    return n / (end - start), latencies, last - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--referrals", type=int, default=600)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--postgres", help="a PostgreSQL server URL: the services' stores there instead of SQLite")
+    ap.add_argument("--nats", help="an existing NATS server's URL instead of the embedded one")
+    ap.add_argument("--py-spy", type=Path, metavar="FILE",
+                    help="sample the referrals process with py-spy under the load (collapsed stacks)")
+    ap.add_argument("--no-baseline", action="store_true", help="the stack only")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="safeguard-e2e-"))
+    n, c = args.referrals, args.concurrency
+
+    bare_rate, bare_lat = (float("nan"), [float("nan")]) if args.no_baseline else bench_baseline(tmp, n, c)
+    rate, lat, last = bench_stack(tmp, n, c, postgres=args.postgres, nats=args.nats, profile=args.py_spy)
+
+    store = "PostgreSQL" if args.postgres else "SQLite"
+    broker = "an existing NATS" if args.nats else "the embedded NATS"
+    print(f"{n} child referrals at {c} concurrent clients (logs in {tmp})")
+    print(f"  baseline (bare FastAPI + SQLite):  {bare_rate:7.1f} referrals/s, "
+          f"p50 {percentile(bare_lat, 0.5) * 1000:.0f} ms, p99 {percentile(bare_lat, 0.99) * 1000:.0f} ms")
+    print(f"  referrals service ({store}, {broker}): {rate:7.1f} referrals/s, "
+          f"p50 {percentile(lat, 0.5) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms, "
+          f"mean {statistics.fmean(lat) * 1000:.0f} ms")
+    print(f"  intake ratio to the baseline:      {rate / bare_rate:.2f}x")
+    print(f"  last effect (deadlines listed, Panel notice sent, reporting counts it) "
+          f"{last:.1f} s after the first request: {n / last:.1f} referrals/s end to end")
+
+
+if __name__ == "__main__":
+    main()

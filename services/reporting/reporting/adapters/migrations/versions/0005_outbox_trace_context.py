@@ -1,0 +1,10 @@
+"""The outbox keeps the trace context of the span that recorded each event (tracing off: empty).
+
+Revision ID: 0005
+"""
+from safeguard_shared.db.tables import outbox_trace_context_migration
+
+revision = "0005"
+down_revision = "0004"
+
+upgrade, downgrade = outbox_trace_context_migration()
