@@ -62,7 +62,9 @@ class DocumentStore(Protocol):
 
     async def keep(self, upload: Incoming, document_id: str) -> None: ...
 
-    def read(self, document_id: str) -> AsyncIterator[bytes]: ...
+    async def open(self, document_id: str) -> AsyncIterator[bytes]:
+        """The content, opened now (a missing one fails here, before an answer starts), read as iterated."""
+        ...
 
     async def remove(self, document_id: str) -> None: ...
 
@@ -90,10 +92,14 @@ class FolderStore:
         upload.close()
         await to_thread.run_sync(os.replace, upload.path, self._path(document_id))
 
-    async def read(self, document_id: str) -> AsyncIterator[bytes]:
-        async with await anyio.open_file(self._path(document_id), "rb") as file:
-            while chunk := await file.read(CHUNK):
-                yield chunk
+    async def open(self, document_id: str) -> AsyncIterator[bytes]:
+        file = await anyio.open_file(self._path(document_id), "rb")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async with file:
+                while chunk := await file.read(CHUNK):
+                    yield chunk
+        return chunks()
 
     async def remove(self, document_id: str) -> None:
         self._path(document_id).unlink(missing_ok=True)
@@ -122,15 +128,18 @@ class ObjectStore:
         finally:
             upload.discard()
 
-    async def read(self, document_id: str) -> AsyncIterator[bytes]:
+    async def open(self, document_id: str) -> AsyncIterator[bytes]:
         answer = await to_thread.run_sync(lambda: self.client.get_object(Bucket=self.bucket,
                                                                          Key=self._key(document_id)))
         body = answer["Body"]
-        try:
-            while chunk := await to_thread.run_sync(body.read, CHUNK):
-                yield chunk
-        finally:
-            body.close()
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                while chunk := await to_thread.run_sync(body.read, CHUNK):
+                    yield chunk
+            finally:
+                body.close()
+        return chunks()
 
     async def remove(self, document_id: str) -> None:
         await to_thread.run_sync(lambda: self.client.delete_object(Bucket=self.bucket, Key=self._key(document_id)))

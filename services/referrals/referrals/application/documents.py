@@ -129,4 +129,4 @@ async def read_document(case_id: str, document_id: str, reader: Principal, uow: 
         document = DocumentView.model_validate(dict(row))
         authorise(reader, case, to_see(document.kind))
         await _record_read(uow, reader, case_id, f"case document {document_id}")
-    return Download(document, store.read(document_id))
+    return Download(document, await store.open(document_id))

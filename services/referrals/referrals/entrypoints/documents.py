@@ -89,6 +89,8 @@ class _Form:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
         self._is_file = self._name == "file" and b"filename" in options
+        if b"filename" in options and not self._is_file:
+            self.problem = "attach the document as a file named 'file'"
         if self._is_file:
             if self.file is not None:
                 self.problem, self._is_file = "send one file only", False

@@ -175,6 +175,14 @@ async def test_a_document_without_a_kind_names_the_field(case):
     await case.nothing_kept()
 
 
+async def test_a_file_sent_under_another_name_names_the_field(case):
+    refused = await case.s.client.post(f"/v1/cases/{case.case_id}/documents", headers=case.school_lead,
+                                       files={"document": ("a.pdf", PDF, "application/pdf")}, data={"kind": "imr"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "file"]
+    await case.nothing_kept()
+
+
 async def test_a_file_over_the_limit_is_refused_while_it_streams_and_nothing_is_kept(
         databases, tmp_path, issuer, monkeypatch):
     async with referrals_with(databases, tmp_path, issuer, monkeypatch,
