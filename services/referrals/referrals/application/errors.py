@@ -19,13 +19,9 @@ class CaseNotFound(Exception):
     """No case (of the pathway asked for) with that id: 404."""
 
 
-class UnsupportedFile(Exception):
-    """A file whose content is not of a type a case's documents may be (415), naming the field."""
-
-    def __init__(self, field_path: list[str], msg: str):
-        super().__init__(msg)
-        self.loc = field_path
-        self.msg = msg
+class UnsupportedFile(RuleBroken):
+    """A file whose content is not of a type a case's documents may be: 415 rather than 422, naming the
+    field all the same."""
 
 
 class DocumentTooLarge(Exception):

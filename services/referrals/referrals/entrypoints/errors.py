@@ -29,7 +29,7 @@ def runtime(request: Request) -> ServiceRuntime:
     return service
 
 
-def rules_broken(problems: Sequence[RuleBroken | UnsupportedFile], status_code: int = 422) -> JSONResponse:
+def rules_broken(problems: Sequence[RuleBroken], status_code: int = 422) -> JSONResponse:
     return JSONResponse({"detail": [{"loc": p.loc, "msg": p.msg, "type": "value_error"} for p in problems]},
                         status_code=status_code)
 
@@ -43,10 +43,10 @@ async def answer(call: Awaitable[T]) -> T | JSONResponse:
         if len(broken) != len(group.exceptions):
             raise
         return rules_broken(broken)
-    except RuleBroken as exc:
-        return rules_broken([exc])
     except UnsupportedFile as exc:
         return rules_broken([exc], status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+    except RuleBroken as exc:
+        return rules_broken([exc])
     except CaseNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except (NotAllowed, NotTheChair, NotYourAgency) as exc:
