@@ -9,6 +9,7 @@ folder), is checked there, and only then kept; a refused one is deleted.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -19,6 +20,9 @@ import anyio
 from anyio import to_thread
 
 CHUNK = 64 * 1024
+# An upload's incoming file left behind by a process that stopped mid-upload is deleted when the store
+# is next opened, once it is this old (a younger one may be another replica's upload in progress).
+STALE_SECONDS = 24 * 3600
 
 
 class Incoming:
@@ -75,12 +79,20 @@ def _private_folder(path: Path) -> Path:
     return path
 
 
+def _incoming_folder(path: Path) -> Path:
+    folder = _private_folder(path)
+    for left in folder.glob("*.part"):
+        if time.time() - left.stat().st_mtime > STALE_SECONDS:
+            left.unlink(missing_ok=True)
+    return folder
+
+
 class FolderStore:
     """Documents as files (0600) in a folder (0700) of the data folder, each named by its id."""
 
     def __init__(self, root: Path):
         self.root = _private_folder(Path(root))
-        self._incoming = _private_folder(self.root / "incoming")
+        self._incoming = _incoming_folder(self.root / "incoming")
 
     def incoming(self) -> Incoming:
         return Incoming(self._incoming)
@@ -113,7 +125,7 @@ class ObjectStore:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix
-        self._incoming = _private_folder(incoming)
+        self._incoming = _incoming_folder(incoming)
 
     def incoming(self) -> Incoming:
         return Incoming(self._incoming)

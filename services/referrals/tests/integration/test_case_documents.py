@@ -6,13 +6,16 @@ S3-compatible object storage (boto3 against moto's S3)."""
 from __future__ import annotations
 
 import io
+import os
 import stat
+import time
 import zipfile
 from contextlib import asynccontextmanager
 
 import pytest
 from moto import mock_aws
 
+from referrals.adapters.documents import STALE_SECONDS, FolderStore
 from referrals.adapters.orm import access_log, case_documents, case_history
 from safeguard_testing.apps import bearer, example_child_referral, migrated
 
@@ -215,3 +218,15 @@ async def test_in_object_storage_the_document_is_an_object_keyed_by_its_id(datab
             refused = await case.upload(case.school_lead, WINDOWS_PROGRAM, filename="report.pdf")
             assert refused.status_code == 415
             assert len(s3.list_objects_v2(Bucket="case-documents")["Contents"]) == 1
+
+
+def test_an_upload_left_half_received_by_a_stopped_process_is_swept_away_a_day_later(tmp_path):
+    incoming = tmp_path / "documents" / "incoming"
+    incoming.mkdir(parents=True)
+    (old := incoming / "left-behind.part").write_bytes(b"%PDF-")
+    os.utime(old, (time.time() - STALE_SECONDS - 60,) * 2)
+    (recent := incoming / "in-progress.part").write_bytes(b"%PDF-")
+
+    FolderStore(tmp_path / "documents")
+
+    assert (old.exists(), recent.exists()) == (False, True)
