@@ -186,9 +186,10 @@ class BoundBodySize:
 
 
 def _takes_a_file(routers: Iterable[APIRouter]) -> Callable[[Scope], bool]:
-    """Whether a request goes to a route whose documented body may be a CSV file."""
+    """Whether a request goes to a route whose documented body may be a file (CSV, or a multipart form)."""
     uploads = [route for router in routers for route in router.routes if isinstance(route, APIRoute)
-               and "text/csv" in ((route.openapi_extra or {}).get("requestBody") or {}).get("content", {})]
+               and {"text/csv", "multipart/form-data"} & set(((route.openapi_extra or {}).get("requestBody") or {})
+                                                            .get("content", {}))]
 
     def check(scope: Scope) -> bool:
         return any(route.matches(scope)[0] == Match.FULL for route in uploads)

@@ -166,6 +166,8 @@ async def test_every_read_of_a_case_or_an_audit_is_recorded_with_who_what_and_th
     child = (await p.ok("referrals", "POST", "/v1/referrals/child", bearer(issuer, "police", "referrer"),
                         json=example_child_referral()))
     child_id, child_ref = child["case_id"], child["case_ref"]
+    document = await p.ok("referrals", "POST", f"/v1/cases/{child_id}/documents", p.bu, data={"kind": "chronology"},
+                          files={"file": ("chronology.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
     sar_id = await p.a_sar_whose_family_is_told()
     audit_id, response_id, action_id = await p.an_audit_with_responses_and_an_action()
 
@@ -182,10 +184,11 @@ async def test_every_read_of_a_case_or_an_audit_is_recorded_with_who_what_and_th
     # What each name is, and the case or audit a read of it is a read of.
     values = {"case_id": child_id, "audit_id": audit_id, "deadline_id": deadline["deadline_id"],
               "notification_id": letter["notification_id"], "response_id": response_id, "action_id": action_id,
-              "q": child_ref}
+              "q": child_ref, "document_id": document["document_id"]}
     read_of = {"case_id": ("case_id", child_id), "audit_id": ("audit_id", audit_id),
                "deadline_id": ("case_id", child_id), "notification_id": ("case_id", sar_id),
-               "response_id": ("audit_id", audit_id), "action_id": ("audit_id", audit_id), "q": ("case_id", child_id)}
+               "response_id": ("audit_id", audit_id), "action_id": ("audit_id", audit_id), "q": ("case_id", child_id),
+               "document_id": ("case_id", child_id)}
 
     walked = []
     for name in LOGGED:
@@ -212,6 +215,7 @@ async def test_every_read_of_a_case_or_an_audit_is_recorded_with_who_what_and_th
     # Every endpoint the brief names was among those walked (the walk found them itself).
     for must in ("referrals /v1/cases/{case_id}", "referrals /v1/cases/{case_id}/history",
                  "referrals /v1/cases/{case_id}/pack", "referrals /v1/cases/{case_id}/cspr/drafts",
+                 "referrals /v1/cases/{case_id}/documents", "referrals /v1/cases/{case_id}/documents/{document_id}",
                  "scheduling /v1/deadlines", "notifications /v1/notifications",
                  "notifications /v1/notifications/{notification_id}/letter.pdf",
                  "audits /v1/audits/{audit_id}", "audits /v1/audits/{audit_id}/responses/{response_id}"):

@@ -1,5 +1,5 @@
 """The referrals service's own tables (its database is nobody else's)."""
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table
 
 from safeguard_shared.access_log import add_access_log_table
 from safeguard_shared.db.types import UTCDateTime
@@ -63,3 +63,20 @@ referral_fingerprints = Table(
     Column("case_id", String(36), nullable=False),
     Column("response", JSON, nullable=False),
 )
+
+# A case's documents: what each is and who added it. The content is in the document store
+# (adapters/documents.py) under the document's id; the sender's file name is kept here only, to show.
+case_documents = Table(
+    "case_documents", metadata,
+    Column("document_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("agency", String(60), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+Index("ix_case_documents_case", case_documents.c.case_id)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import select_for_update
 
-from .orm import case_history, cases, idempotency_keys, referral_fingerprints
+from .orm import case_documents, case_history, cases, idempotency_keys, referral_fingerprints
 
 
 async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
@@ -69,3 +69,19 @@ async def fingerprint(session: AsyncSession, value: str) -> RowMapping | None:
 async def add_fingerprint(session: AsyncSession, *, value: str, case_id: str, response: Mapping[str, Any]) -> None:
     await session.execute(insert(referral_fingerprints).values(fingerprint=value, case_id=case_id,
                                                                response=dict(response)))
+
+
+async def add_document(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(case_documents).values(**values))
+
+
+async def documents(session: AsyncSession, case_id: str) -> list[RowMapping]:
+    query = select(case_documents).where(case_documents.c.case_id == case_id).order_by(case_documents.c.added_at,
+                                                                                        case_documents.c.document_id)
+    return list((await session.execute(query)).mappings().all())
+
+
+async def document(session: AsyncSession, case_id: str, document_id: str) -> RowMapping | None:
+    query = select(case_documents).where(case_documents.c.case_id == case_id,
+                                         case_documents.c.document_id == document_id)
+    return (await session.execute(query)).mappings().first()

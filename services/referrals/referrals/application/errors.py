@@ -11,8 +11,18 @@ from safeguard_shared.partnership import NotYourAgency
 
 from ..domain.errors import NotAllowed, NotTheChair, OutOfOrder, RuleBroken
 
-__all__ = ["CaseNotFound", "NotAllowed", "NotTheChair", "NotYourAgency", "OutOfOrder", "RuleBroken"]
+__all__ = ["CaseNotFound", "DocumentTooLarge", "NotAllowed", "NotTheChair", "NotYourAgency", "OutOfOrder", "RuleBroken",
+           "UnsupportedFile"]
 
 
 class CaseNotFound(Exception):
     """No case (of the pathway asked for) with that id: 404."""
+
+
+class UnsupportedFile(RuleBroken):
+    """A file whose content is not of a type a case's documents may be: 415 rather than 422, naming the
+    field all the same."""
+
+
+class DocumentTooLarge(Exception):
+    """A file larger than the documents' limit (413); nothing of it is kept."""

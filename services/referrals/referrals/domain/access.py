@@ -32,7 +32,9 @@ Action = Literal[
     "run_pathway",  # the business unit's steps: scoping, meetings, reviewers, reports, publication …
     "decide",  # the rapid review's decision, a SAR's screening
     "chair",  # the independent chair's own acts: sign-off for scoping, confirming a decision, agreeing a SAR
-    "write_review",  # the review's terms, involvement and drafts
+    "write_review",  # the review's terms, involvement and drafts; its drafts and final report as documents
+    "see_documents",  # the case's documents (a review's drafts need see_drafts too) (recorded)
+    "add_document",  # an agency's own returns as documents: scoping returns, chronologies, IMRs
 ]
 RELATIONSHIPS: tuple[Relationship, ...] = get_args(Relationship)
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -42,11 +44,12 @@ ACTIONS: tuple[Action, ...] = get_args(Action)
 LOCAL_AUTHORITY = "local_authority"
 
 _PROGRESS: frozenset[Action] = frozenset({"see_progress"})
-_READS: frozenset[Action] = frozenset({"see_progress", "see_detail", "see_pack", "see_drafts"})
-_AGENCY: frozenset[Action] = frozenset({"see_progress", "return_own"})
+_READS: frozenset[Action] = frozenset({"see_progress", "see_detail", "see_pack", "see_drafts", "see_documents"})
+_AGENCY: frozenset[Action] = frozenset({"see_progress", "return_own", "add_document"})
 _BUSINESS_UNIT: frozenset[Action] = frozenset(ACTIONS) - {"chair"}
 _CHAIR: frozenset[Action] = _READS | {"decide", "chair"}
-_REVIEWER: frozenset[Action] = frozenset({"see_progress", "see_detail", "see_drafts", "write_review"})
+_REVIEWER: frozenset[Action] = frozenset({"see_progress", "see_detail", "see_drafts", "write_review", "see_documents",
+                                         "add_document"})
 _NOTHING: frozenset[Action] = frozenset()
 
 
@@ -69,8 +72,9 @@ TABLE: Mapping[str, Mapping[Relationship, frozenset[Action]]] = {
     # Panel members sit for their agency on the panel of the reviews their agency is part of.
     "panel_member": _only(referring_agency=_READS, involved_agency=_READS, local_authority=_READS),
     # An agency's safeguarding lead is invited to the rapid review meeting: the pack is its papers.
-    "safeguarding_lead": _only(referring_agency=_AGENCY | {"see_pack", "resubmit"},
-                               involved_agency=_AGENCY | {"see_pack"},
+    # Its documents are the pack's too.
+    "safeguarding_lead": _only(referring_agency=_AGENCY | {"see_pack", "see_documents", "resubmit"},
+                               involved_agency=_AGENCY | {"see_pack", "see_documents"},
                                local_authority=_PROGRESS | {"confirm_panel_notice"}),
     "referrer": _only(referring_agency=_AGENCY | {"resubmit"}, involved_agency=_AGENCY),
     # A reviewer works on the reviews commissioned from them, and only those.
@@ -137,6 +141,9 @@ _WHO: Mapping[Action, str] = {
     "decide": "the business unit and the independent chair",
     "chair": "the independent chair",
     "write_review": "the reviewers commissioned on this review and the business unit",
+    "see_documents": "the business unit, the chair, the review's panel members and commissioned reviewers, and "
+                     "the agencies' safeguarding leads",
+    "add_document": "the referring and involved agencies, the review's commissioned reviewers and the business unit",
 }
 
 
@@ -214,7 +221,8 @@ def finds(principal: Principal) -> Literal["any", "referring_agency"] | None:
 PROGRESS_DETAIL = frozenset({"agency", "agencies", "status", "outcome", "decision", "response", "basis", "step",
                              "publish", "channel", "other_steps", "criteria_met", "meeting_time", "in_full",
                              "convene", "confirmed", "records_secured", "no_information_held", "independent",
-                             "business_manager_agrees", "panel_chair_agrees", "on_behalf_of_public"})
+                             "business_manager_agrees", "panel_chair_agrees", "on_behalf_of_public",
+                             "kind", "document_id"})
 
 
 def progress_detail(detail: Mapping[str, object]) -> dict[str, object]:

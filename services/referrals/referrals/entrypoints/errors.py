@@ -11,7 +11,15 @@ from fastapi.responses import JSONResponse
 from safeguard_shared.partnership import Principal, require_own_agency
 from safeguard_shared.service import ServiceRuntime
 
-from ..application.errors import CaseNotFound, NotAllowed, NotTheChair, NotYourAgency, OutOfOrder, RuleBroken
+from ..application.errors import (
+    CaseNotFound,
+    NotAllowed,
+    NotTheChair,
+    NotYourAgency,
+    OutOfOrder,
+    RuleBroken,
+    UnsupportedFile,
+)
 
 T = TypeVar("T")
 
@@ -21,9 +29,9 @@ def runtime(request: Request) -> ServiceRuntime:
     return service
 
 
-def rules_broken(problems: Sequence[RuleBroken]) -> JSONResponse:
+def rules_broken(problems: Sequence[RuleBroken], status_code: int = 422) -> JSONResponse:
     return JSONResponse({"detail": [{"loc": p.loc, "msg": p.msg, "type": "value_error"} for p in problems]},
-                        status_code=422)
+                        status_code=status_code)
 
 
 async def answer(call: Awaitable[T]) -> T | JSONResponse:
@@ -35,6 +43,8 @@ async def answer(call: Awaitable[T]) -> T | JSONResponse:
         if len(broken) != len(group.exceptions):
             raise
         return rules_broken(broken)
+    except UnsupportedFile as exc:
+        return rules_broken([exc], status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
     except RuleBroken as exc:
         return rules_broken([exc])
     except CaseNotFound as exc:

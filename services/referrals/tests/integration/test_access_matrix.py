@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from referrals.adapters.orm import access_log, case_history, cases, outbox
+from referrals.adapters.orm import access_log, case_documents, case_history, cases, outbox
 from referrals.domain.access import ACTIONS, RELATIONSHIPS, TABLE
 from referrals.domain.child_case import ChildCase, Draft, RapidReviewDecision, Reviewers, Terms
 from referrals.domain.sar_case import SarCase, SarReviewers
@@ -39,6 +39,9 @@ STANDING = {"referring_agency": (REFERRING, None), "involved_agency": (INVOLVED,
 FREE_TEXT = "FREE-TEXT the family's contact and the reason for the delay"
 # Reading these two shows the case itself; what each shows depends on ``see_detail``.
 READS_OF_THE_CASE = ("/v1/cases/{case_id}", "/v1/cases/{case_id}/history")
+# A case's documents are of either pathway; each case has one (a chronology) to download.
+DOCUMENTS = "/v1/cases/{case_id}/documents"
+A_PDF = b"%PDF-1.7\n%%EOF\n"
 
 
 def case_operations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -58,8 +61,8 @@ def example(schema: dict[str, Any], agency: str, name: str = "") -> Any:
             return example(next(s for s in schema[key] if s.get("type") != "null"), agency, name)
     if "const" in schema:
         return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
+    if "enum" in schema:  # an agency is one of the partnership's: the caller's own
+        return agency if "agenc" in name and agency in schema["enum"] else schema["enum"][0]
     kind = schema.get("type")
     if kind == "object":
         properties = schema.get("properties", {})
@@ -85,9 +88,16 @@ def example(schema: dict[str, Any], agency: str, name: str = "") -> Any:
     return "x"
 
 
-def body_of(op: dict[str, Any], agency: str) -> dict[str, Any] | None:
-    content = op.get("requestBody", {}).get("content", {}).get("application/json")
-    return example(content["schema"], agency) if content else None
+def body_of(op: dict[str, Any], agency: str) -> dict[str, Any]:
+    """The request's body as the client's keyword arguments: JSON, or a multipart form with a file."""
+    content = op.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content:
+        properties = content["multipart/form-data"]["schema"]["properties"]
+        return {"files": {name: ("example.pdf", A_PDF, "application/pdf") for name, s in properties.items()
+                          if s.get("format") == "binary"},
+                "data": {name: example(s, agency, name) for name, s in properties.items()
+                         if s.get("format") != "binary"}}
+    return {"json": example(content["application/json"]["schema"], agency)} if "application/json" in content else {}
 
 
 async def open_cases(referrals, issuer, adult_referral) -> dict[str, str]:
@@ -118,6 +128,12 @@ async def open_cases(referrals, issuer, adult_referral) -> dict[str, str]:
             await session.execute(insert(case_history).values(
                 case_id=case.case_id, at=rows["child"]["created_at"], actor="bu", agency="partnership",
                 action="sar_delayed", detail={"reason": FREE_TEXT, "expected_sign_off_on": TODAY}))
+    bu = bearer(issuer, "partnership", "business_unit")
+    for pathway in ("child", "adult"):
+        added = await referrals.client.post(f"/v1/cases/{ids[pathway]}/documents", headers=bu, data={
+            "kind": "chronology"}, files={"file": ("chronology.pdf", A_PDF, "application/pdf")})
+        assert added.status_code == 201, added.text
+        ids[f"{pathway} document"] = added.json()["document_id"]
     return ids
 
 
@@ -144,8 +160,10 @@ class Ledger:
                 select(func.count()).select_from(case_history).scalar_subquery(),
                 select(func.count()).select_from(outbox).scalar_subquery(),
                 select(func.count()).select_from(access_log).scalar_subquery(),
+                select(func.count()).select_from(case_documents).scalar_subquery(),
                 select(cases.c.state).where(cases.c.case_id == case_id).scalar_subquery()))).one()
-        return tuple(counts)
+        kept = sorted(p.name for p in (self.referrals.data_dir / "documents").rglob("*") if p.is_file())
+        return (*counts, kept)
 
 
 async def test_every_case_operation_by_every_role_in_every_relationship_follows_the_access_table(
@@ -165,10 +183,11 @@ async def test_every_case_operation_by_every_role_in_every_relationship_follows_
     async def attempt(method: str, path: str, op: dict[str, Any], pathway: str, role: str, relation: str) -> int:
         case_id, agency, action = ids[pathway], STANDING[relation][0], op["x-case-action"]
         allowed = action in TABLE[role][relation]
-        url = path.replace("{case_id}", case_id).replace("{agency}", agency)
+        url = path.replace("{case_id}", case_id).replace("{agency}", agency).replace(
+            "{document_id}", ids[f"{pathway} document"])
         async with at_once:
             response = await referrals.client.request(method, url, headers=tokens[role, relation],
-                                                      json=body_of(op, agency))
+                                                      **body_of(op, agency))
         counts["tried"] += 1
         counts["allowed" if allowed else "denied"] += 1
         cells.add((role, relation, action))
@@ -191,7 +210,7 @@ async def test_every_case_operation_by_every_role_in_every_relationship_follows_
 
     for method, path, op in case_operations():
         action = op["x-case-action"]
-        pathways = ["child", "adult"] if path in READS_OF_THE_CASE else \
+        pathways = ["child", "adult"] if path in READS_OF_THE_CASE or path.startswith(DOCUMENTS) else \
             ["adult"] if "/sar/" in path or "/adult/" in path else ["child"]
         refused = [cell for cell in tokens if action not in TABLE[cell[0]][cell[1]]]
         let_through = [cell for cell in tokens if action in TABLE[cell[0]][cell[1]]]
