@@ -80,6 +80,9 @@ class ScopingRequested(Event):
     # booked them; the invitation says "to be confirmed" without them.
     meeting_time: time | None = None
     meeting_place: str | None = None
+    # Set only when the meeting lies after the date by which the rapid review should be complete
+    # (the clock's rr.complete): that date, so the business unit is warned (a compatible addition).
+    complete_by: date | None = None
 
 
 class RapidReviewAttendance(BaseModel):

@@ -108,6 +108,11 @@ async def when_scoping_requested_write_to_each_agency(
                "outside_window": event.outside_window, "calendar": rapid_review_meeting(event, outgoing)}
     owed = messages.when_scoping_requested_write_to_each_agency(event.case_id, event.agencies)
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+    # Without the invitation's calendar: the warning is not an invitation.
+    warning = messages.when_the_meeting_is_after_the_completion_date_warn_the_business_unit(
+        event.case_id, event.complete_by)
+    await queue_all(uow, warning, outgoing, case_id=event.case_id,
+                    context={**{k: v for k, v in context.items() if k != "calendar"}, "complete_by": event.complete_by})
 
 
 async def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(

@@ -36,10 +36,11 @@ async def request_scoping(case_id: str, command: RequestScoping, actor: Principa
         agencies=command.involved_agencies, meeting_on=command.meeting_on, today=today,
         outside_window_reason=command.outside_window_reason, meeting_time=command.meeting_time,
         meeting_place=command.meeting_place),
-        {"agencies": command.involved_agencies, "meeting_on": command.meeting_on.isoformat(),
-         "outside_window_reason": command.outside_window_reason,
-         "meeting_time": command.meeting_time.strftime("%H:%M") if command.meeting_time else None,
-         "meeting_place": command.meeting_place})
+        lambda case: {"agencies": command.involved_agencies, "meeting_on": command.meeting_on.isoformat(),
+                      "outside_window_reason": command.outside_window_reason,
+                      "meeting_time": command.meeting_time.strftime("%H:%M") if command.meeting_time else None,
+                      "meeting_place": command.meeting_place,
+                      **({"warnings": case.scoping_warnings} if case.scoping_warnings else {})})
 
 
 async def return_scoping(case_id: str, agency: str, command: ReturnScoping, actor: Principal,

@@ -214,7 +214,9 @@ def finds(principal: Principal) -> Literal["any", "referring_agency"] | None:
 PROGRESS_DETAIL = frozenset({"agency", "agencies", "status", "outcome", "decision", "response", "basis", "step",
                              "publish", "channel", "other_steps", "criteria_met", "meeting_time", "in_full",
                              "convene", "confirmed", "records_secured", "no_information_held", "independent",
-                             "business_manager_agrees", "panel_chair_agrees", "on_behalf_of_public"})
+                             "business_manager_agrees", "panel_chair_agrees", "on_behalf_of_public",
+                             # The service's own words about dates (a meeting after the completion date).
+                             "warnings"})
 
 
 def progress_detail(detail: Mapping[str, object]) -> dict[str, object]:

@@ -127,6 +127,12 @@ class ChildCase(Aggregate):
     involved_agencies: list[str]
     stage: str = "received"
     meeting_window: tuple[date, date] | None = None  # learnt from the clock's rr.meeting deadline
+    # The date by which the rapid review should be complete, and that duty in the rules' own words,
+    # learnt from the clock's rr.complete deadline (README, "The meeting and the 15-day date").
+    complete_by: date | None = None
+    complete_duty: str | None = None
+    # Plain-words warnings given when scoping was requested (a meeting after complete_by).
+    scoping_warnings: list[str] = Field(default_factory=list)
     scoping_agencies: list[str] = Field(default_factory=list)
     scoping_requested_on: date | None = None
     meeting_on: date | None = None
@@ -161,6 +167,25 @@ class ChildCase(Aggregate):
     def learn_meeting_window(self, start: date, end: date) -> None:
         self.meeting_window = (start, end)
 
+    def learn_completion_date(self, due: date, duty: str | None) -> None:
+        self.complete_by, self.complete_duty = due, duty
+
+    def _completion_warnings(self, meeting_on: date) -> list[str]:
+        """The meeting set after the date by which the rapid review should be complete: allowed (the
+        meeting's own window is the rule that refuses), but the business unit is told in plain words."""
+        if self.complete_by is None or meeting_on <= self.complete_by:
+            return []
+        duty = self.complete_duty or "the rapid review is completed"
+        warning = (f"The rapid review meeting on {as_people_write(meeting_on)} is after "
+                   f"{as_people_write(self.complete_by)}, the date by which {duty}: the completed rapid review "
+                   "cannot reach the national Panel in time.")
+        if self.meeting_window is not None and self.meeting_window[0] > self.complete_by:
+            warning += (f" Even the meeting's window opens after it (on {as_people_write(self.meeting_window[0])}),"
+                        " so record the reason the review will be late.")
+        else:
+            warning += f" Bring the meeting forward to {as_people_write(self.complete_by)} or earlier if you can."
+        return [warning]
+
     def request_scoping(self, *, agencies: list[str], meeting_on: date, today: date,
                         outside_window_reason: str | None, meeting_time: time | None = None,
                         meeting_place: str | None = None) -> list[Event]:
@@ -186,10 +211,12 @@ class ChildCase(Aggregate):
         self.meeting_on = meeting_on
         self.meeting_outside_window_reason = None if inside else reason
         self.meeting_time, self.meeting_place = meeting_time, meeting_place
+        self.scoping_warnings = self._completion_warnings(meeting_on)
         self.stage = "scoping"
         return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
                                  agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
-                                 outside_window=not inside, meeting_time=meeting_time, meeting_place=meeting_place)]
+                                 outside_window=not inside, meeting_time=meeting_time, meeting_place=meeting_place,
+                                 complete_by=self.complete_by if self.scoping_warnings else None)]
 
     def return_scoping(self, *, agency: str, returned_on: date, records_secured: bool,
                        no_information_held: bool, involvement: str | None) -> list[Event]:

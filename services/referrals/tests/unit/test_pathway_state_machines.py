@@ -29,6 +29,28 @@ def test_the_meeting_date_must_fall_in_its_window_unless_a_reason_is_recorded():
     assert isinstance(owed, ScopingRequested) and owed.outside_window is True
 
 
+def test_a_meeting_in_its_window_but_after_the_completion_date_is_allowed_with_a_warning_to_bring_it_forward():
+    case = a_rapid_review()
+    # Aware on 17 December, referred on 21 December: the rapid review should be complete by 7 January,
+    # within the meeting's window (4 to 12 January), which the clock counts from receipt.
+    case.learn_completion_date(date(2027, 1, 7), "the rapid review is completed")
+    [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 11), today=date(2026, 12, 22),
+                                  outside_window_reason=None)
+    assert case.scoping_warnings == [
+        "The rapid review meeting on Monday 11 January 2027 is after Thursday 7 January 2027, the date by which "
+        "the rapid review is completed: the completed rapid review cannot reach the national Panel in time. "
+        "Bring the meeting forward to Thursday 7 January 2027 or earlier if you can."]
+    assert isinstance(owed, ScopingRequested) and owed.complete_by == date(2027, 1, 7)
+
+
+def test_a_meeting_on_the_completion_date_owes_no_warning():
+    case = a_rapid_review()
+    case.learn_completion_date(date(2027, 1, 7), "the rapid review is completed")
+    [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 7), today=date(2026, 12, 22),
+                                  outside_window_reason=None)
+    assert case.scoping_warnings == [] and isinstance(owed, ScopingRequested) and owed.complete_by is None
+
+
 def test_scoping_cannot_be_requested_before_the_clock_has_counted_the_window():
     case = a_rapid_review()
     case.meeting_window = None
