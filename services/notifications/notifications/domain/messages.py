@@ -212,13 +212,23 @@ def when_scoping_requested_write_to_each_agency(case_id: str, agencies: list[str
     return owed
 
 
+def when_the_meeting_is_rebooked_invite_each_agency_again(case_id: str, agencies: list[str],
+                                                         booking: int) -> list[MessageOwed]:
+    """The meeting moved before it was held: each agency asked for scoping is invited again (once per
+    booking)."""
+    occasion = f"case:{case_id}:booking:{booking}"
+    return [MessageOwed("agency", "meeting_invitation", occasion, agency) for agency in agencies]
+
+
 def when_the_meeting_is_after_the_completion_date_warn_the_business_unit(
-        case_id: str, complete_by: date | None) -> list[MessageOwed]:
+        case_id: str, complete_by: date | None, booking: int = 0) -> list[MessageOwed]:
     """A rapid review meeting booked after the date by which the review should be complete (the
-    clock's rr.complete, which the referrals service names only then): the business unit is told."""
+    clock's rr.complete, which the referrals service names only then): the business unit is told,
+    once per booking."""
     if complete_by is None:
         return []
-    return [MessageOwed("business_unit", "rapid_review_after_completion_date", f"case:{case_id}")]
+    occasion = f"case:{case_id}" + (f":booking:{booking}" if booking else "")
+    return [MessageOwed("business_unit", "rapid_review_after_completion_date", occasion)]
 
 
 def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(

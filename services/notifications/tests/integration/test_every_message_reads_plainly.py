@@ -38,6 +38,7 @@ from safeguard_shared.contracts.referrals import (
     FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
+    MeetingRebooked,
     RapidReviewDecided,
     ReferralReturned,
     SarDecided,
@@ -100,6 +101,10 @@ def child_events() -> list:
                            decision="cspr", decided_on=date(2027, 1, 14), safety_actions=2, learning=3),
         FinalReportReady(case_id=CHILD_CASE, case_ref=CHILD_REF, pathway="child",
                          planned_publication_on=date(2027, 7, 1)),
+        MeetingRebooked(case_id=CHILD_CASE, case_ref=CHILD_REF, agencies=agencies, booking=1,
+                        meeting_on=date(2027, 1, 15), window_start=date(2027, 1, 13), window_end=date(2027, 1, 21),
+                        meeting_time=time(14, 0), meeting_place="https://meet.northshire.example/rapid-review",
+                        complete_by=date(2027, 1, 13)),
     ]
 
 

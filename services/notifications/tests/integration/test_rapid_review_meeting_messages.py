@@ -14,7 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from notifications.adapters.orm import notifications
-from safeguard_shared.contracts.referrals import ScopingRequested
+from safeguard_shared.contracts.referrals import MeetingRebooked, ScopingRequested
 
 CASE, REF = "3f1c2b7a-5d4e-4f60-9a8b-1c2d3e4f5a6b", "RR-2027-3F1C2B"
 AGENCIES = ["local_authority", "police", "icb", "school"]
@@ -107,3 +107,29 @@ async def test_a_meeting_whose_window_opens_after_the_completion_date_asks_for_t
 async def test_a_meeting_in_time_tells_the_business_unit_nothing(service, smtp_server):
     await send(service, scoping())
     assert "rapid_review_after_completion_date" not in await received_by_template(service, smtp_server)
+
+
+async def test_a_moved_meeting_is_the_same_calendar_event_with_the_next_sequence(service, smtp_server):
+    await send(service, scoping())
+    await send(service, MeetingRebooked(case_id=CASE, case_ref=REF, agencies=AGENCIES, booking=1,
+                                        meeting_on=date(2027, 1, 15), window_start=date(2027, 1, 13),
+                                        window_end=date(2027, 1, 21), meeting_time=time(14, 0),
+                                        meeting_place="https://meet.example.org/rr"))
+    # Delivered again (a redelivery): nobody is invited twice.
+    await send(service, MeetingRebooked(case_id=CASE, case_ref=REF, agencies=AGENCIES, booking=1,
+                                        meeting_on=date(2027, 1, 15), window_start=date(2027, 1, 13),
+                                        window_end=date(2027, 1, 21), meeting_time=time(14, 0),
+                                        meeting_place="https://meet.example.org/rr"))
+    invitations = (await received_by_template(service, smtp_server))["meeting_invitation"]
+    assert len(invitations) == 2 * len(AGENCIES), "the first invitation and the moved one, to each agency"
+    for agency in AGENCIES:
+        first, moved = [meeting_event(m) for r, m in invitations if r["agency"] == agency]
+        assert str(first["UID"]) == str(moved["UID"]), "Outlook moves the one event"
+        assert (int(first["SEQUENCE"]), int(moved["SEQUENCE"])) == (0, 1)
+        assert moved["DTSTART"].dt == datetime(2027, 1, 15, 14, 0, tzinfo=UTC)
+        assert str(moved["LOCATION"]) == "https://meet.example.org/rr"
+    [(_, message)] = [(r, m) for r, m in invitations
+                      if r["agency"] == "police" and meeting_event(m)["SEQUENCE"] == 1]
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    assert f"The rapid review meeting for partnership case {REF} has been moved" in text
+    assert "Date: Friday 15 January 2027 Time: 14:00" in text and "Online: https://meet.example.org/rr" in text

@@ -18,7 +18,8 @@ from ..domain.sar_case import SarCase
 from .errors import CaseNotFound
 
 Case = TypeVar("Case", ChildCase, SarCase)
-PATHWAY = {ChildCase: ("child", "children"), SarCase: ("adult", "SAR")}
+PATHWAY: dict[type[ChildCase] | type[SarCase], tuple[str, str]] = {ChildCase: ("child", "children"),
+                                                              SarCase: ("adult", "SAR")}
 
 
 async def run_step(uow: UnitOfWork, actor: Principal, case_id: str, aggregate: type[Case], action: str,

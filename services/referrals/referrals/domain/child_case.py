@@ -18,6 +18,7 @@ from pydantic import Field
 from safeguard_shared.contracts import Event
 from safeguard_shared.contracts.referrals import (
     FinalReportReady,
+    MeetingRebooked,
     MilestoneReached,
     PanelNotificationConfirmed,
     PanelResponded,
@@ -139,6 +140,7 @@ class ChildCase(Aggregate):
     meeting_outside_window_reason: str | None = None
     meeting_time: time | None = None  # its start (Europe/London), when booked
     meeting_place: str | None = None  # a room, or its online link
+    meeting_booking: int = 0  # how many times the meeting was re-booked (its calendar SEQUENCE)
     scoping_returns: dict[str, ScopingReturn] = Field(default_factory=dict)
     attendance: list[Attendee] = Field(default_factory=list)
     meeting_held_on: date | None = None
@@ -194,6 +196,45 @@ class ChildCase(Aggregate):
         self._require_rapid_review()
         if self.stage != "received":
             raise OutOfOrder(f"scoping was already requested on {self.scoping_requested_on}")
+        self._book(meeting_on=meeting_on, today=today, outside_window_reason=outside_window_reason,
+                   meeting_time=meeting_time, meeting_place=meeting_place)
+        assert self.meeting_window is not None
+        start, end = self.meeting_window
+        self.scoping_agencies = list(agencies)
+        self.involved_agencies = sorted(set(self.involved_agencies) | set(agencies))
+        self.scoping_requested_on = today
+        self.stage = "scoping"
+        return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
+                                 agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
+                                 outside_window=self.meeting_outside_window_reason is not None,
+                                 meeting_time=meeting_time, meeting_place=meeting_place,
+                                 complete_by=self.complete_by if self.scoping_warnings else None)]
+
+    def rebook_meeting(self, *, meeting_on: date, today: date, outside_window_reason: str | None,
+                       meeting_time: time | None = None, meeting_place: str | None = None) -> list[Event]:
+        """The meeting moved (another date, time or place) before it is held: the same rules as when it
+        was first set, and every agency asked for scoping is invited again to the same calendar event."""
+        self._require_rapid_review()
+        if self.stage != "scoping":
+            raise OutOfOrder("a meeting is re-booked after scoping is requested and before it is held"
+                             if self.stage == "received" else "the meeting has been held; record a reconvened "
+                             "meeting's date with meeting/held")
+        if (meeting_on, meeting_time, meeting_place) == (self.meeting_on, self.meeting_time, self.meeting_place):
+            raise OutOfOrder("the meeting is already booked for that date, time and place")
+        self._book(meeting_on=meeting_on, today=today, outside_window_reason=outside_window_reason,
+                   meeting_time=meeting_time, meeting_place=meeting_place)
+        assert self.meeting_window is not None
+        self.meeting_booking += 1
+        start, end = self.meeting_window
+        return [MeetingRebooked(case_id=self.case_id, case_ref=self.case_ref, agencies=list(self.scoping_agencies),
+                                booking=self.meeting_booking, meeting_on=meeting_on, window_start=start,
+                                window_end=end, outside_window=self.meeting_outside_window_reason is not None,
+                                meeting_time=meeting_time, meeting_place=meeting_place,
+                                complete_by=self.complete_by if self.scoping_warnings else None)]
+
+    def _book(self, *, meeting_on: date, today: date, outside_window_reason: str | None,
+              meeting_time: time | None, meeting_place: str | None) -> None:
+        """The meeting set in its window (or with the reason it cannot be), with its warnings."""
         if self.meeting_window is None:
             raise OutOfOrder("the meeting window is not known yet (the clock is still counting it); try again shortly")
         if meeting_on < today:
@@ -205,18 +246,10 @@ class ChildCase(Aggregate):
             raise RuleBroken(["body", "outside_window_reason"],
                              f"the meeting must be between {start.isoformat()} and {end.isoformat()} "
                              "(7 to 13 working days after the referral was received), or give the reason it cannot be")
-        self.scoping_agencies = list(agencies)
-        self.involved_agencies = sorted(set(self.involved_agencies) | set(agencies))
-        self.scoping_requested_on = today
         self.meeting_on = meeting_on
         self.meeting_outside_window_reason = None if inside else reason
         self.meeting_time, self.meeting_place = meeting_time, meeting_place
         self.scoping_warnings = self._completion_warnings(meeting_on)
-        self.stage = "scoping"
-        return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
-                                 agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
-                                 outside_window=not inside, meeting_time=meeting_time, meeting_place=meeting_place,
-                                 complete_by=self.complete_by if self.scoping_warnings else None)]
 
     def return_scoping(self, *, agency: str, returned_on: date, records_secured: bool,
                        no_information_held: bool, involvement: str | None) -> list[Event]:

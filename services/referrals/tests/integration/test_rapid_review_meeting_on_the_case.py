@@ -10,8 +10,10 @@ words that the review cannot be completed in time.
 """
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
+from referrals.adapters.orm import outbox
 from referrals.application.event_handlers import EVENT_HANDLERS
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.contracts.scheduling import DeadlineScheduled
@@ -100,3 +102,28 @@ async def test_a_meeting_on_or_before_the_15_day_date_gives_no_warning(referrals
     assert answer.json()["warnings"] == []
     meeting = (await referrals.client.get(f"/v1/cases/{case_id}", headers=bu)).json()["meeting"]
     assert meeting["online"] is True and meeting["warnings"] == [] and meeting["complete_by"] == "2027-01-14"
+
+
+async def test_a_meeting_moved_before_it_is_held_is_shown_and_every_agency_is_invited_again(referrals, issuer):
+    police, bu = bearer(issuer, "police", "referrer"), bearer(issuer, "partnership", "business_unit")
+    case_id = await open_case_with_its_clocks(referrals, police, complete_by=date(2027, 1, 14))
+    assert (await referrals.client.post(f"/v1/cases/{case_id}/scoping", json=scoping(), headers=bu)).status_code == 200
+
+    moved = {"meeting_on": "2027-01-07", "meeting_time": "14:00", "meeting_place": "https://meet.example.org/rr"}
+    assert (await referrals.client.post(f"/v1/cases/{case_id}/meeting", json=moved, headers=police)).status_code == 403
+    answer = await referrals.client.post(f"/v1/cases/{case_id}/meeting", json=moved, headers=bu)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["meeting_on"] == "2027-01-07"
+    meeting = (await referrals.client.get(f"/v1/cases/{case_id}", headers=police)).json()["meeting"]
+    assert (meeting["meeting_on"], meeting["meeting_time"], meeting["online"]) == ("2027-01-07", "14:00:00", True)
+
+    [event] = [json.loads(row["body"])["payload"] for row in await referrals.rows(outbox)
+               if row["subject"].endswith("meeting_rebooked")]
+    assert event["booking"] == 1 and event["agencies"] == ["local_authority", "police", "icb", "school"]
+    history = (await referrals.client.get(f"/v1/cases/{case_id}/history", headers=police)).json()
+    [line] = [h for h in history if h["action"] == "meeting_rebooked"]
+    assert line["detail"]["booking"] == 1 and line["detail"]["meeting_on"] == "2027-01-07"
+
+    # The same booking again changes nothing and says so.
+    again = await referrals.client.post(f"/v1/cases/{case_id}/meeting", json=moved, headers=bu)
+    assert again.status_code == 409 and "already booked" in again.text
