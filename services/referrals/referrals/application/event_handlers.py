@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from safeguard_shared.bus.dispatch import EventHandlers
-from safeguard_shared.contracts.scheduling import DeadlineScheduled
+from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineScheduled
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import repository
@@ -22,7 +22,19 @@ async def when_the_meeting_window_is_counted_keep_it(event: DeadlineScheduled, u
         await _learn(event, uow, lambda case: case.learn_completion_date(event.due, event.description))
 
 
-async def _learn(event: DeadlineScheduled, uow: UnitOfWork, learn: Callable[[ChildCase], None]) -> None:
+async def when_the_completion_date_changes_follow_it(event: DeadlineChanged, uow: UnitOfWork) -> None:
+    """The clock moved rr.complete (its anchor moved, e.g. a partnership that counts from the Panel's
+    notification): the case follows; a duty waived or closed warns of nothing any more."""
+    if event.key != "rr.complete":
+        return
+    if event.change == "moved":
+        await _learn(event, uow, lambda case: case.learn_completion_date(event.due, event.description))
+    elif event.change in ("waived", "closed"):
+        await _learn(event, uow, lambda case: case.learn_completion_date(None, None))
+
+
+async def _learn(event: DeadlineScheduled | DeadlineChanged, uow: UnitOfWork,
+                 learn: Callable[[ChildCase], None]) -> None:
     if not event.case_id:
         return
     row = await repository.case_row(uow.session, event.case_id, for_update=True)
@@ -33,4 +45,5 @@ async def _learn(event: DeadlineScheduled, uow: UnitOfWork, learn: Callable[[Chi
     await repository.update_case(uow.session, event.case_id, state=case.to_state())
 
 
-EVENT_HANDLERS: EventHandlers = {DeadlineScheduled: [when_the_meeting_window_is_counted_keep_it]}
+EVENT_HANDLERS: EventHandlers = {DeadlineScheduled: [when_the_meeting_window_is_counted_keep_it],
+                                 DeadlineChanged: [when_the_completion_date_changes_follow_it]}

@@ -169,7 +169,7 @@ class ChildCase(Aggregate):
     def learn_meeting_window(self, start: date, end: date) -> None:
         self.meeting_window = (start, end)
 
-    def learn_completion_date(self, due: date, duty: str | None) -> None:
+    def learn_completion_date(self, due: date | None, duty: str | None) -> None:
         self.complete_by, self.complete_duty = due, duty
 
     def _completion_warnings(self, meeting_on: date) -> list[str]:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from referrals.adapters.orm import outbox
 from referrals.application.event_handlers import EVENT_HANDLERS
 from safeguard_shared.bus.dispatch import EventDispatcher
-from safeguard_shared.contracts.scheduling import DeadlineScheduled
+from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineScheduled
 from safeguard_testing.apps import bearer, example_child_referral
 
 BECAME_AWARE = "2026-12-08"
@@ -127,3 +127,19 @@ async def test_a_meeting_moved_before_it_is_held_is_shown_and_every_agency_is_in
     # The same booking again changes nothing and says so.
     again = await referrals.client.post(f"/v1/cases/{case_id}/meeting", json=moved, headers=bu)
     assert again.status_code == 409 and "already booked" in again.text
+
+
+async def test_the_completion_date_follows_the_clock_when_it_moves(referrals, issuer):
+    police, bu = bearer(issuer, "police", "referrer"), bearer(issuer, "partnership", "business_unit")
+    case_id = await open_case_with_its_clocks(referrals, police, complete_by=date(2027, 1, 14))
+    # The awareness date corrected earlier: the clock moves rr.complete to Thursday 31 December.
+    moved = DeadlineChanged(deadline_id=f"d-rr.complete-{case_id}", key="rr.complete", case_id=case_id,
+                            due=COMPLETE_BY, description=COMPLETE_DUTY, change="moved", status="pending",
+                            previous_due=date(2027, 1, 14), reason="became_aware_on changed")
+    runtime = referrals.runtime
+    env = moved.envelope(producer="scheduling", occurred_at=datetime(2026, 12, 21, 10, tzinfo=UTC))
+    assert await runtime.inbox.handle_once("referrals", env, EventDispatcher(EVENT_HANDLERS, runtime.outbox,
+                                                                              runtime.clock))
+    answer = await referrals.client.post(f"/v1/cases/{case_id}/scoping", json=scoping(), headers=bu)
+    [warning] = answer.json()["warnings"]
+    assert "after Thursday 31 December 2026" in warning
