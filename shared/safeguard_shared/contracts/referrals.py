@@ -60,17 +60,11 @@ class MilestoneReached(Event):
     reason: str | None = None
 
 
-@register
-class ScopingRequested(Event):
-    """Initial scoping: the template, letter and records-securing request go to each agency, and the
-    rapid review meeting is set (in its window of 7–13 working days, or with a recorded reason)."""
-
-    event_type = "referrals.case.scoping_requested"
-    schema_version = 1
+class _MeetingBooked(Event):
+    """The rapid review meeting as booked: what both the scoping request and a re-booking carry."""
 
     case_id: str
     case_ref: str
-    referring_agency: str
     agencies: list[str]
     meeting_on: date
     window_start: date
@@ -80,6 +74,31 @@ class ScopingRequested(Event):
     # booked them; the invitation says "to be confirmed" without them.
     meeting_time: time | None = None
     meeting_place: str | None = None
+    # Set only when the meeting lies after the date by which the rapid review should be complete
+    # (the clock's rr.complete): that date, so the business unit is warned (a compatible addition).
+    complete_by: date | None = None
+
+
+@register
+class ScopingRequested(_MeetingBooked):
+    """Initial scoping: the template, letter and records-securing request go to each agency, and the
+    rapid review meeting is set (in its window of 7–13 working days, or with a recorded reason)."""
+
+    event_type = "referrals.case.scoping_requested"
+    schema_version = 1
+
+    referring_agency: str
+
+
+@register
+class MeetingRebooked(_MeetingBooked):
+    """The rapid review meeting booked again (another date, time or place) before it is held: every
+    agency asked for scoping is invited again to the same calendar event, ``booking`` being its SEQUENCE."""
+
+    event_type = "referrals.case.meeting_rebooked"
+    schema_version = 1
+
+    booking: int  # 1 for the first re-booking, and so on (the scoping request's booking is 0)
 
 
 class RapidReviewAttendance(BaseModel):

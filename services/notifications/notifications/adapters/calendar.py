@@ -26,6 +26,7 @@ class Meeting:
     place: str | None
     organizer_name: str
     organizer_email: str
+    sequence: int = 0        # 0 as first booked; each re-booking the next (RFC 5545 SEQUENCE)
 
 
 def meeting_request(meeting: Meeting, attendee_email: str, *, stamp: datetime) -> bytes:
@@ -38,7 +39,7 @@ def meeting_request(meeting: Meeting, attendee_email: str, *, stamp: datetime) -
     event = Event()
     event.add("uid", meeting.uid)
     event.add("dtstamp", stamp.astimezone(UTC))
-    event.add("sequence", 0)
+    event.add("sequence", meeting.sequence)
     if meeting.starts_at is None:
         event.add("dtstart", meeting.on)
         event.add("dtend", meeting.on + timedelta(days=1))

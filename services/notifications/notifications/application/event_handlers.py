@@ -20,6 +20,7 @@ from safeguard_shared.contracts.referrals import (
     FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
+    MeetingRebooked,
     PanelNotificationConfirmed,
     RapidReviewDecided,
     ReferralReturned,
@@ -47,6 +48,7 @@ EVENT_HANDLERS: dict[type, list[Any]] = {
     FamilyLetterOwed: [referrals.when_a_letter_to_the_family_is_owed_write_it],
     FamilyLetterAwaitingContact: [referrals.when_a_family_letter_waits_for_a_contact_tell_the_business_unit],
     ScopingRequested: [referrals.when_scoping_requested_write_to_each_agency],
+    MeetingRebooked: [referrals.when_the_meeting_is_rebooked_invite_each_agency_again],
     RapidReviewDecided: [referrals.when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies],
     FinalReportReady: [referrals.when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_state],
     # scheduling (the clock)

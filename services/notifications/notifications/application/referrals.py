@@ -12,6 +12,7 @@ from safeguard_shared.contracts.referrals import (
     FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
+    MeetingRebooked,
     PanelNotificationConfirmed,
     RapidReviewDecided,
     ReferralReturned,
@@ -99,15 +100,42 @@ async def when_a_letter_to_the_family_is_owed_write_it(
     await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
 
 
+def _meeting_context(event: ScopingRequested | MeetingRebooked, outgoing: Outgoing) -> dict[str, Any]:
+    return {**_base(outgoing), "case_ref": event.case_ref, "case_id": event.case_id,
+            "meeting_on": event.meeting_on, "meeting_time": event.meeting_time,
+            "meeting_place": event.meeting_place, "online": _is_link(event.meeting_place),
+            "window_start": event.window_start, "window_end": event.window_end,
+            "outside_window": event.outside_window, "complete_by": event.complete_by,
+            "rebooked": isinstance(event, MeetingRebooked)}
+
+
+async def _warn_when_after_the_completion_date(event: ScopingRequested | MeetingRebooked, uow: UnitOfWork,
+                                               outgoing: Outgoing, context: dict[str, Any]) -> None:
+    # Its own context, without the invitation's calendar: the warning is not an invitation.
+    warning = messages.when_the_meeting_is_after_the_completion_date_warn_the_business_unit(
+        event.case_id, event.complete_by, booking=event.booking if isinstance(event, MeetingRebooked) else 0)
+    await queue_all(uow, warning, outgoing, case_id=event.case_id, context=context)
+
+
 async def when_scoping_requested_write_to_each_agency(
         event: ScopingRequested, uow: UnitOfWork, outgoing: Outgoing) -> None:
-    context = {**_base(outgoing), "case_ref": event.case_ref, "case_id": event.case_id,
-               "meeting_on": event.meeting_on, "meeting_time": event.meeting_time,
-               "meeting_place": event.meeting_place, "online": _is_link(event.meeting_place),
-               "window_start": event.window_start, "window_end": event.window_end,
-               "outside_window": event.outside_window, "calendar": rapid_review_meeting(event, outgoing)}
+    context = _meeting_context(event, outgoing)
     owed = messages.when_scoping_requested_write_to_each_agency(event.case_id, event.agencies)
-    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=context)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id,
+                    context={**context, "calendar": rapid_review_meeting(event, outgoing)})
+    await _warn_when_after_the_completion_date(event, uow, outgoing, context)
+
+
+async def when_the_meeting_is_rebooked_invite_each_agency_again(
+        event: MeetingRebooked, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    """Every agency asked for scoping is invited again: the same calendar event (its UID), the next
+    SEQUENCE, so Outlook moves the meeting rather than adding a second one."""
+    context = _meeting_context(event, outgoing)
+    owed = messages.when_the_meeting_is_rebooked_invite_each_agency_again(event.case_id, event.agencies,
+                                                                         event.booking)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id,
+                    context={**context, "calendar": rapid_review_meeting(event, outgoing)})
+    await _warn_when_after_the_completion_date(event, uow, outgoing, context)
 
 
 async def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
@@ -135,9 +163,10 @@ async def when_final_report_ready_send_it_to_the_panel_and_the_secretary_of_stat
 RAPID_REVIEW_MEETING_LENGTH = timedelta(hours=2)
 
 
-def rapid_review_meeting(event: ScopingRequested, outgoing: Outgoing) -> Meeting:
+def rapid_review_meeting(event: ScopingRequested | MeetingRebooked, outgoing: Outgoing) -> Meeting:
     """The rapid review meeting as the calendar invitation gives it: one UID per case's meeting (the
-    same in every agency's invitation), the case reference as its title, nothing identifying."""
+    same in every agency's letter and invitation, and when it is re-booked), its SEQUENCE the booking,
+    the case reference as its title, nothing identifying."""
     uid = hashlib.sha256(f"rapid-review-meeting|{event.case_id}".encode()).hexdigest()[:32]
     return Meeting(
         uid=f"{uid}@safeguard.local", summary=f"Rapid review meeting: partnership case {event.case_ref}",
@@ -145,7 +174,8 @@ def rapid_review_meeting(event: ScopingRequested, outgoing: Outgoing) -> Meeting
                      f"{event.case_ref}. The case pack is in the partnership's safeguarding workspace."),
         on=event.meeting_on, starts_at=event.meeting_time, duration=RAPID_REVIEW_MEETING_LENGTH,
         place=event.meeting_place, organizer_name=f"{outgoing.partnership} business unit",
-        organizer_email=outgoing.directory["business_unit"]["address"])
+        organizer_email=outgoing.directory["business_unit"]["address"],
+        sequence=event.booking if isinstance(event, MeetingRebooked) else 0)
 
 
 def _is_link(place: str | None) -> bool:

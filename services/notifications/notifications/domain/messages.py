@@ -23,6 +23,7 @@ SUBJECTS = {
     "looked_after_child_death_notice": "Notification of the death of a looked-after child or care leaver",
     "scoping_request": "Rapid review: scoping, information sharing and securing records",
     "meeting_invitation": "Invitation to a rapid review meeting",
+    "rapid_review_after_completion_date": "A rapid review meeting is booked after the rapid review is due",
     "rapid_review_outcome_to_panel": "Rapid review outcome from the safeguarding partnership",
     "rapid_review_outcome": "Outcome of the rapid review you contributed to",
     "final_report_to_panel": "Child safeguarding practice review: final report before publication",
@@ -211,6 +212,25 @@ def when_scoping_requested_write_to_each_agency(case_id: str, agencies: list[str
         owed.append(MessageOwed("agency", "scoping_request", occasion, agency))
         owed.append(MessageOwed("agency", "meeting_invitation", occasion, agency))
     return owed
+
+
+def when_the_meeting_is_rebooked_invite_each_agency_again(case_id: str, agencies: list[str],
+                                                         booking: int) -> list[MessageOwed]:
+    """The meeting moved before it was held: each agency asked for scoping is invited again (once per
+    booking)."""
+    occasion = f"case:{case_id}:booking:{booking}"
+    return [MessageOwed("agency", "meeting_invitation", occasion, agency) for agency in agencies]
+
+
+def when_the_meeting_is_after_the_completion_date_warn_the_business_unit(
+        case_id: str, complete_by: date | None, booking: int = 0) -> list[MessageOwed]:
+    """A rapid review meeting booked after the date by which the review should be complete (the
+    clock's rr.complete, which the referrals service names only then): the business unit is told,
+    once per booking."""
+    if complete_by is None:
+        return []
+    occasion = f"case:{case_id}" + (f":booking:{booking}" if booking else "")
+    return [MessageOwed("business_unit", "rapid_review_after_completion_date", occasion)]
 
 
 def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(

@@ -35,6 +35,7 @@ from safeguard_shared.contracts.referrals import (
     FamilyLetterAwaitingContact,
     FamilyLetterOwed,
     FinalReportReady,
+    MeetingRebooked,
     RapidReviewDecided,
     ReferralReturned,
     SarDecided,
@@ -81,7 +82,8 @@ def child_events() -> list:
         ScopingRequested(case_id=CHILD_CASE, case_ref=CHILD_REF, referring_agency="police", agencies=agencies,
                          meeting_on=date(2027, 1, 14), window_start=date(2027, 1, 13),
                          window_end=date(2027, 1, 21), meeting_time=time(10, 30),
-                         meeting_place="Committee Room 2, County Hall, Market Street, Northtown"),
+                         meeting_place="Committee Room 2, County Hall, Market Street, Northtown",
+                         complete_by=date(2027, 1, 13)),
         DeadlineDueSoon(deadline_id="d-scoping-police", key="rr.scoping_returned", case_id=CHILD_CASE,
                         case_ref=CHILD_REF, description=RULES["rr.scoping_returned"]["what"], agency="police",
                         due=date(2027, 1, 11), who_agency="police", who_role="agency_lead"),
@@ -96,6 +98,10 @@ def child_events() -> list:
                            decision="cspr", decided_on=date(2027, 1, 14), safety_actions=2, learning=3),
         FinalReportReady(case_id=CHILD_CASE, case_ref=CHILD_REF, pathway="child",
                          planned_publication_on=date(2027, 7, 1)),
+        MeetingRebooked(case_id=CHILD_CASE, case_ref=CHILD_REF, agencies=agencies, booking=1,
+                        meeting_on=date(2027, 1, 15), window_start=date(2027, 1, 13), window_end=date(2027, 1, 21),
+                        meeting_time=time(14, 0), meeting_place="https://meet.northshire.example/rapid-review",
+                        complete_by=date(2027, 1, 13)),
     ]
 
 

@@ -15,6 +15,7 @@ from .commands.child import (
     CommissionCsprReviewers,
     DecideRapidReview,
     PublishCspr,
+    RebookMeeting,
     RecordAttendance,
     RecordInvolvement,
     RecordMeetingHeld,
@@ -36,10 +37,22 @@ async def request_scoping(case_id: str, command: RequestScoping, actor: Principa
         agencies=command.involved_agencies, meeting_on=command.meeting_on, today=today,
         outside_window_reason=command.outside_window_reason, meeting_time=command.meeting_time,
         meeting_place=command.meeting_place),
-        {"agencies": command.involved_agencies, "meeting_on": command.meeting_on.isoformat(),
-         "outside_window_reason": command.outside_window_reason,
-         "meeting_time": command.meeting_time.strftime("%H:%M") if command.meeting_time else None,
-         "meeting_place": command.meeting_place})
+        lambda case: {"agencies": command.involved_agencies, "meeting_on": command.meeting_on.isoformat(),
+                      "outside_window_reason": command.outside_window_reason,
+                      "meeting_time": command.meeting_time.strftime("%H:%M") if command.meeting_time else None,
+                      "meeting_place": command.meeting_place,
+                      **({"warnings": case.scoping_warnings} if case.scoping_warnings else {})})
+
+
+async def rebook_meeting(case_id: str, command: RebookMeeting, actor: Principal, uow: UnitOfWork) -> ChildCase:
+    return await run_step(uow, actor, case_id, ChildCase, "meeting_rebooked", lambda c, today: c.rebook_meeting(
+        meeting_on=command.meeting_on, today=today, outside_window_reason=command.outside_window_reason,
+        meeting_time=command.meeting_time, meeting_place=command.meeting_place),
+        lambda case: {"meeting_on": command.meeting_on.isoformat(), "booking": case.meeting_booking,
+                      "outside_window_reason": command.outside_window_reason,
+                      "meeting_time": command.meeting_time.strftime("%H:%M") if command.meeting_time else None,
+                      "meeting_place": command.meeting_place,
+                      **({"warnings": case.scoping_warnings} if case.scoping_warnings else {})})
 
 
 async def return_scoping(case_id: str, agency: str, command: ReturnScoping, actor: Principal,

@@ -18,13 +18,16 @@ from ..domain.sar_case import SarCase
 from .errors import CaseNotFound
 
 Case = TypeVar("Case", ChildCase, SarCase)
-PATHWAY = {ChildCase: ("child", "children"), SarCase: ("adult", "SAR")}
+PATHWAY: dict[type[ChildCase] | type[SarCase], tuple[str, str]] = {ChildCase: ("child", "children"),
+                                                              SarCase: ("adult", "SAR")}
 
 
 async def run_step(uow: UnitOfWork, actor: Principal, case_id: str, aggregate: type[Case], action: str,
-                   step: Callable[[Case, date], list[Event]], detail: Mapping[str, Any] | None = None) -> Case:
+                   step: Callable[[Case, date], list[Event]],
+                   detail: Mapping[str, Any] | Callable[[Case], Mapping[str, Any]] | None = None) -> Case:
     """Runs ``step`` on the case's aggregate and records it as ``action`` in the case history; refused
-    (``NotAllowed``) unless the access table lets ``actor`` take ``action`` on this case."""
+    (``NotAllowed``) unless the access table lets ``actor`` take ``action`` on this case. ``detail``
+    may be read from the case as the step left it (a warning the step gave)."""
     pathway, name = PATHWAY[aggregate]
     async with uow:
         row = await repository.case_row(uow.session, case_id, for_update=True)
@@ -38,7 +41,8 @@ async def run_step(uow: UnitOfWork, actor: Principal, case_id: str, aggregate: t
         owed = step(case, uow.clock.today())
         await repository.update_case(uow.session, case_id, state=case.to_state(), status=case.stage)
         await repository.add_history(uow.session, case_id=case_id, at=now, actor=actor.subject,
-                                     agency=actor.agency, action=action, detail=detail or {})
+                                     agency=actor.agency, action=action,
+                                     detail=(detail(case) if callable(detail) else detail) or {})
         for event in owed:
             await uow.publish(event, correlation_id=case_id, occurred_at=now)
     return case

@@ -8,7 +8,7 @@ in the same unit of work that reads it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, PlainSerializer
@@ -28,6 +28,19 @@ from .errors import CaseNotFound
 Instant = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
 
 
+class RapidReviewMeeting(BaseModel):
+    """The rapid review meeting as booked when scoping was requested: what an agency needs to attend
+    (progress, not detail: the place is a room or an online link, never a name — README)."""
+
+    meeting_on: date
+    meeting_time: time | None  # its start (Europe/London), None until booked
+    meeting_place: str | None  # a room and building, or the online link (https)
+    online: bool
+    window: tuple[date, date] | None  # the window the clock counted for it
+    complete_by: date | None  # the date by which the rapid review should be complete (rr.complete)
+    warnings: list[str]  # in plain words: a meeting after complete_by
+
+
 class CaseView(BaseModel):
     """A case's progress; ``referral`` (the identifying details) only for those who may see its detail."""
 
@@ -41,6 +54,8 @@ class CaseView(BaseModel):
     serious_incident: bool
     rapid_review: bool
     referral: dict[str, Any] | None = None
+    # The children's pathway: the rapid review meeting once scoping is requested with it.
+    meeting: RapidReviewMeeting | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -89,12 +104,25 @@ async def read_case(case_id: str, reader: Principal, uow: UnitOfWork) -> CaseVie
     async with uow:
         row, case = await _case(uow, case_id)
         authorise(reader, case, "see_progress")
-        view = CaseView.model_validate({k: row[k] for k in CaseView.model_fields if k != "referral"})
+        view = CaseView.model_validate({k: row[k] for k in CaseView.model_fields if k not in ("referral", "meeting")})
+        meeting = meeting_of(case) if isinstance(case, ChildCase) else None
+        if meeting is not None:
+            view.meeting = meeting
         full = may(reader, parties(case), "see_detail")
         if full:
             view.referral = row["referral"]
         await _record_read(uow, reader, case_id, "case detail" if full else "case progress")
     return view
+
+
+def meeting_of(case: ChildCase) -> RapidReviewMeeting | None:
+    if case.meeting_on is None:
+        return None
+    place = case.meeting_place
+    return RapidReviewMeeting(meeting_on=case.meeting_on, meeting_time=case.meeting_time, meeting_place=place,
+                              online=bool(place and place.lower().startswith("https://")),
+                              window=case.meeting_window, complete_by=case.complete_by,
+                              warnings=list(case.scoping_warnings))
 
 
 async def case_history(case_id: str, reader: Principal, uow: UnitOfWork) -> list[HistoryEntry]:

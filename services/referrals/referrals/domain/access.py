@@ -90,6 +90,7 @@ STEP_ACTIONS: Mapping[str, Action] = {
     # the children's pathway
     "panel_notification_confirmed": "confirm_panel_notice",
     "scoping_requested": "run_pathway",
+    "meeting_rebooked": "run_pathway",
     "scoping_returned": "return_own",
     "attendance_recorded": "run_pathway",
     "meeting_held": "run_pathway",
@@ -219,10 +220,13 @@ def finds(principal: Principal) -> Literal["any", "referring_agency"] | None:
 # meetings, delay updates, findings — is free text and stays with those who may see the detail. An
 # allow-list, so that a field a new step records is withheld until it is known to be a code.
 PROGRESS_DETAIL = frozenset({"agency", "agencies", "status", "outcome", "decision", "response", "basis", "step",
-                             "publish", "channel", "other_steps", "criteria_met", "meeting_time", "in_full",
+                             "publish", "channel", "other_steps", "criteria_met", "meeting_time", "booking",
+                             "in_full",
                              "convene", "confirmed", "records_secured", "no_information_held", "independent",
                              "business_manager_agrees", "panel_chair_agrees", "on_behalf_of_public",
-                             "kind", "document_id"})
+                             "kind", "document_id",
+                             # The service's own words about dates (a meeting after the completion date).
+                             "warnings"})
 
 
 def progress_detail(detail: Mapping[str, object]) -> dict[str, object]:

@@ -18,6 +18,7 @@ from pydantic import Field
 from safeguard_shared.contracts import Event
 from safeguard_shared.contracts.referrals import (
     FinalReportReady,
+    MeetingRebooked,
     MilestoneReached,
     PanelNotificationConfirmed,
     PanelResponded,
@@ -127,12 +128,19 @@ class ChildCase(Aggregate):
     involved_agencies: list[str]
     stage: str = "received"
     meeting_window: tuple[date, date] | None = None  # learnt from the clock's rr.meeting deadline
+    # The date by which the rapid review should be complete, and that duty in the rules' own words,
+    # learnt from the clock's rr.complete deadline (README, "The meeting and the 15-day date").
+    complete_by: date | None = None
+    complete_duty: str | None = None
+    # Plain-words warnings given when scoping was requested (a meeting after complete_by).
+    scoping_warnings: list[str] = Field(default_factory=list)
     scoping_agencies: list[str] = Field(default_factory=list)
     scoping_requested_on: date | None = None
     meeting_on: date | None = None
     meeting_outside_window_reason: str | None = None
     meeting_time: time | None = None  # its start (Europe/London), when booked
     meeting_place: str | None = None  # a room, or its online link
+    meeting_booking: int = 0  # how many times the meeting was re-booked (its calendar SEQUENCE)
     scoping_returns: dict[str, ScopingReturn] = Field(default_factory=dict)
     attendance: list[Attendee] = Field(default_factory=list)
     meeting_held_on: date | None = None
@@ -161,6 +169,25 @@ class ChildCase(Aggregate):
     def learn_meeting_window(self, start: date, end: date) -> None:
         self.meeting_window = (start, end)
 
+    def learn_completion_date(self, due: date | None, duty: str | None) -> None:
+        self.complete_by, self.complete_duty = due, duty
+
+    def _completion_warnings(self, meeting_on: date) -> list[str]:
+        """The meeting set after the date by which the rapid review should be complete: allowed (the
+        meeting's own window is the rule that refuses), but the business unit is told in plain words."""
+        if self.complete_by is None or meeting_on <= self.complete_by:
+            return []
+        duty = self.complete_duty or "the rapid review is completed"
+        warning = (f"The rapid review meeting on {as_people_write(meeting_on)} is after "
+                   f"{as_people_write(self.complete_by)}, the date by which {duty}: the completed rapid review "
+                   "cannot reach the national Panel in time.")
+        if self.meeting_window is not None and self.meeting_window[0] > self.complete_by:
+            warning += (f" Even the meeting's window opens after it (on {as_people_write(self.meeting_window[0])}),"
+                        " so record the reason the review will be late.")
+        else:
+            warning += f" Bring the meeting forward to {as_people_write(self.complete_by)} or earlier if you can."
+        return [warning]
+
     def request_scoping(self, *, agencies: list[str], meeting_on: date, today: date,
                         outside_window_reason: str | None, meeting_time: time | None = None,
                         meeting_place: str | None = None) -> list[Event]:
@@ -169,6 +196,45 @@ class ChildCase(Aggregate):
         self._require_rapid_review()
         if self.stage != "received":
             raise OutOfOrder(f"scoping was already requested on {self.scoping_requested_on}")
+        self._book(meeting_on=meeting_on, today=today, outside_window_reason=outside_window_reason,
+                   meeting_time=meeting_time, meeting_place=meeting_place)
+        assert self.meeting_window is not None
+        start, end = self.meeting_window
+        self.scoping_agencies = list(agencies)
+        self.involved_agencies = sorted(set(self.involved_agencies) | set(agencies))
+        self.scoping_requested_on = today
+        self.stage = "scoping"
+        return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
+                                 agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
+                                 outside_window=self.meeting_outside_window_reason is not None,
+                                 meeting_time=meeting_time, meeting_place=meeting_place,
+                                 complete_by=self.complete_by if self.scoping_warnings else None)]
+
+    def rebook_meeting(self, *, meeting_on: date, today: date, outside_window_reason: str | None,
+                       meeting_time: time | None = None, meeting_place: str | None = None) -> list[Event]:
+        """The meeting moved (another date, time or place) before it is held: the same rules as when it
+        was first set, and every agency asked for scoping is invited again to the same calendar event."""
+        self._require_rapid_review()
+        if self.stage != "scoping":
+            raise OutOfOrder("a meeting is re-booked after scoping is requested and before it is held"
+                             if self.stage == "received" else "the meeting has been held; record a reconvened "
+                             "meeting's date with meeting/held")
+        if (meeting_on, meeting_time, meeting_place) == (self.meeting_on, self.meeting_time, self.meeting_place):
+            raise OutOfOrder("the meeting is already booked for that date, time and place")
+        self._book(meeting_on=meeting_on, today=today, outside_window_reason=outside_window_reason,
+                   meeting_time=meeting_time, meeting_place=meeting_place)
+        assert self.meeting_window is not None
+        self.meeting_booking += 1
+        start, end = self.meeting_window
+        return [MeetingRebooked(case_id=self.case_id, case_ref=self.case_ref, agencies=list(self.scoping_agencies),
+                                booking=self.meeting_booking, meeting_on=meeting_on, window_start=start,
+                                window_end=end, outside_window=self.meeting_outside_window_reason is not None,
+                                meeting_time=meeting_time, meeting_place=meeting_place,
+                                complete_by=self.complete_by if self.scoping_warnings else None)]
+
+    def _book(self, *, meeting_on: date, today: date, outside_window_reason: str | None,
+              meeting_time: time | None, meeting_place: str | None) -> None:
+        """The meeting set in its window (or with the reason it cannot be), with its warnings."""
         if self.meeting_window is None:
             raise OutOfOrder("the meeting window is not known yet (the clock is still counting it); try again shortly")
         if meeting_on < today:
@@ -180,16 +246,10 @@ class ChildCase(Aggregate):
             raise RuleBroken(["body", "outside_window_reason"],
                              f"the meeting must be between {start.isoformat()} and {end.isoformat()} "
                              "(7 to 13 working days after the referral was received), or give the reason it cannot be")
-        self.scoping_agencies = list(agencies)
-        self.involved_agencies = sorted(set(self.involved_agencies) | set(agencies))
-        self.scoping_requested_on = today
         self.meeting_on = meeting_on
         self.meeting_outside_window_reason = None if inside else reason
         self.meeting_time, self.meeting_place = meeting_time, meeting_place
-        self.stage = "scoping"
-        return [ScopingRequested(case_id=self.case_id, case_ref=self.case_ref, referring_agency=self.referring_agency,
-                                 agencies=list(agencies), meeting_on=meeting_on, window_start=start, window_end=end,
-                                 outside_window=not inside, meeting_time=meeting_time, meeting_place=meeting_place)]
+        self.scoping_warnings = self._completion_warnings(meeting_on)
 
     def return_scoping(self, *, agency: str, returned_on: date, records_secured: bool,
                        no_information_held: bool, involvement: str | None) -> list[Event]:

@@ -20,6 +20,7 @@ from ..application.commands.child import (
     CommissionCsprReviewers,
     DecideRapidReview,
     PublishCspr,
+    RebookMeeting,
     RecordAttendance,
     RecordInvolvement,
     RecordMeetingHeld,
@@ -69,6 +70,9 @@ async def return_scoping(case_id: str, agency: Agency, body: ReturnScoping, requ
     return await progress(steps.return_scoping(case_id, agency, body, principal, uow), ChildCaseProgress.of)
 
 
+route("/meeting", RebookMeeting, "meeting_rebooked", steps.rebook_meeting,
+      """Move the rapid review meeting (date, time or place) before it is held: the agencies asked for
+    scoping are invited again, to the same calendar event.""", "rebook_meeting")
 route("/meeting/attendance", RecordAttendance, "attendance_recorded", steps.record_attendance,
       "Who attends the rapid review meeting; it is quorate only with the local authority, police and ICB.",
       "attendance")

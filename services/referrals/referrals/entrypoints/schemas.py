@@ -21,6 +21,8 @@ class ChildCaseProgress(BaseModel):
     missing_partners: list[str] | None
     decision: str | None
     panel_response: str | None
+    # Plain-words warnings the scoping request gave (a meeting after the rapid review's completion date).
+    warnings: list[str] = []
 
     @classmethod
     def of(cls, case: ChildCase) -> ChildCaseProgress:
@@ -30,7 +32,8 @@ class ChildCaseProgress(BaseModel):
                    quorate=case.quorate if attended else None,
                    missing_partners=case.missing_partners if attended else None,
                    decision=case.decision.decision if case.decision else None,
-                   panel_response=case.panel_response.response if case.panel_response else None)
+                   panel_response=case.panel_response.response if case.panel_response else None,
+                   warnings=list(case.scoping_warnings))
 
 
 class SarProgress(BaseModel):

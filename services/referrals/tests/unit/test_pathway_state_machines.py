@@ -1,13 +1,18 @@
 """The pathways' rules, without a database or a broker: what each step demands and what it owes."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from referrals.domain.child_case import Attendee, ChildCase, OutOfOrder, RuleBroken
 from referrals.domain.sar_case import Imr, SarCase, care_act_criteria, reasons_incomplete
-from safeguard_shared.contracts.referrals import MilestoneReached, RapidReviewDecided, ScopingRequested
+from safeguard_shared.contracts.referrals import (
+    MeetingRebooked,
+    MilestoneReached,
+    RapidReviewDecided,
+    ScopingRequested,
+)
 
 
 def a_rapid_review() -> ChildCase:
@@ -27,6 +32,51 @@ def test_the_meeting_date_must_fall_in_its_window_unless_a_reason_is_recorded():
     [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 13), today=date(2026, 12, 22),
                                   outside_window_reason="chair unavailable")
     assert isinstance(owed, ScopingRequested) and owed.outside_window is True
+
+
+def test_a_meeting_in_its_window_but_after_the_completion_date_is_allowed_with_a_warning_to_bring_it_forward():
+    case = a_rapid_review()
+    # Aware on 17 December, referred on 21 December: the rapid review should be complete by 7 January,
+    # within the meeting's window (4 to 12 January), which the clock counts from receipt.
+    case.learn_completion_date(date(2027, 1, 7), "the rapid review is completed")
+    [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 11), today=date(2026, 12, 22),
+                                  outside_window_reason=None)
+    assert case.scoping_warnings == [
+        "The rapid review meeting on Monday 11 January 2027 is after Thursday 7 January 2027, the date by which "
+        "the rapid review is completed: the completed rapid review cannot reach the national Panel in time. "
+        "Bring the meeting forward to Thursday 7 January 2027 or earlier if you can."]
+    assert isinstance(owed, ScopingRequested) and owed.complete_by == date(2027, 1, 7)
+
+
+def test_a_meeting_on_the_completion_date_owes_no_warning():
+    case = a_rapid_review()
+    case.learn_completion_date(date(2027, 1, 7), "the rapid review is completed")
+    [owed] = case.request_scoping(agencies=["police"], meeting_on=date(2027, 1, 7), today=date(2026, 12, 22),
+                                  outside_window_reason=None)
+    assert case.scoping_warnings == [] and isinstance(owed, ScopingRequested) and owed.complete_by is None
+
+
+def test_a_meeting_is_rebooked_by_the_same_rules_before_it_is_held_and_each_booking_is_counted():
+    case = a_rapid_review()
+    with pytest.raises(OutOfOrder, match="after scoping is requested"):
+        case.rebook_meeting(meeting_on=date(2027, 1, 6), today=date(2026, 12, 22), outside_window_reason=None)
+    case.request_scoping(agencies=["police", "icb"], meeting_on=date(2027, 1, 5), today=date(2026, 12, 22),
+                         outside_window_reason=None)
+    with pytest.raises(OutOfOrder, match="already booked"):
+        case.rebook_meeting(meeting_on=date(2027, 1, 5), today=date(2026, 12, 22), outside_window_reason=None)
+    with pytest.raises(RuleBroken) as broken:
+        case.rebook_meeting(meeting_on=date(2027, 1, 13), today=date(2026, 12, 22), outside_window_reason=" ")
+    assert broken.value.loc == ["body", "outside_window_reason"] and case.meeting_on == date(2027, 1, 5)
+    [owed] = case.rebook_meeting(meeting_on=date(2027, 1, 7), today=date(2026, 12, 23), outside_window_reason=None,
+                                 meeting_time=time(9, 30), meeting_place="Room 4, Civic Centre")
+    assert isinstance(owed, MeetingRebooked) and owed.booking == 1 and owed.agencies == ["police", "icb"]
+    assert (owed.meeting_on, owed.meeting_time, owed.outside_window) == (date(2027, 1, 7), time(9, 30), False)
+    [again] = case.rebook_meeting(meeting_on=date(2027, 1, 7), today=date(2026, 12, 23), outside_window_reason=None,
+                                  meeting_time=time(14, 0), meeting_place="Room 4, Civic Centre")
+    assert isinstance(again, MeetingRebooked) and again.booking == case.meeting_booking == 2
+    case.hold_meeting(held_on=date(2027, 1, 7), today=date(2027, 1, 7))
+    with pytest.raises(OutOfOrder, match="has been held"):
+        case.rebook_meeting(meeting_on=date(2027, 1, 8), today=date(2027, 1, 7), outside_window_reason=None)
 
 
 def test_scoping_cannot_be_requested_before_the_clock_has_counted_the_window():

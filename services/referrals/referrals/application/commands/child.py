@@ -13,9 +13,9 @@ from safeguard_shared.types import BusinessDate
 from . import ITEMS, MAX_AGENCIES, TEXT, Agency, Command, Name, Text
 
 
-class RequestScoping(Command):
-    involved_agencies: list[Agency] = Field(min_length=1, max_length=MAX_AGENCIES,
-                                            description="the agencies confirmed as involved")
+class BookMeeting(Command):
+    """The rapid review meeting: its date (in its window, or with the reason it cannot be), time and place."""
+
     meeting_on: BusinessDate
     outside_window_reason: str | None = Field(default=None, max_length=2000)
     meeting_time: time | None = Field(default=None, description="When the rapid review meeting starts "
@@ -37,6 +37,15 @@ class RequestScoping(Command):
         if value is not None and _LINK.match(value) and not value.lower().startswith("https://"):
             raise ValueError("an online meeting's link must start with https://")
         return value
+
+
+class RequestScoping(BookMeeting):
+    involved_agencies: list[Agency] = Field(min_length=1, max_length=MAX_AGENCIES,
+                                            description="the agencies confirmed as involved")
+
+
+class RebookMeeting(BookMeeting):
+    """The meeting moved before it is held: the agencies asked for scoping are invited again."""
 
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
