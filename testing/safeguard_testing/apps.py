@@ -228,3 +228,22 @@ class ReferralEffects:
         counted = (figures["cases"]["open"] == open_cases and figures["notifications"]["sent"] >= 1
                    and "rr.complete" in figures["deadlines"]["by_key"])
         return figures if counted else None
+
+
+@asynccontextmanager
+async def scheduling_with_a_child_case(case_id: str, *, databases: Databases, data_dir: Path,
+                                       issuer: LocalIssuer) -> AsyncIterator[InProcess]:
+    """The scheduling service migrated, with one serious-incident case opened (referred by the police on
+    Monday 21 December 2026, a rapid review owed), its clocks started, and no broker."""
+    from safeguard_shared.contracts.referrals import CaseOpened
+
+    async with migrated("scheduling", database_url=await databases.anew("scheduling"), data_dir=data_dir,
+                        issuer=issuer) as service:
+        runtime = service.runtime
+        event = CaseOpened(case_id=case_id, case_ref=f"RR-2026-{case_id[-6:].upper()}", pathway="child",
+                           referring_agency="police", received_on=EXAMPLE_DATE, became_aware_on=EXAMPLE_DATE,
+                           involved_agencies=["local_authority", "police", "icb"], serious_incident=True,
+                           rapid_review=True, notices_owed=["national_panel"])
+        env = event.envelope(producer="referrals", occurred_at=runtime.clock.now())
+        await runtime.inbox.handle_once("scheduling", env, runtime.subscriptions[0].handle)
+        yield service

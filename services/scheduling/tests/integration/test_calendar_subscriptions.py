@@ -3,14 +3,11 @@ so a person makes a secret feed address with their token once, subscribes to it,
 revoked. On SQLite and PostgreSQL, through the API."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from safeguard_shared.contracts.referrals import CaseOpened
-from safeguard_testing.apps import bearer, migrated
+from safeguard_testing.apps import bearer, scheduling_with_a_child_case
 from scheduling.adapters.orm import access_log, calendar_subscriptions
 
 CASE = "5a1f0c3e-0000-4000-8000-0000000000bb"
@@ -18,15 +15,7 @@ CASE = "5a1f0c3e-0000-4000-8000-0000000000bb"
 
 @pytest.fixture
 async def scheduling(databases, tmp_path, issuer):
-    async with migrated("scheduling", database_url=await databases.anew("scheduling"), data_dir=tmp_path,
-                        issuer=issuer) as service:
-        runtime = service.runtime
-        event = CaseOpened(case_id=CASE, case_ref="RR-2026-5A1F0C", pathway="child", referring_agency="police",
-                           received_on=date(2026, 12, 21), became_aware_on=date(2026, 12, 21),
-                           involved_agencies=["local_authority", "police", "icb"], serious_incident=True,
-                           rapid_review=True, notices_owed=["national_panel"])
-        env = event.envelope(producer="referrals", occurred_at=runtime.clock.now())
-        await runtime.inbox.handle_once("scheduling", env, runtime.subscriptions[0].handle)
+    async with scheduling_with_a_child_case(CASE, databases=databases, data_dir=tmp_path, issuer=issuer) as service:
         yield service
 
 
