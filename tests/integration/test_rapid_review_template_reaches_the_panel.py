@@ -186,9 +186,11 @@ async def test_the_template_is_given_only_to_the_notifications_service(databases
         client = started["referrals"].client
         path = "/v1/cases/00000000-0000-4000-8000-000000000000/rapid-review-template"
         assert (await client.get(path)).status_code == 401
-        assert (await client.get(path, headers={"Authorization": "Bearer wrong-token-of-some-length"})).status_code == 401
+        wrong = {"Authorization": "Bearer wrong-token-of-some-length"}
+        assert (await client.get(path, headers=wrong)).status_code == 401
         # Not even a person with a partnership token.
-        assert (await client.get(path, headers=bearer(issuer, "partnership", "business_unit"))).status_code == 401
+        person = bearer(issuer, "partnership", "business_unit")
+        assert (await client.get(path, headers=person)).status_code == 401
         answered = await client.get(path, headers={"Authorization": f"Bearer {token}"})
         assert answered.status_code == 404, "the right token reaches the route: no such case"
 
