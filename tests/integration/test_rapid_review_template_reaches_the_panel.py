@@ -155,8 +155,13 @@ async def test_the_panel_gets_the_completed_template_and_only_the_referrals_stor
     [template] = list(message.iter_attachments())
     assert template.get_filename() == "rapid-review-template.pdf"
     pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(template.get_content())).pages)
+    contact = notifications.app.state.outgoing.contact
+    case_ref = (await referrals.client.get(f"/v1/cases/{case_id}", headers=bu)).json()["case_ref"]
     for part, words in (("e-mail", body), ("PDF", pdf)):
         said = flat(words)
+        # The case by its reference, and how to reach the partnership.
+        for detail in (case_ref, *contact["address"], contact["phone"], contact["email"]):
+            assert detail in said, f"{part}: {detail!r} missing"
         assert "to hold a local child safeguarding practice review" in said.lower(), part
         for expected in (*FREE_TEXT, "Tuesday 5 January 2027", *(role for _, role in ATTENDEES),
                          "Detective Inspector, police", "Designated nurse, integrated care board (ICB)"):
