@@ -29,7 +29,6 @@ from referrals.adapters.orm import outbox as REFERRALS_OUTBOX  # noqa: N812  (th
 from safeguard_shared.access_log import access_log
 from safeguard_shared.clock import ManualClock
 from safeguard_testing.apps import bearer, example_child_referral, running
-from safeguard_testing.smtp import SmtpServer
 from safeguard_testing.toy import eventually
 
 LONDON = ZoneInfo("Europe/London")
@@ -52,20 +51,11 @@ def flat(words: str) -> str:
 
 
 @pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def services(databases, nats_url, bus_namespace, tmp_path, issuer, smtp_server):
+async def services(databases, nats_url, bus_namespace, tmp_path, issuer, over_smtp):
     clock = ManualClock(morning(date(2026, 12, 21)))
-    extra = {"notifications": dict(channel="smtp", smtp_host="127.0.0.1", smtp_port=smtp_server.port,
-                                   smtp_timeout=10.0)}
     async with running(("referrals", "scheduling", "notifications"), databases=databases, nats_url=nats_url,
                        bus_namespace=bus_namespace, data_dir=tmp_path, issuer=issuer, clock=clock,
-                       settings=extra) as started:
+                       settings={"notifications": over_smtp}) as started:
         yield started, clock
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
 from .service_http import ServiceAsked
 
 
@@ -23,9 +21,7 @@ class RapidReviewContent:
 
 
 class ReferralsTemplates(ServiceAsked):
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
-                 client: httpx.AsyncClient | None = None):
-        super().__init__("referrals", base_url, token, timeout=timeout, client=client)
+    service = "referrals"
 
     async def content(self, case_id: str) -> RapidReviewContent:
         """The decided rapid review's free text (failures as ``ServiceAsked.get``)."""

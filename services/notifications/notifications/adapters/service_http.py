@@ -11,9 +11,10 @@ from ..domain.delivery import PermanentFailure, TemporaryFailure
 
 
 class ServiceAsked:
-    def __init__(self, service: str, base_url: str, token: str | None = None, *, timeout: float = 10.0,
+    service = "other"  # its name, in the failures recorded on a message
+
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
                  client: httpx.AsyncClient | None = None):
-        self.service = service
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout

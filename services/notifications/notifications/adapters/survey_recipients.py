@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import httpx
-
 from ..domain.delivery import PermanentFailure
 from .service_http import ServiceAsked
 
@@ -26,9 +24,7 @@ class SurveyDetails:
 
 
 class AuditsSurveys(ServiceAsked):
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
-                 client: httpx.AsyncClient | None = None):
-        super().__init__("audits", base_url, token, timeout=timeout, client=client)
+    service = "audits"
 
     async def details(self, survey_id: str) -> SurveyDetails:
         """The survey's recipient and link (failures as ``ServiceAsked.get``)."""
