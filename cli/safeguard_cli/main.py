@@ -22,7 +22,15 @@ from . import access_log, dead_letters, status
 from .bus_users import credentials_env, credentials_file, ensure_passwords, stack_credentials
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
-from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
+from .supervisor import (
+    SERVICES,
+    NatsProcess,
+    ServiceProcess,
+    Supervisor,
+    notifications_env,
+    service_env,
+    workspace_env,
+)
 
 EMBEDDED_NATS_PORT = 4250
 
@@ -107,6 +115,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         env = service_env(name, os.environ, data_dir=data_dir, nats_url=nats_url, today=args.today,
                           public_key=issuer.public_key_file)
         env[f"{name.upper()}_PORT"] = str(port)
+        if name == "notifications":
+            env = notifications_env(env, ports)
         if name == "workspace":
             env = workspace_env(env, ports)
         elif passwords is not None:

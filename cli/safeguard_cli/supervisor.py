@@ -189,6 +189,17 @@ def workspace_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
     return env
 
 
+def notifications_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
+    """The notifications service asks two services, as it sends, for what it never keeps: the audits
+    service for a survey's recipient, the referrals service for a rapid review template's free text.
+    Tell it where they listen in this stack (no token: they answer a caller on this machine)."""
+    env = dict(env)
+    for name in ("audits", "referrals"):
+        if name in ports:
+            env.setdefault(f"NOTIFICATIONS_{name.upper()}_URL", f"http://127.0.0.1:{ports[name]}")
+    return env
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "exit code unknown"

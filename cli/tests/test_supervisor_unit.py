@@ -252,3 +252,15 @@ def test_a_pid_file_naming_someone_elses_process_ends_nothing(tmp_path):
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_the_notifications_service_is_told_where_the_services_it_asks_as_it_sends_listen():
+    from safeguard_cli.supervisor import notifications_env
+
+    ports = {"referrals": 9101, "audits": 9104, "notifications": 9103}
+    env = notifications_env({"NOTIFICATIONS_PORT": "9103"}, ports)
+    assert env["NOTIFICATIONS_REFERRALS_URL"] == "http://127.0.0.1:9101"
+    assert env["NOTIFICATIONS_AUDITS_URL"] == "http://127.0.0.1:9104"
+    # A partnership's own setting is kept.
+    kept = notifications_env({"NOTIFICATIONS_REFERRALS_URL": "https://referrals.internal"}, ports)
+    assert kept["NOTIFICATIONS_REFERRALS_URL"] == "https://referrals.internal"

@@ -139,6 +139,12 @@ async def running(names: Iterable[str], *, databases: Databases, nats_url: str, 
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(_client(name, app))
             started[name] = InProcess(name, app, client, own, service_dir)
+        if "referrals" in started and "notifications" in started:
+            # The notifications service asks the referrals service over HTTP for the completed rapid
+            # review template's free text when it sends it: here its in-process client (the caller is
+            # this machine, as in the embedded default, so no service token is needed).
+            asked = started["notifications"].app.state.dispatcher.referrals
+            asked.client, asked.base_url = started["referrals"].client, "http://referrals.test"
         yield started
 
 

@@ -36,6 +36,9 @@ NOT_CASE_LEVEL = {
     ("scheduling", "/v1/access-log"), ("scheduling", "/v1/access-log.csv"),
     ("notifications", "/v1/access-log"), ("notifications", "/v1/access-log.csv"),
     ("audits", "/v1/access-log"), ("audits", "/v1/access-log.csv"),
+    # Answered to the notifications service only, never to a person: each read is logged as that
+    # service's (tests/integration/test_rapid_review_template_reaches_the_panel.py).
+    ("referrals", "/v1/cases/{case_id}/rapid-review-template"),
 }
 # Reads of cases that name none in their path: finding cases by reference (each case listed is read).
 ALSO_CASE_LEVEL = {("referrals", "/v1/cases")}

@@ -43,11 +43,16 @@ ADULT_REFERENCE, ADULT_BORN = "A-QZXADULT", "1936-07-23"
 #   letter, and nowhere else.
 # - The meeting's place is where the invitation asks the agencies to come; attendees' job titles go in
 #   the completed rapid review template for the Panel. Neither says anything about the child.
+# - The rapid review's decision (its rationale, the immediate safety actions, the learning) goes to the
+#   national Panel in the completed rapid review template: the notifications service asks the
+#   referrals service for it as it sends the message, so it is in that e-mail and nowhere else — not
+#   on the bus, not in the notifications store.
 # - A published review's recommendations are public (they are in the published report), and the
 #   audits service tracks each one's action plan.
 LETTER = {"family_contact.name", "family_contact.postal_address", "family_contact.relationship",
           "contact.name", "contact.postal_address", "contact.relationship", "update"}
 MEETING = {"meeting_place"}
+DECISION = {"rationale", "immediate_safety_actions", "learning"}
 PUBLISHED = {"recommendations.text"}
 ALLOWED: dict[str, set[str]] = {
     "event referrals.case.family_letter_owed": LETTER,
@@ -55,7 +60,7 @@ ALLOWED: dict[str, set[str]] = {
     "event referrals.case.rapid_review_decided": {"attendees.role"},
     "event referrals.case.recommendations_published": PUBLISHED,
     "notifications store": LETTER | MEETING | {"attendees.role"},
-    "e-mail body": LETTER | MEETING | {"attendees.role"},
+    "e-mail body": LETTER | MEETING | {"attendees.role"} | DECISION,
     "audits store": PUBLISHED,
 }
 
@@ -284,6 +289,12 @@ def every_email(outbox: Path) -> tuple[list[str], list[str]]:
     return subjects, bodies
 
 
+def plain_bodies(outbox: Path, subject: str) -> list[str]:
+    """The text of each e-mail whose subject starts so, as its reader sees it."""
+    messages = [BytesParser(policy=policy.default).parsebytes(eml.read_bytes()) for eml in outbox.rglob("*.eml")]
+    return [m.get_body(("plain",)).get_content() for m in messages if str(m["Subject"]).startswith(subject)]
+
+
 async def test_identifying_details_and_free_text_stay_in_the_referrals_store(partnership, nats_url, bus_namespace,
                                                                              caplog):
     caplog.set_level(logging.INFO)  # the level the services log at
@@ -325,3 +336,10 @@ async def test_identifying_details_and_free_text_stay_in_the_referrals_store(par
                 leaks.append(f"{place}: {where}")
         leaks += [f"{place}: {name}" for value, name in identifying.items() if value in everything]
     assert not leaks, f"{len(leaks)} found where they must not be:\n" + "\n".join(sorted(set(leaks)))
+
+    # The decision's free text is checked above (none on the bus, none in the notifications store); the
+    # Panel's e-mail carries every word of it.
+    decided = {c for c, where in planted.items() if where.endswith("(POST /v1/cases/{case_id}/decision)")}
+    assert {where.split(" (")[0] for c, where in planted.items() if c in decided} == DECISION
+    panel = "\n".join(plain_bodies(p.s["notifications"].data_dir, "Rapid review outcome from the safeguarding"))
+    assert decided <= set(re.findall(rf"{MARK}\d{{4}}", panel)), "the Panel's template carries the decision"

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from notifications.adapters.orm import notifications as MESSAGE_LOG  # noqa: N812  (the table, by its role)
 from safeguard_shared.clock import ManualClock
 from safeguard_testing.apps import bearer, running
-from safeguard_testing.smtp import SmtpServer
 from safeguard_testing.toy import eventually
 
 LONDON = ZoneInfo("Europe/London")
@@ -49,17 +48,9 @@ def morning(day: date) -> datetime:
 
 
 @pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def services(databases, nats_url, bus_namespace, tmp_path, issuer, smtp_server):
+async def services(databases, nats_url, bus_namespace, tmp_path, issuer, over_smtp):
     clock = ManualClock(morning(date(2027, 1, 4)))
-    extra = {"notifications": dict(channel="smtp", smtp_host="127.0.0.1", smtp_port=smtp_server.port,
-                                   smtp_timeout=10.0, **PARTNERSHIP),
+    extra = {"notifications": {**over_smtp, **PARTNERSHIP},
              "audits": dict(public_base_url=PUBLIC)}
     async with running(("audits", "scheduling", "notifications"), databases=databases, nats_url=nats_url,
                        bus_namespace=bus_namespace, data_dir=tmp_path, issuer=issuer, clock=clock,

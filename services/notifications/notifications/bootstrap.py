@@ -15,6 +15,7 @@ from .adapters import orm
 from .adapters.directory import load_directory
 from .adapters.mailfolder import MailFolder
 from .adapters.pdf import PdfRenderer
+from .adapters.rapid_review_templates import ReferralsTemplates
 from .adapters.smtp import SmtpRelay
 from .adapters.survey_recipients import AuditsSurveys
 from .application.dispatch import Dispatcher
@@ -52,7 +53,10 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
                                               settings.retry_max_seconds),
                             sending_lease_seconds=settings.sending_lease_seconds, replica_id=settings.replica_id,
                             surveys=AuditsSurveys(settings.audits_url, settings.audits_token.get_secret_value()
-                                                  if settings.audits_token else None))
+                                                  if settings.audits_token else None),
+                            referrals=ReferralsTemplates(settings.referrals_url,
+                                                         settings.referrals_token.get_secret_value()
+                                                         if settings.referrals_token else None))
     # Durable consumers named "notifications" on the referrals, scheduling and audits streams.
     handlers = bind(EVENT_HANDLERS, outgoing=outgoing)
     runtime.handle_events(handlers)

@@ -53,6 +53,14 @@ class NotificationSettings(ServiceSettings):
     audits_url: str = Field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('AUDITS_PORT') or 8104}",
                             validation_alias="NOTIFICATIONS_AUDITS_URL")
     audits_token: SecretStr | None = Field(default=None, min_length=16, validation_alias="NOTIFICATIONS_AUDITS_TOKEN")
+    # The completed rapid review template: the referrals service, asked for its free text when the
+    # Panel's message is sent, and the static secret it asks for (its REFERRALS_SERVICE_TOKEN; unset, it
+    # answers only this machine, as in the embedded default).
+    referrals_url: str = Field(
+        default_factory=lambda: f"http://127.0.0.1:{os.environ.get('REFERRALS_PORT') or 8101}",
+        validation_alias="NOTIFICATIONS_REFERRALS_URL")
+    referrals_token: SecretStr | None = Field(default=None, min_length=16,
+                                              validation_alias="NOTIFICATIONS_REFERRALS_TOKEN")
     pdf_font_file: str | None = Field(default=None, validation_alias="NOTIFICATIONS_PDF_FONT_FILE")
     # Who this replica is, recorded on every claim: at start a replica resolves its own claims left
     # `sending` at once (in doubt), and leaves other replicas' to their lease. It must be stable across

@@ -76,6 +76,10 @@ async def notifications_service(database_url: str, data_dir: Path, issuer, clock
     """The notifications service as its bootstrap wires it, store migrated, no broker or loops:
     only the test dispatches. ``settings`` by field name (channel="smtp", smtp_port=…)."""
     service_dir = Path(data_dir) / "notifications"
+    # No referrals service here (nothing listens on port 1): the Panel's rapid review template, whose
+    # free text it gives at each attempt, waits; it is sent and read in
+    # tests/integration/test_rapid_review_template_reaches_the_panel.py.
+    settings.setdefault("referrals_url", "http://127.0.0.1:1")
     config = settings_for("notifications", database_url=database_url, nats_url="nats://127.0.0.1:1",
                           bus_namespace="unused", data_dir=service_dir, issuer=issuer, **settings)
     app = build("notifications", config, clock or ManualClock(START))

@@ -1,4 +1,4 @@
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from safeguard_shared.settings import ServiceSettings
 
@@ -28,6 +28,10 @@ class ReferralsSettings(ServiceSettings):
     documents_secret_access_key: str | None = Field(
         default=None, validation_alias="REFERRALS_DOCUMENTS_SECRET_ACCESS_KEY", repr=False)
     documents_prefix: str = Field(default="documents/", validation_alias="REFERRALS_DOCUMENTS_PREFIX")
+    # The static secret the notifications service shows to read a completed rapid review template
+    # when it sends it to the Panel (its NOTIFICATIONS_REFERRALS_TOKEN); unset, only a caller on this
+    # machine is answered (the embedded default).
+    service_token: SecretStr | None = Field(default=None, min_length=16, validation_alias="REFERRALS_SERVICE_TOKEN")
 
     @model_validator(mode="after")
     def _uploads_fit_a_document(self) -> "ReferralsSettings":

@@ -1,16 +1,15 @@
 """HTTP routes for training impact: completions, surveys and the impact report (prefix /v1/training)."""
 from __future__ import annotations
 
-import hmac
 from datetime import date
-from ipaddress import ip_address
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from pydantic import EmailStr, Field, ValidationError
 
 from safeguard_shared.auth import CurrentPrincipal
 from safeguard_shared.partnership import AGENCIES
+from safeguard_shared.service_caller import require_service_caller
 
 from ..application import queries
 from ..application import training as use_cases
@@ -113,24 +112,10 @@ async def issue_due_surveys(principal: CurrentPrincipal, request: Request) -> di
 
 
 def _may_read_recipients(request: Request) -> None:
-    """The notifications service, with the static ``AUDITS_RECIPIENTS_TOKEN`` (compared in constant
-    time); without one configured, only a caller on this machine (the embedded default)."""
-    token = request.app.state.runtime.settings.recipients_token
-    if token is not None:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
-                                                                 token.get_secret_value().encode()):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a survey's recipient needs the recipients token",
-                                headers={"WWW-Authenticate": "Bearer"})
-        return
-    host = request.client.host if request.client else ""
-    try:
-        local = ip_address(host).is_loopback
-    except ValueError:
-        local = False
-    if not local:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "a survey's recipient is given only on this machine "
-                                                       "unless AUDITS_RECIPIENTS_TOKEN is set")
+    """The notifications service, with the static ``AUDITS_RECIPIENTS_TOKEN``; without one configured,
+    only a caller on this machine (the embedded default)."""
+    require_service_caller(request, request.app.state.runtime.settings.recipients_token,
+                           what="a survey's recipient", setting="AUDITS_RECIPIENTS_TOKEN")
 
 
 @router.get("/surveys/{survey_id}/recipient", response_model=SurveyRecipient)

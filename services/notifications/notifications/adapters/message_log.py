@@ -45,7 +45,8 @@ async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str
         return False
     for filename, kind, content in documents:
         await session.execute(insert(attachments).values(
-            notification_id=row["notification_id"], filename=filename, kind=kind, content_type=_content_type(filename),
+            notification_id=row["notification_id"], filename=filename, kind=kind,
+            content_type="text/plain" if kind == TO_RENDER else _content_type(filename),
             content=content))
     return True
 
@@ -116,6 +117,10 @@ async def record_attempt(session: AsyncSession, notification_id: str, token: str
         ended_at=now, outcome=outcome, code=code, detail=detail))
     return True
 
+
+
+# A document kept as its text with markers, made a PDF at each attempt (the rapid review template).
+TO_RENDER = "to_render"
 
 
 def _content_type(filename: str) -> str:

@@ -25,11 +25,14 @@ from prometheus_client import Counter
 from safeguard_shared import logging as slog
 from safeguard_shared.aio import wait_for_wake
 from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
+from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import message_log
 from ..adapters.channel import Channel
+from ..adapters.message_log import TO_RENDER
 from ..adapters.mime import compose
+from ..adapters.rapid_review_templates import ReferralsTemplates
 from ..adapters.survey_recipients import AuditsSurveys
 from ..adapters.wording import long_date
 from ..domain.delivery import (
@@ -42,7 +45,12 @@ from ..domain.delivery import (
     TemporaryFailure,
     outcome_of,
 )
-from ..domain.messages import when_a_message_fails_alert_the_business_unit, with_survey_details
+from ..domain.messages import (
+    FILLED_FROM_REFERRALS,
+    when_a_message_fails_alert_the_business_unit,
+    with_rapid_review_content,
+    with_survey_details,
+)
 from .outgoing import Outgoing, queue_all
 
 log = slog.get("notifications")
@@ -61,7 +69,8 @@ class Dispatcher:
 
     def __init__(self, unit_of_work: Callable[[], UnitOfWork], channel: Channel, outgoing: Outgoing, sender: str,
                  *, retry: RetryPolicy | None = None, sending_lease_seconds: float = 300.0,
-                 replica_id: str | None = None, surveys: AuditsSurveys | None = None):
+                 replica_id: str | None = None, surveys: AuditsSurveys | None = None,
+                 referrals: ReferralsTemplates | None = None):
         self.unit_of_work = unit_of_work
         self.channel = channel
         self.outgoing = outgoing
@@ -71,6 +80,8 @@ class Dispatcher:
         self.replica_id = replica_id  # recorded on each claim (NOTIFICATIONS_REPLICA_ID)
         # Where a training survey's recipient and link are asked for at each attempt (never stored here).
         self.surveys = surveys or AuditsSurveys("http://127.0.0.1:8104")
+        # Where the completed rapid review template's free text is asked for at each attempt (never stored here).
+        self.referrals = referrals or ReferralsTemplates("http://127.0.0.1:8101")
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         # Tests set this to stand for a crash between handing a message over and recording it.
@@ -128,6 +139,8 @@ class Dispatcher:
             try:
                 if row["survey_id"]:
                     row = await self._with_survey_details(row)
+                if row["template"] in FILLED_FROM_REFERRALS:
+                    row, docs = await self._with_rapid_review_content(row, docs)
                 await self.channel.deliver(notification_id, compose(row, docs, sender=self.sender))
             except DeliveryFailed as exc:
                 failure = exc
@@ -144,6 +157,23 @@ class Dispatcher:
         body = with_survey_details(row["body"], survey_url=details.survey_url,
                                    link_last_day=long_date(details.link_expires_on), trainee=details.trainee)
         return {**row, "recipient_address": details.address, "body": body}
+
+    async def _with_rapid_review_content(self, row: Row, docs: list[Row]) -> tuple[Row, list[Row]]:
+        """The completed rapid review template as it goes: the referrals service's free text in the body
+        and in the PDF made from the stored text now (dated and stamped as queued, so the same text
+        gives the same bytes on every attempt); the row and the store keep only the markers."""
+        content = await self.referrals.content(row["case_id"])
+
+        def filled(text: str) -> str:
+            return with_rapid_review_content(text, rationale=content.rationale,
+                                             safety_actions=content.safety_actions, learning=content.learning)
+
+        queued_at = row["queued_at"]
+        made = [{**doc, "kind": "document", "content_type": "application/pdf",
+                 "content": self.outgoing.pdf.render(filled(doc["content"].decode()), title=row["subject"],
+                                                     dated=queued_at.astimezone(LONDON).date(), at=queued_at)}
+                if doc["kind"] == TO_RENDER else doc for doc in docs]
+        return {**row, "body": filled(row["body"])}, made
 
     async def _record(self, row: Row, token: str, attempt: int, failure: DeliveryFailed | None, *,
                       already: bool) -> int:

@@ -2,7 +2,9 @@
 
 A message is queued inside the transaction of the event that owes it (the consumer's inbox): the
 row (unique on its idempotency key), its rendered body and any PDF commit with the inbox row or not
-at all. Everything the message says is fixed here, so every attempt sends the same bytes.
+at all. Everything the message says is fixed here, so every attempt sends the same bytes; only what another
+service keeps (a survey's recipient, a rapid review's free text) is added at each attempt, the same
+answer giving the same bytes.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import message_log
 from ..adapters.calendar import Meeting, meeting_request
+from ..adapters.message_log import TO_RENDER
 from ..adapters.pdf import PdfRenderer
 from ..adapters.templates import render
 from ..domain.delivery import QUEUED
-from ..domain.messages import ATTACHED_DOCUMENTS, MessageOwed
+from ..domain.messages import ATTACHED_DOCUMENTS, FILLED_FROM_REFERRALS, MessageOwed
 
 # Recipient kinds the directory answers for; any other needs the event to carry the recipient.
 DIRECTORY_KINDS = ("national_panel", "ofsted", "secretary_of_state", "business_unit")
@@ -102,8 +105,13 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
         documents.append(("invitation.ics", "invitation", invitation))
     if owed.template in ATTACHED_DOCUMENTS:
         document, filename = ATTACHED_DOCUMENTS[owed.template]
-        documents.append((filename, "document", outgoing.pdf.render(
-            render(document, **values), title=owed.subject, dated=today, at=now)))
+        source = render(document, **values)
+        if owed.template in FILLED_FROM_REFERRALS:
+            # Its text with the markers, made a PDF at each attempt once the referrals service fills them.
+            documents.append((filename, TO_RENDER, source.encode()))
+        else:
+            documents.append((filename, "document", outgoing.pdf.render(source, title=owed.subject, dated=today,
+                                                                       at=now)))
     notification_id = str(uuid.uuid4())
     row = dict(
         notification_id=notification_id, idempotency_key=owed.idempotency_key, case_id=case_id,

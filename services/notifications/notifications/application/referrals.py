@@ -26,7 +26,7 @@ from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.calendar import Meeting
 from ..domain import messages
-from ..domain.messages import Recipient
+from ..domain.messages import RR_CONTENT, Recipient
 from .outgoing import Outgoing, queue_all
 
 DECISION_TEXT = {"cspr": "to hold a local child safeguarding practice review",
@@ -142,7 +142,8 @@ async def when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies
         event: RapidReviewDecided, uow: UnitOfWork, outgoing: Outgoing) -> None:
     context = {**_base(outgoing), "case_ref": event.case_ref, "decision": event.decision,
                "decision_text": DECISION_TEXT[event.decision], "decided_on": event.decided_on.isoformat(),
-               "safety_actions": event.safety_actions, "learning": event.learning, "agencies": event.agencies,
+               # The free text is the referrals service's: markers here, filled in when the message is sent.
+               **RR_CONTENT, "agencies": event.agencies,
                "attended": [{"agency": a.agency, "role": a.role} for a in event.attended]}
     owed = messages.when_rapid_review_decided_tell_the_panel_the_referrer_and_the_agencies(
         event.case_id, event.referring_agency, event.agencies)

@@ -449,6 +449,39 @@ def with_survey_details(body: str, *, survey_url: str, link_last_day: str, train
             .replace(SURVEY_TRAINEE, trainee or "not given"))
 
 
+# --- the completed rapid review template --------------------------------------------------------
+
+# The rapid review's free text (the rationale, the immediate safety actions, the learning) is the
+# referrals service's: it never travels on the bus nor is stored here. The Panel's message (and the
+# template's source for its PDF) is stored with these markers, and the dispatcher asks the referrals
+# service for what replaces them at each attempt (README, "The completed rapid review template").
+RR_RATIONALE = "[the rationale: added when this message is sent]"
+RR_SAFETY_ACTIONS = "[the immediate safety actions: added when this message is sent]"
+RR_LEARNING = "[the learning identified: added when this message is sent]"
+RR_CONTENT = {"rationale": RR_RATIONALE, "safety_actions": RR_SAFETY_ACTIONS, "learning": RR_LEARNING}
+# Messages whose content the referrals service gives when they are sent.
+FILLED_FROM_REFERRALS = frozenset({"rapid_review_outcome_to_panel"})
+
+
+def _indented(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return "\n".join(f"   {line}" if line else "" for line in lines) or "   None recorded."
+
+
+def _numbered(items: list[str]) -> str:
+    items = [i for i in (item.strip() for item in items) if i]
+    if not items:
+        return "   None recorded."
+    return "\n".join(f"   {n}. " + "\n      ".join(item.splitlines()) for n, item in enumerate(items, 1))
+
+
+def with_rapid_review_content(text: str, *, rationale: str, safety_actions: list[str], learning: list[str]) -> str:
+    """The stored text with the referrals service's content in place of the markers (the same content
+    gives the same bytes on every attempt)."""
+    return (text.replace(RR_RATIONALE, _indented(rationale)).replace(RR_SAFETY_ACTIONS, _numbered(safety_actions))
+            .replace(RR_LEARNING, _numbered(learning)))
+
+
 # --- the service's own alerts ----------------------------------------------------------------------
 
 def when_a_message_fails_alert_the_business_unit(

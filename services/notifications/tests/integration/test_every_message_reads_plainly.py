@@ -19,7 +19,9 @@ import yaml
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from notifications.adapters.message_log import TO_RENDER
 from notifications.adapters.orm import attachments, notifications
+from notifications.domain.messages import FILLED_FROM_REFERRALS, RR_LEARNING, RR_RATIONALE, RR_SAFETY_ACTIONS
 from safeguard_shared.contracts import Envelope
 from safeguard_shared.contracts.audits import (
     ActionEscalated,
@@ -199,6 +201,10 @@ async def test_every_template_speaks_plainly_names_the_case_and_how_to_reach_the
 
     problems = []
     for row in rows:
+        if row["template"] in FILLED_FROM_REFERRALS:
+            # It waits for the referrals service's free text (none here): it is read the same way with that
+            # service in tests/integration/test_rapid_review_template_reaches_the_panel.py.
+            continue
         raw = (service.data_dir / "outbox" / f"{row['notification_id']}.eml").read_bytes()
         for part, text in readable_parts(raw):
             where = f"{row['template']} to {row['recipient_kind']} ({part})"
@@ -312,7 +318,11 @@ async def test_the_completed_rapid_review_template_to_the_panel_says_who_attende
     env = decided.envelope(producer="referrals", occurred_at=at(date(2027, 1, 14)))
     assert await service.runtime.inbox.handle_once("notifications", env, service.app.state.handle_event)
     [document] = [d for d in await service.rows(attachments) if d["filename"] == "rapid-review-template.pdf"]
-    text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(document["content"])).pages).split())
+    # Kept as its text with markers where the referrals service's free text goes, made a PDF as it is sent.
+    assert document["kind"] == TO_RENDER
+    text = " ".join(document["content"].decode().split())
+    for marker in (RR_RATIONALE, RR_SAFETY_ACTIONS, RR_LEARNING):
+        assert marker in text
     assert "Who attended the meeting" in text
     assert "- Detective Inspector, public protection, police" in text
     assert "- Designated nurse for safeguarding children, integrated care board (ICB)" in text

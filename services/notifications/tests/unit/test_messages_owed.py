@@ -189,3 +189,15 @@ def test_a_failed_message_alerts_the_business_unit_but_a_failed_alert_raises_no_
     assert (alert.recipient_kind, alert.template) == ("business_unit", "notification_failed")
     assert when_a_message_fails_alert_the_business_unit("n-2", "notification_failed", "business_unit", None,
                                                         "rejected", None, 1, "t", None) == []
+
+
+def test_the_rapid_review_s_free_text_fills_its_markers_numbered_and_indented_as_the_template_sets_them():
+    from notifications.domain.messages import RR_LEARNING, RR_RATIONALE, RR_SAFETY_ACTIONS, with_rapid_review_content
+
+    stored = f"Why:\n{RR_RATIONALE}\nActions:\n{RR_SAFETY_ACTIONS}\nLearning:\n{RR_LEARNING}\n"
+    filled = with_rapid_review_content(stored, rationale="Two agencies held part of it.\nNeither knew.",
+                                       safety_actions=["Plan reviewed", "  ", "Address flagged\nfor joint visits"],
+                                       learning=[])
+    assert filled == ("Why:\n   Two agencies held part of it.\n   Neither knew.\n"
+                      "Actions:\n   1. Plan reviewed\n   2. Address flagged\n      for joint visits\n"
+                      "Learning:\n   None recorded.\n")

@@ -161,3 +161,41 @@ async def cspr_drafts(case_id: str, reader: Principal, uow: UnitOfWork) -> list[
         authorise(reader, case, "see_drafts")
         await _record_read(uow, reader, case_id, "CSPR drafts")
     return case.cspr.drafts
+
+
+class Attended(BaseModel):
+    """One person at the rapid review meeting, by agency and role (the name stays here)."""
+
+    agency: str
+    role: str
+
+
+class RapidReviewTemplate(BaseModel):
+    """The completed rapid review template, for the notifications service to send to the Panel: the
+    decision and its rationale, the immediate safety actions, the learning, the agencies and who came."""
+
+    case_ref: str
+    decision: str
+    decided_on: date
+    rationale: str
+    safety_actions: list[str]
+    learning: list[str]
+    agencies: list[str]
+    attended: list[Attended]
+
+
+async def rapid_review_template(case_id: str, caller: Principal, uow: UnitOfWork) -> RapidReviewTemplate:
+    """The decided rapid review's template, read by ``caller`` (the notifications service, at each
+    attempt to send it), recorded as a read of the case."""
+    async with uow:
+        row, case = await _child_case(uow, case_id)
+        if case.decision is None:
+            raise CaseNotFound("no rapid review decided on this case")
+        decision = case.decision
+        template = RapidReviewTemplate(
+            case_ref=row["case_ref"], decision=decision.decision, decided_on=decision.decided_on,
+            rationale=decision.rationale, safety_actions=list(decision.safety_actions),
+            learning=list(decision.learning), agencies=list(case.involved_agencies),
+            attended=[Attended(agency=a.agency, role=a.role) for a in case.attendance])
+        await _record_read(uow, caller, case_id, "completed rapid review template, to send to the Panel")
+    return template
