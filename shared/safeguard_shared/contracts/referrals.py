@@ -5,6 +5,7 @@ the child's or adult's reference, name and date of birth stay in the referrals s
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, time
 from typing import Any, Literal
 
@@ -88,6 +89,12 @@ class ScopingRequested(_MeetingBooked):
     schema_version = 1
 
     referring_agency: str
+
+
+def rapid_review_meeting_uid(case_id: str) -> str:
+    """The calendar UID of a case's rapid review meeting: the same in every agency's invitation and in
+    every calendar feed, so a calendar program shows one event, moved when the meeting is re-booked."""
+    return f"{hashlib.sha256(f'rapid-review-meeting|{case_id}'.encode()).hexdigest()[:32]}@safeguard.local"
 
 
 @register

@@ -2,7 +2,6 @@
 outcome, the final report, returned referrals, the SAR's screening and the letters to families."""
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from safeguard_shared.contracts.referrals import (
     SarScreened,
     ScopingRequested,
     delay_reason_label,
+    rapid_review_meeting_uid,
 )
 from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
@@ -168,9 +168,8 @@ def rapid_review_meeting(event: ScopingRequested | MeetingRebooked, outgoing: Ou
     """The rapid review meeting as the calendar invitation gives it: one UID per case's meeting (the
     same in every agency's letter and invitation, and when it is re-booked), its SEQUENCE the booking,
     the case reference as its title, nothing identifying."""
-    uid = hashlib.sha256(f"rapid-review-meeting|{event.case_id}".encode()).hexdigest()[:32]
     return Meeting(
-        uid=f"{uid}@safeguard.local", summary=f"Rapid review meeting: partnership case {event.case_ref}",
+        uid=rapid_review_meeting_uid(event.case_id), summary=f"Rapid review meeting: partnership case {event.case_ref}",
         description=(f"The rapid review meeting of the {outgoing.partnership} for partnership case "
                      f"{event.case_ref}. The case pack is in the partnership's safeguarding workspace."),
         on=event.meeting_on, starts_at=event.meeting_time, duration=RAPID_REVIEW_MEETING_LENGTH,

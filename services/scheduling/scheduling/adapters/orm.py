@@ -108,3 +108,17 @@ calendar_subscriptions = Table(
     Column("last_used_at", UTCDateTime(), nullable=True),
 )
 Index("ix_calendar_subscriptions_subject", calendar_subscriptions.c.subject)
+
+# The rapid review meeting as booked (referrals.case.scoping_requested, .meeting_rebooked): so the
+# calendar feeds show it as itself, on its day and at its time, besides the window it had to fall in.
+# Its place is not kept here: it is in the invitation each agency received.
+booked_meetings = Table(
+    "booked_meetings", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("case_ref", String(40), nullable=False),
+    Column("agencies", JSON, nullable=False),  # the agencies invited
+    Column("meeting_on", Date, nullable=False),
+    Column("meeting_time", String(5), nullable=True),  # "HH:MM", Europe/London; NULL: to be confirmed
+    Column("booking", Integer, nullable=False),  # 0 when first booked, then 1, 2 … (the invitation's SEQUENCE)
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -22,11 +22,13 @@ from safeguard_shared.contracts.envelope import Event
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import (
     CaseOpened,
+    MeetingRebooked,
     MilestoneReached,
     RapidReviewDecided,
     SarDecided,
     SarDelayChanged,
     SarScreened,
+    ScopingRequested,
 )
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -45,6 +47,7 @@ from .facts import (
     when_cases_are_sampled_record_it,
     when_training_is_completed_apply_the_facts_that_came_first,
 )
+from .meetings import when_a_meeting_is_booked_keep_it
 from .starting import (
     when_a_case_opens_start_its_clocks,
     when_an_audit_is_planned_start_its_clocks,
@@ -62,6 +65,9 @@ EVENT_HANDLERS: Mapping[type[Event], Sequence[ClockHandler]] = {
     # transaction: the handlers of one event share the inbox's unit of work).
     CaseOpened: [when_a_case_opens_start_its_clocks, when_a_case_opens_apply_the_facts_that_came_first],
     MilestoneReached: [when_a_case_milestone_is_reached_record_it],
+    # The meeting as booked, for the calendar feeds (its window is the rr.meeting deadline).
+    ScopingRequested: [when_a_meeting_is_booked_keep_it],
+    MeetingRebooked: [when_a_meeting_is_booked_keep_it],
     SarDelayChanged: [when_a_sar_is_delayed_or_resumed_stop_or_restart_its_clocks],
     # An ended pathway closes the clocks that hang on it (the rules' `closed_by`).
     SarScreened: [when_a_sar_is_screened_out_close_its_clocks],

@@ -14,7 +14,7 @@ from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import store
-from ..adapters.orm import deadlines
+from ..adapters.orm import deadlines, occasions
 from ..domain.calendar import WorkingDayCalendar
 from ..domain.deadlines import OPEN_STATUSES
 from .timekeeping import NotFound, owner_of
@@ -93,7 +93,10 @@ async def due_this_week(uow: UnitOfWork, *, agency: str | None, today: date | No
 
 async def calendar_rows(uow: UnitOfWork, *, case_id: str | None = None, agency: str | None = None) -> list[Any]:
     """The deadlines a calendar feed shows (all but the waived and the closed)."""
-    query = select(deadlines).where(deadlines.c.status.not_in(("waived", "closed"))).order_by(deadlines.c.due)
+    # With each case's reference, which the feed's titles name (never the case id).
+    query = select(deadlines, occasions.c.case_ref).join(
+        occasions, occasions.c.occasion == deadlines.c.occasion, isouter=True).where(
+        deadlines.c.status.not_in(("waived", "closed"))).order_by(deadlines.c.due)
     if case_id:
         query = query.where(deadlines.c.case_id == case_id)
     return list(await store.read(uow.session, store.for_agency(query, agency)))

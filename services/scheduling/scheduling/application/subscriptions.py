@@ -22,6 +22,7 @@ from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters.orm import calendar_subscriptions
+from .meetings import meetings_for
 from .queries import calendar_rows, record_read
 from .timekeeping import NotFound
 
@@ -76,8 +77,9 @@ async def revoke(uow: UnitOfWork, person: Principal, subscription_id: str) -> No
                 calendar_subscriptions.c.subscription_id == subscription_id).values(revoked_at=uow.now()))
 
 
-async def feed_rows(uow: UnitOfWork, secret: str) -> tuple[dict[str, Any], list[Any]]:
-    """The subscription a secret opens and its feed's rows; NotFound for an unknown or revoked one."""
+async def feed_rows(uow: UnitOfWork, secret: str) -> tuple[dict[str, Any], list[Any], list[dict[str, Any]]]:
+    """The subscription a secret opens, its feed's deadlines and booked meetings; NotFound for an
+    unknown or revoked one."""
     async with uow:
         row = (await uow.session.execute(select(calendar_subscriptions).where(
             calendar_subscriptions.c.secret_digest == digest(secret),
@@ -88,7 +90,8 @@ async def feed_rows(uow: UnitOfWork, secret: str) -> tuple[dict[str, Any], list[
         if row["case_id"]:
             await record_read(uow, owner, "case calendar subscription", case_id=row["case_id"])
         rows = await calendar_rows(uow, case_id=row["case_id"], agency=row["agency_scope"])
+        meetings = await meetings_for(uow, case_id=row["case_id"], agency=row["agency_scope"])
         now: datetime = uow.now()
         await uow.session.execute(update(calendar_subscriptions).where(
             calendar_subscriptions.c.subscription_id == row["subscription_id"]).values(last_used_at=now))
-        return dict(row), rows
+        return dict(row), rows, meetings

@@ -18,6 +18,7 @@ from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import ics
 from ..application import commands, queries, subscriptions
+from ..application.meetings import meetings_for
 from ..application.timekeeping import Conflict, NotFound, Timekeeping
 from .schemas import (
     DeadlineOut,
@@ -189,7 +190,8 @@ async def case_feed(case_id: str, request: Request, principal: CurrentPrincipal)
     async with _runtime(request).unit_of_work() as uow:
         await queries.record_read(uow, principal, "case calendar feed", case_id=case_id)
         rows = await queries.calendar_rows(uow, case_id=case_id, agency=_agency_scope(principal))
-    return CalendarResponse(ics.feed(rows, "Safeguarding case deadlines", _timekeeping(request).rules))
+        meetings = await meetings_for(uow, case_id=case_id, agency=_agency_scope(principal))
+    return CalendarResponse(ics.feed(rows, "Safeguarding case deadlines", _timekeeping(request).rules, meetings))
 
 
 @router.get("/calendar/agencies/{agency}.ics", response_class=CalendarResponse)
@@ -198,8 +200,9 @@ async def agency_feed(agency: Agency, request: Request, principal: CurrentPrinci
     _only_own(_agency_scope(principal), agency)
     async with _runtime(request).unit_of_work() as uow:
         rows = await queries.calendar_rows(uow, agency=agency)
+        meetings = await meetings_for(uow, agency=agency)
     return CalendarResponse(ics.feed(rows, f"Safeguarding deadlines: {agency.replace('_', ' ')}",
-                                     _timekeeping(request).rules))
+                                     _timekeeping(request).rules, meetings))
 
 
 @router.post("/calendar/subscriptions", response_model=NewSubscriptionOut, status_code=status.HTTP_201_CREATED)
@@ -234,11 +237,11 @@ async def revoke_subscription(subscription_id: str, request: Request, principal:
 async def subscribed_feed(secret: Annotated[str, Path(max_length=100)], request: Request) -> CalendarResponse:
     """A person's calendar, by their secret address (no token: calendar programs cannot send one)."""
     try:
-        made, rows = await subscriptions.feed_rows(_runtime(request).unit_of_work(), secret)
+        made, rows, meetings = await subscriptions.feed_rows(_runtime(request).unit_of_work(), secret)
     except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     title = "Safeguarding case deadlines" if made["case_id"] else "Safeguarding deadlines"
-    return CalendarResponse(ics.feed(rows, title, _timekeeping(request).rules))
+    return CalendarResponse(ics.feed(rows, title, _timekeeping(request).rules, meetings))
 
 
 OlderThan = Annotated[timedelta, Query(

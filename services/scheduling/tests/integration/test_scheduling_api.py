@@ -100,11 +100,16 @@ async def test_the_case_calendar_feed_imports_as_icalendar(scheduling, issuer):
     response = await scheduling.client.get(f"/v1/calendar/cases/{CASE}.ics", headers=bu)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)
-    events = {str(e["summary"]).split(":")[0]: e for e in calendar.walk("VEVENT")}
+    events = {str(e["x-safeguard-duty"]): e for e in calendar.walk("VEVENT")}
     assert set(events) == {"rr.panel_notified", "rr.scoping_sent", "rr.meeting", "rr.complete"}
+    # Titles in words with the case reference: no rule key, no case id.
+    titles = [str(e["summary"]) for e in events.values()]
+    assert "The local authority notifies the national Panel of the serious incident" in " ".join(titles)
+    for title in titles:
+        assert "rr." not in title and CASE[:8] not in title and "partnership case RR-2026-" in title, title
     meeting = events["rr.meeting"]
     # The meeting's window spans 4 to 12 January 2027; an all-day event ends the day after.
     assert meeting.decoded("dtstart") == date(2027, 1, 4) and meeting.decoded("dtend") == date(2027, 1, 13)
     assert all(str(e["uid"]).endswith("@safeguard.local") for e in events.values())
     agency = await scheduling.client.get("/v1/calendar/agencies/local_authority.ics", headers=bu)
-    assert agency.status_code == 200 and b"rr.panel_notified" in agency.content
+    assert agency.status_code == 200 and b"X-SAFEGUARD-DUTY:rr.panel_notified" in agency.content
