@@ -124,5 +124,6 @@ async def case_page(request: Request, case_id: str) -> Response:
     if flash:
         await ws.store.set_flash(session.session_id, None)
     overview = await case_overview.overview(ws.referrals, ws.scheduling, session.token, case,
-                                            roles=frozenset(session.roles), today=ws.clock.today())
+                                            roles=frozenset(session.roles), today=ws.clock.today(),
+                                            agency=session.agency or "")
     return web.page(request, "case.html", session, case=case, flash=flash, overview=overview)
