@@ -22,7 +22,7 @@ from . import access_log, dead_letters, status
 from .bus_users import credentials_env, credentials_file, ensure_passwords, stack_credentials
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
-from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, service_env, workspace_env
+from .supervisor import SERVICES, NatsProcess, ServiceProcess, Supervisor, notifications_env, service_env, workspace_env
 
 EMBEDDED_NATS_PORT = 4250
 
@@ -111,6 +111,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             env = workspace_env(env, ports)
         elif passwords is not None:
             env.update(credentials_env(name, passwords))
+        if name == "notifications":
+            env = notifications_env(env, ports)
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:

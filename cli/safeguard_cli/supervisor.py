@@ -189,6 +189,15 @@ def workspace_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
     return env
 
 
+def notifications_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
+    """Messages link to the workspace's pages: where people reach it (its public address when one is set)."""
+    env = dict(env)
+    if "workspace" in ports:
+        env.setdefault("NOTIFICATIONS_WORKSPACE_URL",
+                       env.get("WORKSPACE_PUBLIC_URL") or f"http://127.0.0.1:{ports['workspace']}")
+    return env
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "exit code unknown"

@@ -10,12 +10,16 @@ then lists the chronology, which downloads as it was sent; a program renamed ``.
 the error summary naming the file field.
 
 axe-core finds no serious or critical violation on any page; each page is photographed under
-test-artifacts/workspace/. The same walk is done with JavaScript off.
+test-artifacts/workspace/. The same walk is done with JavaScript off. And the scoping request the
+ICB was e-mailed (the .eml the notifications service wrote) links to the case by its reference: the
+link, followed, asks the lead to sign in and then shows the case, from which the return is made.
 """
 from __future__ import annotations
 
 import asyncio
+import email
 import re
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -135,3 +139,40 @@ async def test_the_scoping_return_works_with_javascript_switched_off(site, issue
     case, due = await scoping_requested(services, issuer)
     async with browser_page(javascript=False) as page:
         await walk_the_scoping_return(page, base, Pages("agency-lead-javascript-off", axe=False), case, due)
+
+
+async def the_email_to(services, agency_address: str, case_ref: str, subject_has: str) -> email.message.EmailMessage:
+    """The message as the notifications service wrote it to its outbox folder (a real .eml)."""
+    outbox = services["notifications"].data_dir / "outbox"
+    for _ in range(100):
+        for path in sorted(outbox.rglob("*.eml")) if outbox.exists() else []:
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if agency_address in str(message["To"]) and subject_has in str(message["Subject"]).lower() \
+                    and case_ref in message.get_body(("plain",)).get_content():
+                return message
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no e-mail to {agency_address} about {case_ref}")
+
+
+async def test_the_scoping_request_emails_link_opens_the_case_for_its_recipient_after_sign_in(site, issuer):
+    services, base = site
+    case, _due = await scoping_requested(services, issuer)
+    message = await the_email_to(services, "icb-safeguarding@", case["case_ref"], "scoping")
+    body = message.get_body(("plain",)).get_content()
+    links = re.findall(re.escape(base) + r"/[^\s),]*", body)
+    assert links and all("q=" + case["case_ref"] in link for link in links), body
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", body), "no case id in the message"
+    pages = Pages("email-link")
+    async with browser_page(pages=pages) as page:
+        await page.goto(links[0])
+        assert page.url.startswith(base + "/sign-in"), "the page needs sign-in"
+        await page.get_by_label("Your name").fill("Dr Sam Lead")
+        await page.get_by_label("Your agency").select_option("icb")
+        await page.get_by_label("Agency safeguarding lead", exact=True).check()
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(links[0])
+        await pages.check(page, "case-found-from-the-email")
+        await page.get_by_role("link", name=case["case_ref"]).click()
+        await page.wait_for_url(f"{base}/cases/{case['case_id']}")
+        assert await page.get_by_role("link", name="Return your agency's scoping").count() == 1
+        await pages.check(page, "case-from-the-email")

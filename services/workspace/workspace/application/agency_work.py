@@ -66,14 +66,18 @@ def scoping_return_step(pathway: str, agency: str) -> Step:
 @dataclass(frozen=True)
 class AgencyDue:
     due: Due
-    case_id: str | None
-    case_ref: str | None  # None: the referrals service would not show this person the case
+    case_id: str
+    case: dict[str, Any] | None  # None: the referrals service would not show this person the case
     scoping: bool  # met by the agency's scoping return, whose form is offered
 
+    @property
+    def case_ref(self) -> str | None:
+        return str(self.case["case_ref"]) if self.case else None
 
-async def _case_ref(referrals: ReferralsApi, token: str, case_id: str) -> str | None:
+
+async def _case(referrals: ReferralsApi, token: str, case_id: str) -> dict[str, Any] | None:
     answer = await referrals.case(token, case_id)
-    return str(answer.body["case_ref"]) if answer.status == 200 else None
+    return dict(answer.body) if answer.status == 200 else None
 
 
 def deadline_ids(calendar: str) -> list[str]:
@@ -95,15 +99,26 @@ async def agency_work(referrals: ReferralsApi, scheduling: SchedulingApi, token:
     answers = await asyncio.gather(*(scheduling.deadline(token, i) for i in deadline_ids(feed.text)))
     deadlines = [a.body for a in answers if a.status == 200 and a.body.get("case_id")]
     case_ids = sorted({str(d["case_id"]) for d in deadlines})
-    refs = dict(zip(case_ids, await asyncio.gather(*(_case_ref(referrals, token, c) for c in case_ids)),
-                    strict=True))
+    found_cases = dict(zip(case_ids, await asyncio.gather(*(_case(referrals, token, c) for c in case_ids)),
+                           strict=True))
     found: list[AgencyDue] = []
     for d in deadlines:
         (due,) = what_is_due([d], names, today) or (None,)
         if due is not None:
             case_id = str(d["case_id"])
-            found.append(AgencyDue(due=due, case_id=case_id, case_ref=refs[case_id], scoping=d["key"] in SCOPING_RULES))
+            found.append(AgencyDue(due=due, case_id=case_id, case=found_cases[case_id],
+                                   scoping=d["key"] in SCOPING_RULES))
     return sorted(found, key=lambda a: (not a.due.overdue, a.due.due, a.case_ref or ""))
+
+
+async def cases_with_work(referrals: ReferralsApi, scheduling: SchedulingApi, token: str, agency: str,
+                          today: date, q: str) -> list[dict[str, Any]]:
+    """The cases the agency has work on whose reference contains ``q``: an involved agency's way to a
+    case its search does not find (that search lists only its own referrals), as an e-mail's link
+    (``/cases?q=CASE_REF``) needs."""
+    items = await agency_work(referrals, scheduling, token, agency, today)
+    cases_found = {i.case_id: i.case for i in items if i.case and q.upper() in str(i.case["case_ref"]).upper()}
+    return [c for c in cases_found.values() if c is not None]
 
 
 def chosen_file(upload: Any) -> Any | None:
