@@ -33,8 +33,12 @@ async def _scoping_page(request: Request, case_id: str, *, values: dict[str, lis
     session, token = await web.signed_in_person(request)
     case = await cases.read_case(web.workspace(request).referrals, token, case_id)
     step = agency_work.scoping_return_step(case["pathway"], session.agency or "")
-    return web.page(request, "scoping_return.html", session, case=case, step=step, values=values or {},
-                    errors=errors, status=status, file_field=agency_work.DOCUMENT_FILE)
+    return web.page(request, "step.html", session, case=case, step=step, fields=step.fields, values=values or {},
+                    errors=errors, status=status, for_agency=session.agency,
+                    form_action=f"/cases/{case_id}/scoping-return", file_field=agency_work.DOCUMENT_FILE,
+                    file_label="Your agency's chronology (optional)",
+                    intro="Tell the partnership what your agency knows, and confirm your records are kept safe "
+                          "for the review.")
 
 
 @router.get("/cases/{case_id}/scoping-return")
