@@ -121,6 +121,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             env = workspace_env(env, ports)
         elif passwords is not None:
             env.update(credentials_env(name, passwords))
+        if name == "notifications":
+            env = notifications_env(env, ports)
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:

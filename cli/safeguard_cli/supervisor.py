@@ -192,11 +192,15 @@ def workspace_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
 def notifications_env(env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
     """The notifications service asks two services, as it sends, for what it never keeps: the audits
     service for a survey's recipient, the referrals service for a rapid review template's free text.
-    Tell it where they listen in this stack (no token: they answer a caller on this machine)."""
+    Tell it where they listen in this stack (no token: they answer a caller on this machine), and where
+    people reach the workspace's pages, which its messages link to (its public address when one is set)."""
     env = dict(env)
     for name in ("audits", "referrals"):
         if name in ports:
             env.setdefault(f"NOTIFICATIONS_{name.upper()}_URL", f"http://127.0.0.1:{ports[name]}")
+    if "workspace" in ports:
+        env.setdefault("NOTIFICATIONS_WORKSPACE_URL",
+                       env.get("WORKSPACE_PUBLIC_URL") or f"http://127.0.0.1:{ports['workspace']}")
     return env
 
 

@@ -47,7 +47,8 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
                              migrations=MIGRATIONS, clock=clock)
     channel = channel_for(settings)
     outgoing = Outgoing(directory, settings.partnership, channel.channel,
-                        PdfRenderer(settings.partnership, settings.pdf_font_file), settings.contact)
+                        PdfRenderer(settings.partnership, settings.pdf_font_file), settings.contact,
+                        workspace_url=settings.workspace_url)
     dispatcher = Dispatcher(runtime.unit_of_work, channel, outgoing, settings.sender,
                             retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
                                               settings.retry_max_seconds),

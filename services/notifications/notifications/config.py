@@ -30,6 +30,9 @@ class NotificationSettings(ServiceSettings):
                                    validation_alias="NOTIFICATIONS_PARTNERSHIP_EMAIL")
     # outbox (the .eml folder) or smtp. Unset: smtp when SMTP_HOST is set, else outbox — so the
     # embedded default writes files and a deployment that names its relay uses it.
+    # The public address of the partnership's workspace: every message that mentions a page links to it
+    # (a case's by its page, which needs sign-in). The embedded default's workspace; `safeguard up` sets it.
+    workspace_url: str = Field(default="http://127.0.0.1:8100", validation_alias="NOTIFICATIONS_WORKSPACE_URL")
     channel: Literal["outbox", "smtp"] | None = Field(default=None, validation_alias="NOTIFICATIONS_CHANNEL")
     smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
     smtp_port: int | None = Field(default=None, validation_alias="SMTP_PORT")

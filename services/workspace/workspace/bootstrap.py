@@ -27,6 +27,7 @@ from .application.sign_in import LocalSignIn, local_sign_in_available
 from .config import WorkspaceSettings, load_settings
 from .entrypoints import web
 from .entrypoints.adult_pages import router as adult_router
+from .entrypoints.agency_pages import router as agency_router
 from .entrypoints.case_pages import router as case_router
 from .entrypoints.sign_in_pages import router as sign_in_router
 from .entrypoints.step_pages import router as step_router
@@ -83,6 +84,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
     app.include_router(case_router)
     app.include_router(adult_router)
     app.include_router(step_router)
+    app.include_router(agency_router)
     # The released GOV.UK Frontend, fetched and checked by make install; never from a CDN.
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")

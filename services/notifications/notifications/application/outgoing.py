@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from safeguard_shared.bus import PermanentError
 from safeguard_shared.unit_of_work import UnitOfWork
@@ -38,6 +39,8 @@ class Outgoing:
     pdf: PdfRenderer
     # How a recipient reaches the partnership: address lines, phone and e-mail (settings, README).
     contact: dict[str, Any] = field(default_factory=lambda: {"address": [], "phone": "", "email": ""})
+    # Where the pages a message mentions are: the workspace's public address (no trailing slash).
+    workspace_url: str = "http://127.0.0.1:8100"
 
     def recipient(self, owed: MessageOwed) -> dict[str, Any]:
         """Name and address: the event's own recipient, else the directory's for the kind."""
@@ -81,7 +84,12 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     today = uow.clock.today()
     values = {**context, **owed.context, "partnership": outgoing.partnership, "contact": outgoing.contact,
               "recipient_name": recipient["name"],
-              "agency": owed.agency or context.get("agency")}
+              "agency": owed.agency or context.get("agency"),
+              "workspace": outgoing.workspace_url.rstrip("/")}
+    # The case's page in the workspace, found by its reference (never its id: no UUID in any message);
+    # the workspace asks the recipient to sign in and shows the case only to those who may see it.
+    values["case_page"] = (f"{values['workspace']}/cases?q={quote(str(values['case_ref']))}"
+                           if values.get("case_ref") else f"{values['workspace']}/")
     text = render(owed.template, **values)
     route = owed.route
     business_unit = outgoing.directory["business_unit"]

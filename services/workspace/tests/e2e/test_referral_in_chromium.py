@@ -44,12 +44,13 @@ async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_
     HTTP (the workspace is given the scheduling app too when it runs); yields them and the address."""
     import uvicorn
 
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     async with AsyncExitStack() as stack:
+        # The notifications service's messages link to this workspace's pages.
         services = await stack.enter_async_context(running(
             names, databases=databases, nats_url=nats_url, bus_namespace=bus_namespace,
-            data_dir=tmp_path / "services", issuer=issuer))
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
+            data_dir=tmp_path / "services", issuer=issuer, settings={"notifications": {"workspace_url": base}}))
         if "scheduling" in services:
             workspace_options["scheduling_app"] = services["scheduling"].app
         app = await stack.enter_async_context(workspace_app(tmp_path, issuer, services["referrals"].app,

@@ -3,7 +3,7 @@ workspace holds no case data and no power of its own; the service decides what e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -61,3 +61,22 @@ class ReferralsApi:
         """Cases whose reference contains ``q``; without it, every case the person may find."""
         return await self._answer(await self._client.get("/v1/cases", params={"q": q} if q else {},
                                                          headers=self._auth(token)))
+
+    async def documents(self, token: str, case_id: str) -> ApiAnswer:
+        """The case's documents (metadata only), as far as the service lets this person see them."""
+        return await self._answer(await self._client.get(f"/v1/cases/{case_id}/documents", headers=self._auth(token)))
+
+    async def add_document(self, token: str, case_id: str, kind: str, filename: str, content: IO[bytes],
+                           media_type: str | None) -> ApiAnswer:
+        """Pass an uploaded file on as it was sent: the service checks its content, size and who may add it."""
+        return await self._answer(await self._client.post(
+            f"/v1/cases/{case_id}/documents", data={"kind": kind},
+            files={"file": (filename, content, media_type or "application/octet-stream")},
+            headers=self._auth(token)))
+
+    async def document(self, token: str, case_id: str, document_id: str) -> httpx.Response:
+        """A document's content as a stream (the caller closes it), so a large file is never held whole
+        in the workspace."""
+        request = self._client.build_request("GET", f"/v1/cases/{case_id}/documents/{document_id}",
+                                             headers=self._auth(token))
+        return await self._client.send(request, stream=True)

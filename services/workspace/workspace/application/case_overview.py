@@ -11,7 +11,7 @@ import httpx
 
 from ..adapters.referrals_api import ReferralsApi
 from ..adapters.scheduling_api import SchedulingApi
-from . import cases, worklist
+from . import agency_work, cases, worklist
 from .adult_referral_form import WHY_RETURNED
 from .steps import Step, next_steps
 from .words import code_in_words
@@ -23,6 +23,7 @@ ACTIONS = {
     "panel_notification_confirmed": "The local authority confirmed the Panel's notification",
     "scoping_requested": "Scoping requested and the rapid review meeting booked",
     "scoping_returned": "An agency returned its scoping",
+    "document_added": "A document added",
     "attendance_recorded": "Attendance at the rapid review meeting recorded",
     "meeting_held": "Rapid review meeting held",
     "rapid_review_decided": "Rapid review decided",
@@ -45,7 +46,7 @@ ACTIONS = {
 # (a reason, a rationale), which stays on the case's own pages for those who may read them.
 SHOWN_DETAIL = {"decision": "Decision", "outcome": "Outcome", "convene": "Convene a SAR", "response": "Response",
                 "held_on": "Held on", "meeting_on": "Meeting on", "on": "On", "decided_on": "Decided on",
-                "agency": "Agency", "agencies": "Agencies", "status": "Status"}
+                "agency": "Agency", "agencies": "Agencies", "status": "Status", "kind": "Kind"}
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Overview:
     return_reasons: list[str] = field(default_factory=list)
     return_reasons_known: bool = True  # False: the service showed this reader the history without them
     deadlines_unavailable: bool = False  # the scheduling service did not answer: said, not guessed
+    documents: list[dict[str, Any]] | None = None  # None: not this person's to see
+    scoping_return: bool = False  # the viewer's agency may return its scoping now (the API still decides)
 
 
 def _shown(value: Any) -> Any:
@@ -78,9 +81,21 @@ def history_lines(history: list[dict[str, Any]]) -> list[HistoryLine]:
             for h in history]
 
 
+AGENCY_ROLES = frozenset({"referrer", "safeguarding_lead"})  # who returns an agency's own scoping
+
+
+def scoping_return_offered(case: dict[str, Any], agency: str, roles: frozenset[str],
+                           history: list[dict[str, Any]]) -> bool:
+    """While scoping is open, to an agency that has not returned its own yet."""
+    returned = any(h.get("action") == "scoping_returned" and h.get("agency") == agency for h in history)
+    return (case["status"] == "scoping" and agency != "partnership" and bool(roles & AGENCY_ROLES)
+            and not returned)
+
+
 async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, token: str, case: dict[str, Any],
-                   *, roles: frozenset[str], today: Any) -> Overview:
+                   *, roles: frozenset[str], today: Any, agency: str = "") -> Overview:
     found = Overview()
+    found.documents = agency_work.documents_shown(await referrals.documents(token, case["case_id"]))
     history = await referrals.history(token, case["case_id"])
     if history.status == 200:
         found.history = history_lines(list(history.body))
@@ -88,6 +103,7 @@ async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, to
         cspr = any((h.get("detail") or {}).get("decision") == "cspr" for h in history.body
                    if h.get("action") == "rapid_review_decided")
         found.steps = next_steps(case["pathway"], case["status"], roles, done=done, cspr=cspr)
+        found.scoping_return = scoping_return_offered(case, agency, roles, list(history.body))
         if case["status"] == "returned":
             found.return_reasons = cases.return_reasons(list(history.body))
             found.return_reasons_known = bool(found.return_reasons)

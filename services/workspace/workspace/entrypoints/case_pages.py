@@ -6,7 +6,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..application import case_overview, cases
+from ..application import agency_work, case_overview, cases
 from ..application.referral_form import CHILD_REFERRAL, answers, errors_from_api, form_to_referral
 from . import web
 
@@ -97,6 +97,10 @@ async def find_cases(request: Request, q: str = "") -> Response:
         assert session.token is not None
         try:
             found = await cases.find_cases(ws.referrals, session.token, q)
+            if not found and session.agency not in (None, "partnership") and ws.scheduling is not None:
+                # Not the agency's own referral: one it has work on (an e-mail's link lands here).
+                found = await agency_work.cases_with_work(ws.referrals, ws.scheduling, session.token,
+                                                          session.agency or "", ws.clock.today(), q)
         except cases.SignInAgain:
             return await web.sign_in_again(request, session)
         except cases.NotPermitted as exc:
@@ -124,5 +128,6 @@ async def case_page(request: Request, case_id: str) -> Response:
     if flash:
         await ws.store.set_flash(session.session_id, None)
     overview = await case_overview.overview(ws.referrals, ws.scheduling, session.token, case,
-                                            roles=frozenset(session.roles), today=ws.clock.today())
+                                            roles=frozenset(session.roles), today=ws.clock.today(),
+                                            agency=session.agency or "")
     return web.page(request, "case.html", session, case=case, flash=flash, overview=overview)

@@ -20,6 +20,7 @@ from ..adapters.referrals_api import ReferralsApi
 from ..adapters.scheduling_api import SchedulingApi
 from ..adapters.sessions import Session, SessionStore
 from ..application import words
+from ..application.agency_work import DOCUMENT_KINDS
 from ..application.referral_form import FieldError
 from ..application.sign_in import LocalSignIn
 from ..config import WorkspaceSettings
@@ -42,6 +43,7 @@ def make_templates() -> Environment:
     env.globals.update(service_name=SERVICE_NAME, AGENCY_NAMES=words.AGENCY_NAMES, ROLE_NAMES=words.ROLE_NAMES,
                        STATUS_NAMES=words.STATUS_NAMES, PATHWAY_NAMES=words.PATHWAY_NAMES,
                        NOTICE_NAMES=words.NOTICE_NAMES, in_words=words.code_in_words,
+                       DOCUMENT_KINDS=DOCUMENT_KINDS,
                        iso_words=lambda v: words.iso_dates_in_words(words.code_in_words(v, words.CODE_NAMES),
                                                                     weekday=True),
                        error_list=lambda errors: [{"text": e.message, "href": f"#{e.anchor}"} for e in errors])
