@@ -18,7 +18,9 @@ router = APIRouter(prefix="/v1", tags=["referrals"])
 @router.get("/cases/{case_id}/rapid-review-template", response_model=RapidReviewTemplate,
             responses={401: {"description": "the service token is missing or wrong"},
                        403: {"description": "no service token is configured and the caller is not on this machine"},
-                       404: {"description": "no such case, or no rapid review decided on it"}})
+                       404: {"description": "no such case, or no rapid review decided on it"}},
+            # Not a person's operation: the access table does not apply; the service token decides.
+            openapi_extra={"x-service-only": "notifications"})
 async def completed_rapid_review_template(case_id: str, request: Request) -> RapidReviewTemplate | JSONResponse:
     """The notifications service, with the static ``REFERRALS_SERVICE_TOKEN`` (without one configured,
     only a caller on this machine): the decided rapid review's content, each read recorded in the
