@@ -42,8 +42,12 @@ def deadline_out(row: Any) -> dict[str, Any]:
 
 
 async def list_deadlines(uow: UnitOfWork, *, case_id: str | None = None, audit_id: str | None = None,
-                         completion_id: str | None = None, agency: str | None = None) -> list[dict[str, Any]]:
+                         completion_id: str | None = None, agency: str | None = None,
+                         open_only: bool = False) -> list[dict[str, Any]]:
+    """``open_only``: the deadlines still to be met (an agency's own work list, across every case)."""
     query = select(deadlines).order_by(deadlines.c.due, deadlines.c.key, deadlines.c.agency)
+    if open_only:
+        query = query.where(deadlines.c.status.in_(OPEN_STATUSES))
     if case_id:
         query = query.where(deadlines.c.case_id == case_id)
     if audit_id:

@@ -71,16 +71,22 @@ def _only_own(scope: str | None, agency: str) -> None:
 
 @router.get("/deadlines", response_model=list[DeadlineOut], response_model_exclude_unset=True)
 async def deadlines(request: Request, principal: CurrentPrincipal, case_id: IdFilter = None,
-                    audit_id: IdFilter = None, completion_id: IdFilter = None) -> list[dict[str, Any]]:
+                    audit_id: IdFilter = None, completion_id: IdFilter = None,
+                    agency: Agency | None = None) -> list[dict[str, Any]]:
     """Deadlines of one case, one audit or one training completion, each with its due date and how
-    it was counted."""
-    if not case_id and not audit_id and not completion_id:
+    it was counted; or (``agency`` alone) every open deadline an agency must meet, on every case."""
+    if not case_id and not audit_id and not completion_id and not agency:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
-            {"loc": ["query", "case_id"], "msg": "give case_id, audit_id or completion_id", "type": "value_error"}])
+            {"loc": ["query", "case_id"], "msg": "give case_id, audit_id, completion_id or agency",
+             "type": "value_error"}])
+    scope = _agency_scope(principal)
+    if agency is not None:
+        _only_own(scope, agency)
     async with _runtime(request).unit_of_work() as uow:
         await queries.record_read(uow, principal, "deadlines", case_id=case_id, audit_id=audit_id)
         return await queries.list_deadlines(uow, case_id=case_id, audit_id=audit_id, completion_id=completion_id,
-                                            agency=_agency_scope(principal))
+                                            agency=agency or scope, open_only=agency is not None and not (
+                                                case_id or audit_id or completion_id))
 
 
 @router.get("/deadlines/this-week", response_model=ThisWeekOut, response_model_exclude_unset=True)

@@ -113,3 +113,16 @@ async def test_the_case_calendar_feed_imports_as_icalendar(scheduling, issuer):
     assert all(str(e["uid"]).endswith("@safeguard.local") for e in events.values())
     agency = await scheduling.client.get("/v1/calendar/agencies/local_authority.ics", headers=bu)
     assert agency.status_code == 200 and b"X-SAFEGUARD-DUTY:rr.panel_notified" in agency.content
+
+
+async def test_an_agencys_open_deadlines_on_every_case_are_listed_for_it_and_no_other(scheduling, issuer):
+    la = bearer(issuer, "local_authority", "safeguarding_lead")
+    mine = await scheduling.client.get("/v1/deadlines", params={"agency": "local_authority"}, headers=la)
+    assert mine.status_code == 200
+    assert [d["key"] for d in mine.json()] == ["rr.panel_notified"]  # the local authority notifies the Panel
+    assert (await scheduling.client.get("/v1/deadlines", params={"agency": "police"}, headers=la)).status_code == 403
+    bu = bearer(issuer, "partnership", "business_unit")
+    police = await scheduling.client.get("/v1/deadlines", params={"agency": "police"}, headers=bu)
+    assert police.status_code == 200 and all(d["status"] in ("pending", "due_soon", "overdue") for d in police.json())
+    unknown = await scheduling.client.get("/v1/deadlines", params={"agency": "nobody"}, headers=bu)
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "agency"]

@@ -1,26 +1,8 @@
-"""An agency's work: which deadlines its calendar feed names, and when its scoping return is offered."""
+"""An agency's work: where its scoping return goes, and when it is offered."""
 from __future__ import annotations
 
-from workspace.application.agency_work import deadline_ids, scoping_return_step
+from workspace.application.agency_work import scoping_return_step
 from workspace.application.case_overview import scoping_return_offered
-
-FEED = """BEGIN:VCALENDAR\r
-BEGIN:VEVENT\r
-UID:6f0c2a4e-1d2b-4c1e-9a51-2f3e4d5c6b7a@safeguard.local\r
-SUMMARY:rr.scoping_returned (icb): the agency returns …\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:0a1b2c3d-0000-4000-8000-000000000002@safeguard.local\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:6f0c2a4e-1d2b-4c1e-9a51-2f3e4d5c6b7a@safeguard.local\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
-
-
-def test_each_deadline_in_the_agencys_feed_is_read_once_in_the_feeds_order():
-    assert deadline_ids(FEED) == ["6f0c2a4e-1d2b-4c1e-9a51-2f3e4d5c6b7a", "0a1b2c3d-0000-4000-8000-000000000002"]
 
 
 def test_the_scoping_return_posts_to_the_agencys_own_address_with_the_pathways_fields():

@@ -18,9 +18,10 @@ class SchedulingApi:
     async def rules(self, token: str) -> ApiAnswer:
         return await ReferralsApi._answer(await self._client.get("/v1/rules", headers=ReferralsApi._auth(token)))
 
-    async def agency_calendar(self, token: str, agency: str) -> httpx.Response:
-        """Every deadline the agency must meet, as its iCalendar feed (an agency's staff, their own only)."""
-        return await self._client.get(f"/v1/calendar/agencies/{agency}.ics", headers=ReferralsApi._auth(token))
+    async def agency_deadlines(self, token: str, agency: str) -> ApiAnswer:
+        """Every open deadline the agency must meet, on every case (an agency's staff: their own only)."""
+        return await ReferralsApi._answer(await self._client.get(
+            "/v1/deadlines", params={"agency": agency}, headers=ReferralsApi._auth(token)))
 
     async def deadline(self, token: str, deadline_id: str) -> ApiAnswer:
         return await ReferralsApi._answer(await self._client.get(f"/v1/deadlines/{deadline_id}",

@@ -8,7 +8,6 @@ case's documents. The workspace only puts their answers in front of the person.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
@@ -20,7 +19,6 @@ from .referral_form import YES_NO, Field, FieldError, FormData, errors_from_api
 from .steps import Step
 from .worklist import Due, rule_names, what_is_due
 
-UID = re.compile(r"^UID:([0-9A-Za-z-]+)@", re.MULTILINE)
 # The rules whose deadline an agency meets by returning its scoping, on each pathway.
 SCOPING_RULES = ("rr.scoping_returned", "sar.scoping_returned")
 DOCUMENT_KINDS = {
@@ -80,24 +78,14 @@ async def _case(referrals: ReferralsApi, token: str, case_id: str) -> dict[str, 
     return dict(answer.body) if answer.status == 200 else None
 
 
-def deadline_ids(calendar: str) -> list[str]:
-    """The deadlines' ids in the agency's feed: each event's UID is ``<deadline_id>@…``."""
-    return list(dict.fromkeys(UID.findall(calendar)))
-
-
 async def agency_work(referrals: ReferralsApi, scheduling: SchedulingApi, token: str, agency: str,
                       today: date) -> list[AgencyDue]:
     """What the agency must do on cases: overdue first, then soonest; each with its case's reference.
-
-    Scheduling lists every deadline of an agency only as the agency's calendar feed, so the feed
-    says which deadlines there are and each is then read as JSON (``GET /v1/deadlines/{id}``), as the
-    person: scheduling decides, and records, what they see."""
-    feed = await scheduling.agency_calendar(token, agency)
-    if feed.status_code != 200:
-        cases.expect(await ReferralsApi._answer(feed), 200)
+    Scheduling lists the agency's open deadlines (``GET /v1/deadlines?agency=``), as the person:
+    scheduling decides what they see."""
+    listed = cases.expect(await scheduling.agency_deadlines(token, agency), 200)
     names = await rule_names(scheduling, token)
-    answers = await asyncio.gather(*(scheduling.deadline(token, i) for i in deadline_ids(feed.text)))
-    deadlines = [a.body for a in answers if a.status == 200 and a.body.get("case_id")]
+    deadlines = [d for d in listed if d.get("case_id")]
     case_ids = sorted({str(d["case_id"]) for d in deadlines})
     found_cases = dict(zip(case_ids, await asyncio.gather(*(_case(referrals, token, c) for c in case_ids)),
                            strict=True))
