@@ -23,18 +23,12 @@ import pytest
 from safeguard_cli.lifecycle import alive
 from safeguard_cli.nats_server import EmbeddedNats, free_port
 from safeguard_cli.supervisor import SERVICES, service_env
+from safeguard_testing.apps import example_child_referral
 
 pytestmark = pytest.mark.e2e
 
-REFERRAL = {
-    "referring_agency": "police",
-    "safeguarding_lead": {"name": "A. Lead", "agreed_on": "2026-12-21"},
-    "received_on": "2026-12-21",
-    "child": {"reference": "C-SUPERVISOR-1", "date_of_birth": "2015-04-02", "looked_after": False},
-    "incident": {"occurred_on": "2026-12-19", "became_aware_on": "2026-12-21",
-                 "outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "summary": "…"},
-    "involved_agencies": ["local_authority", "police", "icb", "school"],
-}
+# The example child referral of docs/architecture.md (safeguard_testing), with a reference of its own.
+REFERRAL = example_child_referral(child={"reference": "C-SUPERVISOR-1"})
 FAST_BACKOFF = {"SAFEGUARD_RESTART_FIRST_DELAY": "0.2", "SAFEGUARD_RESTART_MAX_DELAY": "1.6",
                 "SAFEGUARD_RESTART_RESET_AFTER": "300"}
 

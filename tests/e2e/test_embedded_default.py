@@ -18,19 +18,13 @@ import httpx
 import pytest
 
 from safeguard_cli.nats_server import free_port
+from safeguard_testing.apps import example_child_referral
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("referrals", "scheduling", "notifications", "audits", "reporting")
-REFERRAL = {
-    "referring_agency": "police",
-    "safeguarding_lead": {"name": "A. Lead", "agreed_on": "2026-12-21"},
-    "received_on": "2026-12-21",
-    "child": {"reference": "C-CANARY-1029", "date_of_birth": "2015-04-02", "looked_after": False},
-    "incident": {"occurred_on": "2026-12-19", "became_aware_on": "2026-12-21",
-                 "outcome": "seriously_harmed", "abuse_or_neglect": "suspected", "summary": "…"},
-    "involved_agencies": ["local_authority", "police", "icb", "school"],
-}
+# The example child referral of docs/architecture.md, its identifying values canaries (safeguard_testing).
+REFERRAL = example_child_referral()
 
 
 NO_CREDENTIALS = """
