@@ -7,10 +7,13 @@ spans then leave by OTLP over HTTP, batched, with the service's name (``safeguar
 provider of their own to ``using``. Off, nothing of the SDK is imported and no instrumentation is
 installed: a request pays nothing for it.
 
-The spans come from the instrumentation packages, not from hand-made spans: FastAPI's (one server span
-per request), SQLAlchemy's (one span per statement) and FastStream's own telemetry middleware (a
-producer span per publish, with the context in the message's ``traceparent`` header; a consumer span
-per message handled). The one link they cannot make is across the outbox: a request commits its
+The spans come from the instrumentation packages where there is one: FastAPI's (one server span per
+request), SQLAlchemy's (one span per statement) and FastStream's own telemetry middleware (a producer
+span per publish, with the context in the message's ``traceparent`` header). The consumers fetch and
+handle their messages in batches with a pull loop of their own (bus/pull.py), outside FastStream, so
+the consumer span of each message handled is made here as FastStream's middleware made it: named
+``<subject> process``, of kind CONSUMER, the child of the context in the message's headers
+(``consuming``). The one link they cannot make is across the outbox: a request commits its
 events and answers, and the relay publishes them later from another task. So the outbox row keeps
 the W3C ``traceparent`` of the span that recorded it (``trace_context``), and the relay publishes the
 row inside that context: FastStream's publish span is its child and carries it on.
@@ -111,6 +114,21 @@ def broker_middlewares(provider: trace.TracerProvider | None) -> tuple[Any, ...]
     from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
     return (NatsTelemetryMiddleware(tracer_provider=provider, include_messages_counters=False),)
+
+
+@contextmanager
+def consuming(provider: trace.TracerProvider | None, subject: str,
+              headers: dict[str, str] | None) -> Iterator[None]:
+    """The consumer span of one message handled, in the trace its headers carry (nothing when off)."""
+    if provider is None:
+        yield
+        return
+    parent = _PROPAGATOR.extract(headers or {})
+    tracer = provider.get_tracer("safeguard_shared.bus")
+    with tracer.start_as_current_span(f"{subject} process", context=parent, kind=trace.SpanKind.CONSUMER,
+                                      attributes={"messaging.system": "nats", "messaging.operation": "process",
+                                                  "messaging.destination.name": subject}):
+        yield
 
 
 def current_traceparent() -> str | None:

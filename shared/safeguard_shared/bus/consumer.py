@@ -1,21 +1,20 @@
 """Idempotent consumers on durable JetStream pull subscriptions, with a dead-letter stream.
 
 For each message: the envelope is parsed (a malformed one goes straight to the dead letters, with
-the reason, and is acked so it never blocks the consumer); the handler runs in one transaction
+the reason, and is acked so it never blocks the consumer); the handler runs in a transaction
 together with the inbox row that records the event id, so a redelivery finds the row and has no
 second effect; a handler that raises is nacked with a back-off and retried up to ``max_deliver``
-times, then dead-lettered with the reason. The broker's ``AckPolicy.NACK_ON_ERROR`` is only a
-backstop for a bug in this wrapper: FastStream's default would terminate the message silently.
+times, then dead-lettered with the reason (``PermanentError`` and a payload that does not fit its
+contract at once). Messages are fetched and handled in batches, one transaction a batch, each
+message in a savepoint of its own and a case's events in order: batch.py; the pull loop: pull.py.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from nats.aio.msg import Msg
-from pydantic import ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -106,51 +105,3 @@ class DeadLetters:
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, consumer).inc()
         log.warning("event dead-lettered", extra={"consumer": consumer, "reason": reason.split(":")[0],
                                                   "subject": raw_msg.subject})
-
-
-async def process(sub: Subscription, raw_msg: Msg, inbox: Inbox, dead_letters: DeadLetters,
-                  service: str) -> str:
-    """Handle one JetStream message (nats-py ``Msg``) and settle it: ack, nak with a delay, or
-    dead-letter and ack. Returns the outcome, for metrics and tests: handled, duplicate, retry,
-    dead_lettered.
-    """
-    msg = raw_msg
-    attempt = raw_msg.metadata.num_delivered
-    try:
-        env = Envelope.from_json(raw_msg.data)
-    except (ValidationError, ValueError) as exc:
-        await dead_letters.send(sub.consumer, raw_msg, f"malformed event: {_short(exc)}")
-        await msg.ack()
-        return _count(service, sub, "dead_lettered")
-    started = time.perf_counter()
-    try:
-        ran = await inbox.handle_once(sub.consumer, env, sub.handle)
-    except (PermanentError, ValidationError) as exc:
-        await dead_letters.send(sub.consumer, raw_msg, f"rejected: {type(exc).__name__}: {_short(exc)}")
-        await msg.ack()
-        return _count(service, sub, "dead_lettered")
-    except Exception as exc:
-        if attempt >= sub.max_deliver:
-            await dead_letters.send(sub.consumer, raw_msg,
-                                    f"failed {attempt} times: {type(exc).__name__}: {_short(exc)}")
-            await msg.ack()
-            return _count(service, sub, "dead_lettered")
-        log.warning("event handling failed; will retry", extra={
-            "consumer": sub.consumer, "event_id": env.event_id, "attempt": attempt,
-            "error_type": type(exc).__name__})
-        await msg.nak(delay=sub.backoff(attempt))
-        return _count(service, sub, "retry")
-    await msg.ack()
-    metrics.HANDLE_SECONDS.labels(service, sub.consumer).observe(time.perf_counter() - started)
-    for callback in sub.after_commit:
-        callback()
-    return _count(service, sub, "handled" if ran else "duplicate")
-
-
-def _count(service: str, sub: Subscription, outcome: str) -> str:
-    metrics.EVENTS_HANDLED.labels(service, sub.consumer, outcome).inc()
-    return outcome
-
-
-def _short(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:400]

@@ -1,35 +1,33 @@
-"""The one place that knows FastStream and nats-py: broker, streams, subscriptions, publishing."""
+"""The one place that knows FastStream and nats-py: broker, streams, subscriptions, publishing.
+
+FastStream's broker publishes (with its telemetry middleware) and documents the consumers in the
+AsyncAPI documents; the consumers themselves run on pull loops of our own (pull.py, batch.py) on the
+broker's nats-py connection, which fetch and handle their messages in batches.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from typing import Annotated, Any, Union
+from typing import Any, Union
 
-from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.message import NatsMessage
 from faststream.nats.security import NatsSecurity, NatsUserPassword
 from nats.errors import MaxPayloadError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError
 from opentelemetry.trace import TracerProvider
-from pydantic import SkipValidation
 
 from ..contracts.envelope import envelope_of
 from ..tracing import broker_middlewares
 from .access import BusCredentials, inbox_prefix
-from .consumer import DeadLetters, Inbox, Subscription, process
+from .batch import BatchHandler
+from .consumer import DeadLetters, Inbox, Subscription
 from .names import BusNames, ensure_streams
 from .outbox import PublishRefused
-
-
-async def _raw_body(msg: NatsMessage) -> Any:
-    # Our wrapper parses the envelope itself, so a malformed body reaches it (and the dead letters)
-    # instead of failing inside FastStream's JSON decoding.
-    return msg.body
-
+from .pull import PullConsumer
 
 # nats-py reports a publish the server's permissions refused only to the error callback, with this text;
 # the publish itself then waits for an acknowledgement that never comes.
@@ -64,19 +62,21 @@ class NatsBus:
             # subscribe to its own inboxes only (bus/access.py).
             inbox_prefix=self._inbox,
             error_cb=self._on_error,
-            # Backstop only (see consumer.py): FastStream's default would terminate a failed message.
-            ack_policy=AckPolicy.NACK_ON_ERROR,
             logger=logging.getLogger("faststream"),
             max_reconnect_attempts=-1,
             graceful_timeout=10.0,
             # FastStream's telemetry middleware when tracing is on: the trace context in each message's
-            # headers, a span for each publish and for each message handled (safeguard_shared/tracing.py).
+            # headers and a span for each publish (the consumer spans: tracing.consuming).
             middlewares=broker_middlewares(tracer_provider),
         )
         self.dead_letters = DeadLetters(self.publish_raw, names, service)
+        self.tracer_provider = tracer_provider
+        self.consumers: list[PullConsumer] = []
 
     def subscribe(self, sub: Subscription, inbox: Inbox) -> None:
-        stream = JStream(self.names.stream(sub.producer), declare=False)
+        """Consume ``sub``'s durable consumer with a pull loop of our own once started (pull.py), and
+        document it on the broker for the AsyncAPI document."""
+        stream = self.names.stream(sub.producer)
         subject = self.names.subject(sub.filter_subject or f"{sub.producer}.>")
         config = ConsumerConfig(
             durable_name=self.names.durable(sub.consumer, sub.producer),
@@ -86,31 +86,36 @@ class NatsBus:
             max_deliver=sub.max_deliver + 1,
             ack_wait=sub.ack_wait_seconds,
         )
+        handler = BatchHandler(sub, inbox, self.dead_letters, self.service, tracer_provider=self.tracer_provider)
+        self.consumers.append(PullConsumer(
+            self.jetstream, handler, subject=subject, stream=stream, config=config,
+            inbox_prefix=f"{self._inbox}.".encode(), declare_streams=self.declare_streams))
+        self._document(sub, subject, stream, config)
 
-        async def on_message(body: Any, msg: Annotated[NatsMessage, Context("message")]) -> None:
-            # Settled here (ack, nak with delay, dead letter); FastStream then leaves it alone, since
-            # it settles only what is still unsettled.
-            await process(sub, msg.raw_message, inbox, self.dead_letters, self.service)
+    def _document(self, sub: Subscription, subject: str, stream: str, config: ConsumerConfig) -> None:
+        """Register ``sub`` with FastStream for the AsyncAPI document only: FastStream never runs it (the
+        broker is connected, never started; NatsBus.start)."""
+
+        async def on_message(body: Any) -> None:
+            raise RuntimeError("documented only: the consumer's pull loop handles its messages")
 
         on_message.__name__ = f"{sub.consumer}_on_{sub.producer}"
         if sub.contracts:
             # FastStream documents a message by its handler's body type: the envelopes of the contracts
-            # this consumer answers. SkipValidation keeps the body the raw bytes the wrapper parses itself.
-            # (Union and SkipValidation are type forms to mypy; here they apply to types known at run time.)
+            # this consumer answers. (Union is a type form to mypy; here it applies to types known at
+            # run time.)
             envelopes: Any = Union.__getitem__(tuple(envelope_of(contract) for contract in sub.contracts))
-            skip_validation: Any = SkipValidation
-            on_message.__annotations__["body"] = skip_validation[envelopes]
+            on_message.__annotations__["body"] = envelopes
         self.broker.subscriber(
-            subject, stream=stream, durable=config.durable_name, config=config, decoder=_raw_body,
-            # One message per fetch, handled before the next is fetched: FastStream runs a fetched batch
-            # concurrently, and a case's milestone must never overtake the event that opened it.
-            # (Batch mode would keep order but waits up to its timeout to fill a batch.)
-            pull_sub=PullSub(batch_size=1, timeout=1.0), inbox_prefix=f"{self._inbox}.".encode(),
-            title=f"{self.service}:{sub.consumer} <- {sub.producer}",
+            subject, stream=JStream(stream, declare=False), durable=config.durable_name, config=config,
+            pull_sub=PullSub(batch_size=1, timeout=1.0), title=f"{self.service}:{sub.consumer} <- {sub.producer}",
         )(on_message)
 
     async def connect_and_declare(self) -> None:
         await self.broker.connect()
+        await self.declare_streams()
+
+    async def declare_streams(self) -> None:
         await ensure_streams(self.jetstream(), self.names, self.replicas)
 
     def jetstream(self) -> JetStreamContext:
@@ -126,10 +131,17 @@ class NatsBus:
         return bool(conn is not None and conn.is_connected)
 
     async def start(self) -> None:
+        """Connect, declare the streams and each durable consumer, then start the pull loops. FastStream's
+        own subscribers are not started: they are there for the documents only."""
         await self.connect_and_declare()
-        await self.broker.start()
+        for consumer in self.consumers:
+            await consumer.bind()
+        for consumer in self.consumers:
+            consumer.start()
 
     async def stop(self) -> None:
+        """Let each consumer finish the batch in hand, then drain the connection."""
+        await asyncio.gather(*(consumer.stop() for consumer in self.consumers))
         await self.broker.stop()
 
     async def _on_error(self, exc: Exception) -> None:

@@ -1,4 +1,5 @@
 from .engine import (
+    begin_for_savepoints,
     create_engine,
     dialect_insert,
     is_postgres,
@@ -8,5 +9,5 @@ from .engine import (
 )
 from .tables import add_bus_tables
 
-__all__ = ["add_bus_tables", "create_engine", "dialect_insert", "is_postgres", "one_writer_at_a_time",
-           "select_for_update", "session_factory"]
+__all__ = ["add_bus_tables", "begin_for_savepoints", "create_engine", "dialect_insert", "is_postgres",
+           "one_writer_at_a_time", "select_for_update", "session_factory"]

@@ -103,6 +103,18 @@ async def one_writer_at_a_time(session: AsyncSession, lock: int) -> None:
     await _sqlite_write_lock(session)
 
 
+async def begin_for_savepoints(session: AsyncSession) -> None:
+    """Begin the session's transaction on the store at once, so that SAVEPOINTs nest inside it.
+
+    SQLite's driver begins a transaction only before a first write: a SAVEPOINT before that would begin
+    one of its own, and its RELEASE would commit everything so far (SQLAlchemy's documented pysqlite
+    caveat). So on SQLite this transaction is begun explicitly (deferred: the write lock is still taken
+    at the first write). PostgreSQL's savepoints nest inside the transaction as they are.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("BEGIN"))
+
+
 async def _sqlite_write_lock(session: AsyncSession) -> None:
     # The driver begins a transaction at the first write and holds the write lock from there to
     # the commit; every service's store has the outbox table.
