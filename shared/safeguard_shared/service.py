@@ -289,6 +289,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.sessions, outbox_table, self.bus.publish_event,
                                  postgres=is_postgres(self.engine), service=self.name)
         self.inbox = Inbox(self.sessions, inbox_table)
+        self._recorded_when_woken = 0
         self.migrations = migrations
         self.subscriptions: list[Subscription] = []
         # Coroutine factories run for the life of the service (a ticker, a dispatcher).
@@ -298,9 +299,16 @@ class ServiceRuntime:
 
     def subscribe(self, sub: Subscription) -> None:
         # Events a handler recorded in the outbox leave as soon as the handler commits.
-        sub.after_commit.append(self.relay.wake)
+        sub.after_commit.append(self._wake_relay_if_owed)
         self.subscriptions.append(sub)
         self.bus.subscribe(sub, self.inbox)
+
+    def _wake_relay_if_owed(self) -> None:
+        """Wake the relay after a consumer's commit only if events were recorded since the last time: a
+        woken relay reads the outbox, and a consumer working through a backlog commits often."""
+        if self.outbox.recorded != self._recorded_when_woken:
+            self._recorded_when_woken = self.outbox.recorded
+            self.relay.wake()
 
     def handle_events(self, table: EventHandlers, *, filter_subjects: dict[str, str] | None = None) -> None:
         """Subscribe this service's durable consumer (named after the service) to every stream whose

@@ -63,12 +63,15 @@ class Outbox:
         self.table = table
         self.names = names
         self.producer = producer
+        # Events recorded so far (committed or not): a consumer wakes the relay only after recording some.
+        self.recorded = 0
 
     async def add(self, session: AsyncSession, event: Event, *, occurred_at: datetime,
                   correlation_id: str | None = None, causation_id: str | None = None) -> Envelope:
         env = event.envelope(producer=self.producer, occurred_at=occurred_at,
                              correlation_id=correlation_id, causation_id=causation_id)
         await session.execute(insert(self.table).values(**self._row(env)))
+        self.recorded += 1
         return env
 
     async def add_many(self, session: AsyncSession, events: list[tuple[Event, datetime]]) -> None:
@@ -76,6 +79,7 @@ class Outbox:
         if events:
             rows = [self._row(e.envelope(producer=self.producer, occurred_at=at)) for e, at in events]
             await session.execute(insert(self.table), rows)
+            self.recorded += len(rows)
 
     def _row(self, env: Envelope) -> dict[str, object]:
         return dict(event_id=env.event_id, subject=self.names.subject(env.event_type), body=env.model_dump_json(),

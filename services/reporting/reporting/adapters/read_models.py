@@ -6,6 +6,7 @@ tables, gives the same rows. A column that must only rise (a case's stage) keeps
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,10 @@ class Change:
     values: dict[str, Any]
 
 
-def upsert(dialect: str, table: Table, columns: Iterable[str]) -> Insert:
+@functools.lru_cache(maxsize=256)
+def upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Insert:
+    """The upsert of these columns, built once: building one (its ``excluded`` alias copies every column
+    of the table) cost more than running it when a consumer works through a backlog."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table)
     keys = [c.name for c in table.primary_key.columns]
@@ -51,7 +55,7 @@ async def write(session: AsyncSession, changes: Iterable[Change]) -> None:
     bind = session.bind
     dialect = bind.dialect.name if bind is not None else ""
     for change in changes:
-        await session.execute(upsert(dialect, change.table, change.values), change.values)
+        await session.execute(upsert(dialect, change.table, tuple(change.values)), change.values)
 
 
 class Batch:
