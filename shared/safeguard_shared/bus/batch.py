@@ -88,6 +88,10 @@ class _Item:
     key: str = field(default="")
 
     @property
+    def sequence(self) -> int:
+        return int(self.msg.metadata.sequence.stream)
+
+    @property
     def attempt(self) -> int:
         return int(self.msg.metadata.num_delivered)
 
@@ -115,8 +119,9 @@ class BatchHandler:
         self.held = HeldCases()
 
     async def handle(self, msgs: Sequence[Msg]) -> list[str]:
-        """Handle ``msgs`` (in stream order) and settle each; returns their outcomes, in order."""
-        items = [_parse(msg) for msg in msgs]
+        """Handle ``msgs`` in stream order and settle each; returns their outcomes, in stream order."""
+        # Stream order: a fetch may bring redeliveries and new messages in the order they came due.
+        items = sorted((_parse(msg) for msg in msgs), key=lambda item: item.sequence)
         seen: set[str] | None = None  # event ids in the inbox already, or handled by this batch
         start = 0
         while start < len(items):
@@ -233,9 +238,13 @@ class BatchHandler:
         for item in items:
             if item.outcome in ("handled", "duplicate", "dead_lettered"):
                 await item.msg.ack()
+        # Each case's messages come back in stream order: JetStream redelivers a nacked message when its
+        # delay runs out, so a later message of a case never gets a shorter delay than an earlier one.
+        last: dict[str, float] = {}
         for item in items:
             if item.outcome in ("retry", "held"):
-                await item.msg.nak(delay=item.delay)
+                delay = last[item.key] = max(item.delay, last.get(item.key, 0.0))
+                await item.msg.nak(delay=delay)
         if any(item.outcome == "handled" for item in items):
             for callback in self.sub.after_commit:
                 callback()

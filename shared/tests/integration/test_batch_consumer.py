@@ -1,0 +1,123 @@
+"""The batch consumer on a real JetStream server: a backlog is handled a batch at a time, in one
+transaction, and still each case's events keep their order and one bad event spoils nothing else."""
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safeguard_shared.bus.batch import case_key
+from safeguard_shared.contracts.envelope import Envelope
+from safeguard_shared.db import begin_for_savepoints, create_engine, session_factory
+from safeguard_testing.toy import CaseProbed, Toy, effects, eventually
+
+
+async def _publish_backlog(toy: Toy, bus, events: list[tuple[str, str]]) -> None:
+    """(label, case) pairs published straight onto the stream, in this order, before any consumer runs."""
+    for label, case in events:
+        env = CaseProbed(label=label).envelope(producer="referrals", occurred_at=datetime.now(UTC))
+        env = env.model_copy(update={"payload": {**env.payload, "case_id": case}})
+        await bus.publish_event(toy.names.subject(CaseProbed.event_type), env.to_json(), env.event_id)
+
+
+async def _labels_if(toy: Toy, n: int) -> list[str] | None:
+    labels = await toy.effect_labels()
+    return labels if len(labels) >= n else None
+
+
+async def test_a_case_whose_first_event_fails_once_keeps_its_events_in_order(toy, nats_url):
+    """Case A's opening event fails on its first delivery (its handler's store blinks for 0.3 s); the
+    batch holds A's later events behind it, while case B's events, in the same batch, go through."""
+    blinked_until: list[float] = []
+
+    async def flaky_first(session: AsyncSession, env: Envelope) -> None:
+        label = env.payload["label"]
+        if label == "A1":
+            if not blinked_until:
+                blinked_until.append(time.monotonic() + 0.3)
+            if time.monotonic() < blinked_until[0]:
+                raise RuntimeError("the store blinked")
+        await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id, label=label))
+
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, [("A1", "case-a"), ("B1", "case-b"), ("A2", "case-a"), ("B2", "case-b"),
+                                      ("A3", "case-a")])
+    bus.subscribe(toy.subscription(handle=flaky_first, backoff_seconds=(0.5,)), toy.inbox)
+    await bus.start()
+    try:
+        labels = await eventually(lambda: _labels_if(toy, 5))
+        assert [label for label in labels if label.startswith("A")] == ["A1", "A2", "A3"]
+        assert [label for label in labels if label.startswith("B")] == ["B1", "B2"]
+        assert labels.index("B2") < labels.index("A1"), "case B did not wait for case A"
+    finally:
+        await bus.stop()
+
+
+async def test_a_poisoned_event_in_a_batch_undoes_nothing_of_the_others(toy, nats_url):
+    """Four events of four cases in one batch; the second is poison: its handler writes, then raises. Its
+    write is undone and it ends in the dead letters; the other three keep their effects, once each."""
+    async def writes_then_fails_on_poison(session: AsyncSession, env: Envelope) -> None:
+        label = env.payload["label"]
+        await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id, label=label))
+        if label == "poison":
+            raise RuntimeError("cannot handle poison")
+
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, [("first", "c1"), ("poison", "c2"), ("third", "c3"), ("fourth", "c4")])
+    bus.subscribe(toy.subscription(handle=writes_then_fails_on_poison, max_deliver=2), toy.inbox)
+    await bus.start()
+    try:
+        assert await eventually(lambda: _labels_if(toy, 3)) == ["first", "third", "fourth"]
+        info = await eventually(lambda: _settled(bus, toy), timeout=15)
+        assert info is not None, "the poisoned event was settled (dead-lettered) and nothing waits"
+        assert await toy.effect_labels() == ["first", "third", "fourth"], "the poison's own write was undone"
+        async with toy.sessions() as session:
+            handled = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
+        assert handled == 3, "the three handled events have their inbox rows, the poison none"
+    finally:
+        await bus.stop()
+
+
+async def _settled(bus, toy: Toy):
+    info = await bus.jetstream().consumer_info(toy.names.stream("referrals"), toy.names.durable("toy", "referrals"))
+    return info if info.num_ack_pending == 0 and info.num_pending == 0 else None
+
+
+def test_a_case_is_its_case_id_else_its_audit_else_its_correlation():
+    def env(payload: dict) -> Envelope:
+        return Envelope(event_type="x.y.z", schema_version=1, occurred_at=datetime.now(UTC), correlation_id="corr",
+                        producer="x", payload=payload)
+
+    assert case_key(env({"case_id": "c", "audit_id": "a"})) == "case_id:c"
+    assert case_key(env({"case_id": None, "audit_id": "a"})) == "audit_id:a"
+    assert case_key(env({"label": "x"})) == "correlation:corr"
+
+
+async def test_savepoints_on_sqlite_nest_inside_the_batch_transaction(tmp_path):
+    """Without the explicit BEGIN, SQLite's driver lets the first SAVEPOINT begin a transaction of its own,
+    and its RELEASE commits: a batch rolled back would keep its first message's effect."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    sessions = session_factory(engine)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+
+        class RolledBack(Exception):
+            pass
+
+        try:
+            async with sessions() as session, session.begin():
+                await begin_for_savepoints(session)
+                async with session.begin_nested():
+                    await session.execute(text("INSERT INTO t VALUES (1)"))
+                raise RolledBack()
+        except RolledBack:
+            pass
+        async with sessions() as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+    finally:
+        await engine.dispose()
