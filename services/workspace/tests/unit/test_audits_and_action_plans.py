@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from workspace.adapters.referrals_api import ApiAnswer
 from workspace.application.action_plans import is_overdue, overdue_first
 from workspace.application.audits import (
     OwedResponse,
@@ -13,6 +14,7 @@ from workspace.application.audits import (
     response_fields,
     response_values,
     sample_from_form,
+    send_tool,
     tool_fields,
 )
 from workspace.application.referral_form import form_to_referral
@@ -105,3 +107,20 @@ def test_an_owed_response_is_due_by_the_audit_session_once_it_is_set():
     invited = OwedResponse({"qa_meeting_on": "2027-03-01", "session_on": "2027-02-01"})
     assert planned.by == date(2027, 3, 1) and not planned.overdue(date(2027, 3, 2))
     assert invited.by == date(2027, 2, 1) and invited.overdue(date(2027, 2, 2))
+
+
+async def test_when_the_population_named_every_cases_agencies_the_tool_is_sent_with_none_to_add():
+    """Nothing to ask (a CSV population named the agencies): an empty map is sent, and a refusal lands on
+    the form itself."""
+    class Audits:
+        sent: dict | None = None
+
+        async def send_tool(self, token: str, audit_id: str, body: dict) -> ApiAnswer:
+            self.sent = body
+            return ApiAnswer(409, {"detail": "the audit tool already went to the agencies on 2026-12-21"})
+
+    audits = Audits()
+    errors = await send_tool(audits, "token", "a1", {"cases": ["A-1"], "case_agencies": {"A-1": ["police"]}}, {})
+    assert audits.sent == {"involved_agencies": {}}
+    assert [(e.anchor, e.message) for e in errors] == [
+        ("send-tool", "The audit tool already went to the agencies on 2026-12-21")]

@@ -46,6 +46,8 @@ SAMPLE = (
     Field("exclude", "Leave out these references (optional)", "lines", "", required=False,
           hint="One a line, on top of the partnership's standing exclusions."),
 )
+# The send-tool form itself, where the service's refusal goes when no case needed its agencies named.
+SEND_TOOL = Field("send-tool", "Send the audit tool", "agencies", "")
 AUDIT_ACTION = (
     Field("description", "The action", "textarea", "Enter what is to be done"),
     Field("owning_agency", "Which agency owns it?", "choice", "Select the agency that owns the action",
@@ -113,8 +115,8 @@ def tool_fields(sample: Mapping[str, Any] | None) -> tuple[Field, ...]:
                  for n, ref in enumerate(sample.get("cases") or [], start=1) if not known.get(ref))
 
 
-async def _sent(answer: Any, fields: Sequence[Field], problems: Mapping[str, str] | None = None,
-                ok: tuple[int, ...] = (200, 201)) -> tuple[Any, list[FieldError]]:
+def _sent(answer: Any, fields: Sequence[Field], problems: Mapping[str, str] | None = None,
+          ok: tuple[int, ...] = (200, 201)) -> tuple[Any, list[FieldError]]:
     """The service's answer: its body when taken, else the errors on the form's fields (422) or the
     409's reason on the first field."""
     if answer.status == 422:
@@ -129,20 +131,21 @@ async def plan_audit(api: AuditsApi, token: str, form: FormData) -> tuple[dict[s
     body, problems = plan_from_form(form)
     if problems:
         return None, errors_from_api([], problems, PLAN_AUDIT)
-    return await _sent(await api.plan(token, body), PLAN_AUDIT, problems)
+    return _sent(await api.plan(token, body), PLAN_AUDIT, problems)
 
 
 async def draw_sample(api: AuditsApi, token: str, audit_id: str, form: FormData) -> list[FieldError]:
-    _, errors = await _sent(await api.sample(token, audit_id, sample_from_form(form)), SAMPLE)
+    _, errors = _sent(await api.sample(token, audit_id, sample_from_form(form)), SAMPLE)
     return errors
 
 
 async def send_tool(api: AuditsApi, token: str, audit_id: str, sample: Mapping[str, Any] | None,
                     form: FormData) -> list[FieldError]:
-    fields = tool_fields(sample) or (Field("involved_agencies", "Agencies involved", "agencies", ""),)
-    body, _ = form_to_referral(form, fields)
+    fields = tool_fields(sample)
+    # Every case's agencies known from the population: nothing to ask, the form is only its button.
+    body = form_to_referral(form, fields)[0] if fields else {}
     body.setdefault("involved_agencies", {})
-    _, errors = await _sent(await api.send_tool(token, audit_id, body), fields)
+    _, errors = _sent(await api.send_tool(token, audit_id, body), fields or (SEND_TOOL,))
     return errors
 
 
@@ -150,7 +153,7 @@ async def add_action(api: AuditsApi, token: str, audit_id: str, form: FormData) 
     body, problems = form_to_referral(form, AUDIT_ACTION)
     if problems:
         return errors_from_api([], problems, AUDIT_ACTION)
-    _, errors = await _sent(await api.add_action(token, audit_id, body), AUDIT_ACTION, problems)
+    _, errors = _sent(await api.add_action(token, audit_id, body), AUDIT_ACTION, problems)
     return errors
 
 
