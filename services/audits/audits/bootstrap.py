@@ -28,7 +28,8 @@ from .entrypoints import (
 from .entrypoints.common import install_error_handlers
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
-ROUTERS = [audits_routes.router, sampling_routes.router, responses_routes.router, learning_routes.router,
+ROUTERS = [audits_routes.router, sampling_routes.router, responses_routes.router,
+           responses_routes.owed_router, learning_routes.router,
            actions_routes.router, training_routes.router, survey_page.router]
 
 log = slog.get("audits-ticker")

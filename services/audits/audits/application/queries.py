@@ -184,6 +184,34 @@ async def list_responses(uow: UnitOfWork, principal: Principal, audit_id: str) -
     return [response_view(r, audit.questions) for r in rows]
 
 
+async def owed_responses(uow: UnitOfWork, principal: Principal, *, status: str | None = None,
+                         agency: str | None = None) -> list[dict[str, Any]]:
+    """Every response owed, across audits, each with its audit's theme and dates: an agency's own (its
+    way to the audits it was asked to answer), or any agency's for the QA sub-group. No answers: those
+    are read one response at a time."""
+    query = visible_responses(select(
+        responses.c.response_id, responses.c.audit_id, responses.c.case_no, responses.c.case_ref,
+        responses.c.agency, responses.c.status, responses.c.submitted_on), principal)
+    if status:
+        query = query.where(responses.c.status == status)
+    if agency and is_qa(principal):
+        query = query.where(responses.c.agency == agency)
+    async with uow:
+        rows = (await uow.session.execute(query)).mappings().all()
+        found: dict[str, Audit | None] = {}
+        for audit_id in sorted({r["audit_id"] for r in rows}):
+            found[audit_id] = await load_audit(uow.session, audit_id)
+            await _record_read(uow, principal, "audit responses", audit_id)
+    out = []
+    for r in rows:
+        audit = found.get(r["audit_id"])
+        if audit is None:
+            continue
+        out.append({**dict(r), "theme": audit.theme, "kind": audit.kind, "qa_meeting_on": audit.qa_meeting_on,
+                    "session_on": audit.invitations["held_on"] if audit.invitations else None})
+    return sorted(out, key=lambda o: (o["qa_meeting_on"], o["theme"], o["case_no"], o["agency"]))
+
+
 async def response_of(session: AsyncSession, principal: Principal, audit_id: str,
                       response_id: str) -> dict[str, Any]:
     row = (await session.execute(visible_responses(select(responses).where(

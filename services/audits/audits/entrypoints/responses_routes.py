@@ -1,7 +1,7 @@
 """HTTP routes for agencies' audit responses and immediate safeguarding concerns (prefix /v1)."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, status
 from pydantic import Field
@@ -12,9 +12,11 @@ from ..application import queries
 from ..application import responses as use_cases
 from ..application.access import require_agency_or_qa
 from .common import Agency, Strict, runtime_of
-from .schemas import ConcernOut, ResponseOut
+from .schemas import ConcernOut, OwedResponse, ResponseOut
 
 router = APIRouter(prefix="/v1/audits/{audit_id}", tags=["audit responses"])
+# Across audits: how an agency finds the audits it was asked to answer.
+owed_router = APIRouter(prefix="/v1", tags=["audit responses"])
 
 
 class DraftIn(Strict):
@@ -75,3 +77,12 @@ async def raise_concern(audit_id: str, body: ConcernIn, principal: CurrentPrinci
     return await use_cases.raise_concern(use_cases.RaiseConcern(
         audit_id, agency_concerned=body.agency_concerned, concern=body.concern, case_no=body.case_no,
         action_taken=body.action_taken), principal, runtime_of(request).unit_of_work())
+
+
+@owed_router.get("/responses", response_model=list[OwedResponse])
+async def owed_responses(principal: CurrentPrincipal, request: Request,
+                         status: Literal["not_started", "draft", "submitted"] | None = None,  # noqa: A002
+                         agency: str | None = None) -> list[dict[str, Any]]:
+    """The responses owed across every audit, without their answers: an agency's staff see their own
+    agency's (``agency`` is then ignored), the QA sub-group every agency's; by QA sub-group meeting."""
+    return await queries.owed_responses(runtime_of(request).unit_of_work(), principal, status=status, agency=agency)

@@ -190,6 +190,23 @@ class ResponseOut(Out):
     submitted_on: date | None
 
 
+class OwedResponse(Out):
+    """A response owed for an audit, without its answers: the audit's theme, its QA sub-group meeting and,
+    once the invitations are sent, the day of the audit session."""
+
+    response_id: str
+    audit_id: str
+    theme: str
+    kind: str
+    qa_meeting_on: date
+    session_on: date | None
+    case_no: int
+    case_ref: str
+    agency: str
+    status: str
+    submitted_on: date | None
+
+
 class ConcernOut(Out):
     concern_id: str
     audit_id: str

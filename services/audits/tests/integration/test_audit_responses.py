@@ -236,3 +236,19 @@ async def test_every_agency_submitting_at_the_same_moment_is_accepted(desk, serv
     assert [a.status_code for a in answers] == [200] * len(submissions)
     assert {r["status"] for r in await service.rows(responses)} == {"submitted"}
     assert len(await desk.owed(ResponseSubmitted)) == len(submissions)
+
+
+async def test_an_agency_finds_the_responses_it_owes_across_audits_and_no_other_agencys(desk):
+    audit_id, cases = await audit_sent_to_agencies(desk)
+    police = desk.agency("police")
+
+    owed = await desk.ok("GET", "/v1/responses", police)
+    assert {r["agency"] for r in owed} == {"police"} and {r["audit_id"] for r in owed} == {audit_id}
+    assert {r["case_ref"] for r in owed} == {ref for ref in cases if "police" in AGENCIES_OF[ref]}
+    assert all(r["status"] == "not_started" and "answers" not in r and r["session_on"] is None for r in owed)
+    assert owed[0]["theme"] and owed[0]["qa_meeting_on"]
+    # Asking for another agency's changes nothing: an agency sees its own.
+    assert await desk.ok("GET", "/v1/responses?agency=icb", police) == owed
+    assert len(await desk.ok("GET", "/v1/responses", desk.qa)) == sum(len(AGENCIES_OF[ref]) for ref in cases)
+    assert await desk.ok("GET", "/v1/responses?status=submitted", police) == []
+    assert (await desk.client.get("/v1/responses", headers=desk.agency("police", "panel_member"))).status_code == 403

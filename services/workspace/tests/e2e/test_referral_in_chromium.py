@@ -41,7 +41,8 @@ def _free_port() -> int:
 @asynccontextmanager
 async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_path, issuer, **workspace_options):
     """The named services, real and in-process, and the workspace in front of them served over real
-    HTTP (the workspace is given the scheduling app too when it runs); yields them and the address."""
+    HTTP (the workspace is given the scheduling and audits apps too when they run; a clock given is
+    every one's); yields them and the address."""
     import uvicorn
 
     port = _free_port()
@@ -50,9 +51,12 @@ async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_
         # The notifications service's messages link to this workspace's pages.
         services = await stack.enter_async_context(running(
             names, databases=databases, nats_url=nats_url, bus_namespace=bus_namespace,
-            data_dir=tmp_path / "services", issuer=issuer, settings={"notifications": {"workspace_url": base}}))
+            data_dir=tmp_path / "services", issuer=issuer, settings={"notifications": {"workspace_url": base}},
+            clock=workspace_options.get("clock")))
         if "scheduling" in services:
             workspace_options["scheduling_app"] = services["scheduling"].app
+        if "audits" in services:
+            workspace_options["audits_app"] = services["audits"].app
         app = await stack.enter_async_context(workspace_app(tmp_path, issuer, services["referrals"].app,
                                                             base_url=base, **workspace_options))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))

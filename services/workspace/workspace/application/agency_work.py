@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
+import httpx
+
+from ..adapters.audits_api import AuditsApi
 from ..adapters.referrals_api import ReferralsApi
 from ..adapters.scheduling_api import SchedulingApi
-from . import cases
+from . import action_plans, cases
+from .audits import OwedResponse, owed_by_agency
 from .referral_form import YES_NO, Field, FieldError, FormData, errors_from_api
 from .steps import Step
 from .worklist import Due, rule_names, what_is_due
@@ -159,3 +163,22 @@ def documents_shown(answer: Any) -> list[dict[str, Any]] | None:
     cases.expect(answer, 200)
     return None
 
+
+
+@dataclass(frozen=True)
+class AuditWork:
+    """The agency's part in audits and action plans: the audit responses it has still to submit and the
+    actions it owns that are not complete, each overdue first."""
+
+    responses: list[OwedResponse]
+    actions: list[dict[str, Any]]
+
+
+async def audit_work(audits: AuditsApi, token: str, today: date) -> AuditWork | None:
+    """From the audits service, as the person; None when it does not answer (the page says so and still
+    shows the cases' deadlines) or refuses this person's role."""
+    try:
+        return AuditWork(await owed_by_agency(audits, token, today),
+                         await action_plans.open_actions(audits, token, today))
+    except (httpx.HTTPError, cases.NotPermitted, cases.NotFound):
+        return None

@@ -9,7 +9,8 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from ..adapters.referrals_api import ReferralsApi
-from ..application import agency_work, cases
+from ..application import action_plans, agency_work, cases
+from ..application import audits as audit_forms
 from ..application.referral_form import FieldError
 from . import web
 
@@ -24,8 +25,11 @@ async def the_agencys_work(request: Request) -> Response:
     session, token = await web.signed_in_person(request)
     ws = web.workspace(request)
     assert ws.scheduling is not None
-    items = await agency_work.agency_work(ws.referrals, ws.scheduling, token, session.agency or "", ws.clock.today())
-    return web.page(request, "agency_work.html", session, items=items, today=ws.clock.today())
+    today = ws.clock.today()
+    items = await agency_work.agency_work(ws.referrals, ws.scheduling, token, session.agency or "", today)
+    audit_work = await agency_work.audit_work(ws.audits, token, today) if ws.audits else None
+    return web.page(request, "agency_work.html", session, items=items, today=today, audit_work=audit_work,
+                    RESPONSE_STATUS=audit_forms.RESPONSE_STATUS, is_overdue=action_plans.is_overdue)
 
 
 async def _scoping_page(request: Request, case_id: str, *, values: dict[str, list[str]] | None = None,

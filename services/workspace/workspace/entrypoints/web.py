@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from safeguard_shared.clock import Clock
 
+from ..adapters.audits_api import AuditsApi
 from ..adapters.oidc import OidcProvider
 from ..adapters.referrals_api import ReferralsApi
 from ..adapters.scheduling_api import SchedulingApi
@@ -62,6 +63,7 @@ class Workspace:
     clock: Clock
     oidc: OidcProvider | None = None
     scheduling: SchedulingApi | None = None
+    audits: AuditsApi | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
