@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, inspect, select, text
 
 from safeguard_shared.auth import LocalIssuer
 from safeguard_shared.clock import Clock, FixedDateClock
@@ -89,6 +89,16 @@ class InProcess:
     async def rows(self, table: Table) -> list[dict[str, Any]]:
         async with self.runtime.sessions() as session:
             return [dict(r) for r in (await session.execute(select(table))).mappings().all()]
+
+    async def every_row(self) -> list[str]:
+        """Every row of every table of its store, as ``table: (values…)``: to search for what it must not keep."""
+        async with self.runtime.engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+            found: list[str] = []
+            for table in tables:
+                result = await connection.execute(text(f'SELECT * FROM "{table}"'))
+                found += [f"{table}: {tuple(row)}" for row in result]
+            return found
 
 
 def settings_for(name: str, *, database_url: str, nats_url: str, bus_namespace: str, data_dir: Path,

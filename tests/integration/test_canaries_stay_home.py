@@ -23,7 +23,6 @@ from typing import Any
 
 import nats
 import pytest
-from sqlalchemy import inspect, text
 
 from safeguard_shared.bus.names import DEAD_LETTERS, PRODUCERS, BusNames
 from safeguard_shared.clock import ManualClock
@@ -38,9 +37,9 @@ ADULT_REFERENCE, ADULT_BORN = "A-QZXADULT", "1936-07-23"
 
 # Where a canary may be found outside the referrals store, by the field it was planted in, and why.
 # - A family member is written to by name, at the address they gave, and a letter to them says what
-#   the partnership told them (the delay, each update): the notifications service writes and sends the
-#   letter and keeps a record of what it sent, so those travel to it in the one event that owes the
-#   letter, and nowhere else.
+#   the partnership told them (the delay, each update): the notifications service asks the referrals
+#   service for the recipient and the words as it sends the letter (the event names the letter by its
+#   number), so they are in that e-mail and nowhere else — not on the bus, not in the notifications store.
 # - The meeting's place is where the invitation asks the agencies to come; attendees' job titles go in
 #   the completed rapid review template for the Panel. Neither says anything about the child.
 # - The rapid review's decision (its rationale, the immediate safety actions, the learning) goes to the
@@ -55,11 +54,10 @@ MEETING = {"meeting_place"}
 DECISION = {"rationale", "immediate_safety_actions", "learning"}
 PUBLISHED = {"recommendations.text"}
 ALLOWED: dict[str, set[str]] = {
-    "event referrals.case.family_letter_owed": LETTER,
     "event referrals.case.scoping_requested": MEETING,
     "event referrals.case.rapid_review_decided": {"attendees.role"},
     "event referrals.case.recommendations_published": PUBLISHED,
-    "notifications store": LETTER | MEETING | {"attendees.role"},
+    "notifications store": MEETING | {"attendees.role"},
     "e-mail body": LETTER | MEETING | {"attendees.role"} | DECISION,
     "audits store": PUBLISHED,
 }
@@ -270,16 +268,6 @@ async def every_event(nats_url: str, namespace: str) -> dict[str, list[str]]:
         await nc.close()
 
 
-async def every_row(service) -> list[str]:
-    async with service.runtime.engine.connect() as connection:
-        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
-        rows: list[str] = []
-        for table in tables:
-            result = await connection.execute(text(f'SELECT * FROM "{table}"'))
-            rows += [f"{table}: {tuple(row)}" for row in result]
-        return rows
-
-
 def every_email(outbox: Path) -> tuple[list[str], list[str]]:
     subjects, bodies = [], []
     for eml in outbox.rglob("*.eml"):
@@ -312,6 +300,19 @@ async def test_identifying_details_and_free_text_stay_in_the_referrals_store(par
     await eventually(everything_has_arrived, timeout=30)
     planted = p.canaries.planted
     assert len(planted) >= 40, f"only {len(planted)} free-text fields were marked"
+
+    # The family's letters went with the recipient the referrals service gave as each was sent: the
+    # letters to post name them and their address in the business unit's e-mail (waited for before
+    # every place is searched, so the letters as sent are searched too).
+    contact = {c for c, where in planted.items()
+               if where.split(" (")[0] in {"family_contact.name", "family_contact.postal_address"}}
+    assert len(contact) == 2
+
+    async def posted() -> bool | None:
+        said = "\n".join(plain_bodies(p.s["notifications"].data_dir, "A letter from the safeguarding partnership"))
+        return contact <= set(re.findall(rf"{MARK}\d{{4}}", said)) or None
+
+    assert await eventually(posted, timeout=30), "the letters to post name whom to post them to"
     identifying = {CHILD_REFERENCE: "child.reference", CHILD_BORN: "child.date_of_birth",
                    ADULT_REFERENCE: "adult.reference", ADULT_BORN: "adult.date_of_birth"}
 
@@ -319,10 +320,10 @@ async def test_identifying_details_and_free_text_stay_in_the_referrals_store(par
     assert bodies, "the pathways sent messages (the Panel notice at least)"
     places: dict[str, list[str]] = {
         **await every_event(nats_url, bus_namespace),
-        "scheduling store": await every_row(p.s["scheduling"]),
-        "notifications store": await every_row(p.s["notifications"]),
-        "audits store": await every_row(p.s["audits"]),
-        "reporting store": await every_row(p.s["reporting"]),
+        "scheduling store": await p.s["scheduling"].every_row(),
+        "notifications store": await p.s["notifications"].every_row(),
+        "audits store": await p.s["audits"].every_row(),
+        "reporting store": await p.s["reporting"].every_row(),
         "logs": [f"{r.name}: {r.getMessage()} {getattr(r, '__dict__', {})}" for r in caplog.records],
         "e-mail subject": subjects,
         "e-mail body": bodies,
@@ -343,3 +344,4 @@ async def test_identifying_details_and_free_text_stay_in_the_referrals_store(par
     assert {where.split(" (")[0] for c, where in planted.items() if c in decided} == DECISION
     panel = "\n".join(plain_bodies(p.s["notifications"].data_dir, "Rapid review outcome from the safeguarding"))
     assert decided <= set(re.findall(rf"{MARK}\d{{4}}", panel)), "the Panel's template carries the decision"
+

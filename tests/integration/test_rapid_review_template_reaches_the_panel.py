@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from referrals.adapters.orm import outbox as REFERRALS_OUTBOX  # noqa: N812  (the table, by its role)
 from safeguard_shared.access_log import access_log
@@ -48,24 +48,6 @@ def morning(day: date) -> datetime:
 
 def flat(words: str) -> str:
     return " ".join(words.split())
-
-
-@pytest.fixture
-async def services(databases, nats_url, bus_namespace, tmp_path, issuer, over_smtp):
-    clock = ManualClock(morning(date(2026, 12, 21)))
-    async with running(("referrals", "scheduling", "notifications"), databases=databases, nats_url=nats_url,
-                       bus_namespace=bus_namespace, data_dir=tmp_path, issuer=issuer, clock=clock,
-                       settings={"notifications": over_smtp}) as started:
-        yield started, clock
-
-
-async def every_row(service) -> str:
-    async with service.runtime.engine.connect() as connection:
-        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
-        rows = []
-        for table in tables:
-            rows += [f"{table}: {tuple(row)}" for row in await connection.execute(text(f'SELECT * FROM "{table}"'))]
-    return "\n".join(rows)
 
 
 async def decide_a_rapid_review(referrals, issuer, clock: ManualClock) -> str:
@@ -101,8 +83,8 @@ async def decide_a_rapid_review(referrals, issuer, clock: ManualClock) -> str:
 
 
 async def test_the_panel_gets_the_completed_template_and_only_the_referrals_store_keeps_its_free_text(
-        services, issuer, smtp_server):
-    started, clock = services
+        case_services, issuer, smtp_server):
+    started, clock = case_services
     referrals, notifications = started["referrals"], started["notifications"]
     dispatcher = notifications.app.state.dispatcher
     # The referrals service cannot be reached at first (nothing listens on port 1).
@@ -127,7 +109,7 @@ async def test_the_panel_gets_the_completed_template_and_only_the_referrals_stor
         decided = (await session.execute(select(REFERRALS_OUTBOX.c.body).where(
             REFERRALS_OUTBOX.c.subject.like("%rapid_review_decided")))).scalars().all()
     assert len(decided) == 1 and case_id in decided[0]
-    stored = await every_row(notifications)
+    stored = "\n".join(await notifications.every_row())
     for words in FREE_TEXT:
         assert words not in decided[0], f"on the bus: {words}"
         assert words not in stored, f"in the notifications store: {words}"
@@ -168,18 +150,20 @@ async def test_the_panel_gets_the_completed_template_and_only_the_referrals_stor
     assert "rapid review template" in reads[0].operation
 
     # What was sent is not kept by the notifications service beyond what it sent: still no free text.
-    stored = await every_row(notifications)
+    stored = "\n".join(await notifications.every_row())
     for words in FREE_TEXT:
         assert words not in stored, f"in the notifications store after sending: {words}"
 
 
+@pytest.mark.parametrize("what", ["rapid-review-template", "family-letters/1"])
 async def test_the_template_is_given_only_to_the_notifications_service(databases, nats_url, bus_namespace,
-                                                                       tmp_path, issuer):
+                                                                       tmp_path, issuer, what):
+    """So is a letter to the family (tests/integration/test_family_letters_reach_the_family.py)."""
     token = "a-long-random-service-token"
     async with running(("referrals",), databases=databases, nats_url=nats_url, bus_namespace=bus_namespace,
                        data_dir=tmp_path, issuer=issuer, settings={"referrals": {"service_token": token}}) as started:
         client = started["referrals"].client
-        path = "/v1/cases/00000000-0000-4000-8000-000000000000/rapid-review-template"
+        path = f"/v1/cases/00000000-0000-4000-8000-000000000000/{what}"
         assert (await client.get(path)).status_code == 401
         wrong = {"Authorization": "Bearer wrong-token-of-some-length"}
         assert (await client.get(path, headers=wrong)).status_code == 401

@@ -18,8 +18,8 @@ from .entrypoints.adult_pathway import router as adult_pathway_router
 from .entrypoints.case_search import router as case_search_router
 from .entrypoints.child_pathway import router as child_pathway_router
 from .entrypoints.documents import router as documents_router
+from .entrypoints.for_notifications import router as for_notifications_router
 from .entrypoints.http import router
-from .entrypoints.rapid_review_template import router as rapid_review_template_router
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -32,7 +32,7 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
     runtime.handle_events(EVENT_HANDLERS)
     app = runtime.app(title="Safeguarding referrals",
                       routers=[router, child_pathway_router, adult_pathway_router, case_search_router,
-                               documents_router, rapid_review_template_router, access_log_router()],
+                               documents_router, for_notifications_router, access_log_router()],
                       description="Intake for partner agencies; the children's and adults' review pathways.")
     app.state.documents = document_store(settings)
     return app

@@ -220,8 +220,8 @@ def _scenario() -> Scenario:
     # Version 1 (before the reason code), with the business unit's words: carried up, the words dropped.
     s.add("referrals", "2026-12-01", R.SarDelayChangedV1(case_id=G, change="delayed",
                                                          reason=f"criminal proceedings: {CANARY_SUMMARY}"))
-    if hasattr(R, "FamilyLetterOwed"):  # carries a contact's details: only notifications reads it
-        s.add("referrals", "2026-12-01", R.FamilyLetterOwed(
+    if hasattr(R, "FamilyLetterOwedV1"):  # carries a contact's details: only notifications reads it
+        s.add("referrals", "2026-12-01", R.FamilyLetterOwedV1(
             case_id=G, case_ref=CASE_REFS["G"], letter="delay", reason=CANARY_SUMMARY,
             recipient=R.FamilyContact(name=CANARY_LEAD, relationship="daughter", channel="post",
                                       postal_address=f"1 {CANARY_REFERENCE} Street")))

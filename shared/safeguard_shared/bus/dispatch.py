@@ -7,7 +7,9 @@ reason) and runs each handler inside the inbox's transaction, through a unit of 
 An event type that no handler in the table answers is not this service's business and is passed over.
 
 Versions: a handler answers one version of a contract (the newest this build knows). An older version
-is carried up to it by the upcasters registered in ``contracts/envelope.py``; a newer version than this
+is carried up to it by the upcasters registered in ``contracts/envelope.py``, unless the table answers
+that older version itself (a version no upcaster can carry up: ``referrals.case.family_letter_owed``
+version 1 carried what version 2 asks the referrals service for, so it is answered as it is); a newer version than this
 build knows (a producer upgraded before this consumer) raises ``UnknownSchemaVersion``, so the message
 is retried and then dead-lettered with that reason, to be redriven once this service is upgraded —
 never acknowledged and dropped.
@@ -71,9 +73,13 @@ class EventDispatcher:
         self.answered = answered_versions(table)
 
     def read(self, env: Envelope) -> Event | None:
-        """The typed event, carried to the version the handlers answer; None if not this service's."""
+        """The typed event: as it is when the table answers its version, else carried to the newest
+        version the handlers answer; None if not this service's."""
         contract = self.answered.get(env.event_type)
-        return None if contract is None else read_as(contract, env)
+        if contract is None:
+            return None
+        own = contract_for(env.event_type, env.schema_version)
+        return read_as(own if own is not None and own in self.table else contract, env)
 
     async def __call__(self, session: AsyncSession, env: Envelope) -> None:
         event = self.read(env)

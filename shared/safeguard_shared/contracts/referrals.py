@@ -9,7 +9,7 @@ import hashlib
 from datetime import date, time
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .envelope import Event, register, register_upcaster
 
@@ -317,9 +317,10 @@ FamilyLetter = Literal["family_told_of_commission", "delay", "delay_update", "re
 
 
 @register
-class FamilyLetterOwed(Event):
-    """A letter to the adult, the family or the advocate. It carries the contact the letter needs:
-    only the notifications service consumes it (reporting never projects it)."""
+class FamilyLetterOwedV1(Event):
+    """Version 1, kept so that letters owed before version 2 still go: it carried the contact and the
+    business unit's update on the bus (the notifications service writes such a letter from them, as
+    before). Version 2 carries neither."""
 
     event_type = "referrals.case.family_letter_owed"
     schema_version = 1
@@ -332,6 +333,43 @@ class FamilyLetterOwed(Event):
     update: str | None = None
     expected_sign_off_on: date | None = None
     reason_code: DelayReason | None = None  # a delay letter's reason (optional: older events have none)
+
+
+# Whom a family letter is to, as a kind of recipient: the adult, their advocate, or a family member.
+FamilyRecipientKind = Literal["adult", "advocate", "family"]
+
+
+def family_recipient_kind(relationship: str | None) -> FamilyRecipientKind:
+    """The recipient kind a letter is listed under, from the relationship the business unit recorded:
+    ``adult`` (the person the review is about), ``advocate``, or ``family``."""
+    words = (relationship or "").strip().lower()
+    if "advocate" in words:
+        return "advocate"
+    if words in ("adult", "self", "the adult"):
+        return "adult"
+    return "family"
+
+
+@register
+class FamilyLetterOwed(Event):
+    """A letter to the adult, the family or the advocate is owed. Nothing identifying and no free text
+    travels: the case, which letter, ``letter_no`` (the letter as the referrals service recorded it,
+    with its recipient and its words: the notifications service asks for them at each attempt to send
+    it, ``GET /v1/cases/{case_id}/family-letters/{letter_no}``), how the recipient is written to (codes
+    only) and the delay's reason code. Only the notifications service consumes it."""
+
+    event_type = "referrals.case.family_letter_owed"
+    schema_version = 2
+
+    case_id: str
+    case_ref: str
+    letter: FamilyLetter
+    letter_no: int = Field(ge=1)  # the case's letters are numbered 1, 2, … in the referrals store
+    recipient_kind: FamilyRecipientKind
+    channel: Literal["email", "post"]  # how the recipient asked to be written to
+    restricted: bool  # a restriction on contacting them is recorded (its words stay in the case)
+    expected_sign_off_on: date | None = None
+    reason_code: DelayReason | None = None  # a delay letter's reason
 
 
 @register

@@ -19,6 +19,9 @@ notifications = Table(
     # A training survey's message: its address and link are the audits service's, asked for at each
     # attempt and never stored here (0005; README, "Training surveys").
     Column("survey_id", String(36), nullable=True),
+    # A letter to the family: its number in the case. Its recipient and words are the referrals
+    # service's, asked for at each attempt and never stored here (0009; README, "Letters to the family").
+    Column("letter_no", Integer, nullable=True),
     Column("recipient_kind", String(40), nullable=False),
     Column("recipient_name", String(200), nullable=True),
     Column("recipient_address", String(320), nullable=False),

@@ -41,17 +41,22 @@ from ..domain.delivery import (
     QUEUED,
     SENT,
     DeliveryFailed,
+    PermanentFailure,
     RetryPolicy,
     TemporaryFailure,
     outcome_of,
 )
 from ..domain.messages import (
     FILLED_FROM_REFERRALS,
+    LETTER_EMAIL,
+    SUBJECTS,
     when_a_message_fails_alert_the_business_unit,
+    with_family_letter_content,
     with_rapid_review_content,
     with_survey_details,
 )
 from .outgoing import Outgoing, queue_all
+from .referrals import recipient_of
 
 log = slog.get("notifications")
 
@@ -141,6 +146,8 @@ class Dispatcher:
                     row = await self._with_survey_details(row)
                 if row["template"] in FILLED_FROM_REFERRALS:
                     row, docs = await self._with_rapid_review_content(row, docs)
+                if row["letter_no"] is not None:
+                    row, docs = await self._with_family_letter(row, docs)
                 await self.channel.deliver(notification_id, compose(row, docs, sender=self.sender))
             except DeliveryFailed as exc:
                 failure = exc
@@ -168,12 +175,36 @@ class Dispatcher:
             return with_rapid_review_content(text, rationale=content.rationale,
                                              safety_actions=content.safety_actions, learning=content.learning)
 
+        return {**row, "body": filled(row["body"])}, self._made(row, docs, filled)
+
+    async def _with_family_letter(self, row: Row, docs: list[Row]) -> tuple[Row, list[Row]]:
+        """A letter to the family as it goes: the recipient and the words the referrals service gives now,
+        in the body (or the business unit's covering note), the address and the PDF made from the stored
+        text (with the address block for post); the row and the store keep only the markers."""
+        given = await self.referrals.family_letter(row["case_id"], row["letter_no"])
+        recipient = recipient_of(given.recipient)
+        if row["recipient_address"] == LETTER_EMAIL and not recipient.email:
+            raise PermanentFailure("the referrals service holds no e-mail address for this letter's recipient")
+
+        def filled(text: str) -> str:
+            return with_family_letter_content(text, recipient, given.update)
+
+        lines = (recipient.name, *recipient.postal_address) if recipient.postal_address else ()
+        return ({**row, "body": filled(row["body"]), "recipient_name": filled(row["recipient_name"] or ""),
+                 "recipient_address": filled(row["recipient_address"])},
+                self._made(row, docs, filled, address_lines=lines))
+
+    def _made(self, row: Row, docs: list[Row], filled: Callable[[str], str], *,
+              address_lines: tuple[str, ...] = ()) -> list[Row]:
+        """Each document kept as its text with markers, filled and made a PDF now: titled with the
+        message's own subject, dated and stamped as queued, so the same text gives the same bytes on
+        every attempt."""
         queued_at = row["queued_at"]
-        made = [{**doc, "kind": "document", "content_type": "application/pdf",
-                 "content": self.outgoing.pdf.render(filled(doc["content"].decode()), title=row["subject"],
-                                                     dated=queued_at.astimezone(LONDON).date(), at=queued_at)}
+        return [{**doc, "kind": "document", "content_type": "application/pdf",
+                 "content": self.outgoing.pdf.render(filled(doc["content"].decode()), title=SUBJECTS[row["template"]],
+                                                     dated=queued_at.astimezone(LONDON).date(), at=queued_at,
+                                                     address_lines=address_lines)}
                 if doc["kind"] == TO_RENDER else doc for doc in docs]
-        return {**row, "body": filled(row["body"])}, made
 
     async def _record(self, row: Row, token: str, attempt: int, failure: DeliveryFailed | None, *,
                       already: bool) -> int:

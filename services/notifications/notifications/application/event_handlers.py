@@ -19,6 +19,7 @@ from safeguard_shared.contracts.referrals import (
     CaseOpened,
     FamilyLetterAwaitingContact,
     FamilyLetterOwed,
+    FamilyLetterOwedV1,
     FinalReportReady,
     MeetingRebooked,
     PanelNotificationConfirmed,
@@ -46,6 +47,9 @@ EVENT_HANDLERS: dict[type, list[Any]] = {
     SarScreened: [referrals.when_a_sar_referral_is_screened_tell_the_referrer],
     SarDecided: [referrals.when_a_sar_is_decided_tell_the_referrer],
     FamilyLetterOwed: [referrals.when_a_letter_to_the_family_is_owed_write_it],
+    # Version 1 carried what version 2 asks the referrals service for: no upcaster can carry it up,
+    # so the letters it owes (those on the stream at an upgrade) are written from it as before.
+    FamilyLetterOwedV1: [referrals.when_a_letter_to_the_family_was_owed_with_its_contact_write_it],
     FamilyLetterAwaitingContact: [referrals.when_a_family_letter_waits_for_a_contact_tell_the_business_unit],
     ScopingRequested: [referrals.when_scoping_requested_write_to_each_agency],
     MeetingRebooked: [referrals.when_the_meeting_is_rebooked_invite_each_agency_again],

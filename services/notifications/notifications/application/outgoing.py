@@ -3,7 +3,8 @@
 A message is queued inside the transaction of the event that owes it (the consumer's inbox): the
 row (unique on its idempotency key), its rendered body and any PDF commit with the inbox row or not
 at all. Everything the message says is fixed here, so every attempt sends the same bytes; only what another
-service keeps (a survey's recipient, a rapid review's free text) is added at each attempt, the same
+service keeps (a survey's recipient, a rapid review's free text, a family letter's recipient and words)
+is added at each attempt, the same
 answer giving the same bytes.
 """
 from __future__ import annotations
@@ -103,7 +104,10 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
                       restriction=owed.to.restriction, postal_address=list(owed.to.postal_address),
                       letter_subject=owed.subject, case_ref=values.get("case_ref"))
     documents = []
-    if owed.is_letter:
+    if owed.is_letter and owed.letter_no is not None:
+        # Its text with the markers, made a PDF at each attempt once the referrals service fills them.
+        documents.append(("letter.pdf", TO_RENDER, text.encode()))
+    elif owed.is_letter:
         documents.append(("letter.pdf", "letter", outgoing.pdf.render(
             text, title=owed.subject, dated=today, at=now,
             address_lines=(owed.to.name, *owed.to.postal_address) if owed.to and owed.to.postal_address else ())))
@@ -124,7 +128,7 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     row = dict(
         notification_id=notification_id, idempotency_key=owed.idempotency_key, case_id=case_id,
         case_ref=values.get("case_ref"),
-        audit_id=audit_id, survey_id=owed.survey_id, recipient_kind=owed.recipient_kind,
+        audit_id=audit_id, survey_id=owed.survey_id, letter_no=owed.letter_no, recipient_kind=owed.recipient_kind,
         recipient_name=recipient["name"],
         recipient_address=to["address"], agency=owed.agency, template=owed.template,
         subject=owed.delivered_subject, body=body, route=route, status=QUEUED,

@@ -10,6 +10,7 @@ from safeguard_shared.contracts.referrals import (
     FamilyContact,
     FamilyLetterAwaitingContact,
     FamilyLetterOwed,
+    FamilyLetterOwedV1,
     FinalReportReady,
     MeetingRebooked,
     PanelNotificationConfirmed,
@@ -91,6 +92,19 @@ async def when_a_family_letter_waits_for_a_contact_tell_the_business_unit(
 
 async def when_a_letter_to_the_family_is_owed_write_it(
         event: FamilyLetterOwed, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    """The letter the referrals service recorded under its number: queued with markers where its
+    recipient and the business unit's words go, filled in at each attempt to send it (dispatch)."""
+    owed = messages.when_a_letter_to_the_family_is_owed_ask_for_it_when_sent(
+        event.case_id, event.letter, event.letter_no, event.recipient_kind, event.channel, event.restricted,
+        case_ref=event.case_ref, reason=delay_reason_label(event.reason_code) if event.reason_code else None,
+        expected_by=event.expected_sign_off_on)
+    await queue_all(uow, owed, outgoing, case_id=event.case_id, context=_base(outgoing))
+
+
+async def when_a_letter_to_the_family_was_owed_with_its_contact_write_it(
+        event: FamilyLetterOwedV1, uow: UnitOfWork, outgoing: Outgoing) -> None:
+    """A letter owed before version 2 (still on the stream at an upgrade): its event carried the
+    recipient and the words, already on the bus, and the letter is written from them as before."""
     owed = messages.when_a_letter_to_the_family_is_owed_write_it(
         event.case_id, event.letter, recipient_of(event.recipient), case_ref=event.case_ref,
         # A delay's reason in the code's plain words (the business unit's own words stay in the referrals

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from safeguard_shared.contracts.referrals import family_recipient_kind
+
 # Subject lines never carry a name, a reference or a date of birth: they are constants, and short
 # enough (68 characters) that no mail program folds them.
 SUBJECTS = {
@@ -146,6 +148,8 @@ class MessageOwed:
     to: Recipient | None = None
     # A training survey's message: its recipient is the audits service's, asked for when it is sent.
     survey_id: str | None = None
+    # A letter to the family the referrals service gives (recipient and words) when it is sent: its number.
+    letter_no: int | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -333,44 +337,93 @@ FAMILY_LETTERS = {
 }
 
 
+def _letter_context(case_ref: str | None, reason: str | None, update: str | None,
+                    expected_by: date | None) -> dict[str, Any]:
+    return {"case_ref": case_ref, "reason": reason, "update": update,
+            "expected_by": expected_by.isoformat() if expected_by else None,
+            "agreed_on": None, "signed_off_on": None, "in_full": None, "planned_publication_on": None,
+            "adult_name": None}
+
+
 def when_a_letter_to_the_family_is_owed_write_it(
         case_id: str, letter: str, recipient: Recipient, *, case_ref: str | None = None,
         reason: str | None = None, update: str | None = None, expected_by: date | None = None,
-        agreed_on: date | None = None, signed_off_on: date | None = None, in_full: bool | None = None,
-        planned_publication_on: date | None = None, adult_name: str | None = None) -> list[MessageOwed]:
-    """A letter to the adult, a family member or an advocate: the family told a SAR is commissioned;
-    why the SAR will run past six months, and each update while it does; the report shared before
-    publication. Each is also a PDF, to post.
+) -> list[MessageOwed]:
+    """A letter to the adult, a family member or an advocate, owed by an event that carried the
+    recipient and the words (version 1 of ``family_letter_owed``): the family told a SAR is
+    commissioned; why the SAR will run past six months, and each update while it does; the report
+    shared before publication. Each is also a PDF, to post.
 
     The commission and report letters go once per case and recipient. A delay letter is keyed by
     what it says, so a second delay (after a resumption) or a new update is a new letter, while the
     same one asked for twice is one.
     """
-    template = FAMILY_LETTERS.get(letter)
-    if template is None:
-        raise ValueError(f"unknown letter {letter!r}")
+    template = _family_template(letter)
     occasion = f"case:{case_id}"
     if letter in ("delay", "delay_update"):
         said = "|".join((reason or "", update or "", expected_by.isoformat() if expected_by else ""))
         occasion += f":{letter}:{hashlib.sha256(said.encode()).hexdigest()[:16]}"
-    context = {"case_ref": case_ref, "reason": reason, "update": update,
-               "expected_by": expected_by.isoformat() if expected_by else None,
-               "agreed_on": agreed_on.isoformat() if agreed_on else None,
-               "signed_off_on": signed_off_on.isoformat() if signed_off_on else None, "in_full": in_full,
-               "planned_publication_on": planned_publication_on.isoformat() if planned_publication_on else None,
-               "adult_name": adult_name}
-    return [MessageOwed(kind_of(recipient), template, occasion, context=context, to=recipient)]
+    return [MessageOwed(kind_of(recipient), template, occasion, context=_letter_context(case_ref, reason, update,
+                                                                                         expected_by), to=recipient)]
+
+
+def _family_template(letter: str) -> str:
+    template = FAMILY_LETTERS.get(letter)
+    if template is None:
+        raise ValueError(f"unknown letter {letter!r}")
+    return template
 
 
 def kind_of(recipient: Recipient) -> str:
     """The recipient kind a letter is listed under: ``adult`` (the person the review is about),
-    ``advocate``, or ``family``."""
-    relationship = (recipient.relationship or "").strip().lower()
-    if "advocate" in relationship:
-        return "advocate"
-    if relationship in ("adult", "self", "the adult"):
-        return "adult"
-    return "family"
+    ``advocate``, or ``family`` (the referrals service's own rule, shared)."""
+    return family_recipient_kind(recipient.relationship)
+
+
+# --- letters to the family, given by the referrals service when they are sent ------------------------
+
+# Whom a letter is to and the business unit's words in it are the referrals service's: they never travel
+# on the bus (version 2 of ``family_letter_owed`` names the letter by its number) nor are stored here.
+# The letter is stored with these markers — in its body, in the business unit's covering note for a
+# letter to post or to check, in the letter's own text its PDF is made from — and the dispatcher asks
+# the referrals service for what replaces them at each attempt (README, "Letters to the family").
+LETTER_NAME = "[the recipient's name: added when this letter is sent]"
+LETTER_EMAIL = "[the recipient's e-mail address: added when this letter is sent]"
+LETTER_ADDRESS = "[the postal address: added when this letter is sent]"
+LETTER_RESTRICTION = "[the restriction recorded: added when this letter is sent]"
+LETTER_UPDATE = "[the update: added when this letter is sent]"
+# The covering note indents each line of a postal address by two spaces (letter_for_business_unit).
+ADDRESS_INDENT = "  "
+
+
+def to_be_given_when_sent(letter_no: int, channel: Literal["email", "post"], restricted: bool) -> Recipient:
+    """The recipient of a letter the referrals service gives when it is sent: markers where their details
+    go, and how they are written to (so the route is known when the letter is queued)."""
+    return Recipient(name=LETTER_NAME, email=LETTER_EMAIL if channel == "email" else None,
+                     postal_address=(LETTER_ADDRESS,) if channel == "post" else (), contact_method=channel,
+                     restriction=LETTER_RESTRICTION if restricted else None, contact_id=f"letter:{letter_no}")
+
+
+def when_a_letter_to_the_family_is_owed_ask_for_it_when_sent(
+        case_id: str, letter: str, letter_no: int, recipient_kind: str, channel: Literal["email", "post"],
+        restricted: bool, *, case_ref: str | None = None, reason: str | None = None,
+        expected_by: date | None = None) -> list[MessageOwed]:
+    """A letter the referrals service recorded under ``letter_no`` (version 2 of ``family_letter_owed``):
+    the same letter as one whose event carried the recipient and the words, with markers in their place.
+    Each number is one letter, so the event redelivered is one message."""
+    template = _family_template(letter)
+    update = LETTER_UPDATE if letter == "delay_update" else None  # only an update letter carries words
+    return [MessageOwed(recipient_kind, template, f"case:{case_id}:letter:{letter_no}",
+                        context=_letter_context(case_ref, reason, update, expected_by),
+                        to=to_be_given_when_sent(letter_no, channel, restricted), letter_no=letter_no)]
+
+
+def with_family_letter_content(text: str, recipient: Recipient, update: str | None) -> str:
+    """The stored text with the referrals service's recipient and words in place of the markers (the same
+    answer gives the same bytes on every attempt)."""
+    return (text.replace(LETTER_NAME, recipient.name).replace(LETTER_EMAIL, recipient.email or "")
+            .replace(LETTER_ADDRESS, f"\n{ADDRESS_INDENT}".join(recipient.postal_address))
+            .replace(LETTER_RESTRICTION, recipient.restriction or "").replace(LETTER_UPDATE, update or ""))
 
 
 # --- multi-agency case file audits (MACFA) ---------------------------------------------------------

@@ -31,7 +31,7 @@ from safeguard_shared.contracts.referrals import (
     CaseOpened,
     FamilyContact,
     FamilyLetterAwaitingContact,
-    FamilyLetterOwed,
+    FamilyLetterOwedV1,
     FinalReportReady,
     RapidReviewDecided,
     ReferralReturned,
@@ -67,7 +67,7 @@ def case_opened(case_id: str = CHILD, **changes) -> Envelope:
 
 
 def family_letter(letter: str, contact: FamilyContact, **more) -> Envelope:
-    return env(FamilyLetterOwed(case_id=ADULT, case_ref="SAR-2027-5A5A5A", letter=letter, recipient=contact, **more))
+    return env(FamilyLetterOwedV1(case_id=ADULT, case_ref="SAR-2027-5A5A5A", letter=letter, recipient=contact, **more))
 
 
 @pytest.fixture

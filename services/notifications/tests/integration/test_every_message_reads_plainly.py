@@ -35,7 +35,7 @@ from safeguard_shared.contracts.referrals import (
     CaseOpened,
     FamilyContact,
     FamilyLetterAwaitingContact,
-    FamilyLetterOwed,
+    FamilyLetterOwedV1,
     FinalReportReady,
     MeetingRebooked,
     RapidReviewDecided,
@@ -112,7 +112,7 @@ def adult_events() -> list:
                              email="ann.example@family.example")
     by_post = FamilyContact(name="Mr Bob Example", relationship="son", channel="post",
                             postal_address="12 Elm Road, Northtown, NT2 2BB")
-    letters = [FamilyLetterOwed(case_id=ADULT_CASE, case_ref=ADULT_REF, letter=letter, recipient=by_email,
+    letters = [FamilyLetterOwedV1(case_id=ADULT_CASE, case_ref=ADULT_REF, letter=letter, recipient=by_email,
                                 reason_code="awaiting_information" if letter.startswith("delay") else None,
                                 update="the panel has met twice" if letter == "delay_update" else None,
                                 expected_sign_off_on=date(2027, 9, 30) if letter.startswith("delay") else None)
@@ -129,7 +129,8 @@ def adult_events() -> list:
         FamilyLetterAwaitingContact(case_id=ADULT_CASE, case_ref=ADULT_REF, letter="delay",
                                     owed_on=date(2027, 6, 1)),
         *letters,
-        FamilyLetterOwed(case_id=ADULT_CASE, case_ref=ADULT_REF, letter="family_told_of_commission", recipient=by_post),
+        FamilyLetterOwedV1(case_id=ADULT_CASE, case_ref=ADULT_REF, letter="family_told_of_commission",
+                           recipient=by_post),
     ]
 
 

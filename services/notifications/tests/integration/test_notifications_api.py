@@ -16,7 +16,7 @@ from notifications.adapters.directory import DEFAULT_DIRECTORY, DirectoryError
 from notifications.adapters.orm import access_log, notifications
 from notifications.application.outgoing import queue_all
 from notifications.domain.messages import when_the_audit_template_is_due_send_it_to_each_agency_audit_lead
-from safeguard_shared.contracts.referrals import CaseOpened, FamilyContact, FamilyLetterOwed
+from safeguard_shared.contracts.referrals import CaseOpened, FamilyContact, FamilyLetterOwedV1
 from safeguard_testing.apps import bearer
 
 CASE = "5a5a5a5a-0000-4000-8000-0000000000cc"
@@ -30,8 +30,8 @@ async def service(databases, tmp_path, issuer, make_service):
         yield running
 
 
-def letter_owed(channel: str = "post") -> FamilyLetterOwed:
-    return FamilyLetterOwed(case_id=CASE, case_ref="SAR-2027-5A5A5A", letter="family_told_of_commission",
+def letter_owed(channel: str = "post") -> FamilyLetterOwedV1:
+    return FamilyLetterOwedV1(case_id=CASE, case_ref="SAR-2027-5A5A5A", letter="family_told_of_commission",
                             recipient=FamilyContact(name="Alex Example", relationship="advocate", channel=channel,
                                                     email="alex@advocacy.invalid",
                                                     postal_address="1 High Street\nExampletown\nEX1 1AA"))

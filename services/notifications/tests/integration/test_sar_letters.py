@@ -13,7 +13,7 @@ from notifications.adapters.orm import notifications
 from safeguard_shared.contracts.referrals import (
     FamilyContact,
     FamilyLetterAwaitingContact,
-    FamilyLetterOwed,
+    FamilyLetterOwedV1,
     SarDecided,
     SarScreened,
 )
@@ -118,7 +118,7 @@ async def test_a_family_letter_owed_without_a_contact_is_a_notice_to_the_busines
 
 async def test_a_delay_letter_says_why_in_the_reason_codes_words(service, smtp_server):
     contact = FamilyContact(name="Ann Example", relationship="daughter", channel="email", email="ann@family.example")
-    letter = FamilyLetterOwed(case_id=ADULT, case_ref=REF, letter="delay", recipient=contact,
+    letter = FamilyLetterOwedV1(case_id=ADULT, case_ref=REF, letter="delay", recipient=contact,
                               reason_code="coroners_inquest", expected_sign_off_on=date(2027, 12, 1))
     [(to, text)] = (await sent(service, smtp_server, letter)).values()
     assert to == "ann@family.example"

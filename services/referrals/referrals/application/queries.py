@@ -15,6 +15,7 @@ from pydantic import BaseModel, PlainSerializer
 
 from safeguard_shared import access_log
 from safeguard_shared.access_log import Read
+from safeguard_shared.contracts.referrals import FamilyContact
 from safeguard_shared.partnership import Principal
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -199,3 +200,30 @@ async def rapid_review_template(case_id: str, caller: Principal, uow: UnitOfWork
             attended=[Attended(agency=a.agency, role=a.role) for a in case.attendance])
         await _record_read(uow, caller, case_id, "completed rapid review template, to send to the Panel")
     return template
+
+
+class FamilyLetterContent(BaseModel):
+    """A letter owed to the adult, the family or the advocate, for the notifications service to write
+    and send: its recipient and the business unit's words it carries (a delay update's)."""
+
+    case_ref: str
+    letter_no: int
+    letter: str
+    owed_on: date
+    recipient: FamilyContact  # as the business unit recorded them when the letter was owed
+    update: str | None = None
+
+
+async def family_letter(case_id: str, letter_no: int, caller: Principal, uow: UnitOfWork) -> FamilyLetterContent:
+    """The case's letter ``letter_no``, read by ``caller`` (the notifications service, at each attempt to
+    send it), recorded as a read of the case."""
+    async with uow:
+        row, case = await _case(uow, case_id)
+        owed = case.family_letter(letter_no) if isinstance(case, SarCase) else None
+        if owed is None:
+            raise CaseNotFound("no such letter owed on this case")
+        content = FamilyLetterContent(
+            case_ref=row["case_ref"], letter_no=owed.letter_no, letter=owed.letter, owed_on=owed.owed_on,
+            recipient=owed.recipient, update=owed.update)
+        await _record_read(uow, caller, case_id, f"letter {letter_no} to the family, to send it")
+    return content

@@ -36,6 +36,7 @@ from safeguard_shared.contracts.referrals import (
     SarDecided,
     SarDelayChanged,
     SarScreened,
+    family_recipient_kind,
 )
 
 from .errors import NotTheChair, OutOfOrder, RuleBroken
@@ -173,6 +174,19 @@ class LetterAwaitingContact(Value):
     expected_sign_off_on: date | None = None
 
 
+class FamilyLetterSent(Value):
+    """A letter owed to the adult, the family or the advocate, as it is to be written: numbered in the
+    case, with the contact and the words as they were when it was owed. The notifications service asks
+    for it (by its number) each time it tries to send it, so it reads the same on every attempt; the
+    event that owes it carries neither (docs/architecture.md, "Events carry ids, codes and dates")."""
+
+    letter_no: int
+    letter: FamilyLetter
+    owed_on: date
+    recipient: FamilyContact
+    update: str | None = None
+
+
 class DelayUpdate(Value):
     on: date
     update: str
@@ -218,6 +232,8 @@ class SarCase(Aggregate):
     # The adult, family member or advocate the partnership writes to (recorded by the business unit).
     family_contact: FamilyContact | None = None
     letters_awaiting_contact: list[LetterAwaitingContact] = Field(default_factory=list)
+    # Every letter owed once a contact was recorded (FamilyLetterOwed names it by its number).
+    family_letters: list[FamilyLetterSent] = Field(default_factory=list)
 
     @property
     def delayed(self) -> bool:
@@ -247,9 +263,19 @@ class SarCase(Aggregate):
                 expected_sign_off_on=expected_sign_off_on))
             return [FamilyLetterAwaitingContact(case_id=self.case_id, case_ref=self.case_ref, letter=letter,
                                                 owed_on=today)]
-        return [FamilyLetterOwed(case_id=self.case_id, case_ref=self.case_ref, letter=letter,
-                                 recipient=self.family_contact, reason_code=reason_code, update=update,
-                                 expected_sign_off_on=expected_sign_off_on)]
+        contact = self.family_contact
+        # Numbered in the order owed; a letter is never removed, so a number is never given twice.
+        owed = FamilyLetterSent(letter_no=len(self.family_letters) + 1, letter=letter, owed_on=today,
+                                recipient=contact, update=update)
+        self.family_letters.append(owed)
+        return [FamilyLetterOwed(case_id=self.case_id, case_ref=self.case_ref, letter=letter, letter_no=owed.letter_no,
+                                 recipient_kind=family_recipient_kind(contact.relationship), channel=contact.channel,
+                                 restricted=bool(contact.restriction),
+                                 reason_code=reason_code, expected_sign_off_on=expected_sign_off_on)]
+
+    def family_letter(self, letter_no: int) -> FamilyLetterSent | None:
+        """The letter the case owed under that number, if any."""
+        return next((owed for owed in self.family_letters if owed.letter_no == letter_no), None)
 
     @property
     def basis(self) -> Basis:
