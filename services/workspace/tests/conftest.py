@@ -20,13 +20,13 @@ def csrf_of(html: str) -> str:
 
 
 def _not_running(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("the scheduling service is not running in this test", request=request)
+    raise httpx.ConnectError("the service is not running in this test", request=request)
 
 
 @asynccontextmanager
 async def workspace_app(tmp_path, issuer, referrals_app, *, base_url: str = "http://127.0.0.1:8100",
-                        scheduling_app=None, clock=None):
-    """The workspace in front of the real referrals app (and the real scheduling app, when given);
+                        scheduling_app=None, reporting_app=None, clock=None):
+    """The workspace in front of the real referrals app (and the real scheduling and reporting apps, when given);
     without scheduling, a page that would show deadlines says they cannot be shown."""
     from workspace.bootstrap import bootstrap
     from workspace.config import load_settings
@@ -35,10 +35,12 @@ async def workspace_app(tmp_path, issuer, referrals_app, *, base_url: str = "htt
     assert issuer.directory == tmp_path / "issuer"
     settings = load_settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'workspace.sqlite3'}",
                              auth_public_key_file=issuer.public_key_file, referrals_url="http://referrals.test",
-                             scheduling_url="http://scheduling.test",
+                             scheduling_url="http://scheduling.test", reporting_url="http://reporting.test",
                              public_url=base_url)
     app = bootstrap(settings, clock=clock, referrals_transport=httpx.ASGITransport(app=referrals_app),
                     scheduling_transport=httpx.ASGITransport(app=scheduling_app) if scheduling_app
+                    else httpx.MockTransport(_not_running),
+                    reporting_transport=httpx.ASGITransport(app=reporting_app) if reporting_app
                     else httpx.MockTransport(_not_running))
     async with app.router.lifespan_context(app):
         yield app

@@ -20,6 +20,7 @@ from safeguard_shared.clock import Clock, clock_for
 
 from .adapters.oidc import OidcProvider, ProviderConfig
 from .adapters.referrals_api import ReferralsApi
+from .adapters.reporting_api import ReportingApi
 from .adapters.scheduling_api import SchedulingApi
 from .adapters.sessions import SessionStore
 from .application import cases
@@ -29,6 +30,7 @@ from .entrypoints import web
 from .entrypoints.adult_pages import router as adult_router
 from .entrypoints.agency_pages import router as agency_router
 from .entrypoints.case_pages import router as case_router
+from .entrypoints.panel_pages import router as panel_router
 from .entrypoints.sign_in_pages import router as sign_in_router
 from .entrypoints.step_pages import router as step_router
 
@@ -39,7 +41,8 @@ OWN_ASSETS = web.TEMPLATES.parent / "static" / "workspace"
 def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = None,
               referrals_transport: httpx.AsyncBaseTransport | None = None,
               oidc_transport: httpx.AsyncBaseTransport | None = None,
-              scheduling_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+              scheduling_transport: httpx.AsyncBaseTransport | None = None,
+              reporting_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """The app. The transports let a test put the real referrals and scheduling apps, or an identity
     provider, in-process."""
     settings = settings or load_settings()
@@ -48,6 +51,8 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
                                          timeout=settings.api_timeout_seconds)
     scheduling_client = httpx.AsyncClient(base_url=settings.scheduling_url, transport=scheduling_transport,
                                           timeout=settings.api_timeout_seconds)
+    reporting_client = httpx.AsyncClient(base_url=settings.reporting_url, transport=reporting_transport,
+                                         timeout=settings.api_timeout_seconds)
     local = None
     if local_sign_in_available(enabled=settings.local_sign_in, jwks_url=settings.auth_jwks_url,
                                public_key_file=settings.auth_public_key_file, issuer_dir=settings.issuer_dir):
@@ -61,7 +66,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
                             transport=oidc_transport, timeout=settings.api_timeout_seconds)
     ws = web.Workspace(settings=settings, store=store, referrals=ReferralsApi(referrals_client), local=local,
                        templates=web.make_templates(), clock=clock or clock_for(settings.today), oidc=oidc,
-                       scheduling=SchedulingApi(scheduling_client))
+                       scheduling=SchedulingApi(scheduling_client), reporting=ReportingApi(reporting_client))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +79,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
         finally:
             await referrals_client.aclose()
             await scheduling_client.aclose()
+            await reporting_client.aclose()
             await store.close()
             log.info("service stopped")
 
@@ -85,6 +91,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
     app.include_router(adult_router)
     app.include_router(step_router)
     app.include_router(agency_router)
+    app.include_router(panel_router)
     # The released GOV.UK Frontend, fetched and checked by make install; never from a CDN.
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")
