@@ -154,7 +154,7 @@ async def panel_member_then_business_unit_then_lead(services, browser, issuer) -
                 if r["subject"] == "police:kim-lead" and r["operation"] == "CSPR drafts"], "a refusal reads nothing"
 
 
-async def a_sar_not_to_convene(services, issuer, *, mandatory: bool = False) -> str:
+async def a_sar_not_to_convene(services, issuer, *, mandatory: bool = False, reference: str = "A-311") -> str:
     """A SAR screened, signed off for scoping, its scoping reviewed, and the sub-group recommending not to
     convene it; ``mandatory``: the referral meets the Care Act s44 criteria (a concern about how
     agencies worked together), so not convening it needs the chair's reason."""
@@ -162,7 +162,7 @@ async def a_sar_not_to_convene(services, issuer, *, mandatory: bool = False) -> 
     bu, chair = bearer(issuer, "partnership", "business_unit"), bearer(issuer, "partnership", "independent_chair")
     referral = {"referring_agency": "icb", "received_on": "2026-12-21",
                 "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2026-12-21"},
-                "adult": {"reference": "A-311", "date_of_birth": "1948-09-12"},
+                "adult": {"reference": reference, "date_of_birth": "1948-09-12"},
                 "criteria": {"died": True, "abuse_or_neglect": "suspected",
                              "concern_agencies_could_have_worked_better": mandatory},
                 "summary": "Died after a fall at home.", "involved_agencies": ["adult_social_care", "icb"]}

@@ -24,7 +24,7 @@ SAR_DECISION_REVIEW = Step(
      Field("other_steps", "What is done instead (if you confirm it)", "agencies", "", options=OTHER_STEPS,
            hint="Leave these blank to keep the sub-group's.", required=False),
      Field("other_steps_detail", "Who does what (optional)", "textarea", "", required=False),
-     Field("mandatory_override_reason", "Why a SAR the Care Act requires is not convened (if it does)", "textarea",
+     Field("mandatory_override_reason", "Why not convene a SAR the Care Act requires", "textarea",
            "", required=False,
            hint="The Care Act s44 duty: a referral meeting the mandatory criteria is convened unless you say "
                 "why not.")),
