@@ -25,9 +25,9 @@ def _not_running(request: httpx.Request) -> httpx.Response:
 
 @asynccontextmanager
 async def workspace_app(tmp_path, issuer, referrals_app, *, base_url: str = "http://127.0.0.1:8100",
-                        scheduling_app=None, audits_app=None, clock=None):
-    """The workspace in front of the real referrals app (and the real scheduling and audits apps, when
-    given); without scheduling, a page that would show deadlines says they cannot be shown."""
+                        scheduling_app=None, audits_app=None, reporting_app=None, clock=None):
+    """The workspace in front of the real referrals app (and the real scheduling, audits and reporting
+    apps, when given); without scheduling, a page that would show deadlines says they cannot be shown."""
     from workspace.bootstrap import bootstrap
     from workspace.config import load_settings
 
@@ -36,11 +36,14 @@ async def workspace_app(tmp_path, issuer, referrals_app, *, base_url: str = "htt
     settings = load_settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'workspace.sqlite3'}",
                              auth_public_key_file=issuer.public_key_file, referrals_url="http://referrals.test",
                              scheduling_url="http://scheduling.test", audits_url="http://audits.test",
+                             reporting_url="http://reporting.test",
                              public_url=base_url)
     app = bootstrap(settings, clock=clock, referrals_transport=httpx.ASGITransport(app=referrals_app),
                     scheduling_transport=httpx.ASGITransport(app=scheduling_app) if scheduling_app
                     else httpx.MockTransport(_not_running),
                     audits_transport=httpx.ASGITransport(app=audits_app) if audits_app
+                    else httpx.MockTransport(_not_running),
+                    reporting_transport=httpx.ASGITransport(app=reporting_app) if reporting_app
                     else httpx.MockTransport(_not_running))
     async with app.router.lifespan_context(app):
         yield app

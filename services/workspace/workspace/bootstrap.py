@@ -21,6 +21,7 @@ from safeguard_shared.clock import Clock, clock_for
 from .adapters.audits_api import AuditsApi
 from .adapters.oidc import OidcProvider, ProviderConfig
 from .adapters.referrals_api import ReferralsApi
+from .adapters.reporting_api import ReportingApi
 from .adapters.scheduling_api import SchedulingApi
 from .adapters.sessions import SessionStore
 from .application import cases
@@ -31,6 +32,7 @@ from .entrypoints.adult_pages import router as adult_router
 from .entrypoints.agency_pages import router as agency_router
 from .entrypoints.audit_pages import router as audit_router
 from .entrypoints.case_pages import router as case_router
+from .entrypoints.panel_pages import router as panel_router
 from .entrypoints.sign_in_pages import router as sign_in_router
 from .entrypoints.step_pages import router as step_router
 
@@ -42,9 +44,10 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
               referrals_transport: httpx.AsyncBaseTransport | None = None,
               oidc_transport: httpx.AsyncBaseTransport | None = None,
               scheduling_transport: httpx.AsyncBaseTransport | None = None,
-              audits_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """The app. The transports let a test put the real referrals, scheduling and audits apps, or an
-    identity provider, in-process."""
+              audits_transport: httpx.AsyncBaseTransport | None = None,
+              reporting_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The app. The transports let a test put the real referrals, scheduling, audits and reporting
+    apps, or an identity provider, in-process."""
     settings = settings or load_settings()
     store = SessionStore(settings.resolved_database_url())
     referrals_client = httpx.AsyncClient(base_url=settings.referrals_url, transport=referrals_transport,
@@ -53,6 +56,8 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
                                           timeout=settings.api_timeout_seconds)
     audits_client = httpx.AsyncClient(base_url=settings.audits_url, transport=audits_transport,
                                       timeout=settings.api_timeout_seconds)
+    reporting_client = httpx.AsyncClient(base_url=settings.reporting_url, transport=reporting_transport,
+                                         timeout=settings.api_timeout_seconds)
     local = None
     if local_sign_in_available(enabled=settings.local_sign_in, jwks_url=settings.auth_jwks_url,
                                public_key_file=settings.auth_public_key_file, issuer_dir=settings.issuer_dir):
@@ -66,7 +71,8 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
                             transport=oidc_transport, timeout=settings.api_timeout_seconds)
     ws = web.Workspace(settings=settings, store=store, referrals=ReferralsApi(referrals_client), local=local,
                        templates=web.make_templates(), clock=clock or clock_for(settings.today), oidc=oidc,
-                       scheduling=SchedulingApi(scheduling_client), audits=AuditsApi(audits_client))
+                       scheduling=SchedulingApi(scheduling_client), audits=AuditsApi(audits_client),
+                       reporting=ReportingApi(reporting_client))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -80,6 +86,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
             await referrals_client.aclose()
             await scheduling_client.aclose()
             await audits_client.aclose()
+            await reporting_client.aclose()
             await store.close()
             log.info("service stopped")
 
@@ -92,6 +99,7 @@ def bootstrap(settings: WorkspaceSettings | None = None, clock: Clock | None = N
     app.include_router(step_router)
     app.include_router(agency_router)
     app.include_router(audit_router)
+    app.include_router(panel_router)
     # The released GOV.UK Frontend, fetched and checked by make install; never from a CDN.
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/assets", StaticFiles(directory=settings.assets_dir), name="assets")

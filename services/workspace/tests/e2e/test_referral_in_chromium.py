@@ -57,6 +57,8 @@ async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_
             workspace_options["scheduling_app"] = services["scheduling"].app
         if "audits" in services:
             workspace_options["audits_app"] = services["audits"].app
+        if "reporting" in services:
+            workspace_options["reporting_app"] = services["reporting"].app
         app = await stack.enter_async_context(workspace_app(tmp_path, issuer, services["referrals"].app,
                                                             base_url=base, **workspace_options))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))

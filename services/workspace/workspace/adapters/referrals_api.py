@@ -80,3 +80,13 @@ class ReferralsApi:
         request = self._client.build_request("GET", f"/v1/cases/{case_id}/documents/{document_id}",
                                              headers=self._auth(token))
         return await self._client.send(request, stream=True)
+
+    async def pack(self, token: str, case_id: str) -> ApiAnswer:
+        """The rapid review's document pack (the referral, the local authority's notification, the
+        agencies' scoping returns), for those the service lets read it; each read recorded there."""
+        return await self._answer(await self._client.get(f"/v1/cases/{case_id}/pack", headers=self._auth(token)))
+
+    async def drafts(self, token: str, case_id: str) -> ApiAnswer:
+        """The CSPR's confidential drafts, for those the service lets read them; each read recorded there."""
+        return await self._answer(await self._client.get(f"/v1/cases/{case_id}/cspr/drafts",
+                                                         headers=self._auth(token)))

@@ -18,10 +18,12 @@ from safeguard_shared.clock import Clock
 from ..adapters.audits_api import AuditsApi
 from ..adapters.oidc import OidcProvider
 from ..adapters.referrals_api import ReferralsApi
+from ..adapters.reporting_api import ReportingApi
 from ..adapters.scheduling_api import SchedulingApi
 from ..adapters.sessions import Session, SessionStore
-from ..application import words
+from ..application import dashboard, words
 from ..application.agency_work import DOCUMENT_KINDS
+from ..application.panel import PANEL_ROLES
 from ..application.referral_form import FieldError
 from ..application.sign_in import LocalSignIn
 from ..config import WorkspaceSettings
@@ -41,10 +43,15 @@ def make_templates() -> Environment:
     )
     env.filters["date_in_words"] = words.date_in_words
     env.filters["agency_name"] = words.agency_name
+    env.filters["share"] = dashboard.share
+    env.filters["days"] = dashboard.days
+    env.filters["report_words"] = lambda code: words.code_in_words(str(code), dashboard.REPORT_WORDS)
     env.globals.update(service_name=SERVICE_NAME, AGENCY_NAMES=words.AGENCY_NAMES, ROLE_NAMES=words.ROLE_NAMES,
                        STATUS_NAMES=words.STATUS_NAMES, PATHWAY_NAMES=words.PATHWAY_NAMES,
                        NOTICE_NAMES=words.NOTICE_NAMES, in_words=words.code_in_words,
                        DOCUMENT_KINDS=DOCUMENT_KINDS,
+                       panel_reader=lambda roles: bool(set(roles) & PANEL_ROLES),
+                       dashboard_reader=lambda roles: bool(set(roles) & dashboard.DASHBOARD_READERS),
                        iso_words=lambda v: words.iso_dates_in_words(words.code_in_words(v, words.CODE_NAMES),
                                                                     weekday=True),
                        error_list=lambda errors: [{"text": e.message, "href": f"#{e.anchor}"} for e in errors])
@@ -64,6 +71,7 @@ class Workspace:
     oidc: OidcProvider | None = None
     scheduling: SchedulingApi | None = None
     audits: AuditsApi | None = None
+    reporting: ReportingApi | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
