@@ -40,6 +40,7 @@ def make_templates() -> Environment:
     )
     env.filters["date_in_words"] = words.date_in_words
     env.filters["agency_name"] = words.agency_name
+    env.filters["code_words"] = lambda code: words.code_in_words(str(code), words.CODE_NAMES)
     env.globals.update(service_name=SERVICE_NAME, AGENCY_NAMES=words.AGENCY_NAMES, ROLE_NAMES=words.ROLE_NAMES,
                        STATUS_NAMES=words.STATUS_NAMES, PATHWAY_NAMES=words.PATHWAY_NAMES,
                        NOTICE_NAMES=words.NOTICE_NAMES, in_words=words.code_in_words,
