@@ -1,19 +1,30 @@
-"""The pages after the child referral, in a real browser (Debian's Chromium through Playwright) in
-front of the real referrals and scheduling services on a real NATS:
+"""The pages after the referral, in a real browser (Debian's Chromium through Playwright) in front
+of the real referrals and scheduling services on a real NATS:
 
-- an ICB referrer asks for a safeguarding adult review without its authorisation; it comes back at
-  once, returned, with the reasons; the referrer finds it again among the agency's referrals, puts
-  it right (one date wrong first, named in the error summary) and sends it again;
+- a safeguarding adult review from its referral to its learning event: an ICB referrer asks for a
+  SAR without its authorisation; it comes back at once, returned, with the reasons; the referrer
+  finds it again among the agency's referrals, puts it right (one date wrong first, named in the
+  error summary) and sends it again. The business unit screens it, the independent chair signs it
+  off for scoping, the business unit records the scoping's review and the sub-group's decision to
+  convene, and the chair agrees it, which commissions it (its timetable then on the case's page).
+  The business unit runs the review — the family told, the reviewers, the initial meeting, the IMRs
+  asked for, a panel meeting — the ICB sends its IMR from its own form with its document (first by
+  a manager who is not independent of the case, which the API refuses against the field), and the
+  business unit takes it on: the draft, the committee, the board's sign-off (a summary), the report
+  shared with the family, publication with a recommendation, the learning event, the findings;
+- the sub-group recommends not convening a SAR (with what is done instead) and the independent
+  chair reviews it: on a referral meeting the Care Act s44 mandatory criteria the API asks for the
+  chair's reason, against its field; confirmed, the SAR is not convened;
 - the business unit's worklist puts the case with an overdue duty first, in words and dates as
   people write them;
 - the business unit opens a child's case, sees where it stands and what is due, and takes the
-  rapid review's steps from their forms — scoping and the meeting booked, attendance, the meeting
-  held (its reason asked for by the API and shown against the field), the decision, the Panel's
-  response, and the CSPR from its reviewers to publication (published not in full, whose reasons the
-  API asks for) — each step then in the case's history.
+  rapid review's steps from their forms — scoping and the meeting booked, the meeting moved,
+  attendance, the meeting held (its reason asked for by the API and shown against the field), the
+  decision, the Panel's response, and the CSPR from its reviewers to publication (published not in
+  full, whose reasons the API asks for) — each step then in the case's history.
 
 On every page axe-core must find no serious or critical violation; each page is photographed under
-test-artifacts/workspace/, axe's figures in axe.json. The journey is also walked with JavaScript off.
+test-artifacts/workspace/, axe's figures in axe.json. The adult referral is also walked with JavaScript off.
 """
 from __future__ import annotations
 
@@ -26,11 +37,13 @@ from safeguard_shared.clock import FixedDateClock
 from safeguard_testing.apps import EXAMPLE_DATE, bearer, example_child_referral
 from workspace.application.words import date_in_words
 
+from ..integration.test_sar_forms_over_the_api import commissioned, scoping_reviewed
 from .test_referral_in_chromium import CHROMIUM, Pages, browser_page, fill_date, served_site
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="no /usr/bin/chromium: apt-get install -y chromium (CI's .ci/run does)")
 CASE_URL = r"/cases/[0-9a-f-]{36}$"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -134,13 +147,6 @@ async def walk_the_adult_referral(page, base: str, pages: Pages) -> str:
     return case_ref
 
 
-async def test_a_returned_adult_referral_is_put_right_and_sent_again(site):
-    _, base = site
-    pages = Pages("adult-referral")
-    async with browser_page(pages=pages) as page:
-        await walk_the_adult_referral(page, base, pages)
-
-
 async def test_the_adult_referral_works_with_javascript_switched_off(site):
     _, base = site
     # axe is itself a script: the test above runs it on these same pages.
@@ -219,6 +225,16 @@ async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, iss
         await page.wait_for_url(f"{base}/cases/{today['case_id']}")
         assert "Scoping requested" in await page.locator(".govuk-notification-banner").inner_text()
         await pages.check(page, "case-after-scoping")
+
+        # The meeting moved to the afternoon: every agency asked for scoping is invited again.
+        await page.get_by_role("link", name="Move the rapid review meeting").click()
+        await fill_date(page, "meeting_on", meeting["window_start"])
+        await page.get_by_label("Time it starts (optional)").fill("15:30")
+        await page.get_by_label("Where it is held (optional)").fill("Room 2, Civic Centre")
+        await pages.check(page, "meeting-rebook")
+        await page.get_by_role("button", name="Move the meeting").click()
+        await page.wait_for_url(f"{base}/cases/{today['case_id']}")
+        assert "Meeting moved" in await page.locator(".govuk-notification-banner").inner_text()
 
         # Who attends: the statutory partners.
         await page.get_by_role("link", name="Record who attends the rapid review meeting").click()
@@ -306,7 +322,7 @@ async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, iss
         assert await page.locator("#next-steps").count() == 0, "nothing left to do"
         history = await page.locator("#history").inner_text()
         assert f"meeting on: {date_in_words(meeting['window_start'])}" in history
-        for line in ("Scoping requested and the rapid review meeting booked",
+        for line in ("Scoping requested and the rapid review meeting booked", "The rapid review meeting moved",
                      "Attendance at the rapid review meeting recorded", "Rapid review meeting held",
                      "Rapid review decided", "The national Panel responded", "CSPR reviewers commissioned",
                      "CSPR methodology and terms of reference agreed",
@@ -318,72 +334,72 @@ async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, iss
         await pages.check(page, "case-published")
 
 
-async def test_a_sar_referral_is_screened_and_commissioned_by_the_business_unit_and_the_chair(site, issuer):
-    services, base = site
-    referral = {"referring_agency": "icb", "received_on": "2026-12-21",
-                "authorised_by": {"name": "B. Manager", "role": "safeguarding_lead", "authorised_on": "2026-12-21"},
-                "adult": {"reference": "A-311", "date_of_birth": "1948-09-12"},
-                "criteria": {"died": True, "abuse_or_neglect": "suspected",
-                             "concern_agencies_could_have_worked_better": True},
-                "summary": "Died after a fall at home.", "involved_agencies": ["adult_social_care", "icb"]}
-    answer = await services["referrals"].client.post("/v1/referrals/adult", json=referral,
-                                                     headers=bearer(issuer, "icb", "referrer"))
-    assert answer.status_code == 201, answer.text
-    case = answer.json()
-    case_url = f"{base}/cases/{case['case_id']}"
+async def step(page, case_url: str, button: str) -> None:
+    """Take the step from its form: back on the case's page, with the step's confirmation."""
+    await page.get_by_role("button", name=button).click()
+    await page.wait_for_url(case_url)
+    assert await page.locator(".govuk-notification-banner").count() == 1, button
+
+
+async def as_(page, base: str, case_url: str, name: str, role: str, agency: str = "partnership") -> None:
+    """The case's page, signed in as the business unit's officer, the independent chair or an agency."""
+    await sign_out(page, base)
+    await sign_in_as(page, base, name, agency, role)
+    await page.goto(case_url)
+
+
+async def on_date(page, pages: Pages, case_url: str, link: str, path: str, button: str,
+                  name: str | None = None) -> None:
+    """A step that records the date something happened: today, the stack's business date."""
+    await page.get_by_role("link", name=link, exact=True).click()
+    await fill_date(page, path, "2026-12-21")
+    if name:
+        await pages.check(page, name)
+    await step(page, case_url, button)
+
+
+async def test_a_returned_sar_referral_is_put_right_screened_and_commissioned(site):
+    """The ICB's referral returned, put right and sent again; screened, signed off, its scoping reviewed,
+    decided and agreed by the business unit and the independent chair, which commissions it."""
+    _, base = site
     pages = Pages("sar")
 
-    async def step(page, link: str, button: str) -> None:
-        await page.get_by_role("button", name=button).click()
-        await page.wait_for_url(case_url)
-        assert await page.locator(".govuk-notification-banner").count() == 1, link
-
-    async def as_(page, name: str, role: str, first: bool = False) -> None:
-        """The case's page, signed in as the business unit's officer or the independent chair."""
-        if not first:
-            await sign_out(page, base)
-        await sign_in_as(page, base, name, "partnership", role)
-        await page.goto(case_url)
-
     async with browser_page(pages=pages) as page:
-        await as_(page, "Alex Manager", "Business unit", first=True)
+        case_ref = await walk_the_adult_referral(page, base, pages)
+        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+        await page.goto(f"{base}/cases?q={case_ref}")
+        await page.get_by_role("link", name=case_ref).click()
+        await page.wait_for_url(re.compile(re.escape(base) + CASE_URL))
+        case_url = page.url
+
         await page.get_by_role("link", name="Screen the SAR referral").click()
         await page.locator('[name="business_manager_agrees"][value="true"]').check()
         await page.locator('[name="panel_chair_agrees"][value="true"]').check()
         await page.get_by_label("On to scoping").check()
         await page.get_by_label("Reasons", exact=True).fill("Meets the mandatory criteria.")
         await pages.check(page, "screening")
-        await step(page, "screening", "Record the screening")
+        await step(page, case_url, "Record the screening")
         assert "Screened: on to scoping" in await page.locator(".govuk-summary-list").first.inner_text()
         assert await page.locator("#next-steps").count() == 0, "the chair signs it off, not the business unit"
 
-        await as_(page, "Pat Chair", "Independent chair")
+        await as_(page, base, case_url, "Pat Chair", "Independent chair")
         await page.get_by_role("link", name="Sign the referral off for scoping").click()
         for agency in ("Adult social care", "Integrated care board (ICB)"):
             await page.get_by_role("checkbox", name=agency, exact=True).check()
-        await step(page, "scoping", "Sign off for scoping")
+        await step(page, case_url, "Sign off for scoping")
 
-        await as_(page, "Alex Manager", "Business unit")
-        await page.get_by_role("link", name="Record the SAR panel's review of the scoping").click()
-        await fill_date(page, "on", "2026-12-21")
-        await step(page, "scoping review", "Record the review")
+        await as_(page, base, case_url, "Alex Manager", "Business unit")
+        await on_date(page, pages, case_url, "Record the SAR panel's review of the scoping", "on", "Record the review")
         await page.get_by_role("link", name="Record the sub-group's decision whether to convene a SAR").click()
         await page.locator('[name="convene"][value="true"]').check()
         await fill_date(page, "decided_on", "2026-12-21")
         await page.get_by_label("Reasons", exact=True).fill("Learning about joint working.")
         await pages.check(page, "sar-decision")
-        await step(page, "decision", "Record the decision")
+        await step(page, case_url, "Record the decision")
 
-        await as_(page, "Pat Chair", "Independent chair")
-        await page.get_by_role("link", name="Agree the SAR").click()
-        await fill_date(page, "on", "2026-12-21")
-        await step(page, "agreement", "Agree and commission the SAR")
+        await as_(page, base, case_url, "Pat Chair", "Independent chair")
+        await on_date(page, pages, case_url, "Agree the SAR", "on", "Agree and commission the SAR")
         assert "SAR commissioned" in await page.locator(".govuk-summary-list").first.inner_text()
-        history = await page.locator("#history").inner_text()
-        for line in ("Screened", "Signed off for scoping by the independent chair", "Scoping reviewed by the SAR panel",
-                     "The sub-group decided", "The independent chair agreed the SAR"):
-            assert line in history, line
-        assert "convene a sar: Yes" in history and "Meets the mandatory criteria" not in history
         # The SAR's timetable counts from the agreement: scheduling hears of it over the bus.
         for _ in range(50):
             if "The SAR reviewers are commissioned" in await page.locator("#due").inner_text():
@@ -393,3 +409,155 @@ async def test_a_sar_referral_is_screened_and_commissioned_by_the_business_unit_
         else:
             raise AssertionError("the SAR's timetable never showed on the case's page")
         await pages.check(page, "sar-commissioned")
+
+        history = await page.locator("#history").inner_text()
+        for line in ("Returned to the referrer", "Sent again, put right", "Screened",
+                     "Signed off for scoping by the independent chair", "Scoping reviewed by the SAR panel",
+                     "The sub-group decided", "The independent chair agreed the SAR"):
+            assert line in history, line
+        assert "convene a sar: Yes" in history and "Meets the mandatory criteria" not in history
+
+
+async def test_the_business_unit_takes_a_commissioned_sar_to_its_learning_event(site, issuer):
+    """The review itself, from the commission to the learning event, the ICB sending its IMR from its
+    own form."""
+    services, base = site
+    case_url = f"{base}/cases/{await commissioned(services, issuer)}"
+    pages = Pages("sar-review")
+
+    async with browser_page(pages=pages) as page:
+        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+        await page.goto(case_url)
+        # The review, run by the business unit: each step offered once the one before it is in the history.
+        await page.get_by_role("link", name="Record that the family was told a SAR is commissioned").click()
+        await fill_date(page, "notified_on", "2026-12-21")
+        await page.get_by_label("Who told them").fill("The independent chair")
+        await page.get_by_label("How they were told").fill("A visit")
+        await pages.check(page, "family-notified")
+        await step(page, case_url, "Record it")
+        await page.get_by_role("link", name="Commission the SAR's reviewers").click()
+        await page.get_by_label("Reviewers").fill("R. Independent")
+        await fill_date(page, "commissioned_on", "2026-12-21")
+        await pages.check(page, "sar-reviewers")
+        await step(page, case_url, "Commission the reviewers")
+        await on_date(page, pages, case_url, "Record the initial scoping meeting of the reviewers and the SAR panel",
+                      "on", "Record the meeting", "initial-meeting")
+        await page.get_by_role("link", name="Ask agencies for individual management reviews (IMRs)").click()
+        await page.get_by_role("checkbox", name="Integrated care board (ICB)", exact=True).check()
+        await pages.check(page, "imr-requests")
+        await step(page, case_url, "Ask for the IMRs")
+        await page.get_by_role("link", name="Record a SAR panel meeting").click()
+        await fill_date(page, "held_on", "2026-12-21")
+        for label in ("Progress of the review", "Immediate risks identified", "Learning to share now",
+                      "Guidance to the reviewers", "Drafts reviewed", "Communications"):
+            await page.get_by_label(label, exact=True).fill("None yet.")
+        await pages.check(page, "panel-meeting")
+        await step(page, case_url, "Record the meeting")
+
+        # The ICB's IMR, from its own form: by a manager independent of the case, or the API says why not.
+        await as_(page, base, case_url, "Dr Sam Lead", "Agency safeguarding lead", "icb")
+        await page.get_by_role("link", name="Send your agency's individual management review (IMR)").click()
+        await page.get_by_label("Name of the manager who wrote it").fill("M. Lead")
+        await page.get_by_label("Their role").fill("Named nurse for safeguarding")
+        await page.locator('[name="author_independent_of_case"][value="false"]').check()
+        for label in ("Chronology", "Review of records", "Interviews"):
+            await page.get_by_label(label, exact=True).fill("As attached.")
+        await page.set_input_files('[name="file"]', files=[{"name": "ICB IMR.pdf", "mimeType": "application/pdf",
+                                                            "buffer": PDF}])
+        await page.get_by_role("button", name="Send the IMR").click()
+        summary = page.locator(".govuk-error-summary")
+        await summary.wait_for()
+        assert "an IMR is written by a manager independent of the case" in await summary.inner_text()
+        await pages.check(page, "imr-with-error")
+        await summary.get_by_role("link").click()
+        assert await page.evaluate("document.activeElement.name") == "author_independent_of_case"
+        await page.locator('[name="author_independent_of_case"][value="true"]').check()
+        await page.set_input_files('[name="file"]', files=[{"name": "ICB IMR.pdf", "mimeType": "application/pdf",
+                                                            "buffer": PDF}])
+        await step(page, case_url, "Send the IMR")
+        assert "IMR sent, with its document" in await page.locator(".govuk-notification-banner").inner_text()
+        assert "ICB IMR.pdf" in await page.locator("#documents").inner_text()
+
+        await as_(page, base, case_url, "Alex Manager", "Business unit")
+        await on_date(page, pages, case_url, "Record that the draft report went to the SAR panel", "on", "Record it")
+        await on_date(page, pages, case_url, "Record the report's presentation to the SAR committee", "on", "Record it",
+                      "committee")
+        await page.get_by_role("link", name="Record the board's sign-off of the report").click()
+        await fill_date(page, "signed_off_on", "2026-12-21")
+        await page.get_by_label("A summary").check()
+        await pages.check(page, "sign-off")
+        await step(page, case_url, "Record the sign-off")
+        await on_date(page, pages, case_url, "Record that the report was shared with the family", "on", "Record it")
+        await page.get_by_role("link", name="Record the SAR's publication").click()
+        await fill_date(page, "published_on", "2026-12-21")
+        await page.get_by_label("Recommendation 1: what is recommended").fill("Share hospital discharge plans")
+        await page.get_by_label("Recommendation 1: agency that owns it").select_option("icb")
+        await pages.check(page, "sar-publication")
+        await step(page, case_url, "Record publication")
+        await on_date(page, pages, case_url, "Record the SAR's learning event", "on", "Record the learning event",
+                      "learning-event")
+        await page.get_by_role("link", name="Record the SAR's findings for the annual report").click()
+        await page.get_by_label("Findings", exact=True).fill("Discharge plans were not shared")
+        await pages.check(page, "findings")
+        await step(page, case_url, "Record the findings")
+
+        assert "Learning event held" in await page.locator(".govuk-summary-list").first.inner_text()
+        assert await page.locator("#next-steps").count() == 0, "nothing left to do"
+        history = await page.locator("#history").inner_text()
+        for line in ("The independent chair agreed the SAR", "The family told a SAR is commissioned",
+                     "SAR reviewers commissioned",
+                     "Initial scoping meeting of the reviewers and the SAR panel held",
+                     "Individual management reviews (IMRs) asked for", "SAR panel meeting held",
+                     "An agency sent its IMR", "The draft report presented to the SAR panel",
+                     "The report presented to the SAR committee", "The board signed the report off",
+                     "The report shared with the family", "Published", "Learning event held",
+                     "Findings recorded for the annual report"):
+            assert line in history, line
+        assert "to publish: A summary" in history
+        assert "None yet" not in history and "As attached" not in history, "free text stays off the timeline"
+        await pages.check(page, "sar-learning-event-held")
+
+
+async def test_the_chair_reviews_the_sub_groups_recommendation_not_to_convene(site, issuer):
+    services, base = site
+    case_id = await scoping_reviewed(services, issuer)
+    case_url = f"{base}/cases/{case_id}"
+    pages = Pages("sar-not-convened")
+    async with browser_page(pages=pages) as page:
+        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+        await page.goto(case_url)
+        await page.get_by_role("link", name="Record the sub-group's decision whether to convene a SAR").click()
+        await page.locator('[name="convene"][value="false"]').check()
+        await fill_date(page, "decided_on", "2026-12-21")
+        await page.get_by_label("Reasons", exact=True).fill("A matter for one agency's own review.")
+        await page.get_by_label("A single-agency review").check()
+        await page.get_by_label("A practice briefing").check()
+        await page.get_by_role("button", name="Record the decision").click()
+        await page.wait_for_url(case_url)
+        assert "Not to convene, for the independent chair to review" in \
+            await page.locator(".govuk-summary-list").first.inner_text()
+        assert await page.locator("#next-steps").count() == 0, "the chair reviews it, not the business unit"
+
+        await as_(page, base, case_url, "Pat Chair", "Independent chair")
+        await page.get_by_role("link", name="Review the sub-group's recommendation not to convene a SAR").click()
+        await page.locator('[name="confirmed"][value="true"]').check()
+        await fill_date(page, "on", "2026-12-21")
+        await pages.check(page, "decision-review")
+        # The referral meets the Care Act s44 mandatory criteria: the chair's reason, asked for on its field.
+        await page.get_by_role("button", name="Record your review").click()
+        summary = page.locator(".govuk-error-summary")
+        await summary.wait_for()
+        assert "meets the Care Act s44 mandatory criteria" in await summary.inner_text()
+        await pages.check(page, "decision-review-with-error")
+        await summary.get_by_role("link").click()
+        assert await page.evaluate("document.activeElement.name") == "mandatory_override_reason"
+        await page.locator('[name="mandatory_override_reason"]').fill("The adult's family asked for no review.")
+        await page.get_by_role("button", name="Record your review").click()
+        await page.wait_for_url(case_url)
+        assert "Not convened" in await page.locator(".govuk-summary-list").first.inner_text()
+        history = await page.locator("#history").inner_text()
+        assert "The independent chair confirmed the decision" in history
+        assert "instead: A single-agency review, A practice briefing" in history
+        assert "family asked" not in history, "the chair's reason stays off the timeline"
+        assert await page.locator("#next-steps").count() == 0
+        await pages.check(page, "not-convened")

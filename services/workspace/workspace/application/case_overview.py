@@ -25,6 +25,7 @@ ACTIONS = {
     "panel_notification_confirmed": "The local authority confirmed the Panel's notification",
     "scoping_requested": "Scoping requested and the rapid review meeting booked",
     "scoping_returned": "An agency returned its scoping",
+    "meeting_rebooked": "The rapid review meeting moved",
     "document_added": "A document added",
     "attendance_recorded": "Attendance at the rapid review meeting recorded",
     "meeting_held": "Rapid review meeting held",
@@ -43,11 +44,32 @@ ACTIONS = {
     "sar_decision_confirmed": "The independent chair confirmed the decision",
     "sar_decision_overturned": "The independent chair overturned the decision",
     "sar_agreed": "The independent chair agreed the SAR",
+    "family_contact_recorded": "Who the partnership writes to recorded",
+    "family_notified": "The family told a SAR is commissioned",
+    "reviewers_commissioned": "SAR reviewers commissioned",
+    "initial_meeting_held": "Initial scoping meeting of the reviewers and the SAR panel held",
+    "imrs_requested": "Individual management reviews (IMRs) asked for",
+    "imr_submitted": "An agency sent its IMR",
+    "panel_meeting_held": "SAR panel meeting held",
+    "draft_report_presented": "The draft report presented to the SAR panel",
+    "committee_presentation_held": "The report presented to the SAR committee",
+    "signed_off": "The board signed the report off",
+    "report_shared_with_family": "The report shared with the family",
+    "sar_published": "Published",
+    "learning_event_held": "Learning event held",
+    "findings_recorded": "Findings recorded for the annual report",
+    "sar_delayed": "Delayed past six months: the adult or their advocate told why",
+    "delay_update_sent": "An update on the delay sent",
+    "sar_resumed": "The delay ended",
 }
 # What of a history line's detail a person may be shown: codes and dates only, never free text
 # (a reason, a rationale), which stays on the case's own pages for those who may read them.
 SHOWN_DETAIL = {"decision": "Decision", "outcome": "Outcome", "convene": "Convene a SAR", "response": "Response",
                 "held_on": "Held on", "meeting_on": "Meeting on", "on": "On", "decided_on": "Decided on",
+                "notified_on": "Told on", "commissioned_on": "Commissioned on", "signed_off_on": "Signed off on",
+                "published_on": "Published on", "confirmed": "Confirmed", "other_steps": "Instead",
+                "publish": "To publish", "reason_code": "Why", "channel": "Writes by",
+                "independent": "Written by a manager independent of the case",
                 "agency": "Agency", "agencies": "Agencies", "status": "Status", "kind": "Kind"}
 
 
@@ -71,6 +93,7 @@ class Overview:
     scoping_return: bool = False  # the viewer's agency may return its scoping now (the API still decides)
     panel: PanelLinks = field(default_factory=PanelLinks)  # the pack, the meeting, the drafts (panel.py)
     sign_off: Step | None = None  # the independent chair's review awaiting them (sign_offs.py)
+    imr: bool = False  # the viewer's agency was asked for its IMR and has not sent it (the API still decides)
 
 
 def _shown(value: Any) -> Any:
@@ -96,6 +119,22 @@ def scoping_return_offered(case: dict[str, Any], agency: str, roles: frozenset[s
             and not returned)
 
 
+def imr_offered(case: dict[str, Any], agency: str, roles: frozenset[str], history: list[dict[str, Any]]) -> bool:
+    """While the SAR runs, to an agency asked for its IMR that has not sent it yet."""
+    def detail(h: dict[str, Any]) -> dict[str, Any]:
+        return dict(h.get("detail") or {})
+
+    asked = {a for h in history if h.get("action") == "imrs_requested" for a in detail(h).get("agencies") or []}
+    sent = any(h.get("action") == "imr_submitted" and detail(h).get("agency") == agency for h in history)
+    return case["status"] == "commissioned" and agency in asked and bool(roles & AGENCY_ROLES) and not sent
+
+
+def delayed(history: list[dict[str, Any]]) -> bool:
+    """A SAR is delayed from its delay until it resumes (the history's last word on it)."""
+    changes = [h.get("action") for h in history if h.get("action") in ("sar_delayed", "sar_resumed")]
+    return bool(changes) and changes[-1] == "sar_delayed"
+
+
 async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, token: str, case: dict[str, Any],
                    *, roles: frozenset[str], today: Any, agency: str = "") -> Overview:
     found = Overview()
@@ -108,8 +147,10 @@ async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, to
         done = {str(h.get("action")) for h in history.body}
         cspr = any((h.get("detail") or {}).get("decision") == "cspr" for h in history.body
                    if h.get("action") == "rapid_review_decided")
-        found.steps = next_steps(case["pathway"], case["status"], roles, done=done, cspr=cspr)
+        found.steps = next_steps(case["pathway"], case["status"], roles, done=done, cspr=cspr,
+                                 delayed=delayed(list(history.body)))
         found.scoping_return = scoping_return_offered(case, agency, roles, list(history.body))
+        found.imr = imr_offered(case, agency, roles, list(history.body))
         if case["status"] == "returned":
             found.return_reasons = cases.return_reasons(list(history.body))
             found.return_reasons_known = bool(found.return_reasons)

@@ -22,11 +22,16 @@ FormData = Mapping[str, list[str]]
 class Field:
     path: str
     label: str
-    kind: str  # text, textarea, date, bool, choice, agencies, lines (a list, one item a line), attendees
+    kind: str  # text, textarea, date, bool, choice, agencies, lines (a list, one item a line), rows
     missing: str  # the GOV.UK error when nothing was given
     hint: str | None = None
     options: tuple[tuple[str, str], ...] = ()
     required: bool = True
+    # A list of records (the meeting's attendees, a report's recommendations) is a few rows of fields
+    # named ``attendees.0.agency``…: each part is (its key, its label, "agency", "text" or "long" text).
+    parts: tuple[tuple[str, str, str], ...] = ()
+    item: str = ""  # what one row is, for its labels: "Person 1: agency"
+    rows: int = 6
 
 
 YES_NO = (("true", "Yes"), ("false", "No"))
@@ -68,9 +73,7 @@ CHILD_REFERRAL = (
 )
 FIELDS = {f.path: f for f in CHILD_REFERRAL}
 DATE_PARTS = ("day", "month", "year")
-# A list of people (the meeting's attendees) is a few rows of fields named ``attendees.0.agency``…
-ATTENDEE_PARTS = ("agency", "name", "role")
-ATTENDEE_ROWS = 6
+ATTENDEE_PARTS = (("agency", "agency", "agency"), ("name", "name", "text"), ("role", "role", "text"))
 
 
 def _first(form: FormData, name: str) -> str:
@@ -134,9 +137,9 @@ def form_to_referral(form: FormData, fields: Iterable[Field] = CHILD_REFERRAL) -
             _set(body, f.path, values)
         elif f.kind == "lines":
             _set(body, f.path, [line.strip() for line in _first(form, f.path).splitlines() if line.strip()])
-        elif f.kind == "attendees":
-            rows = [{part: _first(form, f"{f.path}.{i}.{part}") for part in ATTENDEE_PARTS}
-                    for i in range(ATTENDEE_ROWS)]
+        elif f.kind == "rows":
+            rows = [{part: _first(form, f"{f.path}.{i}.{part}") for part, _, _ in f.parts}
+                    for i in range(f.rows)]
             _set(body, f.path, [{k: v for k, v in row.items() if v} for row in rows if any(row.values())])
         elif f.kind == "bool":
             value = _first(form, f.path)

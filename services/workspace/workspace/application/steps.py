@@ -1,4 +1,4 @@
-"""The business unit's step forms for the children's pathway, one per ``POST /v1/cases/{id}/…``.
+"""The step forms of both pathways up to a SAR's commission, one per ``POST /v1/cases/{id}/…``.
 
 Each form's field names are its request body's JSON paths, so the API's 422 lands on the field. A
 step is offered while the case's status is one it can follow; the API still decides (a step out of
@@ -6,30 +6,11 @@ order is its 409, shown as its own words at the top of the form).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .referral_form import AGENCY_OPTIONS, ATTENDEE_PARTS, YES_NO, Field
+from .sar_steps import OTHER_STEPS, SAR_REVIEW_STEPS
+from .step import BUSINESS_UNIT, CHAIR, Step
 
-from .referral_form import AGENCY_OPTIONS, YES_NO, Field
-
-BUSINESS_UNIT = frozenset({"business_unit"})
-CHAIR = frozenset({"independent_chair"})
-
-
-@dataclass(frozen=True)
-class Step:
-    slug: str  # the page's own address: /cases/{id}/steps/{slug}
-    api_path: str  # POST /v1/cases/{id}/{api_path}
-    title: str
-    button: str
-    statuses: tuple[str, ...]  # the case statuses it may follow
-    fields: tuple[Field, ...]
-    done: str  # the confirmation shown on the case's page
-    action: str = ""  # its line in the case's history
-    requires: tuple[str, ...] = ()  # the history lines that must come first
-    once: bool = True  # not offered again once taken (the API may still take a correction)
-    cspr: bool = False  # only when the rapid review decided on a CSPR
-    pathway: str = "child"
-    roles: frozenset[str] = BUSINESS_UNIT  # who takes it (the API's own rule, so the page offers no dead end)
-
+__all__ = ["BUSINESS_UNIT", "CHAIR", "STEPS", "Step", "next_steps"]
 
 SCOPING = Step(
     "scoping", "scoping", "Request scoping and book the rapid review meeting", "Send the scoping request",
@@ -48,11 +29,17 @@ SCOPING = Step(
            required=False)),
     "Scoping requested and the rapid review meeting booked", action="scoping_requested")
 
+REBOOK_MEETING = Step(
+    "meeting-rebook", "meeting", "Move the rapid review meeting", "Move the meeting", ("scoping",),
+    SCOPING.fields[1:], "Meeting moved: every agency asked for scoping is invited again",
+    action="meeting_rebooked", requires=("scoping_requested",), once=False)
+
 ATTENDANCE = Step(
     "attendance", "meeting/attendance", "Record who attends the rapid review meeting", "Record attendance",
     ("scoping", "meeting_held"),
-    (Field("attendees", "Who attends", "attendees", "Enter at least one person attending",
-           hint="The meeting is quorate only with the local authority, the police and the ICB represented."),),
+    (Field("attendees", "Who attends", "rows", "Enter at least one person attending",
+           hint="The meeting is quorate only with the local authority, the police and the ICB represented.",
+           parts=ATTENDEE_PARTS, item="Person"),),
     "Attendance recorded", action="attendance_recorded", once=False)
 
 MEETING_HELD = Step(
@@ -129,15 +116,9 @@ CSPR_PUBLICATION = Step(
            required=False)),
     "Publication recorded", action="published", requires=("final_report_sent",), cspr=True)
 
-CHILD_STEPS = (SCOPING, ATTENDANCE, MEETING_HELD, DECISION, PANEL_RESPONSE, CSPR_REVIEWERS, CSPR_TERMS,
+CHILD_STEPS = (SCOPING, REBOOK_MEETING, ATTENDANCE, MEETING_HELD, DECISION, PANEL_RESPONSE, CSPR_REVIEWERS, CSPR_TERMS,
                CSPR_INVOLVEMENT, CSPR_DRAFT, CSPR_FINAL, CSPR_PUBLICATION)
 
-
-OTHER_STEPS = (("single_agency_review", "A single-agency review"),
-               ("multi_agency_learning_review", "A multi-agency learning review"),
-               ("learning_event", "A learning event"), ("case_file_audit", "A case file audit"),
-               ("practice_briefing", "A practice briefing"), ("training", "Training"),
-               ("other_statutory_review", "Another statutory review"), ("other", "Something else"))
 
 SAR_SCREENING = Step(
     "sar-screening", "sar/screening", "Screen the SAR referral", "Record the screening", ("received",),
@@ -183,16 +164,34 @@ SAR_AGREEMENT = Step(
            hint="Agreeing it commissions it: the SAR's timetable counts from this date."),),
     "SAR agreed and commissioned", action="sar_agreed", pathway="adult", roles=CHAIR)
 
-ADULT_STEPS = (SAR_SCREENING, SAR_SCOPING, SAR_SCOPING_REVIEW, SAR_DECISION, SAR_AGREEMENT)
+SAR_DECISION_REVIEW = Step(
+    "sar-decision-review", "sar/decision/confirmation",
+    "Review the sub-group's recommendation not to convene a SAR", "Record your review", ("not_convene_recommended",),
+    (Field("confirmed", "Do you confirm the recommendation not to convene a SAR?", "bool",
+           "Select yes to confirm the recommendation, or no to convene a SAR", options=YES_NO,
+           hint="No overturns it: you then agree the SAR, which commissions it."),
+     Field("on", "Date you reviewed it", "date", "Enter the date you reviewed the decision"),
+     Field("reasons", "Your reasons (optional)", "textarea", "", required=False),
+     Field("other_steps", "What is done instead (if you confirm it)", "agencies", "", options=OTHER_STEPS,
+           hint="Leave these empty to keep the sub-group's.", required=False),
+     Field("other_steps_detail", "Who does what (optional)", "textarea", "", required=False),
+     Field("mandatory_override_reason", "Why no SAR is held although the referral meets the mandatory criteria "
+           "(if it does)", "textarea", "", required=False,
+           hint="The Care Act s44 duty: a SAR it requires is set aside only with your recorded reason.")),
+    "Your review of the decision recorded", action="sar_decision_confirmed", pathway="adult", roles=CHAIR)
+
+ADULT_STEPS = (SAR_SCREENING, SAR_SCOPING, SAR_SCOPING_REVIEW, SAR_DECISION, SAR_DECISION_REVIEW, SAR_AGREEMENT,
+               *SAR_REVIEW_STEPS)
 
 
 def next_steps(pathway: str, status: str, roles: frozenset[str] | set[str], *,
-               done: set[str] | frozenset[str] = frozenset(), cspr: bool = False) -> list[Step]:
+               done: set[str] | frozenset[str] = frozenset(), cspr: bool = False, delayed: bool = False) -> list[Step]:
     """The step forms the viewer may take now: theirs to take (the business unit's, the chair's),
     allowed by the case's status, whose earlier steps are in its history, not yet taken (or repeatable)."""
     return [s for s in CHILD_STEPS + ADULT_STEPS if s.pathway == pathway and set(roles) & s.roles
             and status in s.statuses and set(s.requires) <= set(done)
-            and not (s.once and s.action in done) and (cspr or not s.cspr)]
+            and not (s.once and s.action in done) and (cspr or not s.cspr)
+            and s.while_delayed in (None, delayed)]
 
 
 STEPS = {s.slug: s for s in CHILD_STEPS + ADULT_STEPS}

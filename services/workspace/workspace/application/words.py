@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from safeguard_shared.contracts.referrals import DELAY_REASONS
+
 AGENCY_NAMES = {
     "local_authority": "Local authority (children's social care)",
     "police": "Police",
@@ -54,6 +56,14 @@ NOTICE_NAMES = {
     "secretary_of_state": "The Secretary of State for Education",
 }
 
+# What is done instead of a SAR the sub-group does not convene.
+OTHER_STEP_NAMES = {
+    "single_agency_review": "A single-agency review", "multi_agency_learning_review": "A multi-agency learning review",
+    "learning_event": "A learning event", "case_file_audit": "A case file audit",
+    "practice_briefing": "A practice briefing", "training": "Training",
+    "other_statutory_review": "Another statutory review", "other": "Something else",
+}
+
 # Codes a case's history shows (decisions, responses, statuses), in words.
 CODE_NAMES = {
     **STATUS_NAMES, **AGENCY_NAMES,
@@ -61,6 +71,10 @@ CODE_NAMES = {
     "no_review": "No further review", "endorsed": "Endorsed", "challenged": "Challenged",
     "accepted_as_completed_review": "Accepted as the completed review",
     "proceed_to_scoping": "On to scoping", "not_proceeding": "Not proceeding",
+    # a SAR's: what is done instead of it, what the board publishes, how the family is written to
+    **OTHER_STEP_NAMES,
+    "full": "The full report", "summary": "A summary", "email": "Email", "post": "Post",
+    **{code: label[:1].upper() + label[1:] for code, label in DELAY_REASONS.items() if code != "other"},
 }
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -2,6 +2,8 @@
 case's documents (listed, added and downloaded through the referrals service, as the person)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +14,7 @@ from ..adapters.referrals_api import ReferralsApi
 from ..application import action_plans, agency_work, cases
 from ..application import audits as audit_forms
 from ..application.referral_form import FieldError
+from ..application.step import Step
 from . import web
 
 router = APIRouter(tags=["agencies"])
@@ -32,23 +35,40 @@ async def the_agencys_work(request: Request) -> Response:
                     RESPONSE_STATUS=audit_forms.RESPONSE_STATUS, is_overdue=action_plans.is_overdue)
 
 
-async def _scoping_page(request: Request, case_id: str, *, values: dict[str, list[str]] | None = None,
-                        errors: list[FieldError] | None = None, status: int = 200) -> Response:
+@dataclass(frozen=True)
+class AgencyReturn:
+    """A form an agency sends for itself on a case, with a file it may add as its document."""
+
+    slug: str  # /cases/{id}/{slug}
+    step: Callable[[str, str], Step]  # (pathway, agency) → the step
+    file_kind: str
+    file_label: str
+    intro: str
+    sent: str
+    sent_with_file: str
+
+
+SCOPING_RETURN = AgencyReturn(
+    "scoping-return", agency_work.scoping_return_step, "chronology", "Your agency's chronology (optional)",
+    "Tell the partnership what your agency knows, and confirm your records are kept safe for the review.",
+    "Scoping returned", "Scoping returned, with your chronology")
+IMR_RETURN = AgencyReturn(
+    "imr", agency_work.imr_step, "imr", "Your agency's IMR as a document (optional)",
+    "Your agency's individual management review of its work with the adult, by a manager independent of the "
+    "case: its chronology, a review of its records, and interviews with the staff involved.",
+    "IMR sent", "IMR sent, with its document")
+
+
+async def _return_page(request: Request, case_id: str, form: AgencyReturn, *,
+                       values: dict[str, list[str]] | None = None, errors: list[FieldError] | None = None,
+                       status: int = 200) -> Response:
     session, token = await web.signed_in_person(request)
     case = await cases.read_case(web.workspace(request).referrals, token, case_id)
-    step = agency_work.scoping_return_step(case["pathway"], session.agency or "")
+    step = form.step(case["pathway"], session.agency or "")
     return web.page(request, "step.html", session, case=case, step=step, fields=step.fields, values=values or {},
                     errors=errors, status=status, for_agency=session.agency,
-                    form_action=f"/cases/{case_id}/scoping-return", file_field=agency_work.DOCUMENT_FILE,
-                    file_label="Your agency's chronology (optional)",
-                    intro="Tell the partnership what your agency knows, and confirm your records are kept safe "
-                          "for the review.")
-
-
-@router.get("/cases/{case_id}/scoping-return")
-async def scoping_return_form(request: Request, case_id: str) -> Response:
-    """The signed-in person's agency's scoping return for the case, with its chronology."""
-    return await _scoping_page(request, case_id)
+                    form_action=f"/cases/{case_id}/{form.slug}", file_field=agency_work.DOCUMENT_FILE,
+                    file_label=form.file_label, intro=form.intro)
 
 
 async def _posted(request: Request) -> tuple[Any, dict[str, list[str]], Any]:
@@ -62,31 +82,47 @@ async def _posted(request: Request) -> tuple[Any, dict[str, list[str]], Any]:
     return session, fields, agency_work.chosen_file(form.get("file"))
 
 
-@router.post("/cases/{case_id}/scoping-return")
-async def return_scoping(request: Request, case_id: str) -> Response:
-    """Send the scoping return; then the chronology, if one was chosen, as the agency's document."""
+async def _send_return(request: Request, case_id: str, sent: AgencyReturn) -> Response:
+    """Send the agency's return; then its file, if one was chosen, as the agency's document."""
     session, form, upload = await _posted(request)
     ws = web.workspace(request)
     case = await cases.read_case(ws.referrals, session.token, case_id)
+    step = sent.step(case["pathway"], session.agency or "")
     try:
-        errors = await agency_work.return_scoping(ws.referrals, session.token, case, session.agency or "", form)
+        errors = await cases.take_step(ws.referrals, session.token, case_id, step, form)
     except cases.OutOfOrder as exc:
-        errors = [FieldError("records_secured" if case["pathway"] == "child" else "no_information_held",
-                             str(exc)[:1].upper() + str(exc)[1:])]
+        errors = [FieldError(step.fields[0].path, str(exc)[:1].upper() + str(exc)[1:])]
     if errors:
-        return await _scoping_page(request, case_id, values=form, errors=errors)
-    message = "Scoping returned"
+        return await _return_page(request, case_id, sent, values=form, errors=errors)
+    message = sent.sent
     if upload is not None:
-        problems = await agency_work.add_document(ws.referrals, session.token, case_id, "chronology",
+        problems = await agency_work.add_document(ws.referrals, session.token, case_id, sent.file_kind,
                                                   upload.filename, upload.file, upload.content_type)
         if problems:
             # The return itself is sent (the API took it); only the file is to choose again.
             return web.page(request, "add_document.html", session, case=case, errors=problems,
-                            values={"kind": ["chronology"]}, kinds=agency_work.DOCUMENT_KIND,
-                            file_field=agency_work.DOCUMENT_FILE, returned=True, status=422)
-        message = "Scoping returned, with your chronology"
+                            values={"kind": [sent.file_kind]}, kinds=agency_work.DOCUMENT_KIND,
+                            file_field=agency_work.DOCUMENT_FILE, returned=f"{sent.sent}.", status=422)
+        message = sent.sent_with_file
     await ws.store.set_flash(session.session_id, {"kind": "step", "message": message})
     return web.see_other(f"/cases/{case_id}")
+
+
+def _declare(form: AgencyReturn) -> None:
+    """The return's form (GET) and its sending (POST) at ``/cases/{case_id}/{slug}``."""
+    async def show(request: Request, case_id: str) -> Response:
+        return await _return_page(request, case_id, form)
+
+    async def send(request: Request, case_id: str) -> Response:
+        return await _send_return(request, case_id, form)
+
+    router.get(f"/cases/{{case_id}}/{form.slug}", name=f"{form.slug}_form")(show)
+    router.post(f"/cases/{{case_id}}/{form.slug}", name=f"send_{form.slug}")(send)
+
+
+# The agency's scoping return with its chronology; on a SAR, its IMR with the IMR as a document.
+_declare(SCOPING_RETURN)
+_declare(IMR_RETURN)
 
 
 @router.get("/cases/{case_id}/documents/new")

@@ -1,4 +1,4 @@
-"""The business unit's worklist, and the forms for each step of the children's pathway."""
+"""The business unit's worklist, and the forms for each step of both pathways."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -56,8 +56,10 @@ async def take_step(request: Request, case_id: str, slug: str) -> Response:
         errors = await cases.take_step(ws.referrals, session.token, case_id, step, form)
     except cases.OutOfOrder as exc:
         # The API's own reason this step cannot be taken now, at the top of the form as typed.
-        errors = [FieldError(step.fields[0].path, str(exc)[:1].upper() + str(exc)[1:],
-                             date=step.fields[0].kind == "date")]
+        # A step with nothing to fill in (a SAR's delay ended) has its error on its button.
+        first = step.fields[0] if step.fields else None
+        errors = [FieldError(first.path if first else "step-button", str(exc)[:1].upper() + str(exc)[1:],
+                             date=first is not None and first.kind == "date")]
     if errors:
         return await _step_page(request, case_id, slug, values=form, errors=errors)
     await ws.store.set_flash(session.session_id, {"kind": "step", "message": step.done})

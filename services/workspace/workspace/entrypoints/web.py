@@ -46,6 +46,7 @@ def make_templates() -> Environment:
     env.filters["share"] = dashboard.share
     env.filters["days"] = dashboard.days
     env.filters["report_words"] = lambda code: words.code_in_words(str(code), dashboard.REPORT_WORDS)
+    env.filters["code_words"] = lambda code: words.code_in_words(str(code), words.CODE_NAMES)
     env.globals.update(service_name=SERVICE_NAME, AGENCY_NAMES=words.AGENCY_NAMES, ROLE_NAMES=words.ROLE_NAMES,
                        STATUS_NAMES=words.STATUS_NAMES, PATHWAY_NAMES=words.PATHWAY_NAMES,
                        NOTICE_NAMES=words.NOTICE_NAMES, in_words=words.code_in_words,
