@@ -34,6 +34,7 @@ pytestmark = pytest.mark.e2e
 SETTINGS = ChaosSettings.from_env(faults_per_round=3)
 KINDS = ("service", "nats", "supervisor")
 WEIGHTS = (6, 2, 2)  # after the first round: services six times in ten, NATS and the supervisor twice each
+HEADING = f"seed {SETTINGS.seed}, {SETTINGS.per_second} referrals/s, ack wait {SETTINGS.ack_wait_seconds} s"
 
 
 def inject(stack: UpStack, kind: str, rng: random.Random) -> str:
@@ -71,9 +72,9 @@ def test_no_accepted_referral_is_lost_or_doubled_while_services_nats_and_the_sup
                                   rng, accepted, reader, SETTINGS.settle_seconds,
                                   say=lambda line: print(line, flush=True))
         rows.append(row)
+        report(SETTINGS, HEADING, rounds_table(rows))  # so far, in case a later round hangs
         if not result.ok:
             failures.append(f"round {number}: {result.describe()}")
             break
-    print(report(SETTINGS, f"seed {SETTINGS.seed}, {SETTINGS.per_second} referrals/s, ack wait "
-                           f"{SETTINGS.ack_wait_seconds} s", rounds_table(rows)))
+    print(report(SETTINGS, HEADING, rounds_table(rows)))
     assert not failures, "\n".join(failures)

@@ -40,6 +40,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
 KINDS = ("node", "stream leader", "meta leader", "replica")
 WEIGHTS = (3, 2, 1, 4)
 ADMIN_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+HEADING = (f"three nodes, R3, two replicas of {', '.join(CONSUMERS)} on PostgreSQL; seed {SETTINGS.seed}, "
+           f"{SETTINGS.per_second} referrals/s, ack wait {SETTINGS.ack_wait_seconds} s")
 CURRENT_WITHIN = 180.0  # seconds for a restarted node to catch up with the cluster
 
 
@@ -141,6 +143,7 @@ def test_no_accepted_referral_is_lost_or_doubled_while_nodes_die_leaders_move_an
                                   accepted, reader, SETTINGS.settle_seconds,
                                   say=lambda line: print(line, flush=True))
         rows.append(row)
+        report(SETTINGS, HEADING, rounds_table(rows, faults="faults"))  # so far, in case a later round hangs
         # Only the processes this test killed were started again; a node dying or a leader moving must
         # not end any other (an orchestrator would restart it).
         if stack.failed_starts:
@@ -152,7 +155,5 @@ def test_no_accepted_referral_is_lost_or_doubled_while_nodes_die_leaders_move_an
             failures.append(f"round {number}: {result.describe()}")
         if failures:
             break
-    print(report(SETTINGS, f"three nodes, R3, two replicas of {', '.join(CONSUMERS)} on PostgreSQL; "
-                           f"seed {SETTINGS.seed}, {SETTINGS.per_second} referrals/s, ack wait "
-                           f"{SETTINGS.ack_wait_seconds} s", rounds_table(rows, faults="faults")))
+    print(report(SETTINGS, HEADING, rounds_table(rows, faults="faults")))
     assert not failures, "\n".join(failures)
