@@ -12,8 +12,10 @@ agreement with the stores, and no dead letters left.
 from __future__ import annotations
 
 import email
+import functools
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -42,6 +44,27 @@ ON_THE_WAY = ("referrals", "scheduling", "notifications", "reporting")
 # Small back-off for the supervisor's restarts, so a run spends its time on faults, not waiting.
 FAST_RESTARTS = {"SAFEGUARD_RESTART_FIRST_DELAY": "0.2", "SAFEGUARD_RESTART_MAX_DELAY": "1.6",
                  "SAFEGUARD_RESTART_RESET_AFTER": "300", "SAFEGUARD_HEALTH_INTERVAL": "2"}
+
+
+# How far each store has got, cheap to read (store, SQL): referrals' outbox rows not yet published,
+# notices not (yet) sent, Panel clocks met, Panel notices sent, reporting's cases and Panel notices.
+# Every accepted case moves each of them by one (the first two: to 0); ``audit`` then checks case by case.
+PROGRESS = {
+    "unpublished": ("referrals", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+    "notices not sent": ("notifications", "SELECT count(*) FROM notifications WHERE status <> 'sent'"),
+    "panel clocks met": ("scheduling", "SELECT count(*) FROM deadlines WHERE key = 'rr.panel_notified' "
+                         "AND status = 'met'"),
+    "panel notices sent": ("notifications", "SELECT count(*) FROM notifications WHERE "
+                           "recipient_kind = 'national_panel' AND status = 'sent'"),
+    "reporting cases": ("reporting", "SELECT count(*) FROM rm_cases"),
+    "reporting panel notices": ("reporting", "SELECT count(*) FROM rm_notifications "
+                                "WHERE recipient_kind = 'national_panel'"),
+}
+
+
+def all_caught_up(progress: dict[str, int], cases: int) -> bool:
+    return all(value == (0 if what in ("unpublished", "notices not sent") else cases)
+               for what, value in progress.items())
 
 
 def _bin(name: str) -> str:
@@ -105,27 +128,19 @@ class UpStack:
         return pid
 
     def progress(self) -> dict[str, int]:
-        """How far each store has got (cheap: read from the SQLite stores): referrals' outbox rows not
-        yet published, Panel clocks met, Panel notices sent, reporting's cases and Panel notices."""
-        var = self.data_dir
-        return {
-            "unpublished": count(var / "referrals.sqlite3", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
-            "panel clocks met": count(var / "scheduling.sqlite3", "SELECT count(*) FROM deadlines WHERE key = "
-                                      "'rr.panel_notified' AND status = 'met'"),
-            "panel notices sent": count(var / "notifications.sqlite3", "SELECT count(*) FROM notifications WHERE "
-                                        "recipient_kind = 'national_panel' AND status = 'sent'"),
-            "reporting cases": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_cases"),
-            "reporting panel notices": count(var / "reporting.sqlite3", "SELECT count(*) FROM rm_notifications "
-                                             "WHERE recipient_kind = 'national_panel'"),
-        }
+        """How far each store has got (``PROGRESS``), read from the SQLite stores."""
+        return {what: count(self.data_dir / f"{service}.sqlite3", sql) for what, (service, sql) in PROGRESS.items()}
 
     def drained(self, cases: int) -> bool:
         """Whether every store has got as far as ``cases`` accepted referrals take it; ``audit`` then
         checks case by case."""
         try:
-            return all(value == (0 if what == "unpublished" else cases) for what, value in self.progress().items())
+            return all_caught_up(self.progress(), cases)
         except sqlite3.Error:  # a store being created or migrated by a restarted service
             return False
+
+    def stored_cases(self) -> int:
+        return count(self.data_dir / "referrals.sqlite3", "SELECT count(*) FROM cases")
 
     def kill_supervisor_and_start_again(self) -> float:
         """kill -9 of ``safeguard up``: its children go with it; a new one takes the folder back."""
@@ -285,12 +300,14 @@ def count(store: Path, sql: str) -> int:
 
 
 class Audited(Protocol):
-    """What ``audit`` reads of a stack: each service's URL, the data folder (the .eml outbox, the
-    referrals store when it is SQLite) and the dead letters."""
+    """What ``audit`` reads of a stack: each service's URL, the data folder (the .eml outbox), the
+    number of cases in the referrals store and the dead letters."""
 
     data_dir: Path
 
     def url(self, service: str) -> str: ...
+
+    def stored_cases(self) -> int: ...
 
     def dead_letters(self) -> list[dict[str, Any]]: ...
 
@@ -339,8 +356,7 @@ def audit(stack: Audited, case_ids: list[str], reader: str) -> Audit:
         result.problems.append(f"{len(missing)} notices sent with no .eml file")
     if len(on_disk) != len(sent_ids):
         result.problems.append(f"{len(on_disk)} .eml files for {len(sent_ids)} notices sent")
-    referrals_store = stack.data_dir / "referrals.sqlite3"
-    stored = count(referrals_store, "SELECT count(*) FROM cases") if referrals_store.exists() else len(case_ids)
+    stored = stack.stored_cases()
     if stored != len(case_ids):
         result.problems.append(f"the referrals store holds {stored} cases, {len(case_ids)} were accepted")
     agreed = {"open cases": (summary["cases"]["open"], len(case_ids)),
@@ -361,8 +377,8 @@ def settle(stack: Audited, case_ids: list[str], reader: str, timeout: float,
            drained: Callable[[], bool] | None = None) -> tuple[Audit, float]:
     """Waits until nothing is missing, or ``timeout``: first until ``drained`` says every store has
     caught up (when given: a cheap look every half second), then audits case by case, every second
-    until the audit passes. The last audit, and how long until the stores had caught up (until the
-    audit passed, when it did not pass at once)."""
+    until the audit passes (twice at least, when the first does not). The last audit, and how long
+    until the stores had caught up (until the audit passed, when it did not pass at once)."""
     began = time.monotonic()
     if drained:
         poll(drained, timeout, every=0.5)
@@ -373,7 +389,98 @@ def settle(stack: Audited, case_ids: list[str], reader: str, timeout: float,
             result = audit(stack, case_ids, reader)
         except (httpx.HTTPError, RuntimeError) as exc:  # a service still coming back
             result = Audit(cases=len(case_ids), problems=[f"audit failed: {exc}"])
-        if result.ok or time.monotonic() - began > timeout:
+        # At least two audits: messages that follow a case's own (a deadline's reminder, say) may come
+        # while a slow first audit reads case after case, and the counts it compares at the end then differ.
+        if result.ok or (time.monotonic() - began > timeout and not first):
             return result, caught_up if (first and drained) else time.monotonic() - began
         first = False
         time.sleep(1.0)
+
+
+@dataclass(frozen=True)
+class ChaosSettings:
+    """The chaos tests' knobs, from the environment (tests/chaos/README.md)."""
+
+    rounds: int
+    seed: int
+    per_second: float
+    faults_per_round: int
+    ack_wait_seconds: str
+    settle_seconds: float
+    report: str
+
+    @classmethod
+    def from_env(cls, faults_per_round: int) -> ChaosSettings:
+        env = os.environ.get
+        return cls(rounds=int(env("CHAOS_ROUNDS", "1")), seed=int(env("CHAOS_SEED", "14")),
+                   per_second=float(env("CHAOS_REFERRALS_PER_SECOND", "2")),
+                   faults_per_round=int(env("CHAOS_FAULTS_PER_ROUND", str(faults_per_round))),
+                   # A consumer killed holding a message gets it again after the ack wait: short here, so
+                   # a round's recovery is measured in seconds (production's default is 30 s).
+                   ack_wait_seconds=env("CHAOS_ACK_WAIT_SECONDS", "5"),
+                   settle_seconds=float(env("CHAOS_SETTLE_SECONDS", "120")), report=env("CHAOS_REPORT", ""))
+
+
+def faults_of_round(rng: random.Random, number: int, kinds: tuple[str, ...], weights: tuple[int, ...],
+                    count: int) -> list[str]:
+    """The first round has one fault of each kind, in a seeded order; later ones draw by ``weights``."""
+    if number == 1 and len(kinds) <= count:
+        drawn = list(kinds) + rng.choices(kinds, weights=weights, k=count - len(kinds))
+        rng.shuffle(drawn)
+        return drawn
+    return rng.choices(kinds, weights=weights, k=count)
+
+
+class Stack(Audited, Protocol):
+    def drained(self, cases: int) -> bool: ...
+
+
+def chaos_round(stack: Stack, number: int, loads: list[ReferralLoad], faults: list[Callable[[], str]],
+                rng: random.Random, accepted: list[str], reader: str, settle_seconds: float,
+                say: Callable[[str], None]) -> tuple[dict[str, Any], Audit]:
+    """One round: the faults 2 to 5 s apart under ``loads``, a little more load while the stack
+    recovers, then every referral sent must be answered 201 and every case accepted so far (``accepted``,
+    extended here) must settle. The round's row of the table, and the audit; ``say`` narrates."""
+    done = []
+    for fault in faults:
+        time.sleep(rng.uniform(2.0, 5.0))
+        began = time.monotonic()
+        done.append(fault())
+        say(f"round {number}: {done[-1]} ({time.monotonic() - began:.1f}s), "
+            f"{sum(len(load.accepted()) for load in loads)} accepted so far")
+    last_fault = time.monotonic()
+    time.sleep(rng.uniform(1.0, 3.0))  # referrals keep coming while the stack recovers
+    for load in loads:
+        answered = load.finish(timeout=settle_seconds)
+        assert not load.refusals, f"referrals refused: {load.refusals[:3]}"
+        assert answered, f"{len(load.unanswered())} referrals never answered 201 in round {number}"
+    new = [r.case_id for load in loads for r in load.accepted() if r.case_id]
+    accepted += new
+    answered_after = time.monotonic() - last_fault
+    # Recovery: until every store has caught up with every accepted case (the audit then checks each).
+    result, took = settle(stack, accepted, reader, settle_seconds, drained=functools.partial(stack.drained,
+                                                                                            len(accepted)))
+    row = {"round": number, "faults": done, "accepted": len(new), "lost": len(result.lost),
+           "duplicated": len(result.duplicated), "recovery": answered_after + took, "answered_after": answered_after}
+    say(f"round {number}: {row}")
+    return row, result
+
+
+def rounds_table(rows: list[dict[str, Any]], faults: str = "faults (kill -9)") -> str:
+    lines = [f"| round | {faults} | referrals accepted | lost | duplicated | recovery (s) |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['round']} | {', '.join(r['faults'])} | {r['accepted']} | {r['lost']} | {r['duplicated']} | "
+              f"{r['recovery']:.1f} |" for r in rows]
+    total = {k: sum(r[k] for r in rows) for k in ("accepted", "lost", "duplicated")}
+    worst = max((r["recovery"] for r in rows), default=0.0)
+    lines.append(f"| all {len(rows)} | {sum(len(r['faults']) for r in rows)} faults | {total['accepted']} | "
+                 f"{total['lost']} | {total['duplicated']} | worst {worst:.1f} |")
+    return "\n".join(lines)
+
+
+def report(settings: ChaosSettings, heading: str, table: str) -> str:
+    """The table of rounds under its heading, written to ``CHAOS_REPORT`` too when that names a file."""
+    text = f"{heading}\n\n{table}\n"
+    if settings.report:
+        Path(settings.report).write_text(text)
+    return text
