@@ -19,7 +19,7 @@ from ..adapters.referrals_api import ReferralsApi
 from ..adapters.scheduling_api import SchedulingApi
 from . import action_plans, cases
 from .audits import OwedResponse, owed_by_agency
-from .referral_form import YES_NO, Field, FieldError, FormData, errors_from_api
+from .referral_form import YES_NO, Field, FieldError, errors_from_api
 from .steps import Step
 from .worklist import Due, rule_names, what_is_due
 
@@ -57,12 +57,33 @@ SAR_SCOPING_RETURN = (
 )
 
 
+IMR = (
+    Field("author_name", "Name of the manager who wrote it", "text", "Enter the name of the manager who wrote the IMR"),
+    Field("author_role", "Their role", "text", "Enter the role of the manager who wrote the IMR"),
+    Field("author_independent_of_case", "Is the manager independent of the case?", "bool",
+          "Select yes if the manager is independent of the case", options=YES_NO,
+          hint="An IMR is written by a manager with no part in the adult's care or its oversight."),
+    Field("chronology", "Chronology", "textarea", "Enter the chronology",
+          hint="Your agency's contacts with the adult, in date order."),
+    Field("review_of_records", "Review of records", "textarea", "Enter the review of your agency's records"),
+    Field("interviews", "Interviews", "textarea", "Enter what the interviews with staff found"),
+)
+
+
 def scoping_return_step(pathway: str, agency: str) -> Step:
-    """The scoping return as a step: ``POST /v1/cases/{id}/scoping-returns/{agency}``."""
-    return Step("scoping-return", f"scoping-returns/{agency}", "Return your agency's scoping",
-                "Send the scoping return",
-                ("rapid_review", "scoping"), CHILD_SCOPING_RETURN if pathway == "child" else SAR_SCOPING_RETURN,
-                "Scoping returned", action="scoping_returned")
+    """The scoping return as a step: ``POST /v1/cases/{id}/scoping-returns/{agency}`` on a child's
+    case, ``POST /v1/cases/{id}/sar/scoping-returns/{agency}`` on a SAR."""
+    child = pathway == "child"
+    return Step("scoping-return", f"scoping-returns/{agency}" if child else f"sar/scoping-returns/{agency}",
+                "Return your agency's scoping", "Send the scoping return",
+                ("rapid_review", "scoping"), CHILD_SCOPING_RETURN if child else SAR_SCOPING_RETURN,
+                "Scoping returned", action="scoping_returned", pathway=pathway)
+
+
+def imr_step(pathway: str, agency: str) -> Step:
+    """The agency's individual management review on a SAR: ``POST /v1/cases/{id}/sar/imrs/{agency}``."""
+    return Step("imr", f"sar/imrs/{agency}", "Send your agency's individual management review (IMR)", "Send the IMR",
+                ("commissioned",), IMR, "IMR sent", action="imr_submitted", pathway=pathway)
 
 
 @dataclass(frozen=True)
@@ -145,13 +166,6 @@ def _first_message(detail: Any) -> str | None:
 DOCUMENT_FILE = Field("file", "The file", "file", "Choose a file to upload", hint=FILE_HINT)
 DOCUMENT_KIND = Field("kind", "What is it?", "choice", "Select what the document is",
                       options=tuple((k, DOCUMENT_KINDS[k]) for k in AGENCY_KINDS))
-
-
-async def return_scoping(referrals: ReferralsApi, token: str, case: dict[str, Any], agency: str,
-                         form: FormData) -> list[FieldError]:
-    """The agency's scoping return from its form: no errors when the service took it."""
-    step = scoping_return_step(str(case["pathway"]), agency)
-    return await cases.take_step(referrals, token, str(case["case_id"]), step, form)
 
 
 def documents_shown(answer: Any) -> list[dict[str, Any]] | None:
