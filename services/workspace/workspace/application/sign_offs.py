@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .referral_form import YES_NO, Field
-from .steps import CHAIR, OTHER_STEPS, SAR_AGREEMENT, SAR_SCOPING, Step
+from .sar_steps import OTHER_STEPS
+from .steps import CHAIR, SAR_AGREEMENT, SAR_SCOPING, Step
 
 SAR_DECISION_REVIEW = Step(
     "sar-decision-review", "sar/decision/confirmation", "Review the sub-group's decision not to convene a SAR",
