@@ -141,9 +141,9 @@ async def chair_confirms_not_convening(page, base: str, pages: Pages, case_id: s
     await page.get_by_role("link", name="Reviews for your panel").first.click()
     await page.wait_for_url(base + "/panel")
     await pages.check(page, "chair-awaiting-sign-off")
-    await page.locator(f'#awaiting-sign-off a[href="/cases/{case_id}/sign-offs/sar-decision-review"]').click()
-    await page.wait_for_url(f"{base}/cases/{case_id}/sign-offs/sar-decision-review")
-    assert await page.locator("h1").inner_text() == "Review the sub-group's decision not to convene a SAR"
+    await page.locator(f'#awaiting-sign-off a[href="/cases/{case_id}/steps/sar-decision-review"]').click()
+    await page.wait_for_url(f"{base}/cases/{case_id}/steps/sar-decision-review")
+    assert await page.locator("h1").inner_text() == "Review the sub-group's recommendation not to convene a SAR"
     await page.locator('[name="confirmed"][value="true"]').check()
     await fill_date(page, "on", "2026-12-21")
     await page.get_by_role("button", name="Record your review").click()
@@ -157,7 +157,7 @@ async def chair_confirms_not_convening(page, base: str, pages: Pages, case_id: s
                                                                   "is taken by a single-agency review.")
     await page.get_by_role("button", name="Record your review").click()
     await page.wait_for_url(f"{base}/cases/{case_id}")
-    assert "Your review of the sub-group's decision recorded" in \
+    assert "Your review of the decision recorded" in \
         await page.locator(".govuk-notification-banner").inner_text()
     assert "Not convened" in await page.locator(".govuk-summary-list").first.inner_text()
     assert "The independent chair confirmed the decision" in await page.locator("#history").inner_text()

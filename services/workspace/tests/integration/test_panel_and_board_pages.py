@@ -188,21 +188,21 @@ async def chair_reviews(services, browser, issuer) -> None:
     case_id = await a_sar_not_to_convene(services, issuer)
     await sign_in(browser, "Pat Chair", "partnership", "independent_chair")
     panel = await browser.get("/panel")
-    assert f'href="/cases/{case_id}/sign-offs/sar-decision-review"' in panel.text
-    assert f'href="/cases/{case_id}/sign-offs/sar-decision-review"' in (await browser.get(f"/cases/{case_id}")).text
-    form = await browser.get(f"/cases/{case_id}/sign-offs/sar-decision-review")
+    assert f'href="/cases/{case_id}/steps/sar-decision-review"' in panel.text
+    assert f'href="/cases/{case_id}/steps/sar-decision-review"' in (await browser.get(f"/cases/{case_id}")).text
+    form = await browser.get(f"/cases/{case_id}/steps/sar-decision-review")
     review = {"confirmed": ["true"], "on-day": ["21"], "on-month": ["12"], "on-year": ["2026"],
               "reasons": ["Agreed."]}
-    unsigned = await browser.post(f"/cases/{case_id}/sign-offs/sar-decision-review", data=review)
+    unsigned = await browser.post(f"/cases/{case_id}/steps/sar-decision-review", data=review)
     assert unsigned.status_code == 400
-    done = await browser.post(f"/cases/{case_id}/sign-offs/sar-decision-review",
+    done = await browser.post(f"/cases/{case_id}/steps/sar-decision-review",
                               data={**review, "csrf_token": csrf_of(form.text)})
     assert done.status_code == 303 and done.headers["location"] == f"/cases/{case_id}"
     page = await browser.get(done.headers["location"])
-    assert "Your review of the sub-group&#39;s decision recorded" in page.text and "Not convened" in page.text
+    assert "Your review of the decision recorded" in page.text and "Not convened" in page.text
     assert "sar-decision-review" not in page.text, "reviewed once"
     # Sent again: the API's 409 in its words, at the top of the form.
-    again = await browser.post(f"/cases/{case_id}/sign-offs/sar-decision-review",
+    again = await browser.post(f"/cases/{case_id}/steps/sar-decision-review",
                                data={**review, "csrf_token": csrf_of(form.text)})
     assert again.status_code == 200 and "There is a problem" in again.text
 

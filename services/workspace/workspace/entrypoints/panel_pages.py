@@ -106,44 +106,6 @@ async def read_draft(request: Request, case_id: str, version: int) -> Response:
     return web.page(request, "draft.html", session, case=case, draft=draft)
 
 
-async def _sign_off_page(request: Request, case_id: str, slug: str, *, values: dict[str, list[str]] | None = None,
-                         errors: list[FieldError] | None = None) -> Response:
-    session, token = await web.signed_in_person(request)
-    step = sign_offs.SIGN_OFFS.get(slug)
-    if step is None:
-        raise cases.NotFound()
-    case = await cases.read_case(web.workspace(request).referrals, token, case_id)
-    return web.page(request, "step.html", session, case=case, step=step, fields=step.fields,
-                    values=values or {}, errors=errors, form_action=sign_offs.form_path(case_id, step))
-
-
-@router.get("/cases/{case_id}/sign-offs/{slug}")
-async def sign_off_form(request: Request, case_id: str, slug: str) -> Response:
-    """The independent chair's review of the sub-group's decision not to convene a SAR."""
-    return await _sign_off_page(request, case_id, slug)
-
-
-@router.post("/cases/{case_id}/sign-offs/{slug}")
-async def sign_off(request: Request, case_id: str, slug: str) -> Response:
-    session = await web.signed_in(request)
-    form = web.form_lists(await request.form())
-    if session is None or session.token is None:
-        return web.see_other(f"/sign-in?next=%2Fcases%2F{case_id}")
-    web.check_csrf(session, form)
-    step = sign_offs.SIGN_OFFS.get(slug)
-    if step is None:
-        raise cases.NotFound()
-    ws = web.workspace(request)
-    try:
-        errors = await cases.take_step(ws.referrals, session.token, case_id, step, form)
-    except cases.OutOfOrder as exc:
-        errors = [_out_of_order(step, exc)]
-    if errors:
-        return await _sign_off_page(request, case_id, slug, values=form, errors=errors)
-    await ws.store.set_flash(session.session_id, {"kind": "step", "message": step.done})
-    return web.see_other(f"/cases/{case_id}")
-
-
 @router.get("/dashboard")
 async def board_dashboard(request: Request, year: str = "") -> Response:
     """The board's figures: headline, timeliness, overdue work, learning themes, the annual report's."""
