@@ -42,6 +42,12 @@ def test_an_error_inside_a_list_lands_on_the_list_and_a_date_links_to_its_day():
     assert error.message == "Date they authorised it cannot be in the future (business date is 21 December 2026)"
 
 
+def test_a_whole_section_left_empty_is_named_on_its_first_field():
+    (error,) = errors_from_api([{"loc": ["body", "adult"], "msg": "Field required", "type": "missing"}],
+                               form=ADULT_REFERRAL)
+    assert (error.path, error.message) == ("adult.reference", "Enter your reference for the adult")
+
+
 def test_each_return_reason_links_to_the_field_that_puts_it_right():
     assert field_to_put_right("the referral must be authorised by the agency's safeguarding lead or a senior "
                               "manager") == "authorised_by.name"

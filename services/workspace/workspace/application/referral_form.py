@@ -195,7 +195,9 @@ def _path_of(loc: list[Any], fields: Mapping[str, Field]) -> str:
     for n in range(len(parts), 0, -1):
         if ".".join(parts[:n]) in fields:
             return ".".join(parts[:n])
-    return ".".join(p for p in parts if not p.isdigit())
+    path = ".".join(p for p in parts if not p.isdigit())
+    # A whole section missing (``["body", "adult"]``: none of its fields filled in) is its first field's.
+    return next((name for name in fields if path and name.startswith(path + ".")), path)
 
 
 def _reworded(f: Field | None, error: Mapping[str, Any], fields: Mapping[str, Field]) -> str:
