@@ -97,12 +97,14 @@ async def add_draft(request: Request, case_id: str) -> Response:
 
 
 @router.get("/cases/{case_id}/drafts/{version}")
-async def read_draft(request: Request, case_id: str, version: int) -> Response:
-    """One draft, whole, under its marking."""
+async def read_draft(request: Request, case_id: str, version: str) -> Response:
+    """One draft, whole, under its marking (a version that is not a number is no draft: not found)."""
     session, token = await web.signed_in_person(request)
+    if not version.isdigit():
+        raise cases.NotFound()
     ws = web.workspace(request)
     case = await cases.read_case(ws.referrals, token, case_id)
-    draft = await panel.read_draft(ws.referrals, token, case_id, version)
+    draft = await panel.read_draft(ws.referrals, token, case_id, int(version))
     return web.page(request, "draft.html", session, case=case, draft=draft)
 
 
