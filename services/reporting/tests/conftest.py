@@ -220,7 +220,12 @@ def _scenario() -> Scenario:
     # Version 1 (before the reason code), with the business unit's words: carried up, the words dropped.
     s.add("referrals", "2026-12-01", R.SarDelayChangedV1(case_id=G, change="delayed",
                                                          reason=f"criminal proceedings: {CANARY_SUMMARY}"))
-    if hasattr(R, "FamilyLetterOwedV1"):  # carries a contact's details: only notifications reads it
+    # A letter to the family, as version 2 names it and as version 1 carried its contact's details:
+    # only the notifications service reads either; reporting never projects them.
+    s.add("referrals", "2026-12-01", R.FamilyLetterOwed(
+        case_id=G, case_ref=CASE_REFS["G"], letter="delay", letter_no=1, recipient_kind="family", channel="post",
+        restricted=False, reason_code="criminal_proceedings"))
+    if hasattr(R, "FamilyLetterOwedV1"):
         s.add("referrals", "2026-12-01", R.FamilyLetterOwedV1(
             case_id=G, case_ref=CASE_REFS["G"], letter="delay", reason=CANARY_SUMMARY,
             recipient=R.FamilyContact(name=CANARY_LEAD, relationship="daughter", channel="post",
