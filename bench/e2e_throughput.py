@@ -17,6 +17,7 @@ SMTP) and reporting counting every case open. Effects are watched through each s
 API, a few requests a second, so the watching adds little load.
 
     .venv/bin/python bench/e2e_throughput.py [--referrals 600] [--concurrency 16]
+    .venv/bin/python bench/e2e_throughput.py --intake-only     # the intake's figures only, no waiting for effects
     .venv/bin/python bench/e2e_throughput.py --postgres postgresql://postgres@127.0.0.1:5432/postgres \\
         --nats nats://127.0.0.1:4222
 
