@@ -17,6 +17,7 @@ SMTP) and reporting counting every case open. Effects are watched through each s
 API, a few requests a second, so the watching adds little load.
 
     .venv/bin/python bench/e2e_throughput.py [--referrals 600] [--concurrency 16]
+    .venv/bin/python bench/e2e_throughput.py --intake-only     # the intake's figures only, no waiting for effects
     .venv/bin/python bench/e2e_throughput.py --postgres postgresql://postgres@127.0.0.1:5432/postgres \\
         --nats nats://127.0.0.1:4222
 
@@ -291,7 +292,7 @@ def profiled(pid_file: Path, out: Path | None) -> Any:
 
 
 def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, nats: str | None,
-                profile: Path | None = None) -> tuple[float, list[float], float]:
+                profile: Path | None = None, effects_too: bool = True) -> tuple[float, list[float], float]:
     bindir = Path(sys.executable).parent
     run = uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if k != "NATS_URL" and not k.endswith("_DATABASE_URL")}
@@ -324,6 +325,8 @@ def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, na
             with profiled(data / "run" / "referrals.pid", profile):
                 start, end, latencies, case_ids = asyncio.run(post_all(
                     url("referrals", "/v1/referrals/child"), token("referrer", agency="police"), n, concurrency, run))
+            if not effects_too:
+                return n / (end - start), latencies, float("nan")
             effects.cases = case_ids
             last = effects.wait(already_open, timeout=max(120.0, n / 2))
     finally:
@@ -341,12 +344,15 @@ def main() -> None:
     ap.add_argument("--py-spy", type=Path, metavar="FILE",
                     help="sample the referrals process with py-spy under the load (collapsed stacks)")
     ap.add_argument("--no-baseline", action="store_true", help="the stack only")
+    ap.add_argument("--intake-only", action="store_true",
+                    help="stop once the referrals are answered, without waiting for their effects")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="safeguard-e2e-"))
     n, c = args.referrals, args.concurrency
 
     bare_rate, bare_lat = (float("nan"), [float("nan")]) if args.no_baseline else bench_baseline(tmp, n, c)
-    rate, lat, last = bench_stack(tmp, n, c, postgres=args.postgres, nats=args.nats, profile=args.py_spy)
+    rate, lat, last = bench_stack(tmp, n, c, postgres=args.postgres, nats=args.nats, profile=args.py_spy,
+                                 effects_too=not args.intake_only)
 
     store = "PostgreSQL" if args.postgres else "SQLite"
     broker = "an existing NATS" if args.nats else "the embedded NATS"
@@ -357,6 +363,8 @@ def main() -> None:
           f"p50 {percentile(lat, 0.5) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms, "
           f"mean {statistics.fmean(lat) * 1000:.0f} ms")
     print(f"  intake ratio to the baseline:      {rate / bare_rate:.2f}x")
+    if args.intake_only:
+        return
     print(f"  last effect (deadlines listed, Panel notice sent, reporting counts it) "
           f"{last:.1f} s after the first request: {n / last:.1f} referrals/s end to end")
 

@@ -11,12 +11,10 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
-
-from safeguard_shared.access_log import Verdict, verify
-from safeguard_shared.access_log.store import TABLE
-from safeguard_shared.db import create_engine, session_factory
+if TYPE_CHECKING:
+    from safeguard_shared.access_log import Verdict
 
 # The services that answer reads of case-level data (reporting holds figures only; the workspace no data).
 LOGGED = ("referrals", "scheduling", "notifications", "audits")
@@ -35,6 +33,14 @@ def store_url(service: str, data_dir: Path) -> str | None:
 
 
 async def check(url: str) -> Verdict:
+    # Imported here, not with the module: `safeguard up` registers this command too, and the store's
+    # plumbing (SQLAlchemy, Alembic) would stay in the supervisor's memory for nothing.
+    from sqlalchemy import inspect
+
+    from safeguard_shared.access_log import verify
+    from safeguard_shared.access_log.store import TABLE
+    from safeguard_shared.db import create_engine, session_factory
+
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:

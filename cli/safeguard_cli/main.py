@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
-from safeguard_shared.auth import AGENCIES, MAX_TOKEN_SECONDS, ROLES, LocalIssuer
 from safeguard_shared.bus.access import authorization_block
 from safeguard_shared.bus.names import BusNames
+from safeguard_shared.partnership import AGENCIES, ROLES
 
 from . import access_log, dead_letters, status
 from .bus_users import credentials_env, credentials_file, ensure_passwords, stack_credentials
@@ -100,8 +100,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     if stopping:
         return 0
     (run_dir / "supervisor.pid").write_text(str(os.getpid()))
-    issuer = LocalIssuer(data_dir / "issuer")
-    issuer.ensure_keys()
+    public_key = _ensure_issuer_keys(data_dir / "issuer")
     nats = NatsProcess(server, run_dir) if server else None
     if nats:
         nats_url = nats.url
@@ -113,7 +112,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         if name not in SERVICES:
             continue
         env = service_env(name, os.environ, data_dir=data_dir, nats_url=nats_url, today=args.today,
-                          public_key=issuer.public_key_file)
+                          public_key=public_key)
         env[f"{name.upper()}_PORT"] = str(port)
         if name == "notifications":
             env = notifications_env(env, ports)
@@ -165,7 +164,19 @@ def _banner(supervisor: Supervisor, data_dir: Path, nats_url: str, *, embedded: 
     say("Press Ctrl-C to stop.")
 
 
+def _ensure_issuer_keys(directory: Path) -> Path:
+    """The local issuer's key pair, made in a short-lived process of its own: the supervisor then never
+    holds the token machinery (FastAPI, PyJWT, cryptography) in its memory (bench/idle_memory.py).
+    Returns the public key's file, which the services verify tokens with."""
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from safeguard_shared.auth import LocalIssuer; LocalIssuer(Path(sys.argv[1])).ensure_keys()",
+                    str(directory)], check=True)
+    return directory / "public.pem"
+
+
 def _token_hours(text: str) -> int:
+    from safeguard_shared.auth import MAX_TOKEN_SECONDS
+
     try:
         hours = int(text)
     except ValueError:
@@ -183,6 +194,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from safeguard_shared.auth import LocalIssuer
+
     issuer = LocalIssuer(Path(args.data_dir).resolve() / "issuer")
     print(issuer.mint(agency=args.agency, roles=args.role, subject=args.subject, ttl_seconds=args.hours * 3600))
     return 0

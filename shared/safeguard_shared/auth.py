@@ -6,6 +6,7 @@ issuer whose RSA key lives in the data folder, and ``safeguard token`` mints tok
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,17 +24,36 @@ __all__ = ["AGENCIES", "ROLES", "STATUTORY_PARTNERS", "CurrentPrincipal", "Local
            "TokenVerifier", "current_principal", "require_roles"]
 
 
+# How many verified tokens a process remembers (a token is used for many requests; see ``verify``).
+VERIFIED_TOKENS = 1024
+
+
 class TokenVerifier:
     def __init__(self, *, public_key_pem: bytes | None = None, jwks_url: str | None = None,
                  issuer: str, audience: str):
         if not public_key_pem and not jwks_url:
             raise ValueError("token verification needs a public key file or a JWKS URL")
-        self._key = public_key_pem
+        # Parsed once: handed the PEM, PyJWT would parse the key again for every request.
+        self._key = serialization.load_pem_public_key(public_key_pem) if public_key_pem else None
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
         self.issuer = issuer
         self.audience = audience
+        # token -> (the principal, its expiry): each request of a session carries the same token, and
+        # checking its RSA signature again each time gives the same answer until it expires.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            self._verified.move_to_end(token)
+            return known[0]
+        principal, expires = self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         key: Any = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
         if key is None:  # unreachable: the constructor requires a key or a JWKS URL
             raise jwt.InvalidTokenError("no key to verify tokens with")
@@ -45,7 +65,7 @@ class TokenVerifier:
         agency = claims.get("agency")
         if not agency:
             raise jwt.InvalidTokenError("token has no agency claim")
-        return Principal(subject=str(claims["sub"]), agency=str(agency), roles=frozenset(roles))
+        return Principal(subject=str(claims["sub"]), agency=str(agency), roles=frozenset(roles)), float(claims["exp"])
 
 
 # The longest a token minted here lives: a working day and a margin, never days.
@@ -99,8 +119,9 @@ class LocalIssuer:
                              audience=self.audience)
 
 
-def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or 401."""
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401. A coroutine, though it awaits nothing, so that
+    FastAPI calls it on the event loop rather than handing each request to a worker thread and back."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:

@@ -65,12 +65,14 @@ class Outbox:
         self.producer = producer
         # Events recorded so far (committed or not): a consumer wakes the relay only after recording some.
         self.recorded = 0
+        self._insert = insert(table)
 
     async def add(self, session: AsyncSession, event: Event, *, occurred_at: datetime,
                   correlation_id: str | None = None, causation_id: str | None = None) -> Envelope:
         env = event.envelope(producer=self.producer, occurred_at=occurred_at,
                              correlation_id=correlation_id, causation_id=causation_id)
-        await session.execute(insert(self.table).values(**self._row(env)))
+        # One statement made once, its values as parameters: SQLAlchemy's cache finds it compiled.
+        await session.execute(self._insert, self._row(env))
         self.recorded += 1
         return env
 

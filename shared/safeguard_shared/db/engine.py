@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Result, Select, Table, event, text
+from sqlalchemy import Result, Select, Table, event, make_url, text
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from . import sqlite
 
 
 def normalise_url(url: str) -> str:
@@ -34,9 +36,12 @@ def create_engine(url: str) -> AsyncEngine:
         # in SQLite's busy handler, which polls with sleeps of up to 100 ms and lets a newcomer in ahead
         # of one that has waited for seconds (the intake's p99 under 16 clients was seconds: see
         # bench/e2e_throughput.py and docs/observability.md). A session holds the connection until it
-        # ends, so no code opens a second session while it holds one.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
-                                     pool_timeout=60)
+        # ends, so no code opens a second session while it holds one. Sessions get the connection in
+        # the order they asked for it. The connection runs its
+        # statements on the event loop's thread, its commits in aiosqlite's (see sqlite.py).
+        database = make_url(url).database or ""
+        engine = create_async_engine(url, async_creator=lambda: sqlite.connect(database),
+                                     poolclass=sqlite.ArrivalOrderPool, pool_size=1, max_overflow=0, pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -45,7 +50,7 @@ def create_engine(url: str) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA busy_timeout=0")  # a statement that meets a lock waits off the loop
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

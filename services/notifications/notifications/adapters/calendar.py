@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 LONDON = ZoneInfo("Europe/London")
 PRODID = "-//Safeguarding partnership//notifications//EN"
 
@@ -32,6 +30,9 @@ class Meeting:
 def meeting_request(meeting: Meeting, attendee_email: str, *, stamp: datetime) -> bytes:
     """The invitation's bytes; ``stamp`` (DTSTAMP) is the message's queue time, so the same message
     rendered again is the same invitation."""
+    # Imported at the first invitation: the idle service does without it (bench/idle_memory.py).
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -3,11 +3,12 @@ service never keeps (a survey's recipient, a rapid review's free text): a GET wi
 that service asks for, or none (then it answers only a caller on its own machine)."""
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..domain.delivery import PermanentFailure, TemporaryFailure
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class ServiceAsked:
@@ -24,6 +25,8 @@ class ServiceAsked:
     async def get(self, path: str, *, not_found: str) -> dict[str, Any]:
         """The JSON answer; a temporary failure when the service cannot answer now (tried again with the
         message's back-off), a permanent one (``not_found``) when it has nothing to give."""
+        import httpx  # at the first message that needs it: the idle service does without (bench/idle_memory.py)
+
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         url = f"{self.base_url}{path}"
         try:

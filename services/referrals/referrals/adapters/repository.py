@@ -23,8 +23,14 @@ async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = Fa
     return (await session.execute(query)).mappings().first()
 
 
+# The values go as parameters of one statement made once, not into a statement made per call: SQLAlchemy
+# then finds it compiled in its cache without working out a key for a new statement's values each time.
+_ADD_CASE, _ADD_HISTORY = insert(cases), insert(case_history)
+_REMEMBER_ANSWER, _ADD_FINGERPRINT = insert(idempotency_keys), insert(referral_fingerprints)
+
+
 async def add_case(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(cases).values(**values))
+    await session.execute(_ADD_CASE, values)
 
 
 async def update_case(session: AsyncSession, case_id: str, **values: Any) -> None:
@@ -33,8 +39,8 @@ async def update_case(session: AsyncSession, case_id: str, **values: Any) -> Non
 
 async def add_history(session: AsyncSession, *, case_id: str, at: datetime, actor: str, agency: str, action: str,
                       detail: Mapping[str, Any]) -> None:
-    await session.execute(insert(case_history).values(case_id=case_id, at=at, actor=actor, agency=agency,
-                                                      action=action, detail=dict(detail)))
+    await session.execute(_ADD_HISTORY, dict(case_id=case_id, at=at, actor=actor, agency=agency, action=action,
+                                             detail=dict(detail)))
 
 
 async def history(session: AsyncSession, case_id: str) -> list[RowMapping]:
@@ -58,7 +64,7 @@ async def idempotent_answer(session: AsyncSession, agency: str, key: str) -> Row
 
 
 async def remember_answer(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(idempotency_keys).values(**values))
+    await session.execute(_REMEMBER_ANSWER, values)
 
 
 async def fingerprint(session: AsyncSession, value: str) -> RowMapping | None:
@@ -67,8 +73,7 @@ async def fingerprint(session: AsyncSession, value: str) -> RowMapping | None:
 
 
 async def add_fingerprint(session: AsyncSession, *, value: str, case_id: str, response: Mapping[str, Any]) -> None:
-    await session.execute(insert(referral_fingerprints).values(fingerprint=value, case_id=case_id,
-                                                               response=dict(response)))
+    await session.execute(_ADD_FINGERPRINT, dict(fingerprint=value, case_id=case_id, response=dict(response)))
 
 
 async def add_document(session: AsyncSession, **values: Any) -> None:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING, Any
 
 from safeguard_shared.contracts.referrals import rapid_review_meeting_uid
 from safeguard_shared.partnership import LONDON
 
 from ..domain.rules import RuleBook
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 # How long the feed shows a booked meeting (the invitation books the same two hours).
 MEETING_LENGTH = timedelta(hours=2)
@@ -39,6 +40,9 @@ PRODID = "-//Safeguarding partnership//learning reviews//EN"
 
 
 def feed(rows: Iterable[Any], name: str, rules: RuleBook, meetings: Sequence[dict[str, Any]] = ()) -> bytes:
+    # Imported at the first feed asked for: the idle service does without it (bench/idle_memory.py).
+    from icalendar import Calendar, Event
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -73,6 +77,8 @@ def feed(rows: Iterable[Any], name: str, rules: RuleBook, meetings: Sequence[dic
 
 
 def _meeting(meeting: dict[str, Any], stamp: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", rapid_review_meeting_uid(meeting["case_id"]))
     event.add("sequence", meeting["booking"])

@@ -1,0 +1,76 @@
+"""A SQLite store's one connection: handed to sessions in the order they asked for it, its statements
+run on the event loop's thread, and a statement that meets another process's lock waits for it
+without holding up the event loop."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+
+from safeguard_shared.db import create_engine, session_factory
+from safeguard_shared.db.sqlite import _ArrivalOrderQueue
+
+metadata = MetaData()
+notes = Table("notes", metadata, Column("note_id", String(36), primary_key=True))
+
+
+async def test_a_connection_put_back_goes_to_the_caller_that_waited_longest_not_to_a_newcomer():
+    idle = _ArrivalOrderQueue(1)
+    idle.put_nowait("the connection")
+    holder = await idle.get()
+    waiting = asyncio.create_task(idle.get())
+    await asyncio.sleep(0)  # the waiting caller is in line
+    idle.put_nowait(holder)
+    # A newcomer asking at this moment finds nothing idle: the connection is already the waiter's.
+    assert idle.empty()
+    assert await waiting == "the connection"
+
+
+async def test_a_caller_that_gives_up_as_it_is_handed_the_connection_passes_it_on():
+    idle = _ArrivalOrderQueue(1)
+    first = asyncio.create_task(idle.get())
+    second = asyncio.create_task(idle.get())
+    await asyncio.sleep(0)
+    idle.put_nowait("the connection")  # handed to the first
+    first.cancel()  # which gives up (the pool's timeout) before it runs again
+    await asyncio.gather(first, return_exceptions=True)
+    assert await second == "the connection"
+
+
+async def test_a_write_meeting_another_processs_lock_waits_for_it_while_the_event_loop_runs_on(tmp_path):
+    path = tmp_path / "store.db"
+    engine = create_engine(f"sqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    # Another process (a `safeguard` command) holds the store's write lock.
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def write() -> None:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(insert(notes).values(note_id="n-1"))
+
+    ticking = asyncio.create_task(ticker())
+    writing = asyncio.create_task(write())
+    try:
+        async with asyncio.timeout(30):
+            while ticks < 20:  # the event loop keeps running while the write waits for the lock
+                await asyncio.sleep(0.01)
+        assert not writing.done()
+        other.execute("COMMIT")
+        async with asyncio.timeout(30):
+            await writing
+    finally:
+        ticking.cancel()
+        other.close()
+    async with session_factory(engine)() as session:
+        assert (await session.execute(select(notes.c.note_id))).scalars().all() == ["n-1"]
+    await engine.dispose()
