@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Result, Select, Table, event, make_url, text
+from sqlalchemy import Result, Select, Table, event, text
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -37,11 +37,9 @@ def create_engine(url: str) -> AsyncEngine:
         # of one that has waited for seconds (the intake's p99 under 16 clients was seconds: see
         # bench/e2e_throughput.py and docs/observability.md). A session holds the connection until it
         # ends, so no code opens a second session while it holds one. Sessions get the connection in
-        # the order they asked for it. The connection runs its
-        # statements on the event loop's thread, its commits in aiosqlite's (see sqlite.py).
-        database = make_url(url).database or ""
-        engine = create_async_engine(url, async_creator=lambda: sqlite.connect(database),
-                                     poolclass=sqlite.ArrivalOrderPool, pool_size=1, max_overflow=0, pool_timeout=60)
+        # the order they asked for it (sqlite.py).
+        engine = create_async_engine(url, connect_args={"timeout": 30}, poolclass=sqlite.ArrivalOrderPool,
+                                     pool_size=1, max_overflow=0, pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -50,7 +48,7 @@ def create_engine(url: str) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=0")  # a statement that meets a lock waits off the loop
+            cur.execute("PRAGMA busy_timeout=30000")  # in aiosqlite's thread: the event loop runs on
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

@@ -1,69 +1,21 @@
-"""A SQLite connection for the async engine that runs its statements on the event loop's own thread.
+"""The one SQLite connection, handed to sessions in the order they asked for it.
 
-aiosqlite runs every call (a cursor, an execute, a fetch, a close: about four per statement) in a
-worker thread and wakes the event loop with the answer. Each hand-over needs the GIL back, and a busy
-event loop gives it up only every ``sys.getswitchinterval()`` (5 ms): a referral's two dozen calls
-cost over 100 ms of waiting, on the one connection every request queues for, which bounded the
-intake at about 10 referrals/s (bench/e2e_throughput.py; docs/observability.md). A SQLite statement
-on a local file takes microseconds, so it runs here, inline; only what may wait runs in the worker
-thread, leaving the event loop free meanwhile:
+SQLAlchemy's async pool queues waiters on an ``asyncio.Queue``, which lets a newcomer take a connection
+just put back while the waiter woken for it goes to the back of the line: under 16 clients some
+requests waited over 30 s for the store (bench/e2e_throughput.py; docs/observability.md).
 
-- the commit, which with ``synchronous=FULL`` waits for the disk;
-- a statement that met another process's lock (the ``safeguard`` commands open the same files): it
-  fails at once here, as the connection's own busy timeout is 0, and is run again in the worker
-  thread, waiting up to ``LOCK_WAIT_MS`` as every statement did before. A statement that found the
-  store busy changed nothing, so running it again is safe.
+(A connection that also ran its statements on the event loop's thread, to spare aiosqlite's thread
+hand-overs, was tried and taken out: a statement cancelled while aiosqlite's thread still ran it left
+two threads on one sqlite3 connection, and the process crashed when the connection closed.)
 """
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
-import aiosqlite
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.util.queue import AsyncAdaptedQueue
-
-LOCK_WAIT_MS = 30_000
-_SQLITE_BUSY = 5  # the primary result code; the extended codes (BUSY_SNAPSHOT …) share its low byte
-
-
-class LoopThreadConnection(aiosqlite.Connection):
-    """aiosqlite's connection with the calls that cannot wait run on the calling (event loop's) thread."""
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        conn = self._connection
-        if not self._running or conn is None:
-            raise ValueError("Connection closed")
-        if fn != conn.commit:
-            try:
-                return fn(*args, **kwargs)
-            except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_BUSY:
-                    raise
-        return await super()._execute(_waiting_for_locks, conn, fn, args, kwargs)  # type: ignore[no-untyped-call]
-
-
-def _waiting_for_locks(conn: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...],
-                       kwargs: dict[str, Any]) -> Any:
-    # In the worker thread: SQLite's busy handler may wait here without holding up the event loop.
-    conn.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        conn.execute("PRAGMA busy_timeout=0")
-
-
-def connect(database: str, **kwargs: Any) -> LoopThreadConnection:
-    """The engine's ``async_creator``: the arguments SQLAlchemy would have given ``aiosqlite.connect``.
-    The connection is made in the worker thread and used from both, one call at a time (the engine
-    awaits each), so ``check_same_thread`` is off, as SQLAlchemy sets it for aiosqlite anyway."""
-    kwargs = {**kwargs, "check_same_thread": False, "timeout": 0}
-    connection = LoopThreadConnection(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
-    connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite: never holds up the process's exit
-    return connection
 
 
 class _ArrivalOrderQueue(asyncio.Queue[Any]):
