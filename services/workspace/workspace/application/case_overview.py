@@ -14,7 +14,6 @@ from ..adapters.scheduling_api import SchedulingApi
 from . import agency_work, cases, worklist
 from .adult_referral_form import WHY_RETURNED
 from .panel import PanelLinks, panel_links
-from .sign_offs import sign_off_offered
 from .steps import Step, next_steps
 from .words import code_in_words
 
@@ -92,7 +91,6 @@ class Overview:
     documents: list[dict[str, Any]] | None = None  # None: not this person's to see
     scoping_return: bool = False  # the viewer's agency may return its scoping now (the API still decides)
     panel: PanelLinks = field(default_factory=PanelLinks)  # the pack, the meeting, the drafts (panel.py)
-    sign_off: Step | None = None  # the independent chair's review awaiting them (sign_offs.py)
     imr: bool = False  # the viewer's agency was asked for its IMR and has not sent it (the API still decides)
 
 
@@ -141,7 +139,6 @@ async def overview(referrals: ReferralsApi, scheduling: SchedulingApi | None, to
     found.documents = agency_work.documents_shown(await referrals.documents(token, case["case_id"]))
     history = await referrals.history(token, case["case_id"])
     found.panel = panel_links(case, roles, list(history.body) if history.status == 200 else [])
-    found.sign_off = sign_off_offered(case, roles)
     if history.status == 200:
         found.history = history_lines(list(history.body))
         done = {str(h.get("action")) for h in history.body}

@@ -38,11 +38,3 @@ def awaiting_sign_off(found: list[dict[str, Any]], roles: frozenset[str] | set[s
     waiting = [Awaiting(c, AWAITING[c["status"]]) for c in found
                if c.get("pathway") == "adult" and c.get("status") in AWAITING]
     return sorted(waiting, key=lambda a: (str(a.case.get("received_on")), str(a.case.get("case_ref"))))
-
-
-def sign_off_offered(case: dict[str, Any], roles: frozenset[str] | set[str]) -> Step | None:
-    """The chair's review, on the case's page, while the sub-group's decision not to convene awaits it."""
-    if set(roles) & SAR_DECISION_REVIEW.roles and case.get("pathway") == "adult" \
-            and case.get("status") in SAR_DECISION_REVIEW.statuses:
-        return SAR_DECISION_REVIEW
-    return None
