@@ -173,6 +173,27 @@ async def refer(services, issuer, **changes) -> dict:
     assert answer.status_code == 201, answer.text
     return answer.json()
 
+# A chronology as an agency would attach it: a (minimal) PDF, judged by its content.
+CHRONOLOGY = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+async def return_scoping_with_a_chronology(page, base: str, pages: Pages, case: dict, agency: str,
+                                           lead: str) -> None:
+    case_url = f"{base}/cases/{case['case_id']}"
+    await sign_in_as(page, base, lead, agency, "Agency safeguarding lead")
+    await page.goto(case_url)
+    await page.get_by_role("link", name="Return your agency's scoping").click()
+    await page.wait_for_url(case_url + "/scoping-return")
+    await page.locator('[name="records_secured"][value="true"]').check()
+    await page.locator('[name="involvement"]').fill("Known to the agency; see the chronology.")
+    await page.set_input_files('[name="file"]', files=[{"name": f"{agency} chronology.pdf",
+                                                        "mimeType": "application/pdf", "buffer": CHRONOLOGY}])
+    await page.get_by_role("button", name="Send the scoping return").click()
+    await page.wait_for_url(case_url)
+    assert "Scoping returned, with your chronology" in await page.locator(".govuk-notification-banner").inner_text()
+    await pages.check(page, f"scoping-returned-{agency}")
+    await sign_out(page, base)
+
 
 async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, issuer):
     services, base = site
@@ -225,6 +246,16 @@ async def test_the_business_unit_works_a_childs_case_from_its_worklist(site, iss
         await page.wait_for_url(f"{base}/cases/{today['case_id']}")
         assert "Scoping requested" in await page.locator(".govuk-notification-banner").inner_text()
         await pages.check(page, "case-after-scoping")
+        await sign_out(page, base)
+
+        # Each agency asked returns its scoping from the case's page, with its chronology attached.
+        for agency, lead in (("local_authority", "Jo Lead"), ("police", "DS Kim Lead"), ("icb", "Dr Sam Lead")):
+            await return_scoping_with_a_chronology(page, base, pages, today, agency, lead)
+        await sign_in_as(page, base, "Alex Manager", "partnership", "Business unit")
+        await page.goto(f"{base}/cases/{today['case_id']}")
+        documents = await page.locator("#documents").inner_text()
+        for agency in ("local_authority", "police", "icb"):
+            assert f"{agency} chronology.pdf" in documents, documents
 
         # The meeting moved to the afternoon: every agency asked for scoping is invited again.
         await page.get_by_role("link", name="Move the rapid review meeting").click()
