@@ -48,11 +48,14 @@ async def list_notifications(uow: UnitOfWork, *, case_id: str | None, audit_id: 
     ids = [r["notification_id"] for r in rows]
     docs: dict[str, list[Row]] = {}
     log_rows: dict[str, list[Row]] = {}
+    with_pdf: set[str] = set()
     if ids:
         for d in (await session.execute(select(attachments.c.notification_id, attachments.c.filename,
-                                               attachments.c.kind).where(
+                                               attachments.c.kind, attachments.c.content_type).where(
                 attachments.c.notification_id.in_(ids)))).mappings():
             docs.setdefault(d["notification_id"], []).append({"filename": d["filename"], "kind": d["kind"]})
+            if d["content_type"] == "application/pdf":
+                with_pdf.add(d["notification_id"])
         if with_body:
             for a in (await session.execute(select(attempts).where(attempts.c.notification_id.in_(ids)).order_by(
                     attempts.c.notification_id, attempts.c.attempt))).mappings():
@@ -61,7 +64,9 @@ async def list_notifications(uow: UnitOfWork, *, case_id: str | None, audit_id: 
     out = []
     for row in rows:
         item = {k: row[k] for k in PUBLIC_KEYS}
-        item["pdf"] = bool(docs.get(row["notification_id"]))
+        # A PDF kept to be read again (letter.pdf); a family letter is made at each attempt and kept as
+        # its text with markers only, so it has none.
+        item["pdf"] = row["notification_id"] in with_pdf
         if with_body:
             item.update(body=row["body"], recipient_name=row["recipient_name"],
                         recipient_address=row["recipient_address"], last_error=row["last_error"],
