@@ -10,6 +10,7 @@ again on the same port and store, stops the load, and measures:
 - how long until referrals' outbox is empty;
 - how long until every accepted case has settled everywhere (``UpStack.drained``): scheduling has
   met its ``rr.panel_notified``, notifications has sent its one Panel notice, reporting counts both;
+- how long until every notice of every case has been sent (Ofsted's, the referrer's, as well as the Panel's);
 - then one full audit of every case (safeguard_testing.chaos.audit: deadlines, one Panel notice,
   one .eml per notice, reporting in agreement, no dead letters).
 
@@ -75,27 +76,34 @@ def main() -> None:
         sent = sum(len(lo.referrals) for lo in loads)
         print(f"{cases} referrals accepted of {sent} sent ({cases / (back - down + args.warm):.1f}/s overall); "
               f"backlog when NATS returned: {backlog} unpublished outbox rows")
-        outbox_drained = done_at = None
-        while time.monotonic() - back < args.bound and done_at is None:
+        outbox_drained = done_at = notices_sent = None
+        while time.monotonic() - back < args.bound and (done_at is None or notices_sent is None):
             progress = stack.progress()
             if outbox_drained is None and progress["unpublished"] == 0:
                 outbox_drained = time.monotonic() - back
-            if stack.drained(cases):
+            if done_at is None and stack.drained(cases):
                 done_at = time.monotonic() - back
-            elif int(time.monotonic() - back) % 10 == 0:
+            # The Panel's notice is the one with a clock; the others (Ofsted, the Secretary of State, the
+            # referrer) drain behind it, and the backlog is gone only when they have been sent too.
+            if done_at is not None and notices_sent is None and progress["notices not sent"] == 0:
+                notices_sent = time.monotonic() - back
+            if int(time.monotonic() - back) % 10 == 0:
                 print(f"  {time.monotonic() - back:5.1f}s after NATS returned: {progress}")
             time.sleep(0.5)
         print(f"referrals' outbox empty {outbox_drained:.1f}s after NATS returned" if outbox_drained is not None
               else "referrals' outbox NOT empty within the bound")
         print(f"every case settled {done_at:.1f}s after NATS returned" if done_at is not None
               else f"NOT settled within {args.bound}s: {stack.progress()}")
+        print(f"every notice sent {notices_sent:.1f}s after NATS returned" if notices_sent is not None
+              else f"notices NOT all sent within {args.bound}s: {stack.progress()}")
         ids = [r.case_id for lo in loads for r in lo.accepted() if r.case_id]
         result, _ = settle(stack, ids, reader, args.bound)  # the other notices of each case may still be going
         print(f"audit: {'ok' if result.ok else 'FAILED'}: {result.describe()}")
-        print(f"\n| outage | rate | accepted | backlog at return | outbox drained | all settled | lost | duplicated |"
-              f"\n|---|---|---|---|---|---|---|---|\n"
+        print(f"\n| outage | rate | accepted | backlog at return | outbox drained | all settled | every notice sent |"
+              f" lost | duplicated |\n|---|---|---|---|---|---|---|---|---|\n"
               f"| {back - down:.0f} s | {args.rate:g}/s | {cases} | {backlog} outbox rows | "
-              f"{seconds(outbox_drained)} | {seconds(done_at)} | {len(result.lost)} | {len(result.duplicated)} |")
+              f"{seconds(outbox_drained)} | {seconds(done_at)} | {seconds(notices_sent)} | "
+              f"{len(result.lost)} | {len(result.duplicated)} |")
     finally:
         for load in loads:
             load.stop()
