@@ -1,6 +1,12 @@
 """Resident memory of the idle embedded stack: ``safeguard up`` on a temporary data folder (its own
-NATS, SQLite), left alone for a while, then the VmRSS of the supervisor, each service, the workspace
-and NATS, and their sum.
+NATS, SQLite), left alone for a while, then the memory of the supervisor, each service, the workspace
+and NATS, and their sums, read two ways:
+
+- VmRSS, every page the process has in memory. A page two processes share (the Python interpreter's
+  and the C libraries' code) is counted once for each of them, so the sum overstates what the stack
+  takes from the machine.
+- PSS (proportional set size, ``/proc/<pid>/smaps_rollup``): a page shared by n processes counts 1/n
+  in each, so the sum is what the stack as a whole holds in memory.
 
     .venv/bin/python bench/idle_memory.py [--idle-seconds 20]
 
@@ -38,13 +44,22 @@ def main() -> None:
         wait_for("the stack", lambda: "Press Ctrl-C" in log.read_text(), up, log)
         time.sleep(args.idle_seconds)
         run = tmp / "var" / "run"
-        figures = {"supervisor (safeguard up)": rss_mb(up.pid)}
-        figures.update({name: rss_mb(int((run / f"{name}.pid").read_text().strip()))
-                        for name in PROCESSES if (run / f"{name}.pid").exists()})
-    print(f"resident memory (VmRSS) after {args.idle_seconds:.0f} s idle, embedded stack:")
-    for name, mb in figures.items():
-        print(f"  {name:<26} {mb:6.1f} MB")
-    print(f"  {'total':<26} {sum(figures.values()):6.1f} MB")
+        pids = {"supervisor (safeguard up)": up.pid}
+        pids.update({name: int((run / f"{name}.pid").read_text().strip())
+                     for name in PROCESSES if (run / f"{name}.pid").exists()})
+        figures = {name: (rss_mb(pid), pss_mb(pid)) for name, pid in pids.items()}
+    print(f"memory after {args.idle_seconds:.0f} s idle, embedded stack:   VmRSS      PSS")
+    for name, (rss, pss) in figures.items():
+        print(f"  {name:<26} {rss:6.1f} MB {pss:6.1f} MB")
+    print(f"  {'total':<26} {sum(r for r, _ in figures.values()):6.1f} MB "
+          f"{sum(p for _, p in figures.values()):6.1f} MB")
+
+
+def pss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from .supervisor import (
     NatsProcess,
     ServiceProcess,
     Supervisor,
+    migrate_stores,
     notifications_env,
     service_env,
     workspace_env,
@@ -125,6 +126,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:
+        migrate_stores(processes, supervisor.say)
         supervisor.start_all(should_stop=lambda: stopping)
         if not stopping:
             _banner(supervisor, data_dir, nats_url, embedded=nats is not None, today=args.today)

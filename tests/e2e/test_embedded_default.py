@@ -143,6 +143,9 @@ def test_a_referral_reaches_all_five_services_and_ctrl_c_stops_everything(stack)
 
     for log in (stack["data_dir"] / "logs").glob("*.log"):
         assert "C-CANARY-1029" not in log.read_text(), f"{log.name} must not hold identifying details"
+    # Each store was migrated before its service started, so the services never load Alembic.
+    for service in SERVICES:
+        assert f"{service}: store migrated to" in (stack["data_dir"] / "logs" / f"{service}.log").read_text()
 
     # The bus is the services' alone: the broker refuses a connection without credentials; the
     # passwords and the configuration holding them are the owner's only; the operator's command

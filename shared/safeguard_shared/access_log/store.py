@@ -13,9 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.operations import Operations
 from sqlalchemy import Column, Connection, Index, Integer, MetaData, Select, String, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,6 +24,9 @@ from ..db.types import UTCDateTime
 from ..partnership import Principal
 from ..unit_of_work import UnitOfWork
 from .chain import GENESIS, ChainCheck, Verdict, chained
+
+if TYPE_CHECKING:  # Alembic is loaded only to migrate (db/migrate.py)
+    from alembic.operations import Operations
 
 TABLE = "access_log"
 # The lock of ``one_writer_at_a_time`` the appends share (one access log per store).

@@ -6,9 +6,11 @@ development server, or two partnerships on one cluster, never read each other's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+if TYPE_CHECKING:  # nats-py is loaded where the bus is used, not by `safeguard up`, which only names it
+    from nats.js import JetStreamContext
+    from nats.js.api import StreamConfig
 
 PRODUCERS = ("referrals", "scheduling", "notifications", "audits")
 DEAD_LETTERS = "dead_letters"
@@ -42,6 +44,8 @@ class BusNames:
         return self._ns(f"{consumer}-on-{producer}", "_")
 
     def stream_configs(self, replicas: int = 1) -> list[StreamConfig]:
+        from nats.js.api import StorageType, StreamConfig
+
         configs = [
             StreamConfig(name=self.stream(p), subjects=[self.subject(f"{p}.>")], storage=StorageType.FILE,
                          num_replicas=replicas, duplicate_window=DUPLICATE_WINDOW_SECONDS)

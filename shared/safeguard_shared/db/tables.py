@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from alembic.operations import Operations
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 from .types import UTCDateTime
+
+if TYPE_CHECKING:  # Alembic is loaded only to migrate, never by a service whose store is up to date.
+    from alembic.operations import Operations
 
 TRACE_CONTEXT_LENGTH = 100  # a traceparent is 55 characters
 
