@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import logging as slog
 from . import observability, tracing
 from .access_log.store import RememberEndpoint
+from .aio import cancel_and_wait
 from .auth import LocalIssuer, TokenVerifier
 from .bus.consumer import Inbox, Subscription
 from .bus.dispatch import EventDispatcher, EventHandlers, producer_of, producers
@@ -372,12 +373,9 @@ class ServiceRuntime:
             yield
         finally:
             # Every step is bounded: a service that is asked to stop, stops, and says what lingered.
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                _, lingering = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
-                if lingering:
-                    log.warning("background loops did not stop in time", extra={"count": len(lingering)})
+            lingering = await cancel_and_wait(tasks, SHUTDOWN_STEP_SECONDS)
+            if lingering:
+                log.warning("background loops did not stop in time", extra={"count": len(lingering)})
             steps = (("relay", self.relay.stop), ("broker", self.bus.stop), ("database", self.engine.dispose))
             for step, call in steps:
                 try:

@@ -43,6 +43,40 @@ async def test_a_relay_woken_just_before_stopping_still_stops(sqlite_databases, 
             await asyncio.wait([stopping], timeout=1)
 
 
+async def test_a_relay_whose_publish_swallows_the_cancellation_still_stops(sqlite_databases, tmp_path, issuer):
+    """nats-py waits for a publish's acknowledgement with ``asyncio.wait_for``, which on Python 3.11 can
+    drop a cancellation that lands as the acknowledgement arrives (CPython gh-86296). The relay then went
+    on polling, and a service's stop waited the whole shutdown step (10 s) for it."""
+    swallowed = []
+
+    async def publish_swallowing_a_cancellation(_subject: str, _body: bytes, _event_id: str) -> None:
+        try:
+            await asyncio.sleep(0.05)  # the broker's round trip
+        except asyncio.CancelledError:
+            swallowed.append(True)  # the acknowledgement won the race: the publish returns as done
+
+    async with migrated("referrals", database_url=sqlite_databases.new("referrals"), data_dir=tmp_path,
+                        issuer=issuer) as referrals:
+        created = await referrals.client.post("/v1/referrals/child", json=example_child_referral(),
+                                              headers=bearer(issuer, "police", "referrer"))
+        assert created.status_code == 201  # its CaseOpened waits in the outbox
+        relay = OutboxRelay(referrals.runtime.sessions, outbox, publish_swallowing_a_cancellation, postgres=False,
+                            service="referrals", poll_seconds=0.01)
+        relay.start()
+        task = relay._task
+        await asyncio.sleep(0.02)  # mid-publish
+
+        stopping = asyncio.create_task(relay.stop())
+        done, _ = await asyncio.wait([stopping], timeout=3)
+
+        try:
+            assert swallowed, "the cancellation reached the publish"
+            assert stopping in done, "the relay went on after its cancellation was swallowed; stop() never returned"
+        finally:
+            task.cancel()
+            stopping.cancel()
+
+
 async def test_all_five_services_stop_within_seconds_of_taking_a_referral(sqlite_databases, nats_url, bus_namespace,
                                                                           tmp_path, issuer):
     """An operator restarts the stack just as a referral comes in: relays, consumers, the clock's

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
 from .. import tracing
-from ..aio import wait_for_wake
+from ..aio import cancel_and_wait, wait_for_wake
 from ..contracts.envelope import Envelope, Event
 from . import metrics
 from .names import BusNames
@@ -234,14 +234,10 @@ class OutboxRelay:
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay-{self.service}")
 
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+    async def stop(self, seconds: float = 10.0) -> None:
+        task, self._task = self._task, None
+        if task is not None and await cancel_and_wait([task], seconds):
+            log.warning("outbox relay did not stop in time")
 
 
 def _waiting(t: Table) -> ColumnElement[bool]:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Result, Select, Table, event, text
+from sqlalchemy import Result, Select, Table, event, make_url, text
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -38,8 +39,10 @@ def create_engine(url: str) -> AsyncEngine:
         # bench/e2e_throughput.py and docs/observability.md). A session holds the connection until it
         # ends, so no code opens a second session while it holds one. Sessions get the connection in
         # the order they asked for it (sqlite.py).
-        engine = create_async_engine(url, connect_args={"timeout": 30}, poolclass=sqlite.ArrivalOrderPool,
-                                     pool_size=1, max_overflow=0, pool_timeout=60)
+        # The connection runs its statements on the event loop's thread (sqlite.py).
+        args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+        engine = create_async_engine(url, async_creator=lambda: sqlite.connect(*args, **kwargs),
+                                     poolclass=sqlite.ArrivalOrderPool, pool_size=1, max_overflow=0, pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -48,7 +51,7 @@ def create_engine(url: str) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=30000")  # in aiosqlite's thread: the event loop runs on
+            cur.execute("PRAGMA busy_timeout=0")  # a statement that meets a lock is tried again (sqlite.py)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

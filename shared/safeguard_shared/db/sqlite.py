@@ -1,21 +1,89 @@
-"""The one SQLite connection, handed to sessions in the order they asked for it.
+"""The one SQLite connection of a service's store: its statements run on the event loop's own thread,
+and it is handed to sessions in the order they asked for it.
 
-SQLAlchemy's async pool queues waiters on an ``asyncio.Queue``, which lets a newcomer take a connection
-just put back while the waiter woken for it goes to the back of the line: under 16 clients some
-requests waited over 30 s for the store (bench/e2e_throughput.py; docs/observability.md).
+**On the event loop's thread.** aiosqlite runs every call (a cursor, an execute, a fetch, a close:
+about four a statement) in a worker thread and wakes the event loop with the answer, and a referral
+is some thirty such hand-overs. Each needs the worker thread and then the event loop to be given a
+CPU again: on a machine whose cores the other services keep busy, that is the intake's time, while a
+statement on a local file takes microseconds. So ``InlineConnection`` is aiosqlite's connection with
+its worker never started: each call runs where it is awaited, at once. There is no second thread to
+race the first (an earlier version ran statements inline and commits in the worker; a commit
+cancelled mid-call then left two threads on the connection, and the process crashed at close).
 
-(A connection that also ran its statements on the event loop's thread, to spare aiosqlite's thread
-hand-overs, was tried and taken out: a statement cancelled while aiosqlite's thread still ran it left
-two threads on one sqlite3 connection, and the process crashed when the connection closed.)
+A statement that meets another process's lock (the ``safeguard`` commands and an operator's
+``sqlite3`` open the same files) fails at once, since the connection does not wait in SQLite's busy
+handler, and is tried again after an ``asyncio.sleep`` (up to ``LOCK_WAIT_SECONDS``), so the event
+loop is never held while it waits. A statement refused with SQLITE_BUSY changed nothing; one refused
+because its transaction's snapshot is stale (SQLITE_BUSY_SNAPSHOT) is not tried again, as SQLite's
+busy handler would not have.
+
+**In arrival order.** SQLAlchemy's async pool queues waiters on an ``asyncio.Queue``, which lets a
+newcomer take a connection just put back while the waiter woken for it goes to the back of the line:
+under 16 clients some requests waited over 30 s for the store (bench/e2e_throughput.py;
+docs/observability.md).
 """
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import deque
+from collections.abc import Callable, Generator
 from typing import Any
 
+import aiosqlite
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.util.queue import AsyncAdaptedQueue
+
+LOCK_WAIT_SECONDS = 30.0
+# SQLITE_BUSY and SQLITE_BUSY_RECOVERY (another connection is recovering the WAL): trying again helps.
+_TRY_AGAIN = {5, 261}
+
+
+class _RunAtOnce:
+    """Where aiosqlite queues a call for its worker thread: here the call is made as it is queued, and
+    its future is settled before the caller awaits it."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting caller, as the worker does
+            if future is not None and not future.done():
+                future.set_exception(exc)
+            return
+        if future is not None and not future.done():
+            future.set_result(result)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, each call made on the calling (event loop's) thread."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int = 64) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._tx = _RunAtOnce()  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        return self._connect().__await__()  # the worker thread is never started
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        waited, delay = 0.0, 0.002
+        while True:
+            try:
+                return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", None) not in _TRY_AGAIN or waited >= LOCK_WAIT_SECONDS:
+                    raise
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(2 * delay, 0.1)
+
+
+def connect(*args: Any, **kwargs: Any) -> InlineConnection:
+    """The engine's ``async_creator``, with the arguments SQLAlchemy would have given ``aiosqlite.connect``.
+    ``timeout=0``: a lock is waited for by ``_execute``, never in SQLite's busy handler, which would
+    hold the event loop."""
+    kwargs = {**kwargs, "timeout": 0, "check_same_thread": False}
+    return InlineConnection(lambda: sqlite3.connect(*args, **kwargs))
 
 
 class _ArrivalOrderQueue(asyncio.Queue[Any]):
