@@ -74,3 +74,47 @@ async def test_a_write_meeting_another_processs_lock_waits_for_it_while_the_even
     async with session_factory(engine)() as session:
         assert (await session.execute(select(notes.c.note_id))).scalars().all() == ["n-1"]
     await engine.dispose()
+
+
+async def test_no_thread_but_the_event_loops_ever_touches_the_connection(tmp_path):
+    """aiosqlite's worker thread is never started: statements, commits and the close all run on the
+    event loop's thread, so no two threads can be on the connection at once."""
+    import threading
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    threads_before = set(threading.enumerate())
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(insert(notes).values(note_id="n-1"))
+    async with session_factory(engine)() as session:
+        assert (await session.execute(select(notes.c.note_id))).scalars().all() == ["n-1"]
+        driver = (await session.connection()).sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        assert not driver._thread.is_alive()
+    await engine.dispose()
+    assert set(threading.enumerate()) <= threads_before, "a thread was started for the store"
+
+
+async def test_a_transaction_cancelled_between_statements_leaves_the_store_as_before_and_usable(tmp_path):
+    """The earlier half-inline connection crashed the process when a cancelled call left two threads
+    on it. A request cancelled mid-transaction now rolls back, and the next one goes on."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    inside = asyncio.Event()
+
+    async def half_done() -> None:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(insert(notes).values(note_id="cancelled"))
+            inside.set()
+            await asyncio.sleep(30)  # cancelled here, between two statements
+
+    task = asyncio.create_task(half_done())
+    await inside.wait()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(insert(notes).values(note_id="next"))
+    async with session_factory(engine)() as session:
+        assert (await session.execute(select(notes.c.note_id))).scalars().all() == ["next"]
+    await engine.dispose()
