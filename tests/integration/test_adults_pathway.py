@@ -196,6 +196,9 @@ async def test_a_sar_goes_from_agreement_to_publication_and_the_learning_event(b
                 "sar.committee", "sar.signed_off", "sar.family_shared", "sar.published", "sar.learning_event"):
         met = await board.deadline_settles(case_id, key)
         assert met["on_time"] is True, key
+    # The learning event ends the pathway: no clock of the case is left running to go overdue.
+    still_running = {key: d["due"] for key, d in (await board.deadlines(case_id)).items() if d["status"] == "pending"}
+    assert still_running == {}, still_running
     kinds = [e["event_type"] for e in await board.events(case_id)]
     for expected in ("referrals.case.family_letter_owed", "referrals.case.review_published",
                      "referrals.case.recommendations_published", "referrals.case.findings_recorded"):

@@ -110,6 +110,7 @@ async def _meet(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: 
             await mark_met(uow, tk, row, met_on)
             if rule.repeats is not None:
                 await _next_occurrence(uow, tk, anchors, rule, row)
+            await _end_what_ran_until(uow, tk, occ, rule, met_on)
 
 
 async def _close(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], *, ending: str, on: date,
@@ -129,6 +130,20 @@ async def _next_occurrence(uow: UnitOfWork, tk: Timekeeping, anchors: dict[str, 
     """A recurring duty met: the next occurrence starts (until the rule's `until` date)."""
     await start_clock(uow, tk, ClockStart(rule.key, _known_anchors(tk, anchors), agency=row["agency"]),
                       occasion=row["occasion"], occurrence=row["occurrence"] + 1, case_ref=row["case_ref"])
+
+
+async def _end_what_ran_until(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], met: Rule, on: date) -> None:
+    """A recurring duty runs until another is met (the SAR panel meets monthly, and the adult is
+    updated every four weeks while the review is delayed, until the board signs the report off). Once
+    that one is met, the occurrence still open is owed no more: it closes, neither met nor missed,
+    instead of staying open to go overdue after the pathway has moved on."""
+    ran_until = [r.key for r in tk.rules_of(occ["process"]) if r.until == met.key]
+    if not ran_until:
+        return
+    for row in await store.deadlines_where(uow.session, deadlines.c.occasion == occ["occasion"],
+                                           deadlines.c.key.in_(ran_until),
+                                           deadlines.c.status.in_((*OPEN_STATUSES, "paused")), lock=True):
+        await close_row(uow, tk, row, on=on, reason=f"owed only until {met.what}, which is done")
 
 
 async def _start_from(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchor_name: str,

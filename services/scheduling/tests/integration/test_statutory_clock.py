@@ -774,3 +774,34 @@ async def test_a_sars_delay_is_explained_by_its_codes_words_and_an_old_event_s_f
     assert resumed["status"] == "pending"
     assert "the SAR's delay (parallel criminal proceedings) ended" in resumed["explanation"]
     assert DELAY_WORDS not in await everything_stored(scheduler), "no free text in any table, nor in an event"
+
+
+async def test_the_monthly_sar_panel_is_owed_no_more_once_the_board_signs_the_report_off(clock_and_scheduler):
+    """The SAR panel meets monthly "until" the sign-off. A sign-off before the panel's next meeting used
+    to leave that meeting's clock open, to go overdue months after the pathway had moved on."""
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+
+    async def milestone(fact: str, on: str, anchor: str | None = None) -> None:
+        clock.set(at(on))
+        await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact=fact, on=date.fromisoformat(on),
+                                                           anchor=anchor), clock))
+
+    await milestone("sar_commissioned", "2027-02-12", "commissioned_on")
+    await milestone("panel_meeting_held", "2027-03-12")
+    panels = [d for k, d in (await adult_deadlines(scheduler)).items() if k == "sar.panel_meeting"]
+    assert [p["status"] for p in panels] == ["pending"], "the next month's meeting is owed"
+    await milestone("signed_off", "2027-04-01", "signed_off_on")
+
+    rows = await list_deadlines(scheduler.runtime, case_id=ADULT)
+    meetings = sorted((r for r in rows if r["key"] == "sar.panel_meeting"), key=lambda r: r["due"])
+    assert [(m["due"], m["status"]) for m in meetings] == [(date(2027, 3, 12), "met"), (date(2027, 4, 12), "closed")]
+    assert "signs off the completed report" in meetings[1]["explanation"]
+    # A meeting recorded after the sign-off starts no further one, and nothing fires for the closed one.
+    await milestone("panel_meeting_held", "2027-04-09")
+    rows = await list_deadlines(scheduler.runtime, case_id=ADULT)
+    assert [r["status"] for r in rows if r["key"] == "sar.panel_meeting" and r["status"] not in ("met", "closed")] == []
+    clock.set(at("2027-09-01"))
+    await tick(scheduler)
+    assert await transitions_fired(scheduler, {meetings[1]["deadline_id"]}) == []
