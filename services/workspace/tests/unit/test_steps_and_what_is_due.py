@@ -169,3 +169,12 @@ def test_a_sars_history_shows_the_chairs_review_and_what_is_done_instead_in_word
     assert line.what == "The independent chair confirmed the decision"
     assert line.detail == [("On", "2026-12-21"), ("Confirmed", "Yes"),
                            ("Instead", ["single_agency_review", "learning_event"])]
+
+
+def test_a_document_on_the_timeline_is_named_by_its_kind_in_words():
+    from workspace.entrypoints.web import make_templates
+
+    (line,) = history_lines([{"at": "2027-03-01T10:00:00+00:00", "agency": "police", "action": "document_added",
+                              "detail": {"kind": "imr"}}])
+    [(label, value)] = line.detail
+    assert (label, make_templates().globals["iso_words"](value)) == ("Kind", "Individual management review (IMR)")

@@ -21,18 +21,11 @@ from . import action_plans, cases
 from .audits import OwedResponse, owed_by_agency
 from .referral_form import YES_NO, Field, FieldError, errors_from_api
 from .steps import Step
+from .words import DOCUMENT_KINDS
 from .worklist import Due, rule_names, what_is_due
 
 # The rules whose deadline an agency meets by returning its scoping, on each pathway.
 SCOPING_RULES = ("rr.scoping_returned", "sar.scoping_returned")
-DOCUMENT_KINDS = {
-    "chronology": "Chronology",
-    "scoping_return": "Scoping return",
-    "imr": "Individual management review (IMR)",
-    "draft": "Draft report",
-    "final_report": "Final report",
-    "other": "Other",
-}
 # What an agency shares; drafts and final reports are the review's to add (the API says so if tried).
 AGENCY_KINDS = ("chronology", "scoping_return", "imr", "other")
 FILE_HINT = "A PDF, Word or Excel file, or plain text, of at most 20 MB."

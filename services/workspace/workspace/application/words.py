@@ -65,7 +65,17 @@ OTHER_STEP_NAMES = {
 }
 
 # Codes a case's history shows (decisions, responses, statuses), in words.
+DOCUMENT_KINDS = {
+    "chronology": "Chronology",
+    "scoping_return": "Scoping return",
+    "imr": "Individual management review (IMR)",
+    "draft": "Draft report",
+    "final_report": "Final report",
+    "other": "Other",
+}
+
 CODE_NAMES = {
+    **DOCUMENT_KINDS,  # a document added shows on the timeline by its kind ("kind: chronology")
     **STATUS_NAMES, **AGENCY_NAMES,
     "cspr": "A local child safeguarding practice review", "alternative_review": "Another kind of review",
     "no_review": "No further review", "endorsed": "Endorsed", "challenged": "Challenged",
