@@ -135,6 +135,10 @@ def test_the_boards_figures_in_words():
     assert figures.reviews_on_time == 0.5 and figures.year_first == 2026
     assert dashboard.years_offered(date(2026, 12, 21), 2026) == [2026, 2025, 2024, 2023]
     assert dashboard.years_offered(date(2026, 12, 21), 2019)[0] == 2019
+    assert figures.year_start_month == 4
+    # In February 2027 the year running is still April 2026 to March 2027: 2027 to 2028 has not begun.
+    assert dashboard.years_offered(date(2027, 2, 15), None, figures.year_start_month) == [2026, 2025, 2024, 2023]
+    assert dashboard.years_offered(date(2027, 4, 1), None, figures.year_start_month)[0] == 2027
 
 
 class FakeReporting:

@@ -80,10 +80,18 @@ class Dashboard:
         started = str((self.annual.get("year") or {}).get("from") or "")
         return int(started[:4]) if started[:4].isdigit() else None
 
+    @property
+    def year_start_month(self) -> int:
+        """The month the partnership's reporting year starts in (April unless reporting is set otherwise)."""
+        started = str((self.annual.get("year") or {}).get("from") or "")
+        return int(started[5:7]) if started[5:7].isdigit() else 4
 
-def years_offered(today: date, chosen: int | None) -> list[int]:
-    """The reporting years the page lets a reader choose: this one and the three before it."""
-    years = list(range(today.year, today.year - 4, -1))
+
+def years_offered(today: date, chosen: int | None, start_month: int = 4) -> list[int]:
+    """The reporting years the page lets a reader choose: the one running today and the three before
+    it. From January to March the year that starts in April has not begun, so it is not offered."""
+    current = today.year if today.month >= start_month else today.year - 1
+    years = list(range(current, current - 4, -1))
     return years if chosen is None or chosen in years else [chosen, *years]
 
 

@@ -117,4 +117,5 @@ async def board_dashboard(request: Request, year: str = "") -> Response:
     chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
     figures = await dashboard.dashboard(ws.reporting, token, chosen)
     return web.page(request, "dashboard.html", session, d=figures, groups=dashboard.GROUPS,
-                    years=dashboard.years_offered(ws.clock.today(), figures.year_first), today=ws.clock.today())
+                    years=dashboard.years_offered(ws.clock.today(), figures.year_first, figures.year_start_month),
+                    today=ws.clock.today())

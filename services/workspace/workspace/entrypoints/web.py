@@ -22,10 +22,10 @@ from ..adapters.reporting_api import ReportingApi
 from ..adapters.scheduling_api import SchedulingApi
 from ..adapters.sessions import Session, SessionStore
 from ..application import dashboard, words
-from ..application.agency_work import DOCUMENT_KINDS
 from ..application.panel import PANEL_ROLES
 from ..application.referral_form import FieldError
 from ..application.sign_in import LocalSignIn
+from ..application.words import DOCUMENT_KINDS
 from ..config import WorkspaceSettings
 
 SERVICE_NAME = "Safeguarding learning reviews"
