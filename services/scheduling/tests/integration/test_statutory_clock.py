@@ -605,6 +605,31 @@ async def test_a_rapid_review_decided_no_review_closes_only_the_scoping_returns_
     assert deadlines["rr.scoping_returned@police"]["status"] == "met"
 
 
+async def test_a_sars_scoping_reviewed_closes_only_the_scoping_returns_still_outstanding(clock_and_scheduler):
+    """The SAR panel reviews the scoping with what has come in: an agency's return still outstanding no
+    longer feeds it, so its clock closes rather than going overdue for the rest of the review (a case
+    whose learning event was held still listed two agencies' scoping returns as due)."""
+    clock, scheduler = clock_and_scheduler
+    clock.set(at("2027-01-04"))
+    await deliver(scheduler, envelope(sar_referral(), clock))
+    for agency in ("local_authority", "police"):
+        await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_requested", on=date(2027, 1, 5),
+                                                           anchor="scoping_requested_on", agency=agency), clock))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_returned", on=date(2027, 1, 20),
+                                                       agency="police"), clock))
+    clock.set(at("2027-01-25"))
+    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_reviewed", on=date(2027, 1, 25),
+                                                       anchor="scoping_reviewed_on"), clock))
+    deadlines = await adult_deadlines(scheduler)
+    assert deadlines["sar.scoping_returned@police"]["status"] == "met", "what was met stays met"
+    outstanding = deadlines["sar.scoping_returned@local_authority"]
+    assert outstanding["status"] == "closed"
+    assert "reviewed the scoping" in outstanding["explanation"]
+    clock.set(at("2027-04-01"))  # long after its 20 working days
+    await tick(scheduler)
+    assert await transitions_fired(scheduler, {outstanding["deadline_id"]}) == []
+
+
 # --- a notice owed to several recipients is met when all have it (issue 13) --------------------------
 async def test_the_death_notice_is_met_only_when_both_the_secretary_of_state_and_ofsted_have_it(
         clock_and_scheduler):
