@@ -41,4 +41,3 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]], seconds: float) ->
             break
         _, pending = await asyncio.wait(pending, timeout=min(RECANCEL_SECONDS, left))
     return pending
-

@@ -70,15 +70,17 @@ async def up_to_date(engine: AsyncEngine, script_location: Path) -> bool:
     return head is not None and await _current_revision(engine) == head
 
 
-async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
-    """Migrate to ``revision`` (the newest unless a test of a migration stops short of it)."""
+async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> bool:
+    """Migrate to ``revision`` (the newest unless a test of a migration stops short of it); False
+    when the store was already at the newest revision and Alembic was not needed."""
     if revision == "head" and await up_to_date(engine, script_location):
-        return
+        return False
     async with engine.begin() as conn:
         if is_postgres(engine):
             # Two replicas starting together would otherwise both try to create the tables.
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))
         await conn.run_sync(_upgrade, str(script_location), revision)
+    return True
 
 
 def _upgrade(sync_conn: Connection, script_location: str, revision: str) -> None:
@@ -122,9 +124,8 @@ async def _migrate(service: str) -> str:
         return f"{service}: no store to migrate"
     engine = create_engine(ServiceSettings.for_service(service, 0).resolved_database_url())
     try:
-        if await up_to_date(engine, folder):
+        if not await upgrade(engine, folder):
             return f"{service}: store up to date"
-        await upgrade(engine, folder)
         return f"{service}: store migrated to {head_revision(folder) or 'head'}"
     finally:
         await engine.dispose()

@@ -548,9 +548,9 @@ async def test_a_sar_screened_out_closes_the_decision_clock_with_the_reason_and_
         await scheduler.waive(decision["deadline_id"], reason="closed already", by="bu-1")
 
 
-async def test_a_sar_the_sub_group_does_not_convene_closes_the_chairs_agreement_and_the_outstanding_scoping(
-        clock_and_scheduler):
-    clock, scheduler = clock_and_scheduler
+async def a_sar_whose_scoping_the_police_alone_returned(scheduler: Scheduler, clock: ManualClock) -> None:
+    """A SAR referred on 4 January 2027; scoping asked of the local authority and the police on the 5th;
+    only the police return theirs, on the 20th."""
     clock.set(at("2027-01-04"))
     await deliver(scheduler, envelope(sar_referral(), clock))
     for agency in ("local_authority", "police"):
@@ -558,6 +558,12 @@ async def test_a_sar_the_sub_group_does_not_convene_closes_the_chairs_agreement_
                                                            anchor="scoping_requested_on", agency=agency), clock))
     await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_returned", on=date(2027, 1, 20),
                                                        agency="police"), clock))
+
+
+async def test_a_sar_the_sub_group_does_not_convene_closes_the_chairs_agreement_and_the_outstanding_scoping(
+        clock_and_scheduler):
+    clock, scheduler = clock_and_scheduler
+    await a_sar_whose_scoping_the_police_alone_returned(scheduler, clock)
     await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_reviewed", on=date(2027, 1, 25),
                                                        anchor="scoping_reviewed_on"), clock))
     clock.set(at("2027-02-10"))  # the 10 working days for the chair's agreement (8 February) have passed
@@ -610,13 +616,7 @@ async def test_a_sars_scoping_reviewed_closes_only_the_scoping_returns_still_out
     longer feeds it, so its clock closes rather than going overdue for the rest of the review (a case
     whose learning event was held still listed two agencies' scoping returns as due)."""
     clock, scheduler = clock_and_scheduler
-    clock.set(at("2027-01-04"))
-    await deliver(scheduler, envelope(sar_referral(), clock))
-    for agency in ("local_authority", "police"):
-        await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_requested", on=date(2027, 1, 5),
-                                                           anchor="scoping_requested_on", agency=agency), clock))
-    await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_returned", on=date(2027, 1, 20),
-                                                       agency="police"), clock))
+    await a_sar_whose_scoping_the_police_alone_returned(scheduler, clock)
     clock.set(at("2027-01-25"))
     await deliver(scheduler, envelope(MilestoneReached(case_id=ADULT, fact="scoping_reviewed", on=date(2027, 1, 25),
                                                        anchor="scoping_reviewed_on"), clock))
