@@ -131,6 +131,21 @@ def consuming(provider: trace.TracerProvider | None, subject: str,
         yield
 
 
+@contextmanager
+def delivering(provider: trace.TracerProvider | None, channel: str, template: str, attempt: int) -> Iterator[None]:
+    """The span of one message handed to its channel (the SMTP relay or the ``.eml`` folder), in the
+    current context: there is no instrumentation package for sending mail, so it is made here, of kind
+    CLIENT like a database's. It names the template and the attempt, never the recipient."""
+    if provider is None:
+        yield
+        return
+    tracer = provider.get_tracer("safeguard_shared.notifications")
+    with tracer.start_as_current_span(f"{channel} send", kind=trace.SpanKind.CLIENT,
+                                      attributes={"safeguard.channel": channel, "safeguard.template": template,
+                                                  "safeguard.attempt": attempt}):
+        yield
+
+
 def current_traceparent() -> str | None:
     """The W3C ``traceparent`` of the span now current, if one is being recorded (kept on an outbox row)."""
     if not trace.get_current_span().get_span_context().is_valid:

@@ -71,7 +71,8 @@ async def test_one_referral_is_one_trace_across_every_service_it_reaches(partner
     async def reached_everyone() -> list[ReadableSpan] | None:
         spans = in_trace()
         everyone = (handled(spans, "referrals.case.opened") == {"scheduling", "notifications", "reporting"}
-                    and "reporting" in handled(spans, "scheduling.deadline.scheduled"))
+                    and "reporting" in handled(spans, "scheduling.deadline.scheduled")
+                    and "reporting" in handled(spans, "notifications.notification.sent"))
         return spans if everyone else None
 
     spans = await eventually(reached_everyone, timeout=20)
@@ -86,6 +87,13 @@ async def test_one_referral_is_one_trace_across_every_service_it_reaches(partner
     # Scheduling published the deadlines it scheduled from its handling, in the same trace.
     assert any(s.kind == SpanKind.PRODUCER and service_of(s) == "scheduling"
                and s.name.endswith("scheduling.deadline.scheduled publish") for s in spans)
+    # The Panel's notice was handed to the channel (here the .eml folder) in the same trace, and the
+    # notification.sent event recorded with its result was published in it: the trace ends at the send.
+    [send] = [s for s in spans if service_of(s) == "notifications" and s.kind == SpanKind.CLIENT
+              and s.name == "outbox send"]
+    assert send.attributes["safeguard.template"] == "serious_incident_notification"
+    assert any(s.kind == SpanKind.PRODUCER and service_of(s) == "notifications"
+               and s.name.endswith("notifications.notification.sent publish") for s in spans)
     # Every consumer span of this trace is about this case's events: nothing else joined it.
     assert {service_of(s) for s in spans} == {"referrals", "scheduling", "notifications", "reporting"}
 

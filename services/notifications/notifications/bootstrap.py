@@ -57,7 +57,8 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
                                                   if settings.audits_token else None),
                             referrals=ReferralsTemplates(settings.referrals_url,
                                                          settings.referrals_token.get_secret_value()
-                                                         if settings.referrals_token else None))
+                                                         if settings.referrals_token else None),
+                            tracer_provider=runtime.tracer_provider)
     # Durable consumers named "notifications" on the referrals, scheduling and audits streams.
     handlers = bind(EVENT_HANDLERS, outgoing=outgoing)
     runtime.handle_events(handlers)

@@ -2,6 +2,7 @@
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from safeguard_shared.access_log import add_access_log_table
+from safeguard_shared.db.tables import TRACE_CONTEXT_LENGTH
 from safeguard_shared.db.types import UTCDateTime
 from safeguard_shared.service import metadata_with_bus_tables
 
@@ -48,6 +49,8 @@ notifications = Table(
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("failed_at", UTCDateTime(), nullable=True),
     Column("in_doubt_at", UTCDateTime(), nullable=True),
+    # The W3C traceparent of the handling that queued it (tracing on): its sending joins the event's trace (0010).
+    Column("trace_context", String(TRACE_CONTEXT_LENGTH), nullable=True),
 )
 Index("ix_notifications_case", notifications.c.case_id)
 Index("ix_notifications_audit", notifications.c.audit_id)

@@ -18,11 +18,12 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 
 from safeguard_shared import logging as slog
+from safeguard_shared import tracing
 from safeguard_shared.aio import wait_for_wake
 from safeguard_shared.contracts.notifications import NotificationFailed, NotificationSent
 from safeguard_shared.partnership import LONDON
@@ -58,6 +59,9 @@ from ..domain.messages import (
 from .outgoing import Outgoing, queue_all
 from .referrals import recipient_of
 
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
 log = slog.get("notifications")
 
 MESSAGES_PER_ROUND = 100
@@ -75,7 +79,7 @@ class Dispatcher:
     def __init__(self, unit_of_work: Callable[[], UnitOfWork], channel: Channel, outgoing: Outgoing, sender: str,
                  *, retry: RetryPolicy | None = None, sending_lease_seconds: float = 300.0,
                  replica_id: str | None = None, surveys: AuditsSurveys | None = None,
-                 referrals: ReferralsTemplates | None = None):
+                 referrals: ReferralsTemplates | None = None, tracer_provider: TracerProvider | None = None):
         self.unit_of_work = unit_of_work
         self.channel = channel
         self.outgoing = outgoing
@@ -87,6 +91,8 @@ class Dispatcher:
         self.surveys = surveys or AuditsSurveys("http://127.0.0.1:8104")
         # Where the completed rapid review template's free text is asked for at each attempt (never stored here).
         self.referrals = referrals or ReferralsTemplates("http://127.0.0.1:8101")
+        # Tracing on: each message's sending is a span in the trace of the event that owed it.
+        self.tracer_provider = tracer_provider
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         # Tests set this to stand for a crash between handing a message over and recording it.
@@ -137,6 +143,12 @@ class Dispatcher:
         return row, docs, token, attempt
 
     async def _send(self, row: Row, docs: list[Row], token: str, attempt: int) -> int:
+        # In the trace of the event that owed the message (kept on its row): the handing over, and the
+        # notification.sent or .failed event recorded with its result, belong to that referral's trace.
+        with tracing.within(row.get("trace_context")):
+            return await self._send_in_trace(row, docs, token, attempt)
+
+    async def _send_in_trace(self, row: Row, docs: list[Row], token: str, attempt: int) -> int:
         notification_id = row["notification_id"]
         failure: DeliveryFailed | None = None
         already = self.channel.already_delivered(notification_id)
@@ -148,7 +160,8 @@ class Dispatcher:
                     row, docs = await self._with_rapid_review_content(row, docs)
                 if row["letter_no"] is not None:
                     row, docs = await self._with_family_letter(row, docs)
-                await self.channel.deliver(notification_id, compose(row, docs, sender=self.sender))
+                with tracing.delivering(self.tracer_provider, self.channel.channel, row["template"], attempt):
+                    await self.channel.deliver(notification_id, compose(row, docs, sender=self.sender))
             except DeliveryFailed as exc:
                 failure = exc
             except Exception as exc:  # a bug or an unforeseen error: not the message's fault, retry

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from safeguard_shared import tracing
 from safeguard_shared.bus import PermanentError
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -134,7 +135,8 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
         subject=owed.delivered_subject, body=body, route=route, status=QUEUED,
         # One Message-ID for the life of the message, across every retry and an in-doubt resend.
         message_id=f"<{owed.idempotency_key}@safeguard.local>",
-        channel=outgoing.channel, attempts=0, queued_at=now, next_attempt_at=now)
+        channel=outgoing.channel, attempts=0, queued_at=now, next_attempt_at=now,
+        trace_context=tracing.current_traceparent())
     if not await message_log.add_message(uow.session, row, documents):
         return None
     return notification_id
