@@ -61,7 +61,9 @@ def alive(pid: int) -> bool:
 
 
 def is_service(args: list[str], name: str) -> bool:
-    return any(a == "-m" and i + 1 < len(args) and args[i + 1] == name for i, a in enumerate(args))
+    # A service forked by the fork server names itself "python -m <name>" as one string (forkserver.py).
+    words = [word for arg in args for word in arg.split(" ")]
+    return any(a == "-m" and i + 1 < len(words) and words[i + 1] == name for i, a in enumerate(words))
 
 
 def is_nats(args: list[str], config: Path) -> bool:

@@ -20,6 +20,7 @@ from safeguard_shared.partnership import AGENCIES, ROLES
 
 from . import access_log, dead_letters, status
 from .bus_users import credentials_env, credentials_file, ensure_passwords, stack_credentials
+from .forkserver import ForkServer, become_subreaper
 from .lifecycle import AnotherSupervisor, describe_port_holder, end_previous_stack
 from .nats_server import EmbeddedNats, find_binary, port_open
 from .supervisor import (
@@ -108,6 +109,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     assert nats_url is not None
     # Other commands (safeguard replay) find this stack's broker here.
     (run_dir / "nats.url").write_text(nats_url)
+    # The services forked from one process that loaded their libraries once (forkserver.py), unless
+    # SAFEGUARD_FORKSERVER=off or this system cannot make the supervisor their parent.
+    forks = None
+    if os.environ.get("SAFEGUARD_FORKSERVER", "on").lower() not in ("off", "0", "no") and become_subreaper():
+        forks = ForkServer(data_dir / "logs" / "forkserver.log", dict(os.environ), run_dir / "forkserver.pid")
     processes = []
     for name, port in ports.items():
         if name not in SERVICES:
@@ -123,7 +129,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             env.update(credentials_env(name, passwords))
         if name == "notifications":
             env = notifications_env(env, ports)
-        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env))
+        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env, forks=forks))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:
         migrate_stores(processes, supervisor.say)
@@ -140,6 +146,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         supervisor.say("Stopping…")
     finally:
         supervisor.stop_all()
+        if forks is not None:
+            forks.stop()
         (run_dir / "supervisor.pid").unlink(missing_ok=True)
     supervisor.say("Stopped.")
     return 0

@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
+from .forkserver import ForkServer
 from .lifecycle import describe_port_holder, die_with_parent, port_holder
 from .nats_server import EmbeddedNats
 
@@ -57,6 +58,24 @@ class Backoff:
                    reset_after=_env_seconds(env, "SAFEGUARD_RESTART_RESET_AFTER", cls.reset_after))
 
 
+class Running(Protocol):
+    """A started process as the supervisor sees it: ``subprocess.Popen``, or a service the fork server
+    made a child of this process (forkserver.Forked)."""
+
+    pid: int
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
 class Child:
     """One supervised process: NATS or a service."""
 
@@ -65,7 +84,7 @@ class Child:
     host: str
     log_file: Path
     pid_file: Path
-    process: subprocess.Popen[bytes] | None = None
+    process: Running | None = None
 
     @property
     def url(self) -> str:
@@ -119,8 +138,11 @@ class Child:
 
 
 class ServiceProcess(Child):
-    def __init__(self, name: str, port: int, log_file: Path, env: dict[str, str], host: str = "127.0.0.1"):
+    def __init__(self, name: str, port: int, log_file: Path, env: dict[str, str], host: str = "127.0.0.1",
+                 forks: ForkServer | None = None):
         self.name = name
+        # Given one, the service is forked from it, sharing the libraries it loaded (forkserver.py).
+        self.forks = forks
         self.port = port
         self.log_file = log_file
         self.env = env
@@ -132,6 +154,13 @@ class ServiceProcess(Child):
         return f"http://{self.host}:{self.port}"
 
     def spawn(self) -> None:
+        if self.forks is not None:
+            try:
+                self.process = self.forks.spawn(self.name, self.env, self.log_file)
+                return
+            except OSError as exc:  # started on its own instead: it costs memory, not the service
+                with open(self.log_file, "a") as note:
+                    note.write(f"safeguard up: not forked ({exc}); started on its own\n")
         with open(self.log_file, "ab") as log:  # the child holds its own handle
             self.process = subprocess.Popen([sys.executable, "-m", self.name], env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True,

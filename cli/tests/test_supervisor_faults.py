@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from safeguard_cli.lifecycle import alive
+from safeguard_cli.lifecycle import alive, cmdline, is_service
 from safeguard_cli.nats_server import EmbeddedNats, free_port
 from safeguard_cli.supervisor import SERVICES, service_env
 from safeguard_testing.apps import example_child_referral
@@ -163,6 +163,43 @@ def test_a_service_killed_with_kill_9_is_restarted_and_serves_again_while_the_ot
     assert f"All {len(SERVICES) + 1} up." in status.stdout and "restarted 1 time" in status.stdout
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _shared_mb(pid: int) -> float:
+    """What of the process's memory it shares with others (/proc/<pid>/smaps_rollup)."""
+    rows = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    return sum(int(rows[k].split()[0]) for k in ("Shared_Clean", "Shared_Dirty")) / 1024
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper, as on Linux")
+def test_the_services_are_forked_from_one_fork_server_and_stay_the_supervisors_children(stacks):
+    """The services share the libraries the fork server loaded (forkserver.py), and the supervisor still
+    watches each as its own child: killed, one is restarted, forked again; the fork server killed, it is
+    started again at the next restart."""
+    stack = stacks().start()
+    pids = stack.pids()
+    supervisor, forks = stack.proc.pid, pids["forkserver"]
+    for name in SERVICES:
+        assert _parent(pids[name]) == supervisor, f"{name} is the supervisor's child"
+        # Named as if started on its own: in ps, and for the check of a pid file a stale stack left.
+        assert is_service(cmdline(pids[name]) or [], name), cmdline(pids[name])
+        assert _shared_mb(pids[name]) > 40, f"{name} shares the fork server's libraries"
+    assert _parent(forks) == supervisor
+
+    os.kill(forks, signal.SIGKILL)
+    os.kill(pids["audits"], signal.SIGKILL)
+    assert _poll(lambda: stack.pids().get("audits") not in (None, pids["audits"]) and _healthy(stack.url("audits")),
+                 90), stack.out()
+    again = stack.pids()
+    assert again["forkserver"] != forks and alive(again["forkserver"])
+    assert _parent(again["audits"]) == supervisor
+    assert _shared_mb(again["audits"]) > 40
+    assert "not forked" not in (stack.data_dir / "logs" / "audits.log").read_text()
+    assert {n: again[n] for n in SERVICES if n != "audits"} == {n: pids[n] for n in SERVICES if n != "audits"}
+
+
 def test_a_service_that_keeps_crashing_is_restarted_with_growing_delays_and_the_others_keep_serving(stacks):
     # scheduling cannot open its store, so it exits at every start: it crashed while starting.
     stack = stacks(extra_env={"SCHEDULING_DATABASE_URL": "sqlite+aiosqlite:////nonexistent/scheduling.sqlite3",
@@ -227,7 +264,8 @@ def test_nats_killed_with_kill_9_is_restarted_and_a_referral_posted_after_reache
 def test_kill_9_of_the_supervisor_leaves_no_child_running(stacks):
     stack = stacks().start()
     children = {name: pid for name, pid in stack.pids().items() if name != "supervisor"}
-    assert set(children) == {"nats", *SERVICES}
+    # The fork server the services were forked from (forkserver.py) goes with them.
+    assert set(children) == {"nats", "forkserver", *SERVICES}
     stack.proc.kill()
     stack.proc.wait()
     killed = time.monotonic()
