@@ -276,7 +276,8 @@ class Effects:
 
 @contextmanager
 def profiled(pid_file: Path, out: Path | None) -> Any:
-    """py-spy samples the referrals process while the referrals are posted (collapsed stacks in ``out``)."""
+    """py-spy samples a process of the stack while the referrals are posted and until their last effect
+    (collapsed stacks in ``out``)."""
     if out is None:
         yield
         return
@@ -291,8 +292,24 @@ def profiled(pid_file: Path, out: Path | None) -> Any:
         spy.wait(timeout=60)
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stack_cpu(run_dir: Path) -> dict[str, float]:
+    """Each process of the stack (its pid files) and the CPU time it has used so far."""
+    return {f.stem: cpu_seconds(int(f.read_text().strip())) for f in sorted(run_dir.glob("*.pid"))
+            if f.read_text().strip()}
+
+
 def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, nats: str | None,
-                profile: Path | None = None, effects_too: bool = True) -> tuple[float, list[float], float]:
+                profile: Path | None = None, profile_service: str = "referrals", effects_too: bool = True,
+                cpu: dict[str, float] | None = None) -> tuple[float, list[float], float]:
     bindir = Path(sys.executable).parent
     run = uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if k != "NATS_URL" and not k.endswith("_DATABASE_URL")}
@@ -322,13 +339,19 @@ def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, na
             reader = token("business_unit", "reporting_reader", agency="partnership")
             effects = Effects(url, reader, [])
             already_open = effects.open_cases()
-            with profiled(data / "run" / "referrals.pid", profile):
+            cpu_before = stack_cpu(data / "run")
+            police = token("referrer", agency="police")
+            with profiled(data / "run" / f"{profile_service}.pid", profile):
                 start, end, latencies, case_ids = asyncio.run(post_all(
-                    url("referrals", "/v1/referrals/child"), token("referrer", agency="police"), n, concurrency, run))
-            if not effects_too:
-                return n / (end - start), latencies, float("nan")
-            effects.cases = case_ids
-            last = effects.wait(already_open, timeout=max(120.0, n / 2))
+                    url("referrals", "/v1/referrals/child"), police, n, concurrency, run))
+                if not effects_too:
+                    if cpu is not None:
+                        cpu.update({k: v - cpu_before.get(k, 0.0) for k, v in stack_cpu(data / "run").items()})
+                    return n / (end - start), latencies, float("nan")
+                effects.cases = case_ids
+                last = effects.wait(already_open, timeout=max(120.0, n / 2))
+            if cpu is not None:
+                cpu.update({k: v - cpu_before.get(k, 0.0) for k, v in stack_cpu(data / "run").items()})
     finally:
         if postgres:
             drop_databases(postgres, run)
@@ -342,7 +365,8 @@ def main() -> None:
     ap.add_argument("--postgres", help="a PostgreSQL server URL: the services' stores there instead of SQLite")
     ap.add_argument("--nats", help="an existing NATS server's URL instead of the embedded one")
     ap.add_argument("--py-spy", type=Path, metavar="FILE",
-                    help="sample the referrals process with py-spy under the load (collapsed stacks)")
+                    help="sample a process of the stack with py-spy while the referrals are posted (collapsed stacks)")
+    ap.add_argument("--py-spy-service", default="referrals", help="the process --py-spy samples")
     ap.add_argument("--no-baseline", action="store_true", help="the stack only")
     ap.add_argument("--intake-only", action="store_true",
                     help="stop once the referrals are answered, without waiting for their effects")
@@ -351,8 +375,9 @@ def main() -> None:
     n, c = args.referrals, args.concurrency
 
     bare_rate, bare_lat = (float("nan"), [float("nan")]) if args.no_baseline else bench_baseline(tmp, n, c)
+    cpu: dict[str, float] = {}
     rate, lat, last = bench_stack(tmp, n, c, postgres=args.postgres, nats=args.nats, profile=args.py_spy,
-                                 effects_too=not args.intake_only)
+                                 profile_service=args.py_spy_service, effects_too=not args.intake_only, cpu=cpu)
 
     store = "PostgreSQL" if args.postgres else "SQLite"
     broker = "an existing NATS" if args.nats else "the embedded NATS"
@@ -363,6 +388,11 @@ def main() -> None:
           f"p50 {percentile(lat, 0.5) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms, "
           f"mean {statistics.fmean(lat) * 1000:.0f} ms")
     print(f"  intake ratio to the baseline:      {rate / bare_rate:.2f}x")
+    # Where the CPU went: each process's CPU time from the first request to the last effect (or the
+    # last answer, intake only), per referral. Includes the effects' watcher's few requests a second.
+    print("  CPU per referral: " + ", ".join(f"{name} {seconds / n * 1000:.1f} ms" for name, seconds
+                                             in sorted(cpu.items(), key=lambda kv: -kv[1]))
+          + f"; all {sum(cpu.values()) / n * 1000:.1f} ms")
     if args.intake_only:
         return
     print(f"  last effect (deadlines listed, Panel notice sent, reporting counts it) "

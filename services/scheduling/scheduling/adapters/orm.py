@@ -64,6 +64,9 @@ Index("ix_deadlines_audit", deadlines.c.audit_id)
 Index("ix_deadlines_completion", deadlines.c.completion_id)
 Index("ix_deadlines_next", deadlines.c.next_transition_at)
 Index("ix_deadlines_status_due", deadlines.c.status, deadlines.c.due)
+# Every fact, and every occasion's clocks, are looked up by occasion (facts.py): without this, SQLite
+# read every open deadline of every case for each fact recorded (0011).
+Index("ix_deadlines_occasion", deadlines.c.occasion, deadlines.c.status)
 
 deadline_history = Table(
     "deadline_history", metadata,

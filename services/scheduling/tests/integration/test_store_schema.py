@@ -14,8 +14,10 @@ from sqlalchemy import column, insert, select, table
 
 from safeguard_shared.db import create_engine
 from safeguard_testing.apps import migrated
+from scheduling.adapters import store
 from scheduling.adapters.orm import deadline_history, deadlines, early_facts, metadata, occasions, outbox
 from scheduling.bootstrap import MIGRATIONS
+from scheduling.domain.deadlines import OPEN_STATUSES
 
 
 @pytest.fixture
@@ -35,6 +37,22 @@ async def test_the_migrated_store_has_exactly_the_tables_and_columns_the_code_us
         found = await conn.run_sync(differences)
 
     assert found == []
+
+
+async def test_a_fact_reads_its_own_cases_clocks_not_every_open_deadline(scheduling):
+    """Recording a fact (a notice sent, a decision made) looks up the open clocks of one occasion. On
+    SQLite that lookup once read every open deadline of every case (the status index), so each fact cost
+    more as the partnership's cases grew; it now searches the occasion's index."""
+    engine = scheduling.runtime.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan; PostgreSQL's planner chooses by its statistics")
+    query = store._WITH_CASE_REF.where(deadlines.c.occasion == "case:a-case",
+                                       deadlines.c.status.in_(OPEN_STATUSES))
+    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    async with engine.connect() as conn:
+        plan = [row[-1] for row in (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")).all()]
+    [deadlines_step] = [step for step in plan if " deadlines " in f" {step} "]
+    assert "USING INDEX ix_deadlines_occasion (occasion=? AND status=?)" in deadlines_step, plan
 
 
 def _migrate_to(sync_conn, revision: str) -> None:
