@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 
 ALLOWED_FIELDS = frozenset(
     {
         "service", "event_id", "event_type", "schema_version", "correlation_id", "causation_id",
         "case_id", "audit_id", "deadline_id", "notification_id", "consumer", "subject", "stream",
         "status", "reason", "count", "duration_ms", "attempt", "key", "template", "recipient_kind",
-        "agency", "role", "method", "path", "status_code", "port", "url", "error_type",
+        "agency", "role", "method", "path", "status_code", "port", "url", "error_type", "where",
     }
 )
 
@@ -28,7 +30,7 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {
+        out: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "service": self.service,
@@ -43,7 +45,23 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The exception's type only: messages of validation errors can echo submitted values.
             out["error_type"] = record.exc_info[0].__name__
+            # Where it was raised, for whoever must fix it: the innermost frames' files, lines and
+            # functions, never the message or the values (a database error's message holds the row).
+            out["where"] = _frames(record.exc_info[2])
         return json.dumps(out, default=str)
+
+
+def _frames(tb: TracebackType | None, keep: int = 8) -> list[str]:
+    frames = traceback.extract_tb(tb)[-keep:]
+    return [f"{_short(frame.filename)}:{frame.lineno} in {frame.name}" for frame in frames]
+
+
+def _short(filename: str) -> str:
+    # From the package on ("sqlalchemy/engine/base.py"), not the machine's paths.
+    for marker in ("site-packages/", "/services/", "/shared/", "/cli/"):
+        if marker in filename:
+            return filename.rsplit(marker, 1)[1]
+    return filename.rsplit("/", 1)[-1]
 
 
 def configure(service: str, level: str = "INFO") -> None:

@@ -29,6 +29,10 @@ _ADD_CASE, _ADD_HISTORY = insert(cases), insert(case_history)
 _REMEMBER_ANSWER, _ADD_FINGERPRINT = insert(idempotency_keys), insert(referral_fingerprints)
 
 
+async def case_ref_taken(session: AsyncSession, case_ref: str) -> bool:
+    return (await session.execute(select(cases.c.case_id).where(cases.c.case_ref == case_ref))).first() is not None
+
+
 async def add_case(session: AsyncSession, **values: Any) -> None:
     await session.execute(_ADD_CASE, values)
 

@@ -2,10 +2,10 @@
 each: the case, its history line and the event it owes commit together or not at all."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, Literal, TypeVar
+from uuid import uuid4
 
 from pydantic import BaseModel
 
@@ -150,12 +150,22 @@ async def open_child_case(referral: ReferChild, actor: Principal, uow: UnitOfWor
                                                           panel_notice_awaits_confirmation))
 
 
+async def _new_case(uow: UnitOfWork, pathway: str, received_on: date) -> tuple[str, str]:
+    """A new case's id and reference. The reference is six hex digits of the id (domain/referral.py):
+    among a few thousand cases of one year two would share them, and the second referral would fail.
+    So a reference already given is never given again: another id is drawn."""
+    while True:
+        case_id = str(uuid4())
+        case_ref = new_case_ref(pathway, received_on, case_id)
+        if not await repository.case_ref_taken(uow.session, case_ref):
+            return case_id, case_ref
+
+
 async def _open_child_case(referral: ReferChild, actor: Principal, uow: UnitOfWork, received_on: date,
                            assessment: ChildReferralAssessment,
                            panel_notice_awaits_confirmation: bool) -> ChildReferralAccepted:
     incident = referral.incident
-    case_id = str(uuid.uuid4())
-    case_ref = new_case_ref("child", received_on, case_id)
+    case_id, case_ref = await _new_case(uow, "child", received_on)
     status = "rapid_review" if assessment.rapid_review else "received"
     notices: list[RecipientKind] = list(assessment.notices_owed)
     awaiting = panel_notice_awaits_confirmation and "national_panel" in notices
@@ -238,8 +248,7 @@ async def _open_adult_case(referral: ReferAdult, actor: Principal, uow: UnitOfWo
             raise NotAllowed("a referral is resubmitted by the agency that made it")
         case_id, case_ref = existing["case_id"], existing["case_ref"]
     else:
-        case_id = str(uuid.uuid4())
-        case_ref = new_case_ref("adult", received_on, case_id)
+        case_id, case_ref = await _new_case(uow, "adult", received_on)
     sar = SarCase(case_id=case_id, case_ref=case_ref, referring_agency=referral.referring_agency,
                   received_on=received_on, involved_agencies=list(referral.involved_agencies),
                   criteria_met=criteria, stage=status,
