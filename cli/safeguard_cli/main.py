@@ -28,6 +28,7 @@ from .supervisor import (
     NatsProcess,
     ServiceProcess,
     Supervisor,
+    background_nice,
     migrate_stores,
     notifications_env,
     service_env,
@@ -129,7 +130,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             env.update(credentials_env(name, passwords))
         if name == "notifications":
             env = notifications_env(env, ports)
-        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env, forks=forks))
+        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env, forks=forks,
+                                        nice=background_nice(name, os.environ)))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:
         migrate_stores(processes, supervisor.say)
