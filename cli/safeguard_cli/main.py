@@ -28,7 +28,6 @@ from .supervisor import (
     NatsProcess,
     ServiceProcess,
     Supervisor,
-    background_nice,
     migrate_stores,
     notifications_env,
     service_env,
@@ -130,8 +129,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             env.update(credentials_env(name, passwords))
         if name == "notifications":
             env = notifications_env(env, ports)
-        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env, forks=forks,
-                                        nice=background_nice(name, os.environ)))
+        processes.append(ServiceProcess(name, port, data_dir / "logs" / f"{name}.log", env, forks=forks))
     supervisor = Supervisor(processes, nats=nats, state_file=run_dir / "stack.json")
     try:
         migrate_stores(processes, supervisor.say)

@@ -139,10 +139,8 @@ class Child:
 
 class ServiceProcess(Child):
     def __init__(self, name: str, port: int, log_file: Path, env: dict[str, str], host: str = "127.0.0.1",
-                 forks: ForkServer | None = None, nice: int = 0):
+                 forks: ForkServer | None = None):
         self.name = name
-        # Above 0: the CPU goes first to the other processes when they want it (background_nice).
-        self.nice = nice
         # Given one, the service is forked from it, sharing the libraries it loaded (forkserver.py).
         self.forks = forks
         self.port = port
@@ -156,14 +154,6 @@ class ServiceProcess(Child):
         return f"http://{self.host}:{self.port}"
 
     def spawn(self) -> None:
-        self._spawn()
-        if self.nice and self.process is not None:
-            try:
-                os.setpriority(os.PRIO_PROCESS, self.process.pid, self.nice)
-            except OSError:  # gone already: the supervisor sees it exit
-                pass
-
-    def _spawn(self) -> None:
         if self.forks is not None:
             try:
                 self.process = self.forks.spawn(self.name, self.env, self.log_file)
@@ -193,23 +183,6 @@ class ServiceProcess(Child):
             return subprocess.Popen([sys.executable, "-m", "safeguard_shared.db.migrate", self.name], env=self.env,
                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                     preexec_fn=die_with_parent())
-
-
-# Where people wait: a referral being submitted (referrals) and the pages (workspace). The other services
-# mostly work through the bus's events, whose effects may come a few seconds later without anyone
-# waiting on them; under load they yield the CPU (docs/observability.md, "Intake").
-INTERACTIVE = frozenset({"referrals", "workspace"})
-
-
-def background_nice(name: str, env: Mapping[str, str]) -> int:
-    """The niceness a service runs at: SAFEGUARD_BACKGROUND_NICE (default 10; 0 for none) for the
-    services where nobody waits, 0 for the interactive ones."""
-    if name in INTERACTIVE:
-        return 0
-    try:
-        return max(0, min(19, int(env.get("SAFEGUARD_BACKGROUND_NICE", "10"))))
-    except ValueError:
-        return 10
 
 
 def migrate_stores(services: Sequence[ServiceProcess], say: Callable[[str], None], timeout: float = 120.0) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from safeguard_cli import status
 from safeguard_cli.lifecycle import die_with_parent, is_nats, is_service, port_holder
-from safeguard_cli.supervisor import Backoff, Child, Supervisor, background_nice
+from safeguard_cli.supervisor import Backoff, Child, Supervisor
 
 
 class Clock:
@@ -227,15 +227,6 @@ def test_a_pid_is_ours_only_when_its_command_line_says_so():
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl are Linux's")
-def test_only_the_services_where_nobody_waits_yield_the_cpu_and_by_as_much_as_asked():
-    assert background_nice("referrals", {}) == background_nice("workspace", {}) == 0
-    assert background_nice("notifications", {}) == 10
-    assert background_nice("scheduling", {"SAFEGUARD_BACKGROUND_NICE": "0"}) == 0
-    assert background_nice("reporting", {"SAFEGUARD_BACKGROUND_NICE": "40"}) == 19
-    assert background_nice("audits", {"SAFEGUARD_BACKGROUND_NICE": "lots"}) == 10
-    assert background_nice("referrals", {"SAFEGUARD_BACKGROUND_NICE": "5"}) == 0
-
-
 def test_the_holder_of_a_port_is_found_and_children_can_ask_for_a_parent_death_signal():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
