@@ -156,6 +156,16 @@ def current_traceparent() -> str | None:
 
 
 @contextmanager
+def detached() -> Iterator[None]:
+    """Run the block in no trace: work done between two traced pieces that belongs to neither."""
+    token = otel_context.attach(otel_context.Context())
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+@contextmanager
 def within(traceparent: str | None) -> Iterator[None]:
     """Run the block in the context an outbox row recorded (nothing changes without one)."""
     if not traceparent:

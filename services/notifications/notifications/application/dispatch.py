@@ -71,6 +71,8 @@ DELIVERY_OUTCOMES = Counter("safeguard_notification_attempts_total", "Delivery a
                             ["channel", "outcome"])
 
 Row = dict[str, Any]
+# A message claimed for sending: its row, its attachments, the claim's token and the attempt's number.
+Claimed = tuple[Row, list[Row], str, int]
 
 
 class Dispatcher:
@@ -121,20 +123,29 @@ class Dispatcher:
         return len(marked)
 
     async def dispatch_once(self) -> int:
-        """Send what is due, one message at a time; how many went (or were found already delivered)."""
+        """Send what is due, one message at a time; how many went (or were found already delivered).
+
+        Each message's result is recorded in the transaction that claims the next one: one commit, and
+        one wait for the disk, fewer for each message. The claim is still made just before the message
+        is handed over, so a crash leaves at most the one message it was sending in doubt, as before."""
         async with self._dispatching:
             await self.recover_in_doubt()
             sent = 0
-            for _ in range(MESSAGES_PER_ROUND):
-                claimed = await self._claim_next()
+            claimed = await self._claim_next()
+            for left in reversed(range(MESSAGES_PER_ROUND)):
                 if claimed is None:
                     break
-                sent += await self._send(*claimed)
+                went, claimed = await self._send(*claimed, claim_next=left > 0)
+                sent += went
             return sent
 
-    async def _claim_next(self) -> tuple[Row, list[Row], str, int] | None:
-        token = str(uuid.uuid4())
+    async def _claim_next(self) -> Claimed | None:
         async with self.unit_of_work() as uow:
+            return await self._claim_in(uow)
+
+    async def _claim_in(self, uow: UnitOfWork) -> Claimed | None:
+        token = str(uuid.uuid4())
+        with tracing.detached():  # the next message's claim is no part of the trace of the one just sent
             claimed = await message_log.claim_next(uow.session, uow.now(), token, self.channel.channel,
                                                    self.replica_id)
         if claimed is None:
@@ -142,13 +153,17 @@ class Dispatcher:
         row, docs, attempt = claimed
         return row, docs, token, attempt
 
-    async def _send(self, row: Row, docs: list[Row], token: str, attempt: int) -> int:
+    async def _send(self, row: Row, docs: list[Row], token: str, attempt: int, *,
+                    claim_next: bool = False) -> tuple[int, Claimed | None]:
+        """Hand the message over and record how it went; with ``claim_next``, claim the next message due
+        in the same transaction. How many went (0 or 1), and the next message claimed."""
         # In the trace of the event that owed the message (kept on its row): the handing over, and the
         # notification.sent or .failed event recorded with its result, belong to that referral's trace.
         with tracing.within(row.get("trace_context")):
-            return await self._send_in_trace(row, docs, token, attempt)
+            return await self._send_in_trace(row, docs, token, attempt, claim_next)
 
-    async def _send_in_trace(self, row: Row, docs: list[Row], token: str, attempt: int) -> int:
+    async def _send_in_trace(self, row: Row, docs: list[Row], token: str, attempt: int,
+                             claim_next: bool) -> tuple[int, Claimed | None]:
         notification_id = row["notification_id"]
         failure: DeliveryFailed | None = None
         already = self.channel.already_delivered(notification_id)
@@ -168,7 +183,12 @@ class Dispatcher:
                 failure = TemporaryFailure(type(exc).__name__)
         if self.after_handover:
             self.after_handover(notification_id)
-        return await self._record(row, token, attempt, failure, already=already)
+        async with self.unit_of_work() as uow:
+            went, wake = await self._record(uow, row, token, attempt, failure, already=already)
+            claimed = await self._claim_in(uow) if claim_next else None
+        if wake:
+            self.wake()  # the business unit's alert is queued: send it now, not at the next poll
+        return went, claimed
 
     async def _with_survey_details(self, row: Row) -> Row:
         """A training survey's message as it goes: to the address, with the link, the audits service
@@ -219,65 +239,64 @@ class Dispatcher:
                                                      address_lines=address_lines)}
                 if doc["kind"] == TO_RENDER else doc for doc in docs]
 
-    async def _record(self, row: Row, token: str, attempt: int, failure: DeliveryFailed | None, *,
-                      already: bool) -> int:
+    async def _record(self, uow: UnitOfWork, row: Row, token: str, attempt: int, failure: DeliveryFailed | None,
+                      *, already: bool) -> tuple[int, bool]:
+        """The attempt's result, in ``uow``: how many went (0 or 1), and whether an alert was queued."""
         notification_id = row["notification_id"]
         channel = self.channel.channel
         in_doubt_before = row["status"] == IN_DOUBT
-        async with self.unit_of_work() as uow:
-            now = uow.now()
+        now = uow.now()
 
-            async def record(status: str, outcome: str, detail: str | None, **message: Any) -> bool:
-                # Only under our claim: False when it lapsed and another dispatcher took the message over.
-                return await message_log.record_attempt(
-                    uow.session, notification_id, token, attempt, now, status=status, outcome=outcome,
-                    code=failure.code if failure else None, detail=detail, **message)
+        async def record(status: str, outcome: str, detail: str | None, **message: Any) -> bool:
+            # Only under our claim: False when it lapsed and another dispatcher took the message over.
+            return await message_log.record_attempt(
+                uow.session, notification_id, token, attempt, now, status=status, outcome=outcome,
+                code=failure.code if failure else None, detail=detail, **message)
 
-            if failure is None:
-                detail = ("resolved in doubt: " if in_doubt_before else "") + (
-                    "the message was found delivered" if already else
-                    "sent again with the same Message-ID" if in_doubt_before else "accepted")
-                if not await record(SENT, "already_delivered" if already else SENT, detail, sent_at=now):
-                    return self._taken_over(notification_id)
-                await uow.publish(NotificationSent(
-                    notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
-                    recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
-                    channel=channel, sent_on=uow.clock.today(), route=row["route"], survey_id=row["survey_id"]),
-                    occurred_at=now)
-                DELIVERY_OUTCOMES.labels(channel, "already_delivered" if already else SENT).inc()
-                log.info("notification sent", extra={"notification_id": notification_id, "template": row["template"],
-                                                     "recipient_kind": row["recipient_kind"], "attempt": attempt})
-                return 1
-            if outcome_of(failure, attempt, self.retry) == FAILED:
-                reason = "rejected" if failure.permanent else "attempts_exhausted"
-                if not await record(FAILED, FAILED, failure.detail, failed_at=now, failure_reason=reason,
-                                    last_error=failure.detail, last_code=failure.code):
-                    return self._taken_over(notification_id)
-                await uow.publish(NotificationFailed(
-                    notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
-                    recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
-                    channel=channel, reason=reason, smtp_code=failure.code, attempts=attempt,
-                    failed_on=uow.clock.today(), survey_id=row["survey_id"]), occurred_at=now)
-                await queue_all(uow, when_a_message_fails_alert_the_business_unit(
-                    notification_id, row["template"], row["recipient_kind"], row["agency"], reason, failure.detail,
-                    attempt, row["queued_at"].isoformat(timespec="seconds"), _occasion(row)), self.outgoing,
-                    case_id=row["case_id"], audit_id=row["audit_id"])
-                DELIVERY_OUTCOMES.labels(channel, FAILED).inc()
-                log.error("notification failed", extra={"notification_id": notification_id, "reason": reason,
-                                                        "template": row["template"], "attempt": attempt,
-                                                        "status_code": failure.code})
-            else:
-                retry_at = now + self.retry.delay_after(attempt)
-                if not await record(QUEUED, "retry", failure.detail, next_attempt_at=retry_at,
-                                    last_error=failure.detail, last_code=failure.code):
-                    return self._taken_over(notification_id)
-                DELIVERY_OUTCOMES.labels(channel, "retry").inc()
-                log.warning("notification will be retried", extra={
-                    "notification_id": notification_id, "template": row["template"], "attempt": attempt,
-                    "status_code": failure.code})
-                return 0
-        self.wake()  # the business unit's alert is queued: send it now, not at the next poll
-        return 0
+        if failure is None:
+            detail = ("resolved in doubt: " if in_doubt_before else "") + (
+                "the message was found delivered" if already else
+                "sent again with the same Message-ID" if in_doubt_before else "accepted")
+            if not await record(SENT, "already_delivered" if already else SENT, detail, sent_at=now):
+                return self._taken_over(notification_id), False
+            await uow.publish(NotificationSent(
+                notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
+                recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
+                channel=channel, sent_on=uow.clock.today(), route=row["route"], survey_id=row["survey_id"]),
+                occurred_at=now)
+            DELIVERY_OUTCOMES.labels(channel, "already_delivered" if already else SENT).inc()
+            log.info("notification sent", extra={"notification_id": notification_id, "template": row["template"],
+                                                 "recipient_kind": row["recipient_kind"], "attempt": attempt})
+            return 1, False
+        if outcome_of(failure, attempt, self.retry) == FAILED:
+            reason = "rejected" if failure.permanent else "attempts_exhausted"
+            if not await record(FAILED, FAILED, failure.detail, failed_at=now, failure_reason=reason,
+                                last_error=failure.detail, last_code=failure.code):
+                return self._taken_over(notification_id), False
+            await uow.publish(NotificationFailed(
+                notification_id=notification_id, case_id=row["case_id"], audit_id=row["audit_id"],
+                recipient_kind=row["recipient_kind"], template=row["template"], agency=row["agency"],
+                channel=channel, reason=reason, smtp_code=failure.code, attempts=attempt,
+                failed_on=uow.clock.today(), survey_id=row["survey_id"]), occurred_at=now)
+            await queue_all(uow, when_a_message_fails_alert_the_business_unit(
+                notification_id, row["template"], row["recipient_kind"], row["agency"], reason, failure.detail,
+                attempt, row["queued_at"].isoformat(timespec="seconds"), _occasion(row)), self.outgoing,
+                case_id=row["case_id"], audit_id=row["audit_id"])
+            DELIVERY_OUTCOMES.labels(channel, FAILED).inc()
+            log.error("notification failed", extra={"notification_id": notification_id, "reason": reason,
+                                                    "template": row["template"], "attempt": attempt,
+                                                    "status_code": failure.code})
+        else:
+            retry_at = now + self.retry.delay_after(attempt)
+            if not await record(QUEUED, "retry", failure.detail, next_attempt_at=retry_at,
+                                last_error=failure.detail, last_code=failure.code):
+                return self._taken_over(notification_id), False
+            DELIVERY_OUTCOMES.labels(channel, "retry").inc()
+            log.warning("notification will be retried", extra={
+                "notification_id": notification_id, "template": row["template"], "attempt": attempt,
+                "status_code": failure.code})
+            return 0, False
+        return 0, True  # the business unit's alert is queued: the caller wakes the dispatcher
 
     def _taken_over(self, notification_id: str) -> int:
         # Our claim lapsed and another dispatcher took the message over as in doubt: it records.
