@@ -8,6 +8,7 @@
 3. record the result, only under the same claim token: ``sent`` (+ NotificationSent), ``queued``
    again with an exponential back-off (temporary failure), or ``failed`` (+ NotificationFailed and a
    ``notification_failed`` message to the business unit).
+   The next message due is claimed (1) in the same transaction.
 
 A dispatcher that dies between 2 and 3 leaves the row ``sending``; ``recover_in_doubt`` turns it
 ``in_doubt`` and the next claim resolves it by the channel's rule (service README).
