@@ -39,12 +39,13 @@ async def already_queued(session: AsyncSession, idempotency_key: str) -> bool:
 
 async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str, str, bytes]]) -> bool:
     """Store a message and its PDFs unless its idempotency key is taken (then nothing, and False)."""
-    inserted = (await session.execute(dialect_insert(session, n).values(**row).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]).returning(n.c.notification_id))).first()
+    # The values as parameters: SQLAlchemy's cache then finds the statement compiled.
+    inserted = (await session.execute(dialect_insert(session, n).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]).returning(n.c.notification_id), row)).first()
     if inserted is None:
         return False
     for filename, kind, content in documents:
-        await session.execute(insert(attachments).values(
+        await session.execute(insert(attachments), dict(
             notification_id=row["notification_id"], filename=filename, kind=kind,
             content_type="text/plain" if kind == TO_RENDER else _content_type(filename),
             content=content))
@@ -94,7 +95,7 @@ async def claim_next(session: AsyncSession, now: datetime, token: str, channel: 
         status=SENDING, claim_token=token, sending_at=now, claimed_by=replica, attempts=attempt, channel=channel))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None  # another dispatcher (same SQLite file) got there first; next round
-    await session.execute(insert(attempts).values(
+    await session.execute(insert(attempts), dict(
         notification_id=row["notification_id"], attempt=attempt, channel=channel, started_at=now))
     docs = (await session.execute(select(attachments).where(
         attachments.c.notification_id == row["notification_id"]).order_by(

@@ -25,9 +25,11 @@ def _dialect(session: AsyncSession) -> str:
 
 
 async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, Any], unique: list[str]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING; whether a row was written (a redelivered event writes none)."""
+    """INSERT … ON CONFLICT DO NOTHING; whether a row was written (a redelivered event writes none).
+    The values go as parameters, not into the statement: SQLAlchemy then finds the statement compiled
+    in its cache instead of building and keying a new one for each row (a fifth of scheduling's time)."""
     result = cast(CursorResult[Any], await session.execute(
-        dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=unique)))
+        dialect_insert(session, table).on_conflict_do_nothing(index_elements=unique), dict(values)))
     return bool(result.rowcount)
 
 
@@ -126,9 +128,11 @@ async def change_deadline(session: AsyncSession, deadline_id: str, **values: Any
     await session.execute(update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(**values))
 
 
+_ADD_HISTORY = insert(deadline_history)
+
+
 async def record_history(session: AsyncSession, deadline_id: str, at: datetime, change: str, detail: str) -> None:
-    await session.execute(insert(deadline_history).values(deadline_id=deadline_id, at=at, change=change,
-                                                          detail=detail))
+    await session.execute(_ADD_HISTORY, dict(deadline_id=deadline_id, at=at, change=change, detail=detail))
 
 
 async def history_of(session: AsyncSession, deadline_id: str) -> Sequence[Row]:
