@@ -14,7 +14,7 @@ It prints both rates, the ratio, the intake's p50 and p99, and for the stack the
 request until the last effect of the last referral: every case's deadlines listed in scheduling
 (``rr.complete`` among them), the Panel's notice sent (its ``.eml`` written, or logged sent over
 SMTP) and reporting counting every case open. While the stack works only reporting's summary is
-asked, four times a second (its counts follow the effects by one hop of an event); once it counts
+asked, twice a second (its counts follow the effects by one hop of an event); once it counts
 them all, each case's deadline and notice are checked through scheduling's and notifications' APIs.
 
     .venv/bin/python bench/e2e_throughput.py [--referrals 600] [--concurrency 16]
@@ -231,12 +231,14 @@ def drop_databases(server: str, run: str) -> None:
 class Effects:
     """Watches for every case's three effects; returns when all are seen.
 
-    While the stack works, only the reporting service's summary is asked, four times a second: it counts
+    While the stack works, only the reporting service's summary is asked, twice a second: it counts
     a case open, a Panel notice sent and an ``rr.complete`` deadline once their events reach it, and each
     event is published after its effect is committed (the ``.eml`` written, the deadline stored), so the
     summary's counts trail the effects by the events' last hop. Asking scheduling and notifications about
-    each case as it went cost those two services about a tenth of their CPU (docs/observability.md).
-    Once the counts are reached, every case is checked through their own APIs, untimed."""
+    each case as it went cost those two services about a tenth of their CPU (docs/observability.md);
+    the summary reads all of reporting's tables, so it is asked no more often than this (the last effect
+    is known to within half a second). Once the counts are reached, every case is checked through
+    their own APIs, untimed."""
 
     def __init__(self, url: Callable[[str, str], str], headers: dict[str, str], case_ids: list[str]):
         self.url = url
@@ -267,7 +269,7 @@ class Effects:
             if now > deadline:
                 raise SystemExit(f"after {timeout:.0f} s reporting counts (open, rr.complete, Panel notices) "
                                  f"{now_counts}, waiting for {wanted}")
-            time.sleep(0.25)
+            time.sleep(0.5)
         return now
 
     def verify(self) -> None:
