@@ -31,12 +31,15 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import IO, Any
+
+from .lifecycle import die_with_parent
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -120,8 +123,6 @@ class ForkServer:
 
     def _ensure_running(self) -> subprocess.Popen[bytes]:
         if self.process is None or self.process.poll() is not None:
-            from .lifecycle import die_with_parent
-
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             with open(self.log_file, "ab") as log:
                 self.process = subprocess.Popen([sys.executable, "-m", "safeguard_cli.forkserver"], env=self.env,
@@ -158,8 +159,6 @@ class ForkServer:
 
 
 def _read_line(stream: IO[bytes], timeout: float) -> dict[str, Any]:
-    import selectors
-
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
         if not selector.select(timeout):
