@@ -281,13 +281,15 @@ class Effects:
 
 
 @contextmanager
-def profiled(pid_file: Path, out: Path | None) -> Any:
+def profiled(pid_file: Path, out: Path | None, gil_only: bool = False) -> Any:
     """py-spy samples a process of the stack while the referrals are posted and until their last effect
-    (collapsed stacks in ``out``)."""
+    (collapsed stacks in ``out``). With ``gil_only`` only the thread holding the GIL is sampled: where
+    the CPU goes, without the threads blocked in ``fsync`` or a socket that py-spy counts as busy."""
     if out is None:
         yield
         return
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
+                            *(["--gil"] if gil_only else []),
                             "--output", str(out), "--pid", pid_file.read_text().strip()],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)  # py-spy attaches
@@ -314,7 +316,8 @@ def stack_cpu(run_dir: Path) -> dict[str, float]:
 
 
 def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, nats: str | None,
-                profile: Path | None = None, profile_service: str = "referrals", effects_too: bool = True,
+                profile: Path | None = None, profile_service: str = "referrals", profile_gil: bool = False,
+                effects_too: bool = True,
                 cpu: dict[str, float] | None = None) -> tuple[float, list[float], float]:
     bindir = Path(sys.executable).parent
     run = uuid.uuid4().hex[:8]
@@ -346,7 +349,7 @@ def bench_stack(tmp: Path, n: int, concurrency: int, *, postgres: str | None, na
             effects = Effects(url, reader, [])
             cpu_before = stack_cpu(data / "run")
             police = token("referrer", agency="police")
-            with profiled(data / "run" / f"{profile_service}.pid", profile):
+            with profiled(data / "run" / f"{profile_service}.pid", profile, gil_only=profile_gil):
                 start, end, latencies, case_ids = asyncio.run(post_all(
                     url("referrals", "/v1/referrals/child"), police, n, concurrency, run))
                 if not effects_too:
@@ -373,6 +376,8 @@ def main() -> None:
     ap.add_argument("--py-spy", type=Path, metavar="FILE",
                     help="sample a process of the stack with py-spy while the referrals are posted (collapsed stacks)")
     ap.add_argument("--py-spy-service", default="referrals", help="the process --py-spy samples")
+    ap.add_argument("--py-spy-gil", action="store_true",
+                    help="sample only the thread holding the GIL (CPU, not threads waiting in fsync)")
     ap.add_argument("--no-baseline", action="store_true", help="the stack only")
     ap.add_argument("--intake-only", action="store_true",
                     help="stop once the referrals are answered, without waiting for their effects")
@@ -383,7 +388,8 @@ def main() -> None:
     bare_rate, bare_lat = (float("nan"), [float("nan")]) if args.no_baseline else bench_baseline(tmp, n, c)
     cpu: dict[str, float] = {}
     rate, lat, last = bench_stack(tmp, n, c, postgres=args.postgres, nats=args.nats, profile=args.py_spy,
-                                 profile_service=args.py_spy_service, effects_too=not args.intake_only, cpu=cpu)
+                                 profile_service=args.py_spy_service, profile_gil=args.py_spy_gil,
+                                 effects_too=not args.intake_only, cpu=cpu)
 
     store = "PostgreSQL" if args.postgres else "SQLite"
     broker = "an existing NATS" if args.nats else "the embedded NATS"

@@ -319,6 +319,7 @@ class ServiceRuntime:
             answered = sorted((c for c in table if producer_of(c) == producer),
                               key=lambda c: (c.event_type, c.schema_version))
             self.subscribe(Subscription(consumer=self.name, producer=producer, handle=dispatcher,
+                                        concerns=dispatcher.concerns,
                                         filter_subject=(filter_subjects or {}).get(producer),
                                         ack_wait_seconds=self.settings.ack_wait_seconds,
                                         contracts=tuple(answered)))

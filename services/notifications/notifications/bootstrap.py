@@ -64,7 +64,7 @@ def bootstrap(settings: NotificationSettings | None = None, clock: Clock | None 
     runtime.handle_events(handlers)
     for subscription in runtime.subscriptions:
         # A message queued by an event goes now, not at the dispatcher's next poll.
-        subscription.after_commit.append(dispatcher.wake)
+        subscription.after_commit.append(dispatcher.wake_if_queued)
     runtime.background.append(dispatcher.run)
     app = runtime.app(title="Safeguarding notifications", routers=[router, access_log_router()],
                       description="Every outbound message, delivered exactly once.")

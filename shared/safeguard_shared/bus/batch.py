@@ -12,6 +12,9 @@ but nacked to come back just after it, so a case's events never overtake one ano
 delivery is handled regardless: JetStream would otherwise stop delivering it, and a held message must
 never be lost.) Different cases do not wait for one another.
 
+An event that concerns none of the subscription's handlers (``Subscription.concerns``) is acked at
+once, without a transaction or an inbox row: handling it again after a crash does nothing either.
+
 A transaction holds the store while it lasts, and SQLite has one writer: a batch is split into
 transactions of at most ``transaction_seconds`` each, so a backlog does not keep requests waiting.
 """
@@ -81,7 +84,7 @@ class HeldCases:
 class _Item:
     msg: Msg
     env: Envelope | None
-    outcome: str = "unsettled"  # handled, duplicate, retry, held, dead_lettered
+    outcome: str = "unsettled"  # handled, duplicate, passed_over, retry, held, dead_lettered
     reason: str = ""            # why it is dead-lettered
     delay: float = 0.0          # the nak's delay
     seconds: float = 0.0        # how long its handling took
@@ -122,10 +125,15 @@ class BatchHandler:
         """Handle ``msgs`` in stream order and settle each; returns their outcomes, in stream order."""
         # Stream order: a fetch may bring redeliveries and new messages in the order they came due.
         items = sorted((_parse(msg) for msg in msgs), key=lambda item: item.sequence)
+        for item in items:
+            if item.env is not None and not self.sub.concerns(item.env):
+                item.outcome = "passed_over"
+        await self._settle([item for item in items if item.outcome == "passed_over"])
+        todo = [item for item in items if item.outcome != "passed_over"]
         seen: set[str] | None = None  # event ids in the inbox already, or handled by this batch
         start = 0
-        while start < len(items):
-            start, seen = await self._transaction(items, start, seen)
+        while start < len(todo):
+            start, seen = await self._transaction(todo, start, seen)
         return [item.outcome for item in items]
 
     async def _transaction(self, items: list[_Item], start: int, seen: set[str] | None) -> tuple[int, set[str] | None]:
@@ -236,7 +244,7 @@ class BatchHandler:
                     "consumer": self.sub.consumer, "error_type": type(exc).__name__})
                 item.outcome, item.delay = "retry", self.sub.backoff(item.attempt)
         for item in items:
-            if item.outcome in ("handled", "duplicate", "dead_lettered"):
+            if item.outcome in ("handled", "duplicate", "passed_over", "dead_lettered"):
                 await item.msg.ack()
         # Each case's messages come back in stream order: JetStream redelivers a nacked message when its
         # delay runs out, so a later message of a case never gets a shorter delay than an earlier one.

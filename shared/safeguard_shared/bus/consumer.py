@@ -50,6 +50,9 @@ class Subscription:
     # The contracts this consumer answers on the stream: documented as its messages' payloads in the
     # AsyncAPI document (messages are still parsed as plain envelopes and validated by the handler).
     contracts: tuple[type[Event], ...] = ()
+    # Whether an event needs handling at all (EventDispatcher.concerns): one that does not is acked
+    # without a transaction or an inbox row. By default every event does.
+    concerns: Callable[[Envelope], bool] = field(default=lambda env: True)
 
     def backoff(self, attempt: int) -> float:
         return self.backoff_seconds[min(attempt - 1, len(self.backoff_seconds) - 1)]

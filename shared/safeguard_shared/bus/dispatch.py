@@ -5,6 +5,12 @@ durable subscription calls for each envelope: it finds the contract, validates t
 that does not fit its contract raises ``ValidationError``, which the consumer dead-letters with the
 reason) and runs each handler inside the inbox's transaction, through a unit of work that joins it.
 An event type that no handler in the table answers is not this service's business and is passed over.
+So is an event every handler of which declares, with ``acts_only_on``, that it does nothing with it
+(a handler of every deadline scheduled that keeps only the audit's date): the consumer asks
+``concerns`` before it opens a transaction, and acknowledges such an event without one. A service's
+consumer sees every event of a producer's stream it reads (NATS 2.9 filters a consumer on one subject
+at most), and most of them need nothing from it: a transaction, an inbox row and a commit each cost
+more than the handlers that then did nothing.
 
 Versions: a handler answers one version of a contract (the newest this build knows). An older version
 is carried up to it by the upcasters registered in ``contracts/envelope.py``, unless the table answers
@@ -16,8 +22,9 @@ never acknowledged and dropped.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +36,25 @@ from .outbox import Outbox
 # A use case answering an event: ``async def when_x_do_y(event: X, uow: UnitOfWork) -> None``.
 EventHandler = Callable[[Any, UnitOfWork], Awaitable[None]]
 EventHandlers = Mapping[type[Event], Sequence[EventHandler]]
+# Which events of its contract a handler acts on, decided from the event alone (no store).
+ActsOn = Callable[[Any], bool]
+_H = TypeVar("_H", bound=Callable[..., Any])
+
+
+def acts_only_on(predicate: ActsOn) -> Callable[[_H], _H]:
+    """Declare that a handler does nothing with an event for which ``predicate`` is false. The handler
+    keeps its own check: this only lets the consumer pass such an event over without a transaction."""
+    def declare(handler: _H) -> _H:
+        setattr(handler, "acts_only_on", predicate)  # noqa: B010 - a function's attribute
+        return handler
+    return declare
+
+
+def _acts_on(handler: Callable[..., Any]) -> ActsOn | None:
+    while isinstance(handler, functools.partial):  # a handler bound to a service's settings
+        handler = handler.func
+    found: ActsOn | None = getattr(handler, "acts_only_on", None)
+    return found
 
 
 class UnknownSchemaVersion(Exception):
@@ -71,6 +97,32 @@ class EventDispatcher:
         self.outbox = outbox
         self.clock = clock
         self.answered = answered_versions(table)
+        # Per contract, the conditions of its handlers; None when one of them acts on every event.
+        self._conditions: dict[type[Event], list[ActsOn] | None] = {}
+        for contract, handlers in table.items():
+            conditions = [_acts_on(handler) for handler in handlers]
+            self._conditions[contract] = (None if any(c is None for c in conditions)
+                                          else [c for c in conditions if c is not None])
+        self._conditional = {c.event_type for c, conditions in self._conditions.items() if conditions is not None}
+
+    def concerns(self, env: Envelope) -> bool:
+        """Whether a handler acts on this event: False for an event type the table does not answer, or
+        one every handler of which passes over (``acts_only_on``); True when that cannot be told (a
+        payload that does not fit its contract, a version this build cannot read), since handling it
+        then says why and dead-letters it."""
+        contract = self.answered.get(env.event_type)
+        if contract is None:
+            return False
+        if env.event_type not in self._conditional:
+            return True
+        try:
+            event = self.read(env)
+        except Exception:
+            return True
+        if event is None:
+            return False
+        conditions = self._conditions.get(type(event))
+        return conditions is None or any(condition(event) for condition in conditions)
 
     def read(self, env: Envelope) -> Event | None:
         """The typed event: as it is when the table answers its version, else carried to the newest

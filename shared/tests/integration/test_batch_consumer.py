@@ -121,3 +121,32 @@ async def test_savepoints_on_sqlite_nest_inside_the_batch_transaction(tmp_path):
             assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
     finally:
         await engine.dispose()
+
+
+async def test_events_no_handler_acts_on_are_acked_without_a_transaction(toy, nats_url):
+    """Of five events, two are some other service's business (``concerns`` says no). They are acked and
+    passed over: no handler runs for them, no inbox row is written, and nothing is left pending; the
+    three others are handled once each, in order, with their inbox rows."""
+    handled: list[str] = []
+
+    async def record(session: AsyncSession, env: Envelope) -> None:
+        handled.append(env.payload["label"])
+        await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id,
+                                                     label=env.payload["label"]))
+
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, [("mine-1", "c1"), ("other-1", "c1"), ("mine-2", "c2"), ("other-2", "c2"),
+                                      ("mine-3", "c1")])
+    bus.subscribe(toy.subscription(handle=record, concerns=lambda env: env.payload["label"].startswith("mine")),
+                  toy.inbox)
+    await bus.start()
+    try:
+        assert await eventually(lambda: _labels_if(toy, 3)) == ["mine-1", "mine-2", "mine-3"]
+        assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None, "the passed-over were acked"
+        assert handled == ["mine-1", "mine-2", "mine-3"]
+        async with toy.sessions() as session:
+            inbox = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
+        assert inbox == 3, "only the events handled have inbox rows"
+    finally:
+        await bus.stop()

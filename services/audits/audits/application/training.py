@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safeguard_shared.bus.dispatch import acts_only_on
 from safeguard_shared.contracts.audits import (
     TrainingCompleted,
     TrainingSurveyAnswered,
@@ -114,15 +115,20 @@ async def import_completions(cmd: ImportCompletions, uow: UnitOfWork) -> dict[st
     return {"received": len(batch), "imported": len(completions), "already_imported": len(batch) - len(completions)}
 
 
+def _a_survey_clock(event: DeadlineScheduled) -> bool:
+    return event.key in SURVEY_OF_RULE and event.completion_id is not None
+
+
+@acts_only_on(_a_survey_clock)
 async def when_a_survey_clock_starts_note_its_day(event: DeadlineScheduled, uow: UnitOfWork) -> None:
     """The scheduling service says when a completion's survey falls due: the survey waits for that day.
     A clock that starts closed is one whose day had already passed when the completion was recorded
     (an import of old completions): the survey is listed as late, not sent — no flood of messages
     months after the training. Other deadlines are not the surveys' business; a survey already on
     its way keeps the day it went."""
-    kind = SURVEY_OF_RULE.get(event.key)
-    if kind is None or event.completion_id is None:
+    if not _a_survey_clock(event):
         return
+    kind = SURVEY_OF_RULE[event.key]
     s = training_surveys
     await uow.session.execute(update(s).where(s.c.completion_id == event.completion_id, s.c.kind == kind,
                                               s.c.status == "pending").values(
@@ -166,10 +172,15 @@ def _address_of(row: Any) -> str | None:
     return address
 
 
+def _a_survey_emailed(event: NotificationSent) -> bool:
+    return event.survey_id is not None and event.route == "email"
+
+
+@acts_only_on(_a_survey_emailed)
 async def when_a_survey_message_leaves_the_survey_is_sent(event: NotificationSent, uow: UnitOfWork) -> None:
     """The notifications service handed the survey's message over: now the survey is sent, and its
     clock is met on that day (``audits.training.survey_sent``). Said once, however often it is told."""
-    if event.survey_id is None or event.route != "email":
+    if not _a_survey_emailed(event):
         return
     s = training_surveys
     row = (await select_for_update(uow.session, select(s).where(s.c.survey_id == event.survey_id))).mappings().first()
@@ -185,6 +196,7 @@ async def when_a_survey_message_leaves_the_survey_is_sent(event: NotificationSen
         fact=SURVEY_FACT[row["kind"]], agency=row["agency"], course=row["course"], sent_on=sent_on))
 
 
+@acts_only_on(lambda event: event.survey_id is not None)
 async def when_a_survey_message_fails_list_it(event: NotificationFailed, uow: UnitOfWork) -> None:
     """A survey's message given up (the address refused, say): the survey is listed as undeliverable
     for the business unit, who was alerted by the notifications service too."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from safeguard_shared.bus.dispatch import acts_only_on
 from safeguard_shared.contracts.scheduling import (
     DeadlineChanged,
     DeadlineDueSoon,
@@ -52,9 +53,14 @@ async def _tell_whoever_must_act(event: DeadlineDueSoon | DeadlineMissed | Deadl
     await queue_all(uow, owed, outgoing, case_id=event.case_id, audit_id=event.audit_id, context=context)
 
 
+def _an_audit_date(event: DeadlineScheduled | DeadlineChanged) -> bool:
+    return event.key == AUDIT_DATE and event.audit_id is not None
+
+
+@acts_only_on(_an_audit_date)
 async def when_an_audit_date_is_set_remember_it(event: DeadlineScheduled | DeadlineChanged, uow: UnitOfWork) -> None:
     """Keep the date the clock set for each audit (and its latest move), for the letters that name it."""
-    if event.key != AUDIT_DATE or event.audit_id is None:
+    if not _an_audit_date(event) or event.audit_id is None:  # (the second for the type checker)
         return
     await audit_dates.remember(uow.session, event.audit_id, event.due, event.deadline_id)
 

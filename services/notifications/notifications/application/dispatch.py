@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
@@ -97,12 +97,29 @@ class Dispatcher:
         # Tracing on: each message's sending is a span in the trace of the event that owed it.
         self.tracer_provider = tracer_provider
         self._wake = asyncio.Event()
+        self._queued_when_woken = outgoing.queued.count
+        # Other dispatchers' lapsed claims are looked for once in a tenth of a lease, not at every round
+        # (a round follows every message queued): by the store's clock, so a test's clock moves it too.
+        self._recovery_every = self.sending_lease / 10
+        self._next_recovery: datetime | None = None
         self._dispatching = asyncio.Lock()
         # Tests set this to stand for a crash between handing a message over and recording it.
         self.after_handover: Callable[[str], None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
+
+    @property
+    def woken(self) -> bool:
+        """Whether a round is due now rather than at the next poll."""
+        return self._wake.is_set()
+
+    def wake_if_queued(self) -> None:
+        """After a consumer's commit: wake only if a message was queued since the last wake. Most events
+        a consumer handles queue nothing, and a round is two transactions on the store."""
+        if self.outgoing.queued.count != self._queued_when_woken:
+            self._queued_when_woken = self.outgoing.queued.count
+            self.wake()
 
     async def recover_in_doubt(self, *, at_startup: bool = False) -> int:
         """Mark ``in_doubt`` each message left ``sending`` by a dispatcher that never recorded the result.
@@ -114,6 +131,7 @@ class Dispatcher:
         """
         async with self.unit_of_work() as uow:
             now = uow.now()
+            self._next_recovery = now + self._recovery_every
             every_claim = at_startup and uow.dialect != "postgresql"
             marked = await message_log.mark_lapsed_claims_in_doubt(
                 uow.session, now, claimed_before=None if every_claim else now - self.sending_lease,
@@ -130,7 +148,8 @@ class Dispatcher:
         one wait for the disk, fewer for each message. The claim is still made just before the message
         is handed over, so a crash leaves at most the one message it was sending in doubt, as before."""
         async with self._dispatching:
-            await self.recover_in_doubt()
+            if self._next_recovery is None or self.unit_of_work().now() >= self._next_recovery:
+                await self.recover_in_doubt()
             sent = 0
             claimed = await self._claim_next()
             for left in reversed(range(MESSAGES_PER_ROUND)):

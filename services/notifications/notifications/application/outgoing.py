@@ -30,6 +30,14 @@ from ..domain.messages import ATTACHED_DOCUMENTS, FILLED_FROM_REFERRALS, Message
 DIRECTORY_KINDS = ("national_panel", "ofsted", "secretary_of_state", "business_unit")
 
 
+class Tally:
+    """How many messages were queued since the service started (in transactions that may yet roll back):
+    a consumer's commit wakes the dispatcher only when it has moved."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """What every message is written with: the partnership's directory of recipients and its name,
@@ -43,6 +51,7 @@ class Outgoing:
     contact: dict[str, Any] = field(default_factory=lambda: {"address": [], "phone": "", "email": ""})
     # Where the pages a message mentions are: the workspace's public address (no trailing slash).
     workspace_url: str = "http://127.0.0.1:8100"
+    queued: Tally = field(default_factory=Tally, compare=False)
 
     def recipient(self, owed: MessageOwed) -> dict[str, Any]:
         """Name and address: the event's own recipient, else the directory's for the kind."""
@@ -139,4 +148,5 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
         trace_context=tracing.current_traceparent())
     if not await message_log.add_message(uow.session, row, documents):
         return None
+    outgoing.queued.count += 1
     return notification_id

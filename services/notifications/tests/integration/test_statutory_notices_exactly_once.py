@@ -226,3 +226,18 @@ async def _woken_and_cancelled_at_once(dispatcher, monkeypatch) -> None:
                 break
             loop.cancel()
             await asyncio.wait([loop], timeout=0.1)
+
+
+async def test_a_consumers_commit_wakes_the_dispatcher_only_when_it_queued_a_message(service, dispatcher):
+    """A round of the dispatcher is two transactions on the store, and most events a consumer commits
+    queue nothing: a case opened that owes no notice (the local authority confirms it first) leaves the
+    dispatcher to its next poll; the serious incident that owes the Panel's notice wakes it."""
+    dispatcher.wake_if_queued()
+    dispatcher._wake.clear()  # noqa: SLF001 - start from a dispatcher that has just finished a round
+    assert await deliver(service, case_opened(notices_owed=[]))
+    dispatcher.wake_if_queued()
+    assert not dispatcher.woken, "nothing was queued: no round"
+    assert await deliver(service, case_opened(case_id="9e8d7c6b-0000-4000-8000-0000000000ff",
+                                              case_ref="RR-2026-9E8D7F"))
+    dispatcher.wake_if_queued()
+    assert dispatcher.woken, "the Panel's notice was queued: a round now"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from safeguard_shared.bus.dispatch import EventHandlers
+from safeguard_shared.bus.dispatch import EventHandlers, acts_only_on
 from safeguard_shared.contracts.scheduling import DeadlineChanged, DeadlineScheduled
 from safeguard_shared.unit_of_work import UnitOfWork
 
@@ -11,6 +11,12 @@ from ..adapters import repository
 from ..domain.child_case import ChildCase
 
 
+def _the_meeting_window_or_completion_date(event: DeadlineScheduled) -> bool:
+    return bool(event.case_id) and ((event.key == "rr.meeting" and event.window_start is not None)
+                                    or event.key == "rr.complete")
+
+
+@acts_only_on(_the_meeting_window_or_completion_date)
 async def when_the_meeting_window_is_counted_keep_it(event: DeadlineScheduled, uow: UnitOfWork) -> None:
     """The clock counts the rapid review meeting's window (one calendar, in scheduling); the case
     keeps it to check the meeting date the business unit sets. Likewise the date by which the rapid
@@ -22,6 +28,7 @@ async def when_the_meeting_window_is_counted_keep_it(event: DeadlineScheduled, u
         await _learn(event, uow, lambda case: case.learn_completion_date(event.due, event.description))
 
 
+@acts_only_on(lambda event: event.key == "rr.complete" and bool(event.case_id))
 async def when_the_completion_date_changes_follow_it(event: DeadlineChanged, uow: UnitOfWork) -> None:
     """The clock moved rr.complete (its anchor moved, e.g. a partnership that counts from the Panel's
     notification): the case follows; a duty waived or closed warns of nothing any more."""

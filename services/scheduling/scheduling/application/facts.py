@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from safeguard_shared.bus.dispatch import acts_only_on
 from safeguard_shared.contracts.audits import (
     AuditMilestoneReached,
     AuditPlanned,
@@ -271,6 +272,11 @@ async def when_a_rapid_review_is_decided_close_what_no_longer_feeds_it(event: Ra
                       reason=f"decided: {event.decision.replace('_', ' ')}")
 
 
+def _a_message_a_clock_waits_for(event: NotificationSent) -> bool:
+    return bool(event.case_id) and event.template in FACT_OF_MESSAGE
+
+
+@acts_only_on(_a_message_a_clock_waits_for)
 async def when_a_statutory_message_is_sent_record_it(event: NotificationSent, uow: UnitOfWork,
                                                      tk: Timekeeping) -> None:
     """A statutory message that went out meets the clock that asked for it, on the day it went."""
