@@ -3,13 +3,17 @@
 Every state change is a conditional UPDATE that succeeds only from the state that was read (and, for
 a result, only under the claim's token), so two dispatchers never both claim or both record one
 message; on PostgreSQL the reads also lock with ``FOR UPDATE SKIP LOCKED`` so replicas share the work.
+
+The statements every message goes through are made once, here, with their values as bound
+parameters: building a statement and its cache key costs SQLAlchemy about as much again as running
+it, and each message is queued, claimed and recorded in about ten of them.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import dialect_insert
@@ -32,9 +36,12 @@ def _skip_locked(session: AsyncSession, query: Select[Any]) -> Select[Any]:
 
 # --- queueing -------------------------------------------------------------------------------------
 
+_QUEUED_UNDER = select(n.c.notification_id).where(n.c.idempotency_key == bindparam("key"))
+_ADD_ATTACHMENT = insert(attachments)
+
+
 async def already_queued(session: AsyncSession, idempotency_key: str) -> bool:
-    return (await session.execute(select(n.c.notification_id).where(
-        n.c.idempotency_key == idempotency_key))).first() is not None
+    return (await session.execute(_QUEUED_UNDER, {"key": idempotency_key})).first() is not None
 
 
 async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str, str, bytes]]) -> bool:
@@ -45,7 +52,7 @@ async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str
     if inserted is None:
         return False
     for filename, kind, content in documents:
-        await session.execute(insert(attachments), dict(
+        await session.execute(_ADD_ATTACHMENT, dict(
             notification_id=row["notification_id"], filename=filename, kind=kind,
             content_type="text/plain" if kind == TO_RENDER else _content_type(filename),
             content=content))
@@ -79,27 +86,41 @@ async def mark_lapsed_claims_in_doubt(session: AsyncSession, now: datetime, *, c
     return marked
 
 
+_NEXT_DUE = select(n).where(n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= bindparam("now")).order_by(
+    n.c.next_attempt_at, n.c.queued_at).limit(1)
+_NEXT_DUE_LOCKED = _NEXT_DUE.with_for_update(skip_locked=True)
+# (An UPDATE's own parameters may not be named after its columns: hence the "b_" names.)
+_CLAIM = update(n).where(n.c.notification_id == bindparam("b_id"), n.c.status == bindparam("b_status"),
+                         n.c.attempts == bindparam("b_attempts")).values(
+    status=SENDING, claim_token=bindparam("b_token"), sending_at=bindparam("b_now"),
+    claimed_by=bindparam("b_replica"), attempts=bindparam("b_attempt"), channel=bindparam("b_channel"))
+_OPEN_ATTEMPT = insert(attempts)
+_ATTACHMENTS_OF = select(attachments).where(attachments.c.notification_id == bindparam("id")).order_by(
+    attachments.c.filename)
+# The message's new state: the columns given with the call (sent_at, next_attempt_at, last_error …).
+_RECORD = update(n).where(n.c.notification_id == bindparam("b_id"), n.c.claim_token == bindparam("b_token"),
+                          n.c.status == SENDING)
+_CLOSE_ATTEMPT = update(attempts).where(attempts.c.notification_id == bindparam("b_id"),
+                                        attempts.c.attempt == bindparam("b_attempt"))
+
+
 async def claim_next(session: AsyncSession, now: datetime, token: str, channel: str,
                      replica: str | None = None) -> tuple[Row, list[Row], int] | None:
     """The next message due, marked ``sending`` under ``token`` by ``replica`` with its attempt opened; with its
     attachments and the attempt's number. None when nothing is due or another dispatcher got it first."""
-    query = select(n).where(n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= now).order_by(
-        n.c.next_attempt_at, n.c.queued_at).limit(1)
-    row = (await session.execute(_skip_locked(session, query))).mappings().first()
+    query = _NEXT_DUE_LOCKED if _postgres(session) else _NEXT_DUE
+    row = (await session.execute(query, {"now": now})).mappings().first()
     if row is None:
         return None
     attempt = row["attempts"] + 1
-    claimed = await session.execute(update(n).where(
-        n.c.notification_id == row["notification_id"], n.c.status == row["status"],
-        n.c.attempts == row["attempts"]).values(
-        status=SENDING, claim_token=token, sending_at=now, claimed_by=replica, attempts=attempt, channel=channel))
+    claimed = await session.execute(_CLAIM, dict(
+        b_id=row["notification_id"], b_status=row["status"], b_attempts=row["attempts"], b_token=token, b_now=now,
+        b_replica=replica, b_attempt=attempt, b_channel=channel))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None  # another dispatcher (same SQLite file) got there first; next round
-    await session.execute(insert(attempts), dict(
+    await session.execute(_OPEN_ATTEMPT, dict(
         notification_id=row["notification_id"], attempt=attempt, channel=channel, started_at=now))
-    docs = (await session.execute(select(attachments).where(
-        attachments.c.notification_id == row["notification_id"]).order_by(
-        attachments.c.filename))).mappings().all()
+    docs = (await session.execute(_ATTACHMENTS_OF, {"id": row["notification_id"]})).mappings().all()
     return dict(row), [dict(d) for d in docs], attempt
 
 
@@ -108,14 +129,12 @@ async def record_attempt(session: AsyncSession, notification_id: str, token: str
                          **message: Any) -> bool:
     """The attempt's end and the message's new state, only under our claim; False if the claim lapsed
     and another dispatcher took the message over (it records, not us)."""
-    done = await session.execute(update(n).where(
-        n.c.notification_id == notification_id, n.c.claim_token == token, n.c.status == SENDING).values(
-        status=status, claim_token=None, **message))
+    done = await session.execute(_RECORD, dict(b_id=notification_id, b_token=token, status=status, claim_token=None,
+                                               **message))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    await session.execute(update(attempts).where(
-        attempts.c.notification_id == notification_id, attempts.c.attempt == attempt).values(
-        ended_at=now, outcome=outcome, code=code, detail=detail))
+    await session.execute(_CLOSE_ATTEMPT, dict(b_id=notification_id, b_attempt=attempt, ended_at=now,
+                                               outcome=outcome, code=code, detail=detail))
     return True
 
 
