@@ -20,6 +20,7 @@ transactions of at most ``transaction_seconds`` each, so a backlog does not keep
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Any
 from nats.aio.msg import Msg
 from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, Select, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import logging as slog
@@ -121,6 +122,18 @@ class BatchHandler:
         self.transaction_seconds = transaction_seconds
         self.held = HeldCases()
 
+    @functools.cached_property
+    def _handled(self) -> Select[Any]:
+        # Made once, as _record: each batch runs them (their values as parameters: SQLAlchemy's cache
+        # finds them compiled instead of building them and their keys again).
+        t = self.inbox.table
+        return select(t.c.event_id).where(t.c.consumer == bindparam("consumer"),
+                                          t.c.event_id.in_(bindparam("ids", expanding=True)))
+
+    @functools.cached_property
+    def _record(self) -> Insert:
+        return insert(self.inbox.table)
+
     async def handle(self, msgs: Sequence[Msg]) -> list[str]:
         """Handle ``msgs`` in stream order and settle each; returns their outcomes, in stream order."""
         # Stream order: a fetch may bring redeliveries and new messages in the order they came due.
@@ -173,16 +186,14 @@ class BatchHandler:
                 await self._one(session, items[end], handled, rows, careful=careful)
                 end += 1
             if rows:
-                await session.execute(insert(self.inbox.table), rows)
+                await session.execute(self._record, rows)
         return end, handled
 
     async def _handled_before(self, session: AsyncSession, items: Sequence[_Item]) -> set[str]:
         ids = [item.env.event_id for item in items if item.env is not None]
         if not ids:
             return set()
-        t = self.inbox.table
-        found = await session.execute(select(t.c.event_id).where(t.c.consumer == self.sub.consumer,
-                                                                 t.c.event_id.in_(ids)))
+        found = await session.execute(self._handled, {"consumer": self.sub.consumer, "ids": ids})
         return set(found.scalars())
 
     async def _one(self, session: AsyncSession, item: _Item, seen: set[str], rows: list[dict[str, Any]], *,

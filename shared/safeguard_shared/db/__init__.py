@@ -2,6 +2,7 @@ from .engine import (
     begin_for_savepoints,
     create_engine,
     dialect_insert,
+    insert_if_new,
     is_postgres,
     one_writer_at_a_time,
     select_for_update,
@@ -9,5 +10,5 @@ from .engine import (
 )
 from .tables import add_bus_tables
 
-__all__ = ["add_bus_tables", "begin_for_savepoints", "create_engine", "dialect_insert", "is_postgres",
+__all__ = ["add_bus_tables", "begin_for_savepoints", "create_engine", "dialect_insert", "insert_if_new", "is_postgres",
            "one_writer_at_a_time", "select_for_update", "session_factory"]

@@ -1,9 +1,11 @@
 """Async engines for a service's own store: SQLite (embedded default) or PostgreSQL."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Result, Select, Table, event, make_url, text
+from sqlalchemy import Executable, Result, Select, Table, event, make_url, text
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -74,7 +76,23 @@ def dialect_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInse
     return sqlite_insert(table)
 
 
-async def select_for_update(session: AsyncSession, query: Select[Any], *,
+def insert_if_new(session: AsyncSession, table: Table, unique: Sequence[str], *,
+                  returning: Sequence[str] = ()) -> Executable:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING [RETURNING …]`` into ``table`` on the session's store,
+    made once per table and store: its values go as parameters at each execution, so SQLAlchemy's cache
+    finds it compiled instead of building the statement and its key again (as long as running it)."""
+    return _insert_if_new(session.get_bind().dialect.name == "postgresql", table, tuple(unique), tuple(returning))
+
+
+@functools.cache
+def _insert_if_new(postgres: bool, table: Table, unique: tuple[str, ...],
+                   returning: tuple[str, ...]) -> Executable:
+    statement = (pg_insert(table) if postgres else sqlite_insert(table)).on_conflict_do_nothing(
+        index_elements=list(unique))
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement
+
+
+async def select_for_update(session: AsyncSession, query: Select[Any], params: Mapping[str, Any] | None = None, *,
                             skip_locked: bool = False) -> Result[Any]:
     """Rows this transaction is about to change, safe from a concurrent writer until it commits.
 
@@ -85,10 +103,10 @@ async def select_for_update(session: AsyncSession, query: Select[Any], *,
     has the outbox table), and the rows are read under it.
     """
     if session.get_bind().dialect.name == "postgresql":
-        locked: Result[Any] = await session.execute(query.with_for_update(skip_locked=skip_locked))
+        locked: Result[Any] = await session.execute(query.with_for_update(skip_locked=skip_locked), params)
         return locked
     await _sqlite_write_lock(session)
-    rows: Result[Any] = await session.execute(query)
+    rows: Result[Any] = await session.execute(query, params)
     return rows
 
 
@@ -121,7 +139,10 @@ async def begin_for_savepoints(session: AsyncSession) -> None:
         await session.execute(text("BEGIN"))
 
 
+# The driver begins a transaction at the first write and holds the write lock from there to the commit;
+# every service's store has the outbox table.
+_WRITE_NOTHING = text("UPDATE outbox SET attempts = attempts WHERE 0 = 1")
+
+
 async def _sqlite_write_lock(session: AsyncSession) -> None:
-    # The driver begins a transaction at the first write and holds the write lock from there to
-    # the commit; every service's store has the outbox table.
-    await session.execute(text("UPDATE outbox SET attempts = attempts WHERE 0 = 1"))
+    await session.execute(_WRITE_NOTHING)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import dialect_insert
+from safeguard_shared.db import insert_if_new
 
 from ..domain.delivery import CLAIMABLE, IN_DOUBT, SENDING
 from .orm import attachments, attempts, notifications
@@ -47,8 +47,8 @@ async def already_queued(session: AsyncSession, idempotency_key: str) -> bool:
 async def add_message(session: AsyncSession, row: Row, documents: list[tuple[str, str, bytes]]) -> bool:
     """Store a message and its PDFs unless its idempotency key is taken (then nothing, and False)."""
     # The values as parameters: SQLAlchemy's cache then finds the statement compiled.
-    inserted = (await session.execute(dialect_insert(session, n).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]).returning(n.c.notification_id), row)).first()
+    inserted = (await session.execute(insert_if_new(session, n, ["idempotency_key"], returning=["notification_id"]),
+                                      row)).first()
     if inserted is None:
         return False
     for filename, kind, content in documents:

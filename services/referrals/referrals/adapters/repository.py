@@ -8,29 +8,36 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import select_for_update
 
 from .orm import case_documents, case_history, cases, idempotency_keys, referral_fingerprints
 
-
-async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
-    query = select(cases).where(cases.c.case_id == case_id)
-    if for_update:  # two steps on one case queue up instead of overwriting each other
-        return (await select_for_update(session, query)).mappings().first()
-    return (await session.execute(query)).mappings().first()
-
-
-# The values go as parameters of one statement made once, not into a statement made per call: SQLAlchemy
-# then finds it compiled in its cache without working out a key for a new statement's values each time.
+# The statements of every referral and every step are made once, with their values as parameters, not
+# made per call with the values in them: SQLAlchemy then finds each compiled in its cache without
+# building it and working out its key again (about as long as running it).
 _ADD_CASE, _ADD_HISTORY = insert(cases), insert(case_history)
 _REMEMBER_ANSWER, _ADD_FINGERPRINT = insert(idempotency_keys), insert(referral_fingerprints)
+_CASE = select(cases).where(cases.c.case_id == bindparam("case_id"))
+_CASE_WITH_REF = select(cases.c.case_id).where(cases.c.case_ref == bindparam("case_ref"))
+# The columns to change are the parameters given with the call (an UPDATE's own are named "b_").
+_UPDATE_CASE = update(cases).where(cases.c.case_id == bindparam("b_case_id"))
+_ANSWER = select(idempotency_keys).where(idempotency_keys.c.agency == bindparam("agency"),
+                                         idempotency_keys.c.key == bindparam("key"))
+_FINGERPRINT = select(referral_fingerprints).where(referral_fingerprints.c.fingerprint == bindparam("value"))
+_NO_KEY = select(idempotency_keys.c.key).where(idempotency_keys.c.key == "")
+
+
+async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = False) -> RowMapping | None:
+    if for_update:  # two steps on one case queue up instead of overwriting each other
+        return (await select_for_update(session, _CASE, {"case_id": case_id})).mappings().first()
+    return (await session.execute(_CASE, {"case_id": case_id})).mappings().first()
 
 
 async def case_ref_taken(session: AsyncSession, case_ref: str) -> bool:
-    return (await session.execute(select(cases.c.case_id).where(cases.c.case_ref == case_ref))).first() is not None
+    return (await session.execute(_CASE_WITH_REF, {"case_ref": case_ref})).first() is not None
 
 
 async def add_case(session: AsyncSession, **values: Any) -> None:
@@ -38,7 +45,7 @@ async def add_case(session: AsyncSession, **values: Any) -> None:
 
 
 async def update_case(session: AsyncSession, case_id: str, **values: Any) -> None:
-    await session.execute(update(cases).where(cases.c.case_id == case_id).values(**values))
+    await session.execute(_UPDATE_CASE, {"b_case_id": case_id, **values})
 
 
 async def add_history(session: AsyncSession, *, case_id: str, at: datetime, actor: str, agency: str, action: str,
@@ -56,15 +63,14 @@ async def one_at_a_time(session: AsyncSession, *names: str) -> None:
     """Requests naming the same things wait for each other until this transaction ends: PostgreSQL
     advisory locks on the names; SQLite's store-wide write lock (taken by ``select_for_update``)."""
     if session.get_bind().dialect.name != "postgresql":
-        await select_for_update(session, select(idempotency_keys.c.key).where(idempotency_keys.c.key == ""))
+        await select_for_update(session, _NO_KEY)
         return
     for name in sorted(set(names)):
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
 
 
 async def idempotent_answer(session: AsyncSession, agency: str, key: str) -> RowMapping | None:
-    query = select(idempotency_keys).where(idempotency_keys.c.agency == agency, idempotency_keys.c.key == key)
-    return (await session.execute(query)).mappings().first()
+    return (await session.execute(_ANSWER, {"agency": agency, "key": key})).mappings().first()
 
 
 async def remember_answer(session: AsyncSession, **values: Any) -> None:
@@ -72,8 +78,7 @@ async def remember_answer(session: AsyncSession, **values: Any) -> None:
 
 
 async def fingerprint(session: AsyncSession, value: str) -> RowMapping | None:
-    query = select(referral_fingerprints).where(referral_fingerprints.c.fingerprint == value)
-    return (await session.execute(query)).mappings().first()
+    return (await session.execute(_FINGERPRINT, {"value": value})).mappings().first()
 
 
 async def add_fingerprint(session: AsyncSession, *, value: str, case_id: str, response: Mapping[str, Any]) -> None:

@@ -2,6 +2,10 @@
 
 Every function takes the unit of work's session and runs inside its transaction; none commits.
 Rows come back as mappings keyed by column name (the `deadlines` table's columns).
+
+The statements each referral's events run are made once, with their values as parameters: building
+a statement and working out its cache key costs SQLAlchemy about as much as running it. (An UPDATE's
+own parameters may not be named after its columns: hence the "b_" names.)
 """
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, delete, f
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import dialect_insert, select_for_update
+from safeguard_shared.db import insert_if_new, select_for_update
 
+from ..domain.deadlines import OPEN_STATUSES
 from .orm import deadline_history, deadlines, early_facts, occasions
 
 Row = RowMapping
@@ -28,16 +33,20 @@ async def _insert_once(session: AsyncSession, table: Any, values: Mapping[str, A
     """INSERT … ON CONFLICT DO NOTHING; whether a row was written (a redelivered event writes none).
     The values go as parameters, not into the statement: SQLAlchemy then finds the statement compiled
     in its cache instead of building and keying a new one for each row (a fifth of scheduling's time)."""
-    result = cast(CursorResult[Any], await session.execute(
-        dialect_insert(session, table).on_conflict_do_nothing(index_elements=unique), dict(values)))
+    result = cast(CursorResult[Any], await session.execute(insert_if_new(session, table, unique), dict(values)))
     return bool(result.rowcount)
 
 
 # --- occasions ---------------------------------------------------------------------------------------
+_OCCASION = select(occasions).where(occasions.c.occasion == bindparam("occasion"))
+_SET_ANCHORS = update(occasions).where(occasions.c.occasion == bindparam("b_occasion"))
+
+
 async def occasion(session: AsyncSession, name: str, *, lock: bool = False) -> dict[str, Any] | None:
-    query = select(occasions).where(occasions.c.occasion == name)
+    params = {"occasion": name}
     # Facts about one case are recorded one after another.
-    row = (await (select_for_update(session, query) if lock else session.execute(query))).mappings().first()
+    row = (await (select_for_update(session, _OCCASION, params) if lock else session.execute(_OCCASION, params))
+           ).mappings().first()
     return dict(row) if row else None
 
 
@@ -61,8 +70,7 @@ async def remember_occasion(session: AsyncSession, name: str, process: str, agen
 
 
 async def set_anchors(session: AsyncSession, name: str, anchors: Mapping[str, str], now: datetime) -> None:
-    await session.execute(update(occasions).where(occasions.c.occasion == name).values(
-        anchors=dict(anchors), updated_at=now))
+    await session.execute(_SET_ANCHORS, {"b_occasion": name, "anchors": dict(anchors), "updated_at": now})
 
 
 # --- facts that arrived before their occasion ------------------------------------------------------
@@ -70,10 +78,12 @@ async def keep_early_fact(session: AsyncSession, values: Mapping[str, Any]) -> N
     await session.execute(insert(early_facts).values(**values))
 
 
+_EARLY_FACTS = select(early_facts).where(early_facts.c.occasion == bindparam("occasion")).order_by(early_facts.c.id)
+
+
 async def take_early_facts(session: AsyncSession, name: str) -> list[dict[str, Any]]:
     """The facts kept for this occasion, in the order they arrived; they are no longer kept."""
-    rows = (await session.execute(select(early_facts).where(early_facts.c.occasion == name).order_by(
-        early_facts.c.id))).mappings().all()
+    rows = (await session.execute(_EARLY_FACTS, {"occasion": name})).mappings().all()
     if rows:
         await session.execute(delete(early_facts).where(early_facts.c.id.in_([r["id"] for r in rows])))
     return [dict(r) for r in rows]
@@ -124,8 +134,27 @@ async def deadlines_where(session: AsyncSession, *conditions: ColumnElement[bool
     return await _locked(session, query) if lock else (await session.execute(query)).mappings().all()
 
 
+# Any clock a fact may meet: open, or paused (a SAR's clocks while it is paused).
+_OF_RULE = _WITH_CASE_REF.where(deadlines.c.occasion == bindparam("occasion"), deadlines.c.key == bindparam("key"),
+                                deadlines.c.status.in_((*OPEN_STATUSES, "paused")))
+_OF_RULE_FOR_AGENCY = _OF_RULE.where(deadlines.c.agency == bindparam("agency"))
+
+
+async def clocks_a_fact_may_meet(session: AsyncSession, occasion: str, key: str, *,
+                                 agency: str | None = None) -> Sequence[Row]:
+    """The occasion's clocks of the rule ``key`` still running or paused (only ``agency``'s, if given)."""
+    if agency is None:
+        return (await session.execute(_OF_RULE, {"occasion": occasion, "key": key})).mappings().all()
+    return (await session.execute(_OF_RULE_FOR_AGENCY, {"occasion": occasion, "key": key, "agency": agency})
+            ).mappings().all()
+
+
+# The columns to change are the parameters given with the call.
+_CHANGE_DEADLINE = update(deadlines).where(deadlines.c.deadline_id == bindparam("b_deadline_id"))
+
+
 async def change_deadline(session: AsyncSession, deadline_id: str, **values: Any) -> None:
-    await session.execute(update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(**values))
+    await session.execute(_CHANGE_DEADLINE, {"b_deadline_id": deadline_id, **values})
 
 
 _ADD_HISTORY = insert(deadline_history)

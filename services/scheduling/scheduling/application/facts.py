@@ -87,11 +87,8 @@ def _known_anchors(tk: Timekeeping, anchors: dict[str, str]) -> dict[str, date]:
 async def _meet(uow: UnitOfWork, tk: Timekeeping, occ: dict[str, Any], anchors: dict[str, str], *, fact: str,
                 on: date, agency: str | None) -> None:
     for rule in tk.rules.met_by(fact):
-        conditions = [deadlines.c.occasion == occ["occasion"], deadlines.c.key == rule.key,
-                      deadlines.c.status.in_((*OPEN_STATUSES, "paused"))]
-        if rule.per_agency:
-            conditions.append(deadlines.c.agency == (agency or ""))
-        for row in await store.deadlines_where(uow.session, *conditions):
+        for row in await store.clocks_a_fact_may_meet(uow.session, occ["occasion"], rule.key,
+                                                      agency=(agency or "") if rule.per_agency else None):
             met_on = on
             if len(rule.met_by) > 1:
                 # Every one of the facts (a notice to the Secretary of State and one to Ofsted): met
