@@ -13,6 +13,7 @@ import nats
 from sqlalchemy import insert
 
 from reporting.adapters.orm import inbox, rm_cases
+from reporting.application.event_handlers import EVENT_HANDLERS
 from reporting.domain.figures import FIGURES
 from safeguard_shared.bus.names import BusNames
 from safeguard_shared.clock import FixedDateClock
@@ -47,11 +48,15 @@ async def test_a_replay_from_the_streams_gives_the_figures_the_consumers_built(
                        data_dir=tmp_path, issuer=issuer, clock=FixedDateClock(scenario.today)) as stack:
         reporting = stack["reporting"]
         await publish(nats_url, bus_namespace, scenario.events)
-        for _ in range(300):  # every event handled once (the ones reporting does not count, too)
-            if await reporting.count(inbox) == len(scenario.events):
+        # Every event reporting answers handled once; the others are passed over, with no inbox row.
+        answered = {contract.event_type for contract in EVENT_HANDLERS}
+        expected = len([e for e in scenario.events if e.event_type in answered])
+        assert 0 < expected < len(scenario.events), "the scenario holds events reporting passes over"
+        for _ in range(300):
+            if await reporting.count(inbox) == expected:
                 break
             await asyncio.sleep(0.1)
-        assert await reporting.count(inbox) == len(scenario.events)
+        assert await reporting.count(inbox) == expected
         live = await figures(reporting, reader)
         assert live["cases"]["open"] == 3 and live["overdue"]["total"] == 3
         assert live["timeliness"]["share_on_time"] == round(8 / 15, 4)
@@ -75,4 +80,4 @@ async def test_a_replay_from_the_streams_gives_the_figures_the_consumers_built(
         assert "1 rejected" not in report and "0 rejected" in report
 
         assert await figures(reporting, reader) == live
-        assert await reporting.count(inbox) == len(scenario.events), "the inbox is the live consumer's: left alone"
+        assert await reporting.count(inbox) == expected, "the inbox is the live consumer's: left alone"
