@@ -21,6 +21,9 @@ from .orm import case_documents, case_history, cases, idempotency_keys, referral
 _ADD_CASE, _ADD_HISTORY = insert(cases), insert(case_history)
 _REMEMBER_ANSWER, _ADD_FINGERPRINT = insert(idempotency_keys), insert(referral_fingerprints)
 _CASE = select(cases).where(cases.c.case_id == bindparam("case_id"))
+# A case's pathway and aggregate only: the events that change its state need neither the referral as
+# submitted nor the rest of the row (a JSON column is decoded whenever it is read).
+_CASE_STATE = select(cases.c.pathway, cases.c.state).where(cases.c.case_id == bindparam("case_id"))
 _CASE_WITH_REF = select(cases.c.case_id).where(cases.c.case_ref == bindparam("case_ref"))
 # The columns to change are the parameters given with the call (an UPDATE's own are named "b_").
 _UPDATE_CASE = update(cases).where(cases.c.case_id == bindparam("b_case_id"))
@@ -34,6 +37,11 @@ async def case_row(session: AsyncSession, case_id: str, *, for_update: bool = Fa
     if for_update:  # two steps on one case queue up instead of overwriting each other
         return (await select_for_update(session, _CASE, {"case_id": case_id})).mappings().first()
     return (await session.execute(_CASE, {"case_id": case_id})).mappings().first()
+
+
+async def case_state(session: AsyncSession, case_id: str) -> RowMapping | None:
+    """The case's pathway and aggregate state, locked until this transaction ends, as ``case_row``'s."""
+    return (await select_for_update(session, _CASE_STATE, {"case_id": case_id})).mappings().first()
 
 
 async def case_ref_taken(session: AsyncSession, case_ref: str) -> bool:

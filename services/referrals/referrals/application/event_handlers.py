@@ -44,12 +44,14 @@ async def _learn(event: DeadlineScheduled | DeadlineChanged, uow: UnitOfWork,
                  learn: Callable[[ChildCase], None]) -> None:
     if not event.case_id:
         return
-    row = await repository.case_row(uow.session, event.case_id, for_update=True)
+    row = await repository.case_state(uow.session, event.case_id)
     if row is None or row["pathway"] != "child":
         return
     case = ChildCase.from_state(row["state"])
     learn(case)
-    await repository.update_case(uow.session, event.case_id, state=case.to_state())
+    state = case.to_state()
+    if state != row["state"]:  # a date the case already knows (the same event again, a move to the same day)
+        await repository.update_case(uow.session, event.case_id, state=state)
 
 
 EVENT_HANDLERS: EventHandlers = {DeadlineScheduled: [when_the_meeting_window_is_counted_keep_it],
