@@ -220,8 +220,11 @@ def postgres_admin(server: str, statement: str) -> None:
 def postgres_databases(server: str, run: str) -> dict[str, str]:
     """A fresh database per service on ``server`` (dropped afterwards by ``drop_databases``)."""
     postgres_admin(server, f'CREATE DATABASE "bench_{run}_{{service}}"')
-    base = server.rsplit("/", 1)[0]
-    return {s: f"{base}/bench_{run}_{s}" for s in SERVICES}
+    from sqlalchemy import make_url
+
+    # Only the database changes: a server reached over its Unix socket keeps its ?host=/var/run/postgresql.
+    url = make_url(server)
+    return {s: url.set(database=f"bench_{run}_{s}").render_as_string(hide_password=False) for s in SERVICES}
 
 
 def drop_databases(server: str, run: str) -> None:
