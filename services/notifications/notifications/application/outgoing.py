@@ -95,6 +95,8 @@ async def queue(uow: UnitOfWork, owed: MessageOwed, outgoing: Outgoing, *, conte
     today = uow.clock.today()
     values = {**context, **owed.context, "partnership": outgoing.partnership, "contact": outgoing.contact,
               "recipient_name": recipient["name"],
+              # Written to the business unit itself: no "tell the business unit" in it.
+              "to_business_unit": owed.recipient_kind == "business_unit",
               "agency": owed.agency or context.get("agency"),
               "workspace": outgoing.workspace_url.rstrip("/")}
     # The case's page in the workspace, found by its reference (never its id: no UUID in any message);

@@ -104,6 +104,13 @@ def child_events() -> list:
                         meeting_on=date(2027, 1, 15), window_start=date(2027, 1, 13), window_end=date(2027, 1, 21),
                         meeting_time=time(14, 0), meeting_place="https://meet.northshire.example/rapid-review",
                         complete_by=date(2027, 1, 13)),
+        # The partners' own duty: the reminder and the overdue notice go to the business unit itself.
+        DeadlineDueSoon(deadline_id="d-rr-complete", key="rr.complete", case_id=CHILD_CASE, case_ref=CHILD_REF,
+                        description=RULES["rr.complete"]["what"], due=date(2027, 2, 3),
+                        who_agency="safeguarding_partners", who_role="business_unit"),
+        DeadlineMissed(deadline_id="d-rr-complete", key="rr.complete", case_id=CHILD_CASE, case_ref=CHILD_REF,
+                       description=RULES["rr.complete"]["what"], due=date(2027, 2, 3),
+                       who_agency="safeguarding_partners", who_role="business_unit"),
     ]
 
 
@@ -223,6 +230,9 @@ async def test_every_template_speaks_plainly_names_the_case_and_how_to_reach_the
             for detail in CONTACT:
                 if detail not in flat:
                     problems.append(f"{where}: the partnership's {detail!r} is missing")
+            to_itself = re.search(r"\b(tell|contact|ask) the business unit\b", flat)
+            if row["recipient_kind"] == "business_unit" and to_itself:
+                problems.append(f"{where}: asks the business unit to tell the business unit")
             for vague in ("the secure system", "contact the business unit."):
                 if vague in flat and CONTACT[3] not in flat:
                     problems.append(f"{where}: says {vague!r} without saying how")
