@@ -43,7 +43,8 @@ def create_engine(url: str) -> AsyncEngine:
         # the order they asked for it (sqlite.py).
         # The connection runs its statements on the event loop's thread (sqlite.py).
         args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
-        engine = create_async_engine(url, async_creator=lambda: sqlite.connect(*args, **kwargs),
+        engine = create_async_engine(url, module=sqlite.InlineDBAPI(),
+                                     async_creator=lambda: sqlite.connect(*args, **kwargs),
                                      poolclass=sqlite.ArrivalOrderPool, pool_size=1, max_overflow=0, pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -144,5 +145,14 @@ async def begin_for_savepoints(session: AsyncSession) -> None:
 _WRITE_NOTHING = text("UPDATE outbox SET attempts = attempts WHERE 0 = 1")
 
 
+_WRITE_LOCK_HELD = "safeguard.write_lock_held"
+
+
 async def _sqlite_write_lock(session: AsyncSession) -> None:
+    """Take the store's write lock, once a transaction: it is held until the commit or the rollback (a
+    savepoint's rollback keeps it), and a consumer's batch asks for it once for each event it handles."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and session.info.get(_WRITE_LOCK_HELD) is transaction:
+        return
     await session.execute(_WRITE_NOTHING)
+    session.info[_WRITE_LOCK_HELD] = session.sync_session.get_transaction()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, MetaData, String, Table, event, insert, select
 
-from safeguard_shared.db import create_engine, session_factory
+from safeguard_shared.db import add_bus_tables, begin_for_savepoints, create_engine, select_for_update, session_factory
 from safeguard_shared.db.sqlite import _ArrivalOrderQueue
 
 metadata = MetaData()
@@ -118,3 +118,36 @@ async def test_a_transaction_cancelled_between_statements_leaves_the_store_as_be
     async with session_factory(engine)() as session:
         assert (await session.execute(select(notes.c.note_id))).scalars().all() == ["next"]
     await engine.dispose()
+
+
+async def test_a_transaction_takes_the_write_lock_once_and_the_next_transaction_takes_it_again(tmp_path):
+    """A consumer's batch reads rows it is about to change once for each event it handles. The first read
+    takes the store's write lock, which the transaction then holds to its end (a savepoint rolled back
+    keeps it), so the later reads do not take it again. A new transaction must."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    tables = MetaData()
+    add_bus_tables(tables)  # the lock is a write to the outbox that changes nothing
+    mine = notes.to_metadata(tables)
+    async with engine.begin() as conn:
+        await conn.run_sync(tables.create_all)
+    locks: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: locks.append(statement) if "WHERE 0 = 1" in statement else None)
+    sessions = session_factory(engine)
+    query = select(mine).where(mine.c.note_id == "n1")
+    try:
+        async with sessions() as session:
+            async with session.begin():
+                await begin_for_savepoints(session)
+                await select_for_update(session, query)
+                savepoint = await session.begin_nested()
+                await select_for_update(session, query)
+                await session.execute(insert(mine).values(note_id="n1"))
+                await savepoint.rollback()
+                await select_for_update(session, query)
+            assert len(locks) == 1
+            async with session.begin():
+                await select_for_update(session, query)
+            assert len(locks) == 2, "the next transaction took the lock again"
+    finally:
+        await engine.dispose()
