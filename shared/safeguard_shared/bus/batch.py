@@ -2,8 +2,10 @@
 
 Each message runs in a SAVEPOINT inside the batch's transaction; the inbox rows of the messages
 handled are written together at the end of it, and the ids already in the inbox are read once at its
-start. A message whose handler raises rolls back its own savepoint only: the others keep their
-effects. After the commit, and only then, the messages are settled: dead letters published, then the
+start. So are the writes the handlers make and never read back (the events they owe into the outbox,
+a history's lines, reporting's read models): one statement per table, just before the inbox rows
+(db/appends.py). A message whose handler raises rolls back its own savepoint only: the others keep
+their effects. After the commit, and only then, the messages are settled: dead letters published, then the
 acks, then the naks; a commit that fails settles nothing but naks, so nothing is ever half written.
 
 Order within a case. A message whose handler fails and will be tried again holds its case (``case_key``)
@@ -36,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import logging as slog
 from .. import tracing
 from ..contracts.envelope import Envelope
-from ..db import begin_for_savepoints
+from ..db import begin_for_savepoints, defer_appends, write_appends
 from . import metrics
 from .consumer import DeadLetters, Inbox, PermanentError, Subscription
 
@@ -180,11 +182,14 @@ class BatchHandler:
         async with self.inbox.sessions() as session, session.begin():
             if careful:
                 await begin_for_savepoints(session)
+            else:  # each event's savepoint must take its rows with it: only a pass without them defers
+                defer_appends(session)
             handled = set(seen) if seen is not None else await self._handled_before(session, items[start:])
             rows: list[dict[str, Any]] = []
             while end < len(items) and (end == start or time.perf_counter() - began < self.transaction_seconds):
                 await self._one(session, items[end], handled, rows, careful=careful)
                 end += 1
+            await write_appends(session)
             if rows:
                 await session.execute(self._record, rows)
         return end, handled

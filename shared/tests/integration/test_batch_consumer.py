@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.bus.batch import case_key
@@ -148,5 +148,75 @@ async def test_events_no_handler_acts_on_are_acked_without_a_transaction(toy, na
         async with toy.sessions() as session:
             inbox = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
         assert inbox == 3, "only the events handled have inbox rows"
+    finally:
+        await bus.stop()
+
+
+async def _owed_labels(toy: Toy) -> list[str]:
+    async with toy.sessions() as session:
+        bodies = (await session.execute(text("SELECT body FROM outbox ORDER BY seq"))).scalars()
+        return [Envelope.from_json(body).payload["label"] for body in bodies]
+
+
+def _count_inserts(toy: Toy) -> dict[str, list[int]]:
+    """Per table (outbox, inbox), the number of rows each INSERT statement the store ran carried."""
+    seen: dict[str, list[int]] = {"outbox": [], "inbox": []}
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        for table, rows in seen.items():
+            if statement.startswith(f"INSERT INTO {table} "):
+                rows.append(len(parameters) if executemany else 1)
+
+    event.listen(toy.engine.sync_engine, "before_cursor_execute", count)
+    return seen
+
+
+async def test_the_events_a_batch_owes_are_written_in_one_statement_in_the_order_they_were_owed(toy, nats_url):
+    """Three events of two cases, each owing two events of its own. Each transaction writes the six owed
+    events in one statement, as it writes its inbox rows, and the outbox keeps the order they were owed
+    in (the order the relay publishes them). Before, each owed event was a statement of its own."""
+    async def owes_two(session: AsyncSession, env: Envelope) -> None:
+        label = env.payload["label"]
+        await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id, label=label))
+        for n in (1, 2):
+            await toy.outbox.add(session, CaseProbed(label=f"{label}-owes-{n}"), occurred_at=datetime.now(UTC))
+
+    inserts = _count_inserts(toy)
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, [("A1", "case-a"), ("B1", "case-b"), ("A2", "case-a")])
+    bus.subscribe(toy.subscription(handle=owes_two), toy.inbox)
+    await bus.start()
+    try:
+        assert await eventually(lambda: _labels_if(toy, 3)) == ["A1", "B1", "A2"]
+        assert await _owed_labels(toy) == ["A1-owes-1", "A1-owes-2", "B1-owes-1", "B1-owes-2",
+                                           "A2-owes-1", "A2-owes-2"]
+        transactions = len(inserts["inbox"])
+        assert sum(inserts["outbox"]) == 6
+        assert len(inserts["outbox"]) == transactions, (
+            f"{len(inserts['outbox'])} statements wrote the owed events in {transactions} transaction(s)")
+    finally:
+        await bus.stop()
+
+
+async def test_a_poisoned_event_owes_nothing_while_the_others_in_its_batch_keep_what_they_owe(toy, nats_url):
+    """The poisoned event records the event it owes, then raises. The batch is handled again with a
+    savepoint per event: the poison's owed event goes with its savepoint, the others' stay."""
+    async def owes_then_fails_on_poison(session: AsyncSession, env: Envelope) -> None:
+        label = env.payload["label"]
+        await toy.outbox.add(session, CaseProbed(label=f"{label}-owes"), occurred_at=datetime.now(UTC))
+        await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id, label=label))
+        if label == "poison":
+            raise RuntimeError("cannot handle poison")
+
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, [("first", "c1"), ("poison", "c2"), ("third", "c3")])
+    bus.subscribe(toy.subscription(handle=owes_then_fails_on_poison, max_deliver=2), toy.inbox)
+    await bus.start()
+    try:
+        assert await eventually(lambda: _labels_if(toy, 2)) == ["first", "third"]
+        assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None
+        assert await _owed_labels(toy) == ["first-owes", "third-owes"]
     finally:
         await bus.stop()

@@ -59,7 +59,8 @@ async def write(session: AsyncSession, changes: Iterable[Change]) -> None:
 
 
 class Batch:
-    """Changes folded in memory and written in bulk: how a replay keeps up with the streams.
+    """Changes folded in memory and written in bulk: how a replay keeps up with the streams, and how
+    the live consumer writes a batch of events in one transaction (``Projection``).
 
     Later changes to the same row overwrite earlier ones column by column (rising columns keep the
     larger value), so a batch written once equals its changes written one by one.
@@ -88,9 +89,9 @@ class Batch:
                 continue
             row[name] = value
 
-    async def write(self, conn: AsyncConnection) -> int:
+    async def write(self, conn: AsyncConnection | AsyncSession) -> int:
         """Write every row (grouped by the columns they set, one executemany each); then empty."""
-        dialect = conn.dialect.name
+        dialect = conn.get_bind().dialect.name if isinstance(conn, AsyncSession) else conn.dialect.name
         written = 0
         for name, rows in self.rows.items():
             table = self.tables[name]

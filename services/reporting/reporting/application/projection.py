@@ -1,8 +1,11 @@
 """A projection: the read-model rows one event sets, and the use case that writes them.
 
 Each contract reporting counts has one projection (``event_handlers.EVENT_HANDLERS``). Its rows are
-a pure function of the event and the moment it happened, so the live consumer writes them one
-event at a time and a replay folds the same rows in memory and writes them in bulk.
+a pure function of the event and the moment it happened, and nothing reads them back while a
+transaction writes them. So a replay folds the rows of many events in memory and writes them in
+bulk, and the live consumer does the same with the events of the batch it handles in one transaction
+(``safeguard_shared.db.deferred``); where that transaction writes at once (a careful pass, each event in
+a savepoint of its own), each event's rows are written as it is handled.
 
 Some facts are dated by when their event happened (a scoping request went out the day it was
 published), which the envelope says, not the event: the unit of work carries the envelope it is
@@ -16,11 +19,12 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from safeguard_shared.contracts import Event
+from safeguard_shared.db import deferred
 from safeguard_shared.partnership import LONDON
 from safeguard_shared.unit_of_work import UnitOfWork
 
 from ..adapters import read_models
-from ..adapters.read_models import Change
+from ..adapters.read_models import Batch, Change
 
 E = TypeVar("E", bound=Event)
 
@@ -37,4 +41,10 @@ class Projection(Generic[E]):
 
     async def __call__(self, event: E, uow: UnitOfWork) -> None:
         happened_at = uow.cause.occurred_at if uow.cause else uow.now()
-        await read_models.write(uow.session, self.rows(event, happened_at))
+        changes = self.rows(event, happened_at)
+        batch = deferred(uow.session, Batch, Batch)
+        if batch is None:
+            await read_models.write(uow.session, changes)
+            return
+        for change in changes:
+            batch.add(change)

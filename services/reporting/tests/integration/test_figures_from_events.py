@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from reporting.adapters.orm import inbox, metadata, rm_cases, rm_deadlines
 from reporting.application import queries
@@ -23,6 +23,7 @@ from safeguard_shared.contracts.audits import AuditPlanned
 from safeguard_shared.contracts.notifications import NotificationSent
 from safeguard_shared.contracts.referrals import CaseOpened, MilestoneReached
 from safeguard_shared.contracts.scheduling import DeadlineMet, DeadlineScheduled
+from safeguard_shared.db import defer_appends, write_appends
 from safeguard_testing.apps import CANARIES, CANARY_REFERENCE, bearer, migrated
 
 AT = datetime(2026, 12, 21, 10, tzinfo=UTC)
@@ -250,3 +251,48 @@ async def test_facts_for_a_case_no_one_opened_are_not_counted_and_early_ones_cou
     for producer in ("notifications", "scheduling", "referrals"):
         await rebuild(service, [e for e in events if e.producer == producer])
     assert await figures(service) == live
+
+
+async def read_models(service) -> list[str]:
+    """Every row of the read models (not the inbox), in a stable order."""
+    out = []
+    for table in metadata.sorted_tables:
+        if table.name.startswith("rm_"):
+            out.extend(sorted(json.dumps(row, default=str, sort_keys=True) for row in await service.rows(table)))
+    return out
+
+
+async def test_a_consumers_batch_writes_the_read_models_folded_the_same_rows_as_one_event_at_a_time(service):
+    """The batch consumer handles a week's events in one transaction. Nothing is written while the events
+    are handled; at the end each read model's rows go in one statement per set of columns, fewer than
+    the upserts one event at a time would run (a deadline scheduled and then met is one row written once),
+    and the rows are the same as those the events give written one by one."""
+    week = a_weeks_events() + [
+        env(DeadlineMet(deadline_id=COMPLETE, key="rr.complete", case_id=SERIOUS, due=date(2027, 1, 14),
+                        met_on=date(2027, 1, 12), on_time=True), "scheduling"),
+        env(MilestoneReached(case_id=SERIOUS, fact="rapid_review_meeting_held", on=date(2027, 1, 5),
+                             anchor="meeting_held_on"),
+            "referrals")]
+    upserts: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO rm_"):
+            upserts.append(len(parameters) if executemany else 1)
+
+    event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", count)
+    async with service.runtime.sessions() as session, session.begin():
+        defer_appends(session)
+        for e in week:
+            await project_into(service)(session, e)
+        assert upserts == [], "the read models were written while the batch was handled"
+        await write_appends(session)
+    batched, statements = await read_models(service), len(upserts)
+    upserts.clear()
+
+    async with service.runtime.sessions() as session, session.begin():
+        for table in metadata.sorted_tables:
+            if table.name.startswith("rm_"):
+                await session.execute(table.delete())
+    await rebuild(service, week)  # one event at a time, as before
+    assert await read_models(service) == batched
+    assert 0 < statements < len(upserts), f"{statements} statements folded, {len(upserts)} one event at a time"

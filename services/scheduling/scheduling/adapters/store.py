@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, delete, f
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safeguard_shared.db import insert_if_new, select_for_update
+from safeguard_shared.db import append, insert_if_new, select_for_update
 
 from ..domain.deadlines import OPEN_STATUSES
 from .orm import deadline_history, deadlines, early_facts, occasions
@@ -161,7 +161,8 @@ _ADD_HISTORY = insert(deadline_history)
 
 
 async def record_history(session: AsyncSession, deadline_id: str, at: datetime, change: str, detail: str) -> None:
-    await session.execute(_ADD_HISTORY, dict(deadline_id=deadline_id, at=at, change=change, detail=detail))
+    # Only added, never read back by the transaction: a consumer's batch writes its lines in one statement.
+    await append(session, _ADD_HISTORY, dict(deadline_id=deadline_id, at=at, change=change, detail=detail))
 
 
 async def history_of(session: AsyncSession, deadline_id: str) -> Sequence[Row]:
