@@ -3,8 +3,7 @@
 One pull subscription is kept for the consumer's life, so a message the server delivers after a fetch
 has given up waiting lands in the subscription's queue and the next fetch takes it from there at once
 (nats-py's fetch empties that queue first). A batch is one message waited for, then whatever else the
-server already holds (each message says how many wait behind it), up to ``batch_size``: under light
-load one message, with no second request and no waiting to fill it
+server already holds, up to ``batch_size``: under light load one message, with no waiting to fill it
 (nats-py's own batch fetch, once it has waited, waits to fill the batch or for its whole timeout);
 under a backlog, full batches.
 
@@ -107,11 +106,10 @@ class PullConsumer:
         # hop. Then take, without waiting (at most _TOP_UP_SECONDS), whatever else is already there.
         psub = self._psub
         first = await psub.fetch(batch=1, timeout=self.fetch_seconds)
-        waiting = _waiting_after(first, psub)
-        if self.batch_size <= 1 or waiting == 0:
+        if self.batch_size <= 1:
             return first
         try:
-            rest = await psub.fetch(batch=min(self.batch_size - 1, waiting), timeout=_TOP_UP_SECONDS)
+            rest = await psub.fetch(batch=self.batch_size - 1, timeout=_TOP_UP_SECONDS)
         except (TimeoutError, NatsTimeoutError):
             rest = []
         return first + rest
@@ -162,22 +160,6 @@ class PullConsumer:
         if self._psub is not None:
             await _hand_back(_queued(self._psub))
         await self._unsubscribe()
-
-
-def _waiting_after(msgs: list[Msg], psub: JetStreamContext.PullSubscription) -> int:
-    """How many messages wait behind the last one fetched: the server's count of those it has not yet
-    delivered to this consumer (each message carries it), and those delivered to the subscription and
-    not yet fetched. Under light load none: a top-up request then would only come back empty, after up
-    to ``_TOP_UP_SECONDS`` (the server holds an empty pull for its expiry) — a pull request, its
-    answer, a timer and the wait, at each hop of every event. Asking for no more than wait means the
-    top-up ends as soon as they have come."""
-    if not msgs:
-        return 0
-    try:
-        pending = int(msgs[-1].metadata.num_pending)
-    except Exception:  # a message without JetStream's metadata: ask, as before
-        return 1 << 16
-    return pending + psub._sub._pending_queue.qsize()  # noqa: SLF001 - see _queued
 
 
 def _queued(psub: JetStreamContext.PullSubscription) -> list[Msg]:

@@ -2,11 +2,9 @@
 transaction, and still each case's events keep their order and one bad event spoils nothing else."""
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 
-from nats.js import JetStreamContext
 from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -220,46 +218,5 @@ async def test_a_poisoned_event_owes_nothing_while_the_others_in_its_batch_keep_
         assert await eventually(lambda: _labels_if(toy, 2)) == ["first", "third"]
         assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None
         assert await _owed_labels(toy) == ["first-owes", "third-owes"]
-    finally:
-        await bus.stop()
-
-
-def _record_fetches(monkeypatch) -> list[tuple[int, int]]:
-    """Each fetch the consumers make: how many messages it asked for, and how many it brought."""
-    fetches: list[tuple[int, int]] = []
-    fetch = JetStreamContext.PullSubscription.fetch
-
-    async def recorded(self, batch: int = 1, timeout: float | None = 5, heartbeat: float | None = None):
-        try:
-            msgs = await fetch(self, batch=batch, timeout=timeout, heartbeat=heartbeat)
-        except Exception:
-            fetches.append((batch, 0))
-            raise
-        fetches.append((batch, len(msgs)))
-        return msgs
-
-    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", recorded)
-    return fetches
-
-
-async def test_a_lone_event_is_fetched_with_one_request_and_a_backlog_with_two(toy, nats_url, monkeypatch):
-    """Each message carries how many wait behind it. A lone event is handled without a second request to
-    top its batch up (which came back empty after waiting up to 10 ms, at every hop of every event); a
-    backlog of five comes in one batch: the first, then exactly the four behind it."""
-    fetches = _record_fetches(monkeypatch)
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [(f"backlog-{n}", f"case-{n}") for n in range(5)])
-    bus.subscribe(toy.subscription(), toy.inbox)
-    await bus.start()
-    try:
-        await eventually(lambda: _labels_if(toy, 5))
-        assert [f for f in fetches if f[1]] == [(1, 1), (4, 4)], fetches
-        fetches.clear()
-        await _publish_backlog(toy, bus, [("lone", "case-x")])
-        await eventually(lambda: _labels_if(toy, 6))
-        await asyncio.sleep(0.2)
-        assert [f for f in fetches if f[0] > 1] == [], f"a top-up was asked for with nothing behind: {fetches}"
-        assert (1, 1) in fetches
     finally:
         await bus.stop()
