@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.db import insert_if_new
@@ -86,7 +86,10 @@ async def mark_lapsed_claims_in_doubt(session: AsyncSession, now: datetime, *, c
     return marked
 
 
-_NEXT_DUE = select(n).where(n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= bindparam("now")).order_by(
+# With whether it carries documents: most messages carry none, and then their query is not run.
+_HAS_DOCUMENTS = "has_documents"
+_NEXT_DUE = select(n, exists().where(attachments.c.notification_id == n.c.notification_id).label(_HAS_DOCUMENTS)).where(
+    n.c.status.in_(CLAIMABLE), n.c.next_attempt_at <= bindparam("now")).order_by(
     n.c.next_attempt_at, n.c.queued_at).limit(1)
 _NEXT_DUE_LOCKED = _NEXT_DUE.with_for_update(skip_locked=True)
 # (An UPDATE's own parameters may not be named after its columns: hence the "b_" names.)
@@ -120,8 +123,11 @@ async def claim_next(session: AsyncSession, now: datetime, token: str, channel: 
         return None  # another dispatcher (same SQLite file) got there first; next round
     await session.execute(_OPEN_ATTEMPT, dict(
         notification_id=row["notification_id"], attempt=attempt, channel=channel, started_at=now))
+    message = {key: value for key, value in row.items() if key != _HAS_DOCUMENTS}
+    if not row[_HAS_DOCUMENTS]:
+        return message, [], attempt
     docs = (await session.execute(_ATTACHMENTS_OF, {"id": row["notification_id"]})).mappings().all()
-    return dict(row), [dict(d) for d in docs], attempt
+    return message, [dict(d) for d in docs], attempt
 
 
 async def record_attempt(session: AsyncSession, notification_id: str, token: str, attempt: int, now: datetime, *,

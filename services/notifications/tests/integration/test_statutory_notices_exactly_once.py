@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from email import policy
 
 import pytest
+from sqlalchemy import event
 
 from notifications.adapters.mime import compose
 from notifications.adapters.orm import inbox, notifications, outbox
@@ -241,3 +242,21 @@ async def test_a_consumers_commit_wakes_the_dispatcher_only_when_it_queued_a_mes
                                               case_ref="RR-2026-9E8D7F"))
     dispatcher.wake_if_queued()
     assert dispatcher.woken, "the Panel's notice was queued: a round now"
+
+
+async def test_a_message_without_documents_is_sent_without_looking_for_them(service, dispatcher, mail_folder):
+    """Most messages carry no document: the claim says so, and no query for attachments is run for them
+    (it was one statement of the ten each message cost). A message with documents is covered by the
+    letters' tests, which open the PDF attached."""
+    await deliver(service, case_opened())
+    looked_for: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT notification_attachments."):
+            looked_for.append(statement)
+
+    event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", count)
+    assert await dispatcher.dispatch_once() == 1
+    [eml] = emails(mail_folder)
+    assert not email.message_from_bytes(eml.read_bytes(), policy=policy.default).is_multipart()
+    assert looked_for == []
