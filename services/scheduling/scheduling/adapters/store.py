@@ -115,9 +115,17 @@ async def _locked(session: AsyncSession, query: Select[Any], *, skip_locked: boo
     return rows
 
 
-async def add_deadline(session: AsyncSession, values: Mapping[str, Any]) -> bool:
-    """The new deadline, unless this clock already runs for this occasion (and agency, occurrence)."""
-    return await _insert_once(session, deadlines, values, ["key", "occasion", "agency", "occurrence"])
+_CLOCK = ["key", "occasion", "agency", "occurrence"]
+
+
+async def add_deadlines(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The new deadlines, in one statement, except those whose clock already runs for their occasion
+    (and agency, occurrence); the ids of the rows written."""
+    if not rows:
+        return set()
+    written = await session.execute(insert_if_new(session, deadlines, _CLOCK, returning=["deadline_id"]),
+                                    [dict(row) for row in rows])
+    return set(written.scalars())
 
 
 async def deadline(session: AsyncSession, deadline_id: str, *, lock: bool = False) -> Row | None:

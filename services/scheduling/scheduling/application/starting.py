@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from safeguard_shared.contracts.audits import AuditPlanned, TrainingCompleted
 from safeguard_shared.contracts.referrals import CaseOpened
@@ -25,6 +26,37 @@ async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, oc
     """Create the deadline unless this clock already runs for this occasion; returns its id.
     ``closed_if_already_past``: the reason a clock whose due date has already passed when it starts
     is closed at once (neither met nor missed) rather than left to go overdue."""
+    started = await start_clocks(uow, tk, [start], occasion=occasion, occurrence=occurrence, case_ref=case_ref,
+                                 closed_if_already_past=closed_if_already_past)
+    return started[0] if started else None
+
+
+async def start_clocks(uow: UnitOfWork, tk: Timekeeping, starts: list[ClockStart], *, occasion: str,
+                       occurrence: int = 1, case_ref: str | None = None,
+                       closed_if_already_past: str | None = None) -> list[str]:
+    """``start_clock`` for each of ``starts`` on one occasion, the deadlines written in one statement (a
+    case opening starts four); the ids of those started, in the order of ``starts``."""
+    planned = [values for start in starts if (values := _planned(uow, tk, start, occasion=occasion,
+                                                                  occurrence=occurrence,
+                                                                  closed_if_already_past=closed_if_already_past))]
+    written = await store.add_deadlines(uow.session, planned)
+    started = []
+    for values in planned:
+        if values["deadline_id"] not in written:
+            continue  # this clock already runs for this occasion (a redelivered event)
+        await note(uow, values["deadline_id"], "closed" if values["status"] == "closed" else "scheduled",
+                   values["explanation"])
+        await uow.publish(DeadlineScheduled(**identity({**values, "case_ref": case_ref}, tk),
+                                            window_start=values["window_start"], target=values["target"],
+                                            status=values["status"]))
+        started.append(values["deadline_id"])
+    return started
+
+
+def _planned(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, occasion: str, occurrence: int,
+             closed_if_already_past: str | None) -> dict[str, Any] | None:
+    """The new deadline's row, or None when it cannot start yet (its anchor is not known) or no more
+    (a recurring duty that has run its course)."""
     rule = tk.rules.get(start.key)
     try:
         due = tk.rules.due_for(rule, start.anchors, tk.calendar)
@@ -55,13 +87,7 @@ async def start_clock(uow: UnitOfWork, tk: Timekeeping, start: ClockStart, *, oc
         skipped=[{"date": s.date.isoformat(), "reason": s.reason} for s in due.due.skipped],
         who_agency=who_agency, who_role=rule.who_acts.role, escalations=0,
         next_transition_at=transition.at if transition and not closed else None, created_at=now, updated_at=now)
-    if not await store.add_deadline(uow.session, values):
-        return None
-    await note(uow, deadline_id, "closed" if closed else "scheduled", explanation)
-    await uow.publish(DeadlineScheduled(**identity({**values, "case_ref": case_ref}, tk),
-                                        window_start=values["window_start"], target=values["target"],
-                                        status=values["status"]))
-    return deadline_id
+    return values
 
 
 async def when_a_case_opens_start_its_clocks(event: CaseOpened, uow: UnitOfWork, tk: Timekeeping) -> None:
@@ -79,8 +105,7 @@ async def when_a_case_opens_start_its_clocks(event: CaseOpened, uow: UnitOfWork,
             panel_notice_awaiting_confirmation=event.panel_notice_awaiting_confirmation)
     else:
         starts = [ClockStart(r.key, anchors) for r in tk.rules_of("adult") if r.anchor in anchors]
-    for start in starts:
-        await start_clock(uow, tk, start, occasion=occasion, case_ref=event.case_ref)
+    await start_clocks(uow, tk, starts, occasion=occasion, case_ref=event.case_ref)
 
 
 async def when_an_audit_is_planned_start_its_clocks(event: AuditPlanned, uow: UnitOfWork, tk: Timekeeping) -> None:
@@ -89,8 +114,7 @@ async def when_an_audit_is_planned_start_its_clocks(event: AuditPlanned, uow: Un
     occasion = occasion_of("audit", event.audit_id)
     await store.lock_occasion(uow.session, occasion)
     await store.remember_occasion(uow.session, occasion, "audit", [], anchors, uow.now())
-    for rule in tk.rules_of("audit"):
-        await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion)
+    await start_clocks(uow, tk, [ClockStart(rule.key, anchors) for rule in tk.rules_of("audit")], occasion=occasion)
 
 
 async def when_training_is_completed_start_its_follow_ups(event: TrainingCompleted, uow: UnitOfWork,
@@ -103,6 +127,5 @@ async def when_training_is_completed_start_its_follow_ups(event: TrainingComplet
     occasion = occasion_of("training", event.completion_id)
     await store.lock_occasion(uow.session, occasion)
     await store.remember_occasion(uow.session, occasion, "training", [event.agency], anchors, uow.now())
-    for rule in tk.rules_of("training"):
-        await start_clock(uow, tk, ClockStart(rule.key, anchors), occasion=occasion,
-                          closed_if_already_past=LATE_TRAINING)
+    await start_clocks(uow, tk, [ClockStart(rule.key, anchors) for rule in tk.rules_of("training")],
+                       occasion=occasion, closed_if_already_past=LATE_TRAINING)

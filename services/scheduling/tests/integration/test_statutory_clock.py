@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event as sql_event
+from sqlalchemy import func, select
 
 from safeguard_shared.bus.dispatch import EventDispatcher
 from safeguard_shared.clock import ManualClock
@@ -150,6 +151,28 @@ async def test_a_serious_incident_starts_the_rapid_review_clocks(clock_and_sched
     assert deadlines["rr.meeting"]["due"] == date(2027, 1, 12)
     assert deadlines["rr.complete"]["due"] == date(2027, 1, 14)
     assert len(await owed_events(scheduler, "scheduling.deadline.scheduled")) == 4
+
+
+async def test_a_case_starts_its_four_clocks_in_one_statement_and_again_in_none(clock_and_scheduler):
+    """The four deadlines a serious incident starts are written in one statement, not four; the same
+    case opening again (a new event id: past the inbox) starts none, owes no event and leaves no history."""
+    clock, scheduler = clock_and_scheduler
+    written: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO deadlines "):
+            written.append(len(parameters) if executemany else 1)
+
+    sql_event.listen(scheduler.runtime.engine.sync_engine, "before_cursor_execute", count)
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    assert len(written) == 1 and len(await by_key(scheduler)) == 4, written
+
+    await deliver(scheduler, envelope(serious_incident(), clock))
+    assert len(await by_key(scheduler)) == 4
+    assert len(await owed_events(scheduler, "scheduling.deadline.scheduled")) == 4
+    async with scheduler.runtime.sessions() as session:
+        history = (await session.execute(select(func.count()).select_from(orm.deadline_history))).scalar_one()
+    assert history == 4, "one line of history for each clock started, none for the second opening"
 
 
 async def test_scoping_sent_to_every_agency_meets_the_deadline_and_starts_each_agency_return(clock_and_scheduler):
