@@ -1,0 +1,78 @@
+"""Benchmark: what one statement costs a service on its SQLite store, through the engine every service
+uses (``safeguard_shared.db.create_engine``), in microseconds.
+
+Each service runs a few dozen statements per referral, most of them an insert of one row or a select
+by key, so the time SQLAlchemy, the async adapter and the driver take around SQLite's own work is paid
+on every one of them (docs/observability.md). This times N inserts of one row, then N selects by key,
+each statement made once with its values as parameters, as the services' hot statements are; then
+the same N rows in one ``executemany``, as a consumer's batch writes the rows it only adds
+(``safeguard_shared/db/appends.py``). All inside one transaction, so the disk is not what is timed.
+
+The machine's speed is not steady: compare two versions in turns (a git worktree of the old one first
+on ``PYTHONPATH``), never with a figure from another day.
+
+Run:  .venv/bin/python bench/sqlite_statement.py [--statements 2000] [--rounds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select
+
+try:
+    from safeguard_shared.db import create_engine, session_factory
+except ModuleNotFoundError:  # not installed: run from the checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
+    from safeguard_shared.db import create_engine, session_factory
+
+metadata = MetaData()
+rows = Table("rows", metadata, Column("key", String(36), primary_key=True), Column("value", Integer))
+
+
+async def measure(statements: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite:///{folder}/store.db")
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessions = session_factory(engine)
+        add, by_key = insert(rows), select(rows).where(rows.c.key == bindparam("key"))
+        try:
+            for n in range(1, rounds + 1):
+                keys = [str(uuid.uuid4()) for _ in range(statements)]
+                many = [{"key": str(uuid.uuid4()), "value": 1} for _ in range(statements)]
+                async with sessions() as session, session.begin():
+                    began = time.perf_counter()
+                    for key in keys:
+                        await session.execute(add, {"key": key, "value": 1})
+                    added = time.perf_counter()
+                    for key in keys:
+                        (await session.execute(by_key, {"key": key})).first()
+                    selected = time.perf_counter()
+                    await session.execute(add, many)
+                    together = time.perf_counter()
+                print(f"round {n}: insert of one row {1e6 * (added - began) / statements:.0f} µs, "
+                      f"select by key {1e6 * (selected - added) / statements:.0f} µs, "
+                      f"a row of one executemany {1e6 * (together - selected) / statements:.1f} µs")
+        finally:
+            await engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--statements", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(f"$ {shlex.join([Path(sys.executable).name, *sys.argv])}")
+    asyncio.run(measure(args.statements, args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
