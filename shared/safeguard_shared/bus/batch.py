@@ -189,7 +189,12 @@ class BatchHandler:
             while end < len(items) and (end == start or time.perf_counter() - began < self.transaction_seconds):
                 await self._one(session, items[end], handled, rows, careful=careful)
                 end += 1
-            await write_appends(session)
+            try:
+                await write_appends(session)
+            except Exception as exc:
+                # A row one handler kept back was refused: which event's, the careful pass finds out,
+                # each event writing its own rows in its savepoint, so only that one is dead-lettered.
+                raise _HandlerRaised() from exc
             if rows:
                 await session.execute(self._record, rows)
         return end, handled

@@ -19,6 +19,10 @@ that owed them or not at all. Everywhere else (a request's unit of work, the dis
 a consumer's careful pass, in which each event's savepoint must take its own rows with it when it is
 rolled back) ``append`` writes the row at once and ``deferred`` answers None. Each table's rows keep
 the order they were added in: the outbox's sequence is the order its events are published in.
+
+A row kept back that the store refuses is refused only once every handler has run, so the batch
+consumer treats it as a handler that raised: the batch is handled again carefully, each event's rows
+written in its own savepoint, and only the event that owed the row is dead-lettered.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.bus.batch import case_key
 from safeguard_shared.contracts.envelope import Envelope
-from safeguard_shared.db import begin_for_savepoints, create_engine, session_factory
+from safeguard_shared.db import append, begin_for_savepoints, create_engine, session_factory
 from safeguard_testing.toy import CaseProbed, Toy, effects, eventually
 
 
@@ -218,5 +218,32 @@ async def test_a_poisoned_event_owes_nothing_while_the_others_in_its_batch_keep_
         assert await eventually(lambda: _labels_if(toy, 2)) == ["first", "third"]
         assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None
         assert await _owed_labels(toy) == ["first-owes", "third-owes"]
+    finally:
+        await bus.stop()
+
+
+async def test_a_row_kept_back_and_refused_at_the_end_of_the_batch_spoils_only_its_own_event(toy, nats_url):
+    """The poisoned event's handler keeps back two rows that cannot both be written (the same key). The
+    refusal comes only when the batch writes what it kept back, after every handler has run: the batch
+    is handled again, each event writing its own rows in its savepoint, and only the poison is
+    dead-lettered. Written as a failure of the store, the whole batch was retried until JetStream gave up."""
+    add_effect = insert(effects)
+
+    async def keeps_back(session: AsyncSession, env: Envelope) -> None:
+        label = env.payload["label"]
+        ids = (424242, 424242) if label == "poison" else (None,)
+        for row_id in ids:
+            await append(session, add_effect, {"id": row_id, "consumer": "toy", "event_id": env.event_id,
+                                               "label": label})
+
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, [("first", "c1"), ("poison", "c2"), ("third", "c3")])
+    bus.subscribe(toy.subscription(handle=keeps_back, max_deliver=2), toy.inbox)
+    await bus.start()
+    try:
+        assert await eventually(lambda: _labels_if(toy, 2)) == ["first", "third"]
+        assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None
+        assert await toy.effect_labels() == ["first", "third"]
     finally:
         await bus.stop()
