@@ -2,13 +2,17 @@
 transaction, and still each case's events keep their order and one bad event spoils nothing else."""
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safeguard_shared.bus.batch import case_key
+from safeguard_shared.bus.nats import NatsBus
 from safeguard_shared.contracts.envelope import Envelope
 from safeguard_shared.db import append, begin_for_savepoints, create_engine, session_factory
 from safeguard_testing.toy import CaseProbed, Toy, effects, eventually
@@ -20,6 +24,20 @@ async def _publish_backlog(toy: Toy, bus, events: list[tuple[str, str]]) -> None
         env = CaseProbed(label=label).envelope(producer="referrals", occurred_at=datetime.now(UTC))
         env = env.model_copy(update={"payload": {**env.payload, "case_id": case}})
         await bus.publish_event(toy.names.subject(CaseProbed.event_type), env.to_json(), env.event_id)
+
+
+@contextlib.asynccontextmanager
+async def _consuming(toy: Toy, backlog: list[tuple[str, str]], **subscription: Any) -> AsyncIterator[NatsBus]:
+    """The backlog published onto the stream first, then the toy's consumer started on it; stopped after."""
+    bus = toy.bus()
+    await bus.connect_and_declare()
+    await _publish_backlog(toy, bus, backlog)
+    bus.subscribe(toy.subscription(**subscription), toy.inbox)
+    await bus.start()
+    try:
+        yield bus
+    finally:
+        await bus.stop()
 
 
 async def _labels_if(toy: Toy, n: int) -> list[str] | None:
@@ -41,19 +59,12 @@ async def test_a_case_whose_first_event_fails_once_keeps_its_events_in_order(toy
                 raise RuntimeError("the store blinked")
         await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id, label=label))
 
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [("A1", "case-a"), ("B1", "case-b"), ("A2", "case-a"), ("B2", "case-b"),
-                                      ("A3", "case-a")])
-    bus.subscribe(toy.subscription(handle=flaky_first, backoff_seconds=(0.5,)), toy.inbox)
-    await bus.start()
-    try:
+    backlog = [("A1", "case-a"), ("B1", "case-b"), ("A2", "case-a"), ("B2", "case-b"), ("A3", "case-a")]
+    async with _consuming(toy, backlog, handle=flaky_first, backoff_seconds=(0.5,)):
         labels = await eventually(lambda: _labels_if(toy, 5))
         assert [label for label in labels if label.startswith("A")] == ["A1", "A2", "A3"]
         assert [label for label in labels if label.startswith("B")] == ["B1", "B2"]
         assert labels.index("B2") < labels.index("A1"), "case B did not wait for case A"
-    finally:
-        await bus.stop()
 
 
 async def test_a_poisoned_event_in_a_batch_undoes_nothing_of_the_others(toy, nats_url):
@@ -65,12 +76,8 @@ async def test_a_poisoned_event_in_a_batch_undoes_nothing_of_the_others(toy, nat
         if label == "poison":
             raise RuntimeError("cannot handle poison")
 
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [("first", "c1"), ("poison", "c2"), ("third", "c3"), ("fourth", "c4")])
-    bus.subscribe(toy.subscription(handle=writes_then_fails_on_poison, max_deliver=2), toy.inbox)
-    await bus.start()
-    try:
+    backlog = [("first", "c1"), ("poison", "c2"), ("third", "c3"), ("fourth", "c4")]
+    async with _consuming(toy, backlog, handle=writes_then_fails_on_poison, max_deliver=2) as bus:
         assert await eventually(lambda: _labels_if(toy, 3)) == ["first", "third", "fourth"]
         info = await eventually(lambda: _settled(bus, toy), timeout=15)
         assert info is not None, "the poisoned event was settled (dead-lettered) and nothing waits"
@@ -78,8 +85,6 @@ async def test_a_poisoned_event_in_a_batch_undoes_nothing_of_the_others(toy, nat
         async with toy.sessions() as session:
             handled = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
         assert handled == 3, "the three handled events have their inbox rows, the poison none"
-    finally:
-        await bus.stop()
 
 
 async def _settled(bus, toy: Toy):
@@ -134,22 +139,15 @@ async def test_events_no_handler_acts_on_are_acked_without_a_transaction(toy, na
         await session.execute(insert(effects).values(consumer="toy", event_id=env.event_id,
                                                      label=env.payload["label"]))
 
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [("mine-1", "c1"), ("other-1", "c1"), ("mine-2", "c2"), ("other-2", "c2"),
-                                      ("mine-3", "c1")])
-    bus.subscribe(toy.subscription(handle=record, concerns=lambda env: env.payload["label"].startswith("mine")),
-                  toy.inbox)
-    await bus.start()
-    try:
+    backlog = [("mine-1", "c1"), ("other-1", "c1"), ("mine-2", "c2"), ("other-2", "c2"), ("mine-3", "c1")]
+    async with _consuming(toy, backlog, handle=record,
+                          concerns=lambda env: env.payload["label"].startswith("mine")) as bus:
         assert await eventually(lambda: _labels_if(toy, 3)) == ["mine-1", "mine-2", "mine-3"]
         assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None, "the passed-over were acked"
         assert handled == ["mine-1", "mine-2", "mine-3"]
         async with toy.sessions() as session:
             inbox = (await session.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
         assert inbox == 3, "only the events handled have inbox rows"
-    finally:
-        await bus.stop()
 
 
 async def _owed_labels(toy: Toy) -> list[str]:
@@ -182,12 +180,7 @@ async def test_the_events_a_batch_owes_are_written_in_one_statement_in_the_order
             await toy.outbox.add(session, CaseProbed(label=f"{label}-owes-{n}"), occurred_at=datetime.now(UTC))
 
     inserts = _count_inserts(toy)
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [("A1", "case-a"), ("B1", "case-b"), ("A2", "case-a")])
-    bus.subscribe(toy.subscription(handle=owes_two), toy.inbox)
-    await bus.start()
-    try:
+    async with _consuming(toy, [("A1", "case-a"), ("B1", "case-b"), ("A2", "case-a")], handle=owes_two):
         assert await eventually(lambda: _labels_if(toy, 3)) == ["A1", "B1", "A2"]
         assert await _owed_labels(toy) == ["A1-owes-1", "A1-owes-2", "B1-owes-1", "B1-owes-2",
                                            "A2-owes-1", "A2-owes-2"]
@@ -195,8 +188,6 @@ async def test_the_events_a_batch_owes_are_written_in_one_statement_in_the_order
         assert sum(inserts["outbox"]) == 6
         assert len(inserts["outbox"]) == transactions, (
             f"{len(inserts['outbox'])} statements wrote the owed events in {transactions} transaction(s)")
-    finally:
-        await bus.stop()
 
 
 async def test_a_poisoned_event_owes_nothing_while_the_others_in_its_batch_keep_what_they_owe(toy, nats_url):
@@ -209,17 +200,11 @@ async def test_a_poisoned_event_owes_nothing_while_the_others_in_its_batch_keep_
         if label == "poison":
             raise RuntimeError("cannot handle poison")
 
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [("first", "c1"), ("poison", "c2"), ("third", "c3")])
-    bus.subscribe(toy.subscription(handle=owes_then_fails_on_poison, max_deliver=2), toy.inbox)
-    await bus.start()
-    try:
+    backlog = [("first", "c1"), ("poison", "c2"), ("third", "c3")]
+    async with _consuming(toy, backlog, handle=owes_then_fails_on_poison, max_deliver=2) as bus:
         assert await eventually(lambda: _labels_if(toy, 2)) == ["first", "third"]
         assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None
         assert await _owed_labels(toy) == ["first-owes", "third-owes"]
-    finally:
-        await bus.stop()
 
 
 async def test_a_row_kept_back_and_refused_at_the_end_of_the_batch_spoils_only_its_own_event(toy, nats_url):
@@ -236,14 +221,8 @@ async def test_a_row_kept_back_and_refused_at_the_end_of_the_batch_spoils_only_i
             await append(session, add_effect, {"id": row_id, "consumer": "toy", "event_id": env.event_id,
                                                "label": label})
 
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, [("first", "c1"), ("poison", "c2"), ("third", "c3")])
-    bus.subscribe(toy.subscription(handle=keeps_back, max_deliver=2), toy.inbox)
-    await bus.start()
-    try:
+    backlog = [("first", "c1"), ("poison", "c2"), ("third", "c3")]
+    async with _consuming(toy, backlog, handle=keeps_back, max_deliver=2) as bus:
         assert await eventually(lambda: _labels_if(toy, 2)) == ["first", "third"]
         assert await eventually(lambda: _settled(bus, toy), timeout=15) is not None
         assert await toy.effect_labels() == ["first", "third"]
-    finally:
-        await bus.stop()
