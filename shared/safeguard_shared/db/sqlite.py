@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, cast
 
 import aiosqlite
@@ -77,31 +77,46 @@ class InlineConnection(aiosqlite.Connection):
         return self._connect().__await__()  # the worker thread is never started
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        waited, delay = 0.0, 0.002
+        pauses = _pauses_for_a_lock()
         while True:
             try:
                 return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
             except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorcode", None) not in _TRY_AGAIN or waited >= LOCK_WAIT_SECONDS:
-                    raise
-            await asyncio.sleep(delay)
-            waited += delay
-            delay = min(2 * delay, 0.1)
+                pause = _pause_after(exc, pauses)
+            await asyncio.sleep(pause)
+
+
+def _pauses_for_a_lock() -> Iterator[float]:
+    """The pauses between tries at a call that met another process's lock: from 2 ms, doubling up to
+    100 ms, until ``LOCK_WAIT_SECONDS`` have been waited."""
+    waited, pause = 0.0, 0.002
+    while waited < LOCK_WAIT_SECONDS:
+        yield pause
+        waited += pause
+        pause = min(2 * pause, 0.1)
+
+
+def _pause_after(exc: sqlite3.OperationalError, pauses: Iterator[float]) -> float:
+    """How long to wait before trying again; raises ``exc`` when trying again cannot help (not a lock
+    met) or the time for waiting is up."""
+    if getattr(exc, "sqlite_errorcode", None) not in _TRY_AGAIN:
+        raise exc
+    pause = next(pauses, None)
+    if pause is None:
+        raise exc
+    return pause
 
 
 def _waiting_out_locks(call: Callable[..., Any], *args: Any) -> Any:
     """``call(*args)`` on the sqlite3 cursor; a lock met is waited out as ``InlineConnection._execute``
     does, the event loop running meanwhile (this runs inside SQLAlchemy's greenlet: ``await_``)."""
-    waited, delay = 0.0, 0.002
+    pauses = _pauses_for_a_lock()
     while True:
         try:
             return call(*args)
         except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorcode", None) not in _TRY_AGAIN or waited >= LOCK_WAIT_SECONDS:
-                raise
-        await_(asyncio.sleep(delay))
-        waited += delay
-        delay = min(2 * delay, 0.1)
+            pause = _pause_after(exc, pauses)
+        await_(asyncio.sleep(pause))
 
 
 class _Pass:

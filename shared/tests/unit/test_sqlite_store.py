@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 
+import pytest
 from sqlalchemy import Column, MetaData, String, Table, event, insert, select
+from sqlalchemy.exc import OperationalError
 
 from safeguard_shared.db import add_bus_tables, begin_for_savepoints, create_engine, select_for_update, session_factory
+from safeguard_shared.db import sqlite as sqlite_store
 from safeguard_shared.db.sqlite import _ArrivalOrderQueue
 
 metadata = MetaData()
@@ -73,6 +77,30 @@ async def test_a_write_meeting_another_processs_lock_waits_for_it_while_the_even
         other.close()
     async with session_factory(engine)() as session:
         assert (await session.execute(select(notes.c.note_id))).scalars().all() == ["n-1"]
+    await engine.dispose()
+
+
+async def test_a_lock_held_longer_than_the_store_waits_fails_the_write_after_the_wait(tmp_path, monkeypatch):
+    """The store waits out another process's lock for ``LOCK_WAIT_SECONDS`` (here 0.3 s), then the
+    statement fails, saying the store is locked, and nothing is written."""
+    monkeypatch.setattr(sqlite_store, "LOCK_WAIT_SECONDS", 0.3)
+    path = tmp_path / "store.db"
+    engine = create_engine(f"sqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    began = time.monotonic()
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            async with session_factory(engine)() as session, session.begin():
+                await session.execute(insert(notes).values(note_id="n-1"))
+        assert 0.3 <= time.monotonic() - began < 5
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    async with session_factory(engine)() as session:
+        assert (await session.execute(select(notes.c.note_id))).scalars().all() == []
     await engine.dispose()
 
 
