@@ -10,6 +10,7 @@ import time
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, event, insert, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from safeguard_shared.db import add_bus_tables, begin_for_savepoints, create_engine, select_for_update, session_factory
 from safeguard_shared.db import sqlite as sqlite_store
@@ -42,14 +43,19 @@ async def test_a_caller_that_gives_up_as_it_is_handed_the_connection_passes_it_o
     assert await second == "the connection"
 
 
-async def test_a_write_meeting_another_processs_lock_waits_for_it_while_the_event_loop_runs_on(tmp_path):
+async def _store_whose_lock_another_process_holds(tmp_path) -> tuple[AsyncEngine, sqlite3.Connection]:
+    """A store, and another process's connection to it (a `safeguard` command) holding its write lock."""
     path = tmp_path / "store.db"
     engine = create_engine(f"sqlite:///{path}")
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    # Another process (a `safeguard` command) holds the store's write lock.
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
+    return engine, other
+
+
+async def test_a_write_meeting_another_processs_lock_waits_for_it_while_the_event_loop_runs_on(tmp_path):
+    engine, other = await _store_whose_lock_another_process_holds(tmp_path)
     ticks = 0
 
     async def ticker() -> None:
@@ -84,12 +90,7 @@ async def test_a_lock_held_longer_than_the_store_waits_fails_the_write_after_the
     """The store waits out another process's lock for ``LOCK_WAIT_SECONDS`` (here 0.3 s), then the
     statement fails, saying the store is locked, and nothing is written."""
     monkeypatch.setattr(sqlite_store, "LOCK_WAIT_SECONDS", 0.3)
-    path = tmp_path / "store.db"
-    engine = create_engine(f"sqlite:///{path}")
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
+    engine, other = await _store_whose_lock_another_process_holds(tmp_path)
     began = time.monotonic()
     try:
         with pytest.raises(OperationalError, match="locked"):
