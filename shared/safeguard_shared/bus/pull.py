@@ -1,33 +1,41 @@
-"""The pull loop of one durable consumer, on nats-py: fetch a batch, hand it to the batch handler, again.
+"""The pull loop of one durable consumer, on nats-py: keep pull requests open, hand what arrives to the
+batch handler in batches, again.
 
-One pull subscription is kept for the consumer's life, so a message the server delivers after a fetch
-has given up waiting lands in the subscription's queue and the next fetch takes it from there at once
-(nats-py's fetch empties that queue first). A batch is one message waited for, then whatever else the
-server already holds, up to ``batch_size``: under light load one message, with no waiting to fill it
-(nats-py's own batch fetch, once it has waited, waits to fill the batch or for its whole timeout);
-under a backlog, full batches.
+The consumer keeps pull requests open on the server, each for up to ``batch_size`` messages and
+``fetch_seconds`` long, and asks again before the open ones run out or end, so that under load the
+server streams messages into the subscription's queue while the last batch is being handled. A batch
+is the first message to arrive and whatever else the queue holds, up to ``batch_size``; when only one
+is there, what arrives within ``_TOP_UP_SECONDS`` joins it. nats-py's own ``fetch`` made a pull request
+(and the server a status message in answer) for every batch and another to top it up: at two or
+three messages of a batch's size, most of what NATS and each consumer did for an event
+(docs/observability.md, seventh pass).
 
 Not FastStream's batch subscriber: it fetched on a subscription of its own per batch, and a delivery
 that arrived after a fetch's deadline waited for the 30 s ack wait to come again (a test lost one
 delivery about one run in eight).
 
-The loop outlives the broker going away (nats-py reconnects and subscribes again; fetches meanwhile
-time out) and its consumer being deleted (the fetch then finds no one answering, and the consumer is
-declared again). Asked to stop, it finishes the batch in hand (bounded) and hands back, by a nak, what
-it had fetched and not handled, so another replica takes it at once rather than after the ack wait.
+The loop outlives the broker going away (nats-py reconnects and subscribes again; requests lost with
+the connection end by the clock and are asked again) and its consumer being deleted (the server
+answers that no one is there, and the consumer is declared again). Asked to stop, it finishes the
+batch in hand (bounded), ends its subscription (the server then sends nothing more: it checks the
+requester's interest before each delivery), and hands back, by a nak, what had arrived and was not
+handled, to come again once the requests it had open have ended (about a second), so another replica
+takes it then rather than after the ack wait.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
+import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig
+from nats.js.api import ConsumerConfig, Header, StatusCode
 from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from .. import logging as slog
@@ -43,6 +51,56 @@ _AWAY_PAUSE = 1.0
 # under load the batches shrank (reporting ran 2.2 transactions per referral, against 1.9 with it) and the
 # stack used as much CPU per referral as before (docs/observability.md, sixth pass).
 _TOP_UP_SECONDS = 0.01
+# A request's own end comes by a status message; one lost with a connection is forgotten this long
+# after it would have ended.
+_FORGET_AFTER_SECONDS = 1.0
+# A message handed back at a stop comes again this long after the last request open could have ended.
+_HAND_BACK_MARGIN = 0.2
+
+
+@dataclasses.dataclass
+class _Request:
+    ends_at: float  # by the event loop's clock, from when it was sent
+    remaining: int  # messages it may still bring
+
+
+class _OpenRequests:
+    """The pull requests a consumer has open on the server, oldest first. The server fills its waiting
+    requests in the order they came and ends them in that order (a 408 status when one expires, nothing
+    when one is filled), so a message or a status is counted against the oldest."""
+
+    def __init__(self) -> None:
+        self.requests: deque[_Request] = deque()
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+    def sent(self, now: float, batch: int, seconds: float) -> None:
+        self.requests.append(_Request(now + seconds, batch))
+
+    def delivered(self) -> None:
+        while self.requests:
+            oldest = self.requests[0]
+            if oldest.remaining > 0:
+                oldest.remaining -= 1
+                if oldest.remaining == 0:
+                    self.requests.popleft()
+                return
+            self.requests.popleft()
+
+    def ended(self) -> None:
+        if self.requests:
+            self.requests.popleft()
+
+    def to_ask(self, now: float, batch: int, seconds: float) -> float | None:
+        """None if a request should be sent now, else how long until one should: when fewer than half a
+        batch is asked for by requests with more than a quarter of their time left."""
+        while self.requests and self.requests[0].ends_at + _FORGET_AFTER_SECONDS < now:
+            self.requests.popleft()
+        lasting = [r for r in self.requests if r.ends_at - seconds / 4 > now]
+        if sum(r.remaining for r in lasting) * 2 < batch:
+            return None
+        return min(r.ends_at for r in lasting) - seconds / 4 - now
 
 
 class PullConsumer:
@@ -63,6 +121,7 @@ class PullConsumer:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._handling = False
+        self._open = _OpenRequests()
 
     @property
     def durable(self) -> str:
@@ -70,6 +129,7 @@ class PullConsumer:
 
     async def bind(self) -> None:
         """Declare the durable consumer if it is not there yet, and subscribe to its deliveries."""
+        self._open.clear()
         self._psub = await self.jetstream().pull_subscribe(
             self.subject, durable=self.durable, stream=self.stream, config=_copy(self.config),
             inbox_prefix=self.inbox_prefix)
@@ -105,24 +165,77 @@ class PullConsumer:
         if self._psub is None:
             await self.bind()
         assert self._psub is not None
-        # First wait for one message: a batch fetch that had to wait returns only when its batch is full or
-        # its whole timeout has passed, which held every event of a quiet bus for up to a second at each
-        # hop. Then take, without waiting (at most _TOP_UP_SECONDS), whatever else is already there.
         psub = self._psub
-        first = await psub.fetch(batch=1, timeout=self.fetch_seconds)
-        if self.batch_size <= 1:
-            return first
-        try:
-            rest = await psub.fetch(batch=self.batch_size - 1, timeout=_TOP_UP_SECONDS)
-        except (TimeoutError, NatsTimeoutError):
-            rest = []
-        return first + rest
+        queue = psub._sub._pending_queue  # noqa: SLF001 - nats-py's fetch reads the same queue
+        first = await self._first(psub, queue)
+        msgs = [first]
+        self._take_queued(queue, msgs)
+        if len(msgs) == 1 and self.batch_size > 1:
+            # What arrives meanwhile joins the batch, in the same transaction (_TOP_UP_SECONDS).
+            await asyncio.sleep(_TOP_UP_SECONDS)
+            self._take_queued(queue, msgs)
+        return msgs
+
+    async def _first(self, psub: JetStreamContext.PullSubscription, queue: asyncio.Queue[Msg]) -> Msg:
+        """The next message, asking the server for more whenever the open requests run low or near their
+        end; TimeoutError after ``fetch_seconds`` with none."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.fetch_seconds
+        while True:
+            now = loop.time()
+            wait = self._open.to_ask(now, self.batch_size, self.fetch_seconds)
+            if wait is None:
+                # Not while a whole batch waits here already: what waits counts against the ack wait.
+                if queue.qsize() < self.batch_size:
+                    await self._ask(psub, now)
+                wait = self._open.to_ask(now, self.batch_size, self.fetch_seconds) or 0.0
+            if queue.empty() and now >= give_up:
+                raise TimeoutError
+            try:
+                async with asyncio.timeout(max(min(wait, give_up - now), 0.0)):
+                    msg = await queue.get()
+            except TimeoutError:
+                continue
+            psub._sub._pending_size -= len(msg.data)  # noqa: SLF001 - as nats-py's fetch does
+            if self._is_message(msg):
+                return msg
+
+    async def _ask(self, psub: JetStreamContext.PullSubscription, now: float) -> None:
+        # The request's own end a little before ours, as nats-py's fetch does, so that its 408 comes
+        # before we count it ended by the clock.
+        request = {"batch": self.batch_size, "expires": int(self.fetch_seconds * 1e9) - 100_000}
+        await psub._nc.publish(psub._nms, json.dumps(request).encode(), psub._deliver)  # noqa: SLF001
+        self._open.sent(now, self.batch_size, self.fetch_seconds)
+
+    def _is_message(self, msg: Msg) -> bool:
+        """Whether ``msg`` is a delivery; a status message ends the oldest open request, or says the
+        consumer is gone (raised, so that it is declared again)."""
+        status = msg.headers.get(Header.STATUS) if msg.headers else None
+        if not status:
+            self._open.delivered()
+            return True
+        if status == StatusCode.CONTROL_MESSAGE:  # a heartbeat (none is asked for)
+            return False
+        description = (msg.headers or {}).get(Header.DESCRIPTION, "")
+        if status == StatusCode.SERVICE_UNAVAILABLE:  # no one answers for the consumer
+            raise ServiceUnavailableError(code=503, description=description)
+        if status == StatusCode.CONFLICT and "deleted" in description.lower():
+            raise NotFoundError(code=409, description=description)
+        self._open.ended()  # 408 expired, 404 none waiting, or another 409 (the server's limits)
+        return False
+
+    def _take_queued(self, queue: asyncio.Queue[Msg], msgs: list[Msg]) -> None:
+        while len(msgs) < self.batch_size and not queue.empty():
+            msg = queue.get_nowait()
+            self._psub._sub._pending_size -= len(msg.data)  # type: ignore[union-attr]  # noqa: SLF001
+            if self._is_message(msg):
+                msgs.append(msg)
 
     async def _handle(self, msgs: list[Msg]) -> None:
         try:
             await self.handler.handle(msgs)
         except asyncio.CancelledError:
-            await _hand_back(msgs)
+            await self._hand_back_later(msgs)
             raise
         except Exception as exc:  # a bug in the handler's own plumbing: the messages come back
             log.error("a batch of events failed outside its handlers", extra={
@@ -143,10 +256,28 @@ class PullConsumer:
             await asyncio.sleep(_AWAY_PAUSE)
 
     async def _unsubscribe(self) -> None:
+        """End the subscription, handing back what had arrived on it unhandled (``_hand_back_later``).
+        The server sends nothing more once it has the unsubscription; whatever it sent before is in the
+        queue after a round trip, since nats-py keeps queueing for the subscription until it is removed."""
         psub, self._psub = self._psub, None
-        if psub is not None:
-            with contextlib.suppress(Exception):
-                await psub.unsubscribe()
+        self._open.clear()
+        if psub is None:
+            return
+        await self._hand_back_later(_queued(psub))
+        nc = psub._nc  # noqa: SLF001 - nats-py's unsubscribe would drop what is still on its way
+        with contextlib.suppress(Exception):
+            await nc._send_unsubscribe(psub._sub._id)  # noqa: SLF001
+            await nc.flush(timeout=2)
+        await self._hand_back_later(_queued(psub))
+        with contextlib.suppress(Exception):
+            await psub.unsubscribe()
+
+    async def _hand_back_later(self, msgs: list[Msg]) -> None:
+        """Hand ``msgs`` back to come again once every request this loop has open has ended, to another
+        replica or to this service started again. Handed back at once, a message goes straight back to an
+        open request of ours; and NATS 2.9 sends one handed back to a request whose subscriber has gone
+        into the void, where it waits for the ack wait (30 s) to come round again."""
+        await _hand_back(msgs, delay=self.fetch_seconds + _HAND_BACK_MARGIN)
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Finish the batch in hand (for at most ``grace_seconds``), give back what was fetched early."""
@@ -161,8 +292,6 @@ class PullConsumer:
             while not task.done():
                 task.cancel()
                 await asyncio.wait([task], timeout=1.0)
-        if self._psub is not None:
-            await _hand_back(_queued(self._psub))
         await self._unsubscribe()
 
 
