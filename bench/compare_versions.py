@@ -56,7 +56,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--referrals", type=int, default=600)
     parser.add_argument("e2e_args", nargs="*", help="after --: more arguments for bench/e2e_throughput.py")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()  # the old version first, its options, then -- and the e2e options
     bench = [sys.executable, *E2E, "--referrals", str(args.referrals), *args.e2e_args]
     with tempfile.TemporaryDirectory(prefix="safeguard-compare-") as folder:
         old_tree = Path(folder) / "old"

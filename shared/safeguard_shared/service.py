@@ -311,16 +311,16 @@ class ServiceRuntime:
             self._recorded_when_woken = self.outbox.recorded
             self.relay.wake()
 
-    def handle_events(self, table: EventHandlers, *, filter_subjects: dict[str, str] | None = None) -> None:
+    def handle_events(self, table: EventHandlers) -> None:
         """Subscribe this service's durable consumer (named after the service) to every stream whose
-        events ``table`` answers. ``filter_subjects`` narrows one producer's stream to one subject."""
+        events ``table`` answers, filtered on the event types it answers there."""
         dispatcher = EventDispatcher(table, self.outbox, self.clock)
         for producer in producers(table):
             answered = sorted((c for c in table if producer_of(c) == producer),
                               key=lambda c: (c.event_type, c.schema_version))
             self.subscribe(Subscription(consumer=self.name, producer=producer, handle=dispatcher,
                                         concerns=dispatcher.concerns,
-                                        filter_subject=(filter_subjects or {}).get(producer),
+                                        subjects=tuple(sorted({c.event_type for c in answered})),
                                         ack_wait_seconds=self.settings.ack_wait_seconds,
                                         contracts=tuple(answered)))
 

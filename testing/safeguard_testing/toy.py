@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -70,6 +71,22 @@ class Toy:
                       backoff_seconds=(0.1, 0.2), ack_wait_seconds=2.0)
         values.update(overrides)
         return Subscription(**values)
+
+    @contextlib.asynccontextmanager
+    async def consuming(self, *, before: Callable[[NatsBus], Awaitable[None]] | None = None,
+                        **subscription: Any) -> AsyncIterator[NatsBus]:
+        """This toy's consumer (``subscription``'s overrides) started on a bus of its own, ``before`` done
+        on the bus first (e.g. a backlog published); stopped after."""
+        bus = self.bus()
+        await bus.connect_and_declare()
+        if before is not None:
+            await before(bus)
+        bus.subscribe(self.subscription(**subscription), self.inbox)
+        await bus.start()
+        try:
+            yield bus
+        finally:
+            await bus.stop()
 
     async def emit(self, label: str) -> Envelope:
         async with self.sessions() as session, session.begin():

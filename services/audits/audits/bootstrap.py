@@ -13,7 +13,7 @@ from safeguard_shared.service import ServiceRuntime
 
 from .adapters import orm
 from .adapters.link_key import survey_link_key
-from .application.event_handlers import EVENT_HANDLERS, FILTER_SUBJECTS
+from .application.event_handlers import EVENT_HANDLERS
 from .application.ticker import tick
 from .config import AuditsSettings, load_settings
 from .entrypoints import (
@@ -51,7 +51,7 @@ def bootstrap(settings: AuditsSettings | None = None, clock: Clock | None = None
     settings = settings or load_settings()
     runtime = ServiceRuntime(settings, outbox_table=orm.outbox, inbox_table=orm.inbox,
                              migrations=MIGRATIONS, clock=clock)
-    runtime.handle_events(EVENT_HANDLERS, filter_subjects=FILTER_SUBJECTS)
+    runtime.handle_events(EVENT_HANDLERS)
     runtime.background.append(lambda: run_ticker(runtime, settings))
     app = runtime.app(title="Safeguarding audits", routers=[*ROUTERS, access_log_router()],
                       description="Multi-agency case file audits, action plans and training impact.")

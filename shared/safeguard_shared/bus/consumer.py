@@ -42,7 +42,9 @@ class Subscription:
     consumer: str
     producer: str
     handle: Handler
-    filter_subject: str | None = None  # e.g. "referrals.case.opened"; default: the whole stream
+    # The event types this consumer answers on the stream: the server delivers only those where it can
+    # filter a consumer on them (pull.py, ``filters``). Empty: the whole stream.
+    subjects: tuple[str, ...] = ()
     max_deliver: int = 5
     backoff_seconds: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0)
     ack_wait_seconds: float = 30.0

@@ -8,9 +8,11 @@ An event type that no handler in the table answers is not this service's busines
 So is an event every handler of which declares, with ``acts_only_on``, that it does nothing with it
 (a handler of every deadline scheduled that keeps only the audit's date): the consumer asks
 ``concerns`` before it opens a transaction, and acknowledges such an event without one. A service's
-consumer sees every event of a producer's stream it reads (NATS 2.9 filters a consumer on one subject
-at most), and most of them need nothing from it: a transaction, an inbox row and a commit each cost
-more than the handlers that then did nothing.
+consumer is filtered on the event types it answers where the server can (NATS 2.10 and later, or one
+type: ``bus/pull.py``, ``filters``); on NATS 2.9 it sees every event of a stream whose several types it
+answers, and most of them need nothing from it. Even filtered, it sees every deadline scheduled when
+it keeps only an audit's: a transaction, an inbox row and a commit each cost more than the handlers that
+then did nothing.
 
 Versions: a handler answers one version of a contract (the newest this build knows). An older version
 is carried up to it by the upcasters registered in ``contracts/envelope.py``, unless the table answers

@@ -77,7 +77,8 @@ class NatsBus:
         """Consume ``sub``'s durable consumer with a pull loop of our own once started (pull.py), and
         document it on the broker for the AsyncAPI document."""
         stream = self.names.stream(sub.producer)
-        subject = self.names.subject(sub.filter_subject or f"{sub.producer}.>")
+        subject = self.names.subject(f"{sub.producer}.>")
+        subjects = tuple(self.names.subject(s) for s in sub.subjects)
         config = ConsumerConfig(
             durable_name=self.names.durable(sub.consumer, sub.producer),
             deliver_policy=DeliverPolicy.ALL,
@@ -88,9 +89,9 @@ class NatsBus:
         )
         handler = BatchHandler(sub, inbox, self.dead_letters, self.service, tracer_provider=self.tracer_provider)
         self.consumers.append(PullConsumer(
-            self.jetstream, handler, subject=subject, stream=stream, config=config,
+            self.jetstream, handler, subject=subject, subjects=subjects, stream=stream, config=config,
             inbox_prefix=f"{self._inbox}.".encode(), declare_streams=self.declare_streams))
-        self._document(sub, subject, stream, config)
+        self._document(sub, subjects[0] if len(subjects) == 1 else subject, stream, config)
 
     def _document(self, sub: Subscription, subject: str, stream: str, config: ConsumerConfig) -> None:
         """Register ``sub`` with FastStream for the AsyncAPI document only: FastStream never runs it (the

@@ -103,14 +103,33 @@ class _OpenRequests:
         return min(r.ends_at for r in lasting) - seconds / 4 - now
 
 
+def filters(subjects: tuple[str, ...], whole: str, server: tuple[int, int]) -> list[str]:
+    """What a durable consumer is filtered on: the subjects of the event types it answers where the server
+    filters a consumer on several (NATS 2.10 and later) or it answers one; else ``whole``, the stream's
+    every subject, and the consumer passes over what it does not answer (``Subscription.concerns``)."""
+    if subjects and (len(subjects) == 1 or server >= (2, 10)):
+        return sorted(subjects)
+    return [whole]
+
+
+def _filters_of(config: ConsumerConfig) -> list[str]:
+    return sorted(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
+
+
+def _server_version(js: JetStreamContext) -> tuple[int, int]:
+    version = js._nc.connected_server_version  # noqa: SLF001 - the context's own connection
+    return version.major, version.minor
+
+
 class PullConsumer:
     def __init__(self, jetstream: Callable[[], JetStreamContext], handler: BatchHandler, *, subject: str,
                  stream: str, config: ConsumerConfig, inbox_prefix: bytes,
-                 declare_streams: Callable[[], Awaitable[None]], batch_size: int = 256,
-                 fetch_seconds: float = 1.0):
+                 declare_streams: Callable[[], Awaitable[None]], subjects: tuple[str, ...] = (),
+                 batch_size: int = 256, fetch_seconds: float = 1.0):
         self.jetstream = jetstream
         self.handler = handler
-        self.subject = subject
+        self.subject = subject  # the stream's every subject
+        self.subjects = subjects  # those of the event types answered (none: all of them)
         self.stream = stream
         self.config = config
         self.inbox_prefix = inbox_prefix
@@ -128,11 +147,31 @@ class PullConsumer:
         return str(self.config.durable_name)
 
     async def bind(self) -> None:
-        """Declare the durable consumer if it is not there yet, and subscribe to its deliveries."""
+        """Declare the durable consumer if it is not there yet, or filter it anew where the server can and
+        the event types answered have changed (it keeps its place in the stream), and subscribe to its
+        deliveries."""
         self._open.clear()
-        self._psub = await self.jetstream().pull_subscribe(
-            self.subject, durable=self.durable, stream=self.stream, config=_copy(self.config),
-            inbox_prefix=self.inbox_prefix)
+        js = self.jetstream()
+        server = _server_version(js)
+        wanted = filters(self.subjects, self.subject, server)
+        config = dataclasses.replace(self.config, name=self.durable)
+        if len(wanted) == 1:
+            config.filter_subject = wanted[0]
+        else:
+            config.filter_subjects = wanted
+        try:
+            declared = (await js.consumer_info(self.stream, self.durable)).config
+        except NotFoundError:
+            await js.add_consumer(self.stream, config)
+        else:
+            if _filters_of(declared) != wanted and server >= (2, 10):
+                try:
+                    await js.add_consumer(self.stream, config)  # NATS 2.10 and later change a filter in place
+                except Exception as exc:  # the consumer still reads what it read, and passes over the rest
+                    log.warning("the durable consumer's filter could not be changed; it reads as before",
+                                extra={"consumer": self.durable, "error_type": type(exc).__name__})
+        self._psub = await js.pull_subscribe_bind(durable=self.durable, stream=self.stream,
+                                                  inbox_prefix=self.inbox_prefix)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
@@ -310,8 +349,3 @@ async def _hand_back(msgs: list[Msg], delay: float | None = None) -> None:
     for msg in msgs:
         with contextlib.suppress(Exception):
             await msg.nak(delay=delay)  # refused (and passed over) if the batch settled it already
-
-
-def _copy(config: ConsumerConfig) -> ConsumerConfig:
-    # nats-py writes the filter subject and the name into the config it is given.
-    return dataclasses.replace(config)

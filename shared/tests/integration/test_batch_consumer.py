@@ -2,9 +2,8 @@
 transaction, and still each case's events keep their order and one bad event spoils nothing else."""
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,18 +25,9 @@ async def _publish_backlog(toy: Toy, bus, events: list[tuple[str, str]]) -> None
         await bus.publish_event(toy.names.subject(CaseProbed.event_type), env.to_json(), env.event_id)
 
 
-@contextlib.asynccontextmanager
-async def _consuming(toy: Toy, backlog: list[tuple[str, str]], **subscription: Any) -> AsyncIterator[NatsBus]:
+def _consuming(toy: Toy, backlog: list[tuple[str, str]], **subscription: Any) -> AbstractAsyncContextManager[NatsBus]:
     """The backlog published onto the stream first, then the toy's consumer started on it; stopped after."""
-    bus = toy.bus()
-    await bus.connect_and_declare()
-    await _publish_backlog(toy, bus, backlog)
-    bus.subscribe(toy.subscription(**subscription), toy.inbox)
-    await bus.start()
-    try:
-        yield bus
-    finally:
-        await bus.stop()
+    return toy.consuming(before=lambda bus: _publish_backlog(toy, bus, backlog), **subscription)
 
 
 async def _labels_if(toy: Toy, n: int) -> list[str] | None:

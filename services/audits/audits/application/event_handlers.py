@@ -21,7 +21,3 @@ EVENT_HANDLERS: EventHandlers = {
     NotificationSent: [when_a_survey_message_leaves_the_survey_is_sent],
     NotificationFailed: [when_a_survey_message_fails_list_it],
 }
-
-# Of each producer's stream, the one subject this service reads (all of the notifications stream).
-FILTER_SUBJECTS = {"referrals": RecommendationsPublished.event_type,
-                   "scheduling": DeadlineScheduled.event_type}
