@@ -14,13 +14,14 @@ A transient failure (broker away, timeout, no responders) keeps the order: the r
 from __future__ import annotations
 
 import asyncio
+import functools
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, Update, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import logging as slog
@@ -134,10 +135,25 @@ class OutboxRelay:
             await self._mark(session, outcome)
         return self._count(outcome)
 
-    async def _unpublished(self, session: AsyncSession) -> Sequence[Row[Any, Any, Any, Any, Any]]:
+    # The relay's two statements are made once, their values as parameters: a round runs after every
+    # commit that recorded events, and every quarter of a second besides, and building a statement and
+    # its cache key cost SQLAlchemy about as much as running it (docs/observability.md, fifth pass).
+    @functools.cached_property
+    def _unpublished_rows(self) -> Select[Any]:
         t = self.table
-        return (await session.execute(select(t.c.seq, t.c.event_id, t.c.subject, t.c.body, t.c.trace_context).where(
-            _waiting(t)).order_by(t.c.seq).limit(self.batch_size))).all()
+        return select(t.c.seq, t.c.event_id, t.c.subject, t.c.body, t.c.trace_context).where(
+            _waiting(t)).order_by(t.c.seq).limit(bindparam("batch"))
+
+    @functools.cached_property
+    def _mark_published(self) -> Update:
+        t = self.table
+        return update(t).where(t.c.seq.in_(bindparam("seqs", expanding=True))).values(
+            published_at=bindparam("at"), attempts=t.c.attempts + 1)
+
+    async def _unpublished(self, session: AsyncSession) -> Sequence[Row[Any, Any, Any, Any, Any]]:
+        rows: Sequence[Row[Any, Any, Any, Any, Any]] = (
+            await session.execute(self._unpublished_rows, {"batch": self.batch_size})).all()
+        return rows
 
     async def _publish(self, rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> _Round:
         """Publish ``rows`` in order, each in the trace context its row kept; one the broker refuses for
@@ -163,8 +179,7 @@ class OutboxRelay:
     async def _mark(self, session: AsyncSession, outcome: _Round) -> None:
         t = self.table
         if outcome.published:
-            await session.execute(update(t).where(t.c.seq.in_(outcome.published)).values(
-                published_at=datetime.now(UTC), attempts=t.c.attempts + 1))
+            await session.execute(self._mark_published, {"seqs": outcome.published, "at": datetime.now(UTC)})
         for seq, event_id, subject, exc in outcome.set_aside:
             await self._set_aside(session, seq, event_id, subject, exc)
         if outcome.failure:
