@@ -205,19 +205,18 @@ class PullConsumer:
             await self.bind()
         assert self._psub is not None
         psub = self._psub
-        queue = psub._sub._pending_queue  # noqa: SLF001 - nats-py's fetch reads the same queue
-        first = await self._first(psub, queue)
-        msgs = [first]
-        self._take_queued(queue, msgs)
+        msgs = [await self._first(psub)]
+        self._take_queued(psub, msgs)
         if len(msgs) == 1 and self.batch_size > 1:
             # What arrives meanwhile joins the batch, in the same transaction (_TOP_UP_SECONDS).
             await asyncio.sleep(_TOP_UP_SECONDS)
-            self._take_queued(queue, msgs)
+            self._take_queued(psub, msgs)
         return msgs
 
-    async def _first(self, psub: JetStreamContext.PullSubscription, queue: asyncio.Queue[Msg]) -> Msg:
+    async def _first(self, psub: JetStreamContext.PullSubscription) -> Msg:
         """The next message, asking the server for more whenever the open requests run low or near their
         end; TimeoutError after ``fetch_seconds`` with none."""
+        queue = _queue(psub)
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self.fetch_seconds
         while True:
@@ -235,8 +234,7 @@ class PullConsumer:
                     msg = await queue.get()
             except TimeoutError:
                 continue
-            psub._sub._pending_size -= len(msg.data)  # noqa: SLF001 - as nats-py's fetch does
-            if self._is_message(msg):
+            if self._is_message(_taken(psub, msg)):
                 return msg
 
     async def _ask(self, psub: JetStreamContext.PullSubscription, now: float) -> None:
@@ -263,10 +261,10 @@ class PullConsumer:
         self._open.ended()  # 408 expired, 404 none waiting, or another 409 (the server's limits)
         return False
 
-    def _take_queued(self, queue: asyncio.Queue[Msg], msgs: list[Msg]) -> None:
+    def _take_queued(self, psub: JetStreamContext.PullSubscription, msgs: list[Msg]) -> None:
+        queue = _queue(psub)
         while len(msgs) < self.batch_size and not queue.empty():
-            msg = queue.get_nowait()
-            self._psub._sub._pending_size -= len(msg.data)  # type: ignore[union-attr]  # noqa: SLF001
+            msg = _taken(psub, queue.get_nowait())
             if self._is_message(msg):
                 msgs.append(msg)
 
@@ -334,9 +332,20 @@ class PullConsumer:
         await self._unsubscribe()
 
 
+def _queue(psub: JetStreamContext.PullSubscription) -> asyncio.Queue[Msg]:
+    """What the server has delivered to the subscription, in order: the queue nats-py's own fetch reads."""
+    queue: asyncio.Queue[Msg] = psub._sub._pending_queue  # noqa: SLF001 - nats-py keeps no public way to read it
+    return queue
+
+
+def _taken(psub: JetStreamContext.PullSubscription, msg: Msg) -> Msg:
+    psub._sub._pending_size -= len(msg.data)  # noqa: SLF001 - as nats-py's fetch does, for its pending limits
+    return msg
+
+
 def _queued(psub: JetStreamContext.PullSubscription) -> list[Msg]:
     """Messages delivered to the subscription and not fetched yet (status messages left out)."""
-    queue = psub._sub._pending_queue  # noqa: SLF001 - nats-py keeps no public way to read them
+    queue = _queue(psub)
     msgs: list[Msg] = []
     while not queue.empty():
         msg = queue.get_nowait()
