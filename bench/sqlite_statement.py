@@ -8,6 +8,11 @@ each statement made once with its values as parameters, as the services' hot sta
 the same N rows in one ``executemany``, as a consumer's batch writes the rows it only adds
 (``safeguard_shared/db/appends.py``). All inside one transaction, so the disk is not what is timed.
 
+Then the same statements on Python's ``sqlite3`` module alone, on a store of its own with the same
+pragmas, in the same run: the driver and SQLite's own work, without SQLAlchemy's session, execution
+context and greenlet. The difference is what the services pay for their data layer on every statement
+(docs/observability.md, eighth pass).
+
 The machine's speed is not steady: compare two versions in turns (a git worktree of the old one first
 on ``PYTHONPATH``), never with a figure from another day.
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shlex
+import sqlite3
 import sys
 import tempfile
 import time
@@ -62,6 +68,36 @@ async def measure(statements: int, rounds: int) -> None:
                       f"a row of one executemany {1e6 * (together - selected) / statements:.1f} µs")
         finally:
             await engine.dispose()
+        driver_alone(f"{folder}/driver.db", statements, rounds)
+
+
+def driver_alone(path: str, statements: int, rounds: int) -> None:
+    """The same statements on the ``sqlite3`` module itself: what SQLite and its driver take."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+            db.execute(f"PRAGMA {pragma}")
+        db.execute("CREATE TABLE rows (key VARCHAR(36) PRIMARY KEY, value INTEGER)")
+        add, by_key = "INSERT INTO rows (key, value) VALUES (?, ?)", "SELECT key, value FROM rows WHERE key = ?"
+        for n in range(1, rounds + 1):
+            keys = [str(uuid.uuid4()) for _ in range(statements)]
+            many = [(str(uuid.uuid4()), 1) for _ in range(statements)]
+            db.execute("BEGIN")
+            began = time.perf_counter()
+            for key in keys:
+                db.execute(add, (key, 1))
+            added = time.perf_counter()
+            for key in keys:
+                db.execute(by_key, (key,)).fetchone()
+            selected = time.perf_counter()
+            db.executemany(add, many)
+            together = time.perf_counter()
+            db.execute("COMMIT")
+            print(f"round {n}, sqlite3 alone: insert of one row {1e6 * (added - began) / statements:.0f} µs, "
+                  f"select by key {1e6 * (selected - added) / statements:.0f} µs, "
+                  f"a row of one executemany {1e6 * (together - selected) / statements:.1f} µs")
+    finally:
+        db.close()
 
 
 def main() -> int:
