@@ -26,12 +26,16 @@ run: install
 
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist). Most of a test's time is spent waiting on
 # services, NATS and Chromium, not computing, so three workers on two cores took the whole suite from
-# about 25 minutes to 8 (every test has its own bus namespace, databases and ports). PYTEST_WORKERS=0
+# about 25 minutes to 8 (every test has its own bus namespace, databases and ports; 15 to 16 minutes on a
+# machine half as fast, where four workers were no faster than three). PYTEST_WORKERS=0
 # runs it in this process alone, as a debugger wants.
+# A worker that runs out of tests takes some of another's (worksteal) instead of waiting while one
+# worker works through a long tail of slow tests alone; pyproject.toml's testpaths list the tiers with
+# the slowest tests (browsers, the fuzzer, the chaos and supervisor tests) first for the same reason.
 PYTEST_WORKERS ?= 3
 
 test: check
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The static checks alone: lint, types, and the layers every service keeps (.importlinter).
 check: install
