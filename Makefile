@@ -26,7 +26,7 @@ run: install
 
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist). Most of a test's time is spent waiting on
 # services, NATS and Chromium, not computing, so three workers on two cores took the whole suite from
-# about 25 minutes to 8 (every test has its own bus namespace, databases and ports; 15 to 16 minutes on a
+# about 25 minutes to 8 (every test has its own bus namespace, databases and ports; 15 to 17 minutes on a
 # machine half as fast, where four workers were no faster than three). PYTEST_WORKERS=0
 # runs it in this process alone, as a debugger wants.
 # A worker that runs out of tests takes some of another's (worksteal) instead of waiting while one
