@@ -40,9 +40,11 @@ def library(frame: str) -> str:
     is SQLAlchemy's."""
     name, _, where = frame.rpartition(" (")
     path = where.rsplit(":", 1)[0]
-    if "sqlalchemy" in path.split("/", 1)[0] or path.startswith("<sqlalchemy"):
-        return "sqlalchemy"
     top = path.split("/", 1)[0]
+    if not top:
+        return "no Python frame (py-spy saw only native code)"
+    if top == "sqlalchemy" or path.startswith("<sqlalchemy"):
+        return "sqlalchemy"
     if path == "safeguard_shared/db/sqlite.py" and name in ("_waiting_out_locks", "_InlineCursor.execute",
                                                             "_InlineCursor.executemany", "_RunAtOnce.put_nowait"):
         return DRIVER
