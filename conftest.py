@@ -37,7 +37,8 @@ def nats_url(tmp_path_factory):
         with NatsContainer(jetstream=True) as container:
             yield container.nats_uri()
         return
-    from safeguard_cli.nats_server import EmbeddedNats, free_port
+    from safeguard_cli.nats_server import EmbeddedNats
+    from safeguard_testing.ports import free_port
 
     server = EmbeddedNats(tmp_path_factory.mktemp("nats"), port=free_port())
     server.start()

@@ -296,6 +296,7 @@ class Watch:
     last_exit_code: int | None = None
     last_exit_at: float | None = None  # wall clock
     slow_reported: bool = False
+    stranger_reported: bool = False
     healthy: bool = False  # up and answering: /health 200 for a service, the port for NATS
     checked_at: float = 0.0  # monotonic
 
@@ -326,7 +327,7 @@ class Supervisor:
     # -- starting and watching -------------------------------------------------------------------
 
     def _launch(self, watch: Watch, now: float) -> None:
-        watch.slow_reported = False
+        watch.slow_reported = watch.stranger_reported = False
         watch.started_at = now
         watch.next_attempt = None
         try:
@@ -370,7 +371,7 @@ class Supervisor:
             self._launch(watch, now)
             return True
         if watch.status == "starting":
-            if child.ready():
+            if child.ready() and not self._someone_else_answers(watch):
                 watch.status = "up"
                 watch.up_since = now
                 watch.healthy, watch.checked_at = True, now
@@ -403,6 +404,24 @@ class Supervisor:
             watch.failures = 0
             changed = True
         return changed
+
+    def _someone_else_answers(self, watch: Watch) -> bool:
+        """Whether another process listens on the child's port: its health check answered for the child.
+        A port found free as the stack started can be taken before the child listens on it (by another
+        program's server, or one of a test suite's). The child then cannot listen and exits, again and
+        again, while the stranger's answers made it look up (Linux: the listener is found in /proc;
+        elsewhere, or when this user cannot see it, the answer is taken as the child's)."""
+        holder = port_holder(watch.child.port)
+        if holder is None or watch.child.pid is None or holder[0] == watch.child.pid:
+            return False
+        if not watch.stranger_reported:
+            watch.stranger_reported = True
+            (pid, args), name = holder, watch.child.name
+            move = "the broker with --nats-port" if name == "nats" else f"{name} with {name.upper()}_PORT"
+            self.say(f"!! {name}: another process answers on port {watch.child.port} (pid {pid}, {args}), "
+                     f"so {name} cannot listen there and is not up. Stop that process, or move {move} "
+                     "(see safeguard up --help).")
+        return True
 
     def step(self) -> None:
         now = self.clock()

@@ -21,9 +21,10 @@ import httpx
 import pytest
 
 from safeguard_cli.lifecycle import alive, cmdline, is_service
-from safeguard_cli.nats_server import EmbeddedNats, free_port
+from safeguard_cli.nats_server import EmbeddedNats
 from safeguard_cli.supervisor import SERVICES, service_env
 from safeguard_testing.apps import example_child_referral
+from safeguard_testing.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

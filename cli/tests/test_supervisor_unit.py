@@ -158,6 +158,34 @@ def test_a_child_that_dies_while_starting_is_restarted_too(tmp_path):
     assert "!! alpha exited while starting (exit code 1)" in out.getvalue()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the port's listener is found in /proc")
+def test_a_stranger_answering_on_a_childs_port_is_not_taken_for_the_child(tmp_path):
+    """Another process took the port as the stack started: its health check answers 200, but the child
+    cannot listen there. The child is not said to be up, and the stranger is named, once; when the
+    stranger has gone, the child's own answer counts."""
+    clock = Clock()
+    child = FakeChild("scheduling", tmp_path)
+    out = io.StringIO()
+    sup = Supervisor([child], out, backoff=BACKOFF, state_file=tmp_path / "run" / "stack.json",
+                     clock=clock, health_interval=1000)
+    with socket.socket() as stranger:
+        stranger.bind(("127.0.0.1", 0))
+        stranger.listen()
+        child.port = stranger.getsockname()[1]
+        sup._launch(sup.watches[0], clock())
+        child.answering = True  # what answers /health there is the stranger
+        sup.step()
+        clock.now += 1
+        sup.step()
+        assert sup.watches[0].status == "starting" and sup.state != "up"
+        said = out.getvalue()
+        assert said.count("another process answers") == 1
+        assert f"scheduling: another process answers on port {child.port} (pid {os.getpid()}," in said
+        assert "SCHEDULING_PORT" in said
+    sup.step()
+    assert sup.watches[0].status == "up" and sup.state == "up"
+
+
 def test_stack_json_says_what_is_up_what_is_restarting_and_when(tmp_path):
     sup, clock, (a, _b), _ = _supervisor(tmp_path, "alpha", "beta")
     a.crash(2)

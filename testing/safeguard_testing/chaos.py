@@ -32,11 +32,11 @@ from typing import Any, Protocol
 import httpx
 
 from safeguard_cli.lifecycle import alive, end
-from safeguard_cli.nats_server import free_port
 from safeguard_cli.supervisor import SERVICES
 from safeguard_shared.auth import LocalIssuer
 
 from .apps import example_child_referral
+from .ports import free_port
 from .processes import own_environment, poll
 
 # The services a referral's way goes through (audits and the workspace hold nothing of it).
@@ -154,6 +154,15 @@ class UpStack:
     def token(self, agency: str, *roles: str) -> str:
         """A token from the stack's local issuer (its key in the data folder), as `safeguard token` makes."""
         return LocalIssuer(self.data_dir / "issuer").mint(agency=agency, roles=list(roles))
+
+    def errors_logged(self, last: int = 12) -> list[str]:
+        """The last errors in the services' logs (a failed test prints them: the stack is gone after)."""
+        found = []
+        for log in sorted((self.data_dir / "logs").glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            found += [f"{log.stem}: {line[:300]}" for line in lines
+                      if '"level": "error"' in line or line.startswith(("Traceback", "ERROR"))][-last:]
+        return found
 
     def dead_letters(self) -> list[dict[str, Any]]:
         listed = subprocess.run([_bin("safeguard"), "dead-letters", "list", "--json", "--data-dir", str(self.data_dir)],
@@ -325,8 +334,13 @@ def audit(stack: Audited, case_ids: list[str], reader: str) -> Audit:
                                                              params={"case_id": case_id}).raise_for_status().json()}
                 notices = client.get(f"{stack.url('notifications')}/v1/notifications",
                                      params={"case_id": case_id}).raise_for_status().json()
+            except httpx.HTTPStatusError as exc:  # who refused, and why: a stranger on the port says so too
+                answer = exc.response
+                result.lost[case_id] = [f"not readable: {answer.request.url.host}:{answer.request.url.port}"
+                                        f"{answer.request.url.path} answered {answer.status_code} {answer.text[:160]}"]
+                continue
             except httpx.HTTPError as exc:
-                result.lost[case_id] = [f"not readable: {type(exc).__name__}"]
+                result.lost[case_id] = [f"not readable: {type(exc).__name__}: {exc}"]
                 continue
             for key in ("rr.panel_notified", "rr.scoping_sent", "rr.meeting", "rr.complete"):
                 if key not in deadlines:

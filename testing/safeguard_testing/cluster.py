@@ -29,12 +29,13 @@ import asyncpg
 import httpx
 import nats
 
-from safeguard_cli.nats_server import find_binary, free_port, port_open
+from safeguard_cli.nats_server import find_binary, port_open
 from safeguard_shared.auth import LocalIssuer
 from safeguard_shared.bus.dead_letters import list_dead_letters
 from safeguard_shared.bus.names import PRODUCERS, BusNames
 
 from .chaos import PROGRESS, all_caught_up
+from .ports import free_port
 from .processes import ServiceProcesses, poll
 
 # Every service with a durable consumer (the workspace has none).

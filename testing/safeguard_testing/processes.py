@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from safeguard_cli.nats_server import free_port
 from safeguard_cli.supervisor import service_env
+
+from .ports import free_port
 
 T = TypeVar("T")
 

@@ -4,18 +4,13 @@ parsed. The notifications service's tests and the cross-service tests both use i
 from __future__ import annotations
 
 import email
-import socket
 import threading
 from email import policy
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .ports import free_port
 
 
 class ScriptedRelay:

@@ -75,6 +75,7 @@ def test_no_accepted_referral_is_lost_or_doubled_while_services_nats_and_the_sup
         report(SETTINGS, HEADING, rounds_table(rows))  # so far, in case a later round hangs
         if not result.ok:
             failures.append(f"round {number}: {result.describe()}")
+            failures += ["the last errors the services logged:", *stack.errors_logged()]
             break
     print(report(SETTINGS, HEADING, rounds_table(rows)))
     assert not failures, "\n".join(failures)

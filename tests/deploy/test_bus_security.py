@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from safeguard_cli.nats_server import find_binary, free_port, port_open
+from safeguard_cli.nats_server import find_binary, port_open
 from safeguard_shared.bus.access import CONSUMES, USERS, BusCredentials, authorization_from_environment
 from safeguard_shared.bus.names import BusNames
+from safeguard_testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

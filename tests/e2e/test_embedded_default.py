@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from safeguard_cli.nats_server import free_port
 from safeguard_testing.apps import example_child_referral
+from safeguard_testing.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from reporting.replay import replay
 from safeguard_cli.bus_users import ensure_passwords
-from safeguard_cli.nats_server import EmbeddedNats, free_port
+from safeguard_cli.nats_server import EmbeddedNats
 from safeguard_shared.bus.access import CONSUMES, OPERATOR, BusCredentials, authorization_block
 from safeguard_shared.bus.dispatch import producers
 from safeguard_shared.bus.names import PRODUCERS, BusNames, ensure_streams
@@ -32,6 +32,7 @@ from safeguard_shared.bus.nats import NatsBus
 from safeguard_shared.clock import FixedDateClock
 from safeguard_shared.contracts.envelope import Event
 from safeguard_testing.apps import EXAMPLE_DATE, SERVICES, ReferralEffects, running
+from safeguard_testing.ports import free_port
 from safeguard_testing.toy import Toy, eventually, outbox_table
 
 names = BusNames()

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import nats
 import pytest
 
-from safeguard_cli.nats_server import EmbeddedNats, free_port
+from safeguard_cli.nats_server import EmbeddedNats
 from safeguard_shared.bus.nats import NatsBus
 from safeguard_shared.bus.pull import filters
 from safeguard_shared.contracts.envelope import Envelope, Event
+from safeguard_testing.ports import free_port
 from safeguard_testing.toy import CaseProbed, Toy, eventually
 
 

@@ -132,7 +132,7 @@ async def test_a_training_survey_is_queued_once_without_an_address_and_waits_whi
         service):
     from notifications.domain.messages import SURVEY_LINK
     from safeguard_shared.contracts.audits import TrainingSurveyDue
-    from safeguard_testing.smtp import free_port
+    from safeguard_testing.ports import free_port
 
     due = TrainingSurveyDue(survey_id="s-1", completion_id="c-1", survey="follow_up", recipient="trainee",
                             agency="police", course="Core safeguarding children",

@@ -10,7 +10,6 @@ Chromium is Debian's (``apt-get install chromium``), driven by Playwright's Pyth
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from reporting.application.event_handlers import projecting
 from safeguard_shared.clock import FixedDateClock
 from safeguard_testing.apps import bearer, migrated
+from safeguard_testing.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,12 +32,6 @@ def project_into(service):
     return projecting(service.runtime.outbox, service.runtime.clock)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 async def site(sqlite_databases, tmp_path, issuer, scenario):
     """The reporting app, its read models filled with the scripted year, served over real HTTP."""
@@ -47,7 +41,7 @@ async def site(sqlite_databases, tmp_path, issuer, scenario):
                         issuer=issuer, clock=FixedDateClock(scenario.today)) as service:
         for e in scenario.events:
             await service.runtime.inbox.handle_once("reporting", e, project_into(service))
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(uvicorn.Config(service.app, host="127.0.0.1", port=port, lifespan="off",
                                                log_level="warning"))
         task = asyncio.create_task(server.serve())

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from safeguard_testing.apps import running
+from safeguard_testing.ports import free_port
 
 from ..conftest import workspace_app
 
@@ -32,12 +32,6 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="no /usr/bin/chromium: apt-get install -y chromium (CI's .ci/run does)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @asynccontextmanager
 async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_path, issuer, **workspace_options):
     """The named services, real and in-process, and the workspace in front of them served over real
@@ -45,7 +39,7 @@ async def served_site(names: list[str], databases, nats_url, bus_namespace, tmp_
     every one's); yields them and the address."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     async with AsyncExitStack() as stack:
         # The notifications service's messages link to this workspace's pages.
