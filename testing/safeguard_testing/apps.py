@@ -124,6 +124,8 @@ class Databases(Protocol):
 
     async def anew(self, label: str = "db") -> str: ...
 
+    async def at_head(self, service: str) -> str: ...
+
 
 def _client(name: str, app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test")
@@ -140,7 +142,7 @@ async def running(names: Iterable[str], *, databases: Databases, nats_url: str, 
         started: dict[str, InProcess] = {}
         for name in names:
             service_dir = Path(data_dir) / name
-            own = settings_for(name, database_url=await databases.anew(name), nats_url=nats_url,
+            own = settings_for(name, database_url=await databases.at_head(name), nats_url=nats_url,
                                bus_namespace=bus_namespace, data_dir=service_dir, issuer=issuer,
                                **(settings or {}).get(name, {}))
             app = build(name, own, clock)
@@ -253,7 +255,7 @@ async def scheduling_with_a_child_case(case_id: str, *, databases: Databases, da
     Monday 21 December 2026, a rapid review owed), its clocks started, and no broker."""
     from safeguard_shared.contracts.referrals import CaseOpened
 
-    async with migrated("scheduling", database_url=await databases.anew("scheduling"), data_dir=data_dir,
+    async with migrated("scheduling", database_url=await databases.at_head("scheduling"), data_dir=data_dir,
                         issuer=issuer) as service:
         runtime = service.runtime
         event = CaseOpened(case_id=case_id, case_ref=f"RR-2026-{case_id[-6:].upper()}", pathway="child",

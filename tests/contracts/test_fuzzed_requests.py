@@ -81,7 +81,7 @@ async def test_no_generated_request_makes_a_service_fail(service, databases, tmp
            "no one": {}}
     failures: list[str] = []
     statuses: Counter[int] = Counter()
-    async with migrated(service, database_url=await databases.anew(service), data_dir=tmp_path,
+    async with migrated(service, database_url=await databases.at_head(service), data_dir=tmp_path,
                         issuer=issuer) as app:
         for n, request in enumerate(sent):
             token = list(who.values())[n % len(who)]

@@ -22,7 +22,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def service(databases, tmp_path, issuer, clock):
-    async with migrated("audits", database_url=await databases.anew("audits"), data_dir=tmp_path,
+    async with migrated("audits", database_url=await databases.at_head("audits"), data_dir=tmp_path,
                         issuer=issuer, clock=clock) as running:
         yield running
 

@@ -13,7 +13,7 @@ from safeguard_testing.apps import bearer, migrated
 async def referrals(databases, tmp_path, issuer):
     """The service's app on its migrated store (SQLite and PostgreSQL); no broker, so the outbox keeps
     exactly what a request wrote."""
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
+    async with migrated("referrals", database_url=await databases.at_head("referrals"), data_dir=tmp_path,
                         issuer=issuer) as service:
         yield service
 

@@ -77,7 +77,7 @@ async def test_the_api_docs_load_nothing_from_a_cdn_and_the_openapi_document_sta
 
 @pytest.mark.parametrize("name", EVERY_SERVICE)
 async def test_no_service_serves_docs_pages_from_a_cdn(name, sqlite_databases, tmp_path, issuer):
-    async with migrated(name, database_url=await sqlite_databases.anew(name), data_dir=tmp_path,
+    async with migrated(name, database_url=await sqlite_databases.at_head(name), data_dir=tmp_path,
                         issuer=issuer) as running:
         for page in ("/docs", "/redoc"):
             response = await running.client.get(page)
@@ -119,7 +119,7 @@ async def test_with_a_metrics_token_metrics_need_it_from_anywhere(name, sqlite_d
 
 
 async def test_a_nul_character_anywhere_in_a_json_body_is_refused_naming_the_field(sqlite_databases, tmp_path, issuer):
-    async with migrated("audits", database_url=await sqlite_databases.anew("audits"), data_dir=tmp_path,
+    async with migrated("audits", database_url=await sqlite_databases.at_head("audits"), data_dir=tmp_path,
                         issuer=issuer) as audits:
         qa = bearer(issuer, "partnership", "qa_lead")
         body = {"theme": "Neglect\u0000 in adolescence", "kind": "children", "qa_meeting_on": "2027-03-31"}
@@ -139,7 +139,7 @@ async def test_a_nul_character_anywhere_in_a_json_body_is_refused_naming_the_fie
 
 
 async def test_a_body_over_the_limit_is_a_413_and_a_csv_file_has_a_larger_one(sqlite_databases, tmp_path, issuer):
-    async with migrated("audits", database_url=await sqlite_databases.anew("audits"), data_dir=tmp_path,
+    async with migrated("audits", database_url=await sqlite_databases.at_head("audits"), data_dir=tmp_path,
                         issuer=issuer) as audits:
         qa = bearer(issuer, "partnership", "qa_lead")
         body = {"theme": "Neglect", "kind": "children", "qa_meeting_on": "2027-03-31"}

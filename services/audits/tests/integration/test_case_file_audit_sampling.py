@@ -21,7 +21,7 @@ NEGLECT_AUDIT = {"theme": "neglect in adolescence", "kind": "children", "qa_meet
 
 @pytest.fixture
 async def service(databases, tmp_path, issuer):
-    async with migrated("audits", database_url=await databases.anew("audits"), data_dir=tmp_path,
+    async with migrated("audits", database_url=await databases.at_head("audits"), data_dir=tmp_path,
                         issuer=issuer) as running:
         yield running
 

@@ -40,7 +40,7 @@ def case_opened(**changes) -> Envelope:
 
 @pytest.fixture
 async def service(databases, tmp_path, issuer):
-    async with migrated("notifications", database_url=await databases.anew("notifications"), data_dir=tmp_path,
+    async with migrated("notifications", database_url=await databases.at_head("notifications"), data_dir=tmp_path,
                         issuer=issuer) as running:
         yield running
 

@@ -35,7 +35,7 @@ def docx() -> bytes:
 async def referrals_with(databases, tmp_path, issuer, monkeypatch, **env):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    async with migrated("referrals", database_url=await databases.anew("referrals"), data_dir=tmp_path,
+    async with migrated("referrals", database_url=await databases.at_head("referrals"), data_dir=tmp_path,
                         issuer=issuer) as service:
         yield service
 

@@ -72,7 +72,7 @@ def a_weeks_events() -> list[Envelope]:
 
 @pytest.fixture
 async def service(databases, tmp_path, issuer):
-    async with migrated("reporting", database_url=await databases.anew("reporting"), data_dir=tmp_path,
+    async with migrated("reporting", database_url=await databases.at_head("reporting"), data_dir=tmp_path,
                         issuer=issuer) as running:
         yield running
 

@@ -29,7 +29,7 @@ def project_into(service):
 
 @pytest.fixture
 async def service(databases, tmp_path, issuer, scenario):
-    async with migrated("reporting", database_url=await databases.anew("reporting"), data_dir=tmp_path,
+    async with migrated("reporting", database_url=await databases.at_head("reporting"), data_dir=tmp_path,
                         issuer=issuer, clock=FixedDateClock(scenario.today)) as running:
         yield running
 

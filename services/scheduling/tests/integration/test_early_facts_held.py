@@ -24,7 +24,7 @@ RECEIVED = datetime(2026, 12, 22, 10, 0, tzinfo=UTC)
 @pytest.fixture
 async def scheduling(databases, tmp_path, issuer):
     clock = ManualClock(RECEIVED)
-    async with migrated("scheduling", database_url=await databases.anew("scheduling"), data_dir=tmp_path,
+    async with migrated("scheduling", database_url=await databases.at_head("scheduling"), data_dir=tmp_path,
                         issuer=issuer, clock=clock) as service:
         service.clock = clock
         yield service

@@ -35,7 +35,7 @@ def case_opened(**changes) -> Envelope:
 
 @pytest.fixture
 async def scheduling(databases, tmp_path, issuer):
-    async with migrated("scheduling", database_url=await databases.anew("scheduling"), data_dir=tmp_path,
+    async with migrated("scheduling", database_url=await databases.at_head("scheduling"), data_dir=tmp_path,
                         issuer=issuer) as service:
         yield service
 
