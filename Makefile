@@ -15,7 +15,9 @@ install: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt shared/pyproject.toml cli/pyproject.toml $(wildcard services/*/pyproject.toml) \
           scripts/fetch_govuk_frontend.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	# --no-compile: Python compiles a module when it is first imported. Compiling every installed file up
+	# front made this install take 98 s here instead of 68 s.
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps $(PACKAGES)
 	# The workspace's GOV.UK Frontend styles, fonts and scripts: the pinned release, integrity checked (needs npm).
 	$(BIN)/python scripts/fetch_govuk_frontend.py
